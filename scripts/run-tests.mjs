@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs every test file under test/ with Node's own test runner and the tsx loader.
+// Node 20's runner does not expand globs itself, so the file list is built here.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function collect(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...collect(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+let files = collect('test').sort();
+if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files];
+const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, OKXKIT_LOG_LEVEL: process.env.OKXKIT_LOG_LEVEL ?? 'silent' } });
+process.exit(r.status ?? 1);

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands/index.js';
+import { OkxkitError } from '../util/errors.js';
+
+/** Builds the okxkit program; exported so tests can run commands in-process. */
+export function buildProgram(): Command {
+  const program = new Command('okxkit')
+    .description('A safe toolkit for the OKX V5 API, with a local OKX-compatible exchange.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** Prints an error the way a user needs it: what went wrong, and what to do. Never a stack by default. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode;
+  if (err instanceof OkxkitError) {
+    process.stderr.write(`error [${err.code}]: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    return 1;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: ${msg}\n`);
+  if (process.env.OKXKIT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /(?:^|[\\/])(main\.(?:ts|js)|okxkit(?:\.js)?)$/.test(process.argv[1]);
+if (isEntry) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.exitCode = reportError(err);
+    },
+  );
+}

@@ -1,0 +1,5 @@
+// okxkit public API. Each layer exports its public surface from its own index.
+export * from './protocol/index.js';
+export * from './util/clock.js';
+export * from './util/errors.js';
+export type * from './trading/exchange-port.js';

@@ -1,0 +1,25 @@
+import { crc32 } from 'node:zlib';
+
+/** A book level as OKX sends it: [price, size, deprecated "0", number of orders]. */
+export type BookLevel = readonly [string, string, ...string[]];
+
+/**
+ * OKX order-book checksum (facts §3.2): CRC-32 (IEEE) of
+ * "bid1px:bid1sz:ask1px:ask1sz:..." over the top 25 levels of each side, interleaved, continuing
+ * with the longer side alone when one runs out; raw price/size strings; result as a signed int32.
+ * `bids` must be best (highest) first and `asks` best (lowest) first.
+ */
+export function bookChecksum(bids: readonly BookLevel[], asks: readonly BookLevel[]): number {
+  return crc32(bookChecksumString(bids, asks)) | 0;
+}
+
+export function bookChecksumString(bids: readonly BookLevel[], asks: readonly BookLevel[]): string {
+  const nb = Math.min(25, bids.length);
+  const na = Math.min(25, asks.length);
+  const parts: string[] = [];
+  for (let i = 0; i < 25 && (i < nb || i < na); i++) {
+    if (i < nb) parts.push(bids[i]![0], bids[i]![1]);
+    if (i < na) parts.push(asks[i]![0], asks[i]![1]);
+  }
+  return parts.join(':');
+}

@@ -1,0 +1,6 @@
+export * from './sign.js';
+export * from './cl-ord-id.js';
+export * from './hosts.js';
+export * from './error-codes.js';
+export * from './endpoints.js';
+export * from './book-checksum.js';
