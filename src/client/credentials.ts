@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { OkxkitError } from '../util/errors.js';
+
+/**
+ * An OKX API key's credentials. The secret and passphrase are held in private fields and the
+ * object redacts itself in toString, util.inspect and JSON, so logging or throwing it leaks
+ * nothing. The passphrase is kept byte for byte (R5): no trimming, no case change.
+ */
+export class Credentials {
+  readonly apiKey: string;
+  readonly #secretKey: string;
+  readonly #passphrase: string;
+
+  constructor(apiKey: string, secretKey: string, passphrase: string) {
+    if (!apiKey) throw new CredentialsError('apiKey', 'OKX_API_KEY');
+    if (!secretKey) throw new CredentialsError('secretKey', 'OKX_SECRET_KEY');
+    if (!passphrase) throw new CredentialsError('passphrase', 'OKX_PASSPHRASE');
+    this.apiKey = apiKey;
+    this.#secretKey = secretKey;
+    this.#passphrase = passphrase;
+  }
+
+  /** The secret, for the signer only. */
+  revealSecret(): string {
+    return this.#secretKey;
+  }
+
+  /** The passphrase, for the OK-ACCESS-PASSPHRASE header and WS login only. */
+  revealPassphrase(): string {
+    return this.#passphrase;
+  }
+
+  /** Key with all but the first 4 characters masked. */
+  get maskedKey(): string {
+    return this.apiKey.length <= 4 ? '****' : `${this.apiKey.slice(0, 4)}****`;
+  }
+
+  toString(): string {
+    return `Credentials(${this.maskedKey})`;
+  }
+  toJSON(): Record<string, string> {
+    return { apiKey: this.maskedKey, secretKey: '[redacted]', passphrase: '[redacted]' };
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+export class CredentialsError extends OkxkitError {
+  readonly variable: string;
+  constructor(field: string, variable: string, detail?: string) {
+    super(detail ?? `Missing credential ${field}: set ${variable} (or ${variable}_FILE, or a vault profile)`, {
+      code: 'CREDENTIALS_MISSING',
+      hint: `Set ${variable} in the environment or .env, mount it as a file and set ${variable}_FILE, or use --profile with the vault.`,
+    });
+    this.variable = variable;
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Reads one variable: NAME, or the file at NAME_FILE (Docker / Kubernetes secrets, R4). A file's
+ * single trailing newline is dropped (mounts usually add one); everything else is kept as is.
+ */
+export function readEnvValue(env: Env, name: string): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct !== undefined && direct !== '' && file) {
+    throw new CredentialsError(name, name, `Both ${name} and ${name}_FILE are set: keep one`);
+  }
+  if (direct !== undefined && direct !== '') return direct;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CredentialsError(name, name, `${name}_FILE points to a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return text.replace(/\r?\n$/, '');
+  }
+  return undefined;
+}
+
+/** Credentials from OKX_API_KEY, OKX_SECRET_KEY, OKX_PASSPHRASE (each also as *_FILE). Names every missing one. */
+export function credentialsFromEnv(env: Env = process.env): Credentials {
+  const apiKey = readEnvValue(env, 'OKX_API_KEY');
+  const secretKey = readEnvValue(env, 'OKX_SECRET_KEY');
+  const passphrase = readEnvValue(env, 'OKX_PASSPHRASE');
+  const missing = [
+    ['OKX_API_KEY', apiKey],
+    ['OKX_SECRET_KEY', secretKey],
+    ['OKX_PASSPHRASE', passphrase],
+  ]
+    .filter(([, v]) => !v)
+    .map(([n]) => n as string);
+  if (missing.length) {
+    throw new CredentialsError(missing[0]!, missing[0]!, `Missing credentials: ${missing.join(', ')} (set them, or the *_FILE form, or use a vault profile)`);
+  }
+  return new Credentials(apiKey!, secretKey!, passphrase!);
+}

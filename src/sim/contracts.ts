@@ -1,0 +1,145 @@
+/**
+ * The seam between the local exchange's two halves, so each can be built and tested alone:
+ * - the market and WebSocket side (`src/sim/market/`, `src/sim/ws/`): instruments, a seeded
+ *   price process, synthetic resting liquidity, public trades, candles, tickers, the WS server;
+ * - the engine and REST side (`src/sim/engine/`, `src/sim/rest/`, `src/sim/simulator.ts`): keys,
+ *   accounts, auth, rate limits, the matching engine for users' orders, bills,
+ *   cancel-all-after, fault injection, `startSimulator`.
+ * Everything takes the same Clock; everything random takes the same seed.
+ */
+import type { Server } from 'node:http';
+import type { BookLevel } from '../protocol/book-checksum.js';
+import type { Clock } from '../util/clock.js';
+
+export interface SimInstrument {
+  instType: 'SPOT';
+  instId: string;
+  /** Integer code, as GET /public/instruments returns it (WS order ops use it since 2026). */
+  instIdCode: number;
+  baseCcy: string;
+  quoteCcy: string;
+  tickSz: string;
+  lotSz: string;
+  minSz: string;
+  maxLmtSz: string;
+  maxMktSz: string;
+  state: 'live' | 'suspend';
+  /** ms string */
+  listTime: string;
+}
+
+export interface Depth {
+  /** Best first: bids descending, asks ascending; OKX level shape [px, sz, "0", count]. */
+  bids: BookLevel[];
+  asks: BookLevel[];
+  seqId: number;
+  /** ms */
+  ts: number;
+}
+
+/** One execution of a user's taker order against the synthetic book. */
+export interface MarketFill {
+  px: string;
+  sz: string;
+}
+
+export interface PublicTrade {
+  instId: string;
+  tradeId: string;
+  px: string;
+  sz: string;
+  /** taker side */
+  side: 'buy' | 'sell';
+  ts: number;
+}
+
+/** OKX ticker object, all strings (facts §7.2). */
+export type TickerPayload = Record<string, string>;
+/** OKX candle row: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm], all strings. */
+export type CandleRow = [string, string, string, string, string, string, string, string, string];
+
+export interface SimMarketApi {
+  instruments(): SimInstrument[];
+  instrument(instId: string): SimInstrument | undefined;
+  /** Steps the seeded price process up to `nowMs` (deterministic for a seed and a sequence of calls). */
+  advanceTo(nowMs: number): void;
+  /** Current synthetic book, `levels` per side (max 400). */
+  depth(instId: string, levels: number): Depth;
+  /** Last traded price. */
+  last(instId: string): string;
+  ticker(instId: string): TickerPayload;
+  /** Every bar size OKX documents (1s? no: 1m 3m 5m 15m 30m 1H 2H 4H 6H 12H 1D 2D 3D 1W 1M 3M and the *utc forms); newest first; after/before exclusive, OKX paging. */
+  candles(instId: string, bar: string, opts: { after?: number; before?: number; limit?: number; history?: boolean }): CandleRow[];
+  /** Most recent public trades, newest first. */
+  trades(instId: string, limit: number): PublicTrade[];
+  /**
+   * A user's taker order consumes synthetic liquidity, best price first, up to `sz` base units
+   * and never beyond `limitPx` when given. The market removes what it fills from its book and
+   * prints the trades on the public tape and candles.
+   */
+  take(instId: string, side: 'buy' | 'sell', sz: string, limitPx?: string): MarketFill[];
+  /** Records a trade between two users' orders on the public tape and candles. */
+  recordTrade(instId: string, px: string, sz: string, takerSide: 'buy' | 'sell'): void;
+  /**
+   * Called after each step of the price process with the public trades it printed. The engine
+   * fills users' resting limit orders that these trades reach (a buy at px >= trade px, a sell at
+   * px <= trade px) as maker, at the order's own price.
+   */
+  onTrades(listener: (instId: string, trades: PublicTrade[]) => void): () => void;
+}
+
+/** A key as the sim config defines it (issue: keys and accounts). */
+export interface SimKey {
+  apiKey: string;
+  secretKey: string;
+  passphrase: string;
+  /** Comma-separated: read_only, trade, withdraw. */
+  perm: string;
+  /** Comma-separated bound IPs; "" = none. */
+  ip: string;
+  label: string;
+  demo: boolean;
+  /** Account name in the config; also the user id rate limits count under. */
+  account: string;
+}
+
+export interface KeyLookup {
+  find(apiKey: string): SimKey | undefined;
+  /** uid of an account, as account/config and private WS pushes report it. */
+  uid(account: string): string;
+}
+
+/** What the engine tells the private WS channels. */
+export interface EngineEvents {
+  /** An order changed (placed, filled, canceled, amended): the OKX order object, all strings, as on the `orders` channel. */
+  onOrder(listener: (account: string, order: Record<string, string>) => void): () => void;
+  /** Balances changed: the OKX `account` channel data[0] object (totalEq, details[] ...). */
+  onAccount(listener: (account: string, account0: Record<string, unknown>) => void): () => void;
+}
+
+/** Optional hook so WS order ops (order, batch-orders, cancel-order, amend-order) reach the same engine as REST. */
+export interface WsTradeHandler {
+  /** Runs a trade op for an authenticated account; returns the REST-shaped envelope {code,msg,data,inTime,outTime}. */
+  handle(account: string, op: string, args: Record<string, unknown>[]): Promise<Record<string, unknown>>;
+}
+
+export interface WsServerOptions {
+  server: Server;
+  market: SimMarketApi;
+  engine: EngineEvents;
+  keys: KeyLookup;
+  trade?: WsTradeHandler;
+  clock: Clock;
+  /** Send checksum 0 in book pushes, as production OKX does since June 2026. */
+  zeroChecksum?: boolean;
+  /** Close a connection after this long without traffic (OKX: 30 s). */
+  idleTimeoutMs?: number;
+}
+
+export interface WsServerHandle {
+  /** Drops every open WS connection (fault injection); clients must reconnect. */
+  dropConnections(): void;
+  /** Connections open now, by path. */
+  connectionCount(): number;
+  close(): Promise<void>;
+}
