@@ -1,0 +1,573 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  closeSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { createInterface } from 'node:readline';
+import { OkxkitError } from '../util/errors.js';
+
+/**
+ * Secret scanner (R26): OKX API keys, secret keys and passphrases, tracked .env files, private
+ * keys and other credential-looking values, in the working tree, staged changes or every commit
+ * of the history. Findings carry the secret masked (first 4 characters) and a fingerprint (a
+ * hash of the value) that an allowlist can name without repeating the secret.
+ *
+ * Rules are tuned to stay quiet on ordinary code: values that say they are fake (fake, example,
+ * test, dummy, sim, sample, placeholder...) or that are references (process.env.X, ${X}) never
+ * match, and in source files only quoted values count as assignments.
+ */
+
+export type RuleId =
+  'okx-api-key' | 'okx-secret-key' | 'okx-passphrase' | 'dotenv-tracked' | 'private-key' | 'generic-secret';
+
+export const RULE_DESCRIPTIONS: Record<RuleId, string> = {
+  'okx-api-key': 'OKX API key',
+  'okx-secret-key': 'OKX secret key',
+  'okx-passphrase': 'OKX API passphrase',
+  'dotenv-tracked': '.env file with credentials tracked by git',
+  'private-key': 'private key (PEM)',
+  'generic-secret': 'credential-looking value',
+};
+
+export interface Finding {
+  rule: RuleId;
+  file: string;
+  line: number;
+  /** Commit that added the line (history scans). */
+  commit?: string;
+  /** First 4 characters and ****. */
+  masked: string;
+  /** sha256 of the value, 16 hex: stable across files and commits, safe to write down. */
+  fingerprint: string;
+}
+
+export class ScanError extends OkxkitError {
+  constructor(message: string, hint?: string) {
+    super(message, { code: 'SCAN_FAILED', hint });
+  }
+}
+
+const UUID = /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g;
+const HEX32 = /\b[0-9A-F]{32}\b/g;
+const API_KEY_WORD = /api[\s_-]?key|access[\s_-]?key|ok-access-key/i;
+const SECRET_WORD = /secret/i;
+const PEM = /-----BEGIN ((?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----/;
+/** Values that announce themselves as not real. */
+const FAKE =
+  /fake|example|test|dummy|sim|sample|placeholder|changeme|change[_-]me|redacted|masked|xxxx|\*\*\*\*|your[_-]|<[^>]*>|\.\.\./i;
+/** Values that point elsewhere rather than hold a secret. */
+const REFERENCE = /^\$\{|^\$[A-Za-z_]|\{\{|process\.env|os\.environ|getenv|^env\.|^env\[|^secrets\./i;
+const GENERIC_KEY =
+  /secret|token|passw(?:or)?d|pwd|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key/i;
+const CONFIG_EXT = /\.(env|ya?ml|ini|cfg|conf|properties|toml|txt|sh|bash|zsh|json)$|^\.env/i;
+
+const ASSIGN =
+  /([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::=|=>|=|:)\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`$]*)`|([^\s"'`,;#)}\]]+))/g;
+
+interface Assignment {
+  key: string;
+  value: string;
+  quoted: boolean;
+}
+
+/** `KEY=value` / `key: value` as .env and YAML write them: the rest of the line, minus a ` # comment`. */
+const CONFIG_LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*([^"'`\s].*)$/;
+
+function assignments(line: string, bareOk: boolean): Assignment[] {
+  const out: Assignment[] = [];
+  const c = bareOk ? CONFIG_LINE.exec(line) : null;
+  if (c) out.push({ key: c[1]!, value: c[2]!.replace(/\s+#.*$/, '').trim(), quoted: false });
+  for (const m of line.matchAll(ASSIGN)) {
+    const quotedValue = m[2] ?? m[3] ?? m[4];
+    out.push({ key: m[1]!, value: quotedValue ?? m[5] ?? '', quoted: quotedValue !== undefined });
+  }
+  return out;
+}
+
+export function maskSecret(value: string): string {
+  return value.length >= 8 ? `${value.slice(0, 4)}****` : '****';
+}
+
+export function fingerprint(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16);
+}
+
+function shannonEntropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+function looksReal(value: string): boolean {
+  return value.length > 0 && !FAKE.test(value) && !REFERENCE.test(value);
+}
+
+export function isDotEnvFile(file: string): boolean {
+  const b = basename(file);
+  return /^\.env(\..+)?$/.test(b) && !/\.(example|sample|template|dist|defaults?)$/i.test(b);
+}
+
+interface Hit {
+  rule: RuleId;
+  value: string;
+}
+
+/**
+ * Rules for one line. `bareOk`: config-style files, where unquoted values are values; in source
+ * files a bare word after `:` is usually a type or an identifier.
+ */
+export function scanLine(line: string, opts: { bareOk: boolean; nextLine?: string }): Hit[] {
+  if (line.length > 4000 || /okxkit-scan:\s*allow/.test(line)) return [];
+  const hits: Hit[] = [];
+  const add = (rule: RuleId, value: string) => {
+    if (!hits.some((h) => h.value === value)) hits.push({ rule, value });
+  };
+  const pem = PEM.exec(line);
+  if (pem) add('private-key', opts.nextLine?.trim() || pem[0]);
+
+  for (const a of assignments(line, opts.bareOk)) {
+    if (!a.quoted && !opts.bareOk) continue;
+    const v = a.value;
+    if (!looksReal(v)) continue;
+    const k = a.key.replace(/^.*\./, '');
+    // Identifiers and the OK-ACCESS-* header names; a kebab-case key is a label, not a variable.
+    const named = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /^ok-access-/i.test(k);
+    const token = !/\s/.test(v);
+    if (named && token && /^(okx_?)?api_?key$|^ok-access-key$|^okx\w*api_?key$/i.test(k) && v.length >= 8)
+      add('okx-api-key', v);
+    else if (
+      named &&
+      token &&
+      /^(okx_?)?secret_?key$|^ok-access-secret$|^okx\w*secret/i.test(k) &&
+      v.length >= 8
+    )
+      add('okx-secret-key', v);
+    // Passphrases may hold spaces (kept byte for byte, R5); under 8 characters a value is more
+    // likely a word or a flag than a passphrase.
+    else if (named && /passphrase$|^ok-access-passphrase$/i.test(k) && v.length >= 8 && v.length <= 64)
+      add('okx-passphrase', v);
+    else if (
+      GENERIC_KEY.test(k) &&
+      v.length >= 16 &&
+      !/\s/.test(v) &&
+      shannonEntropy(v) >= 3.5 &&
+      !/^[a-z]+(?:[A-Z][a-z]*)*$/.test(v)
+    ) {
+      add('generic-secret', v);
+    }
+  }
+  if (API_KEY_WORD.test(line))
+    for (const m of line.matchAll(UUID)) if (looksReal(m[0])) add('okx-api-key', m[0]);
+  if (SECRET_WORD.test(line)) for (const m of line.matchAll(HEX32)) add('okx-secret-key', m[0]);
+  return hits;
+}
+
+export interface Allowlist {
+  fingerprints: Set<string>;
+  globs: RegExp[];
+}
+
+export const EMPTY_ALLOWLIST: Allowlist = { fingerprints: new Set(), globs: [] };
+
+/** gitignore-style glob: `**` any depth, `*` within a segment; no slash = any directory. */
+export function globToRegExp(glob: string): RegExp {
+  let g = glob.trim().replace(/^\.\//, '');
+  const anchored = g.includes('/');
+  g = g.replace(/^\//, '');
+  let re = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i]!;
+    if (c === '*' && g[i + 1] === '*') {
+      re += '.*';
+      i++;
+      if (g[i + 1] === '/') i++;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  if (g.endsWith('/')) re += '.*';
+  return new RegExp(anchored ? `^${re}$` : `(^|/)${re}$`);
+}
+
+/**
+ * Reads an allowlist file (`.okxkitscanignore`): one entry per line, `#` comments; an entry is a
+ * fingerprint (`fingerprint:<16 hex>` or the bare hex) or a path glob (`path:<glob>` or bare).
+ */
+export function parseAllowlist(text: string): Allowlist {
+  const list: Allowlist = { fingerprints: new Set(), globs: [] };
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    if (!line) continue;
+    const fp = /^(?:fingerprint:)?([0-9a-f]{16})$/i.exec(line);
+    if (fp) list.fingerprints.add(fp[1]!.toLowerCase());
+    else list.globs.push(globToRegExp(line.replace(/^path:/, '')));
+  }
+  return list;
+}
+
+export function loadAllowlist(path: string): Allowlist {
+  if (!existsSync(path)) return EMPTY_ALLOWLIST;
+  return parseAllowlist(readFileSync(path, 'utf8'));
+}
+
+function allowed(list: Allowlist, file: string, fp: string): boolean {
+  return list.fingerprints.has(fp) || list.globs.some((g) => g.test(file));
+}
+
+const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'coverage']);
+const LOCKFILES = new Set([
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lockb',
+  'Cargo.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'composer.lock',
+  'Gemfile.lock',
+  'go.sum',
+]);
+const BINARY_EXT =
+  /\.(png|jpe?g|gif|webp|ico|pdf|zip|gz|tgz|bz2|xz|7z|jar|class|so|dylib|dll|exe|wasm|woff2?|ttf|otf|eot|mp[34]|mov|sqlite|db)$/i;
+
+/** Paths the scanner never reads: dependencies, build output, git internals, lockfiles, binaries. */
+export function isSkippedPath(file: string): boolean {
+  const parts = file.split(/[\\/]/);
+  if (parts.some((p) => SKIP_DIRS.has(p))) return true;
+  const b = parts.at(-1) ?? '';
+  return LOCKFILES.has(b) || b.endsWith('.lock') || BINARY_EXT.test(b);
+}
+
+function isBinary(buf: Buffer): boolean {
+  return buf.subarray(0, 8000).includes(0);
+}
+
+/** Scans a file's lines; `file` is the path reported (relative to the scan root). */
+export function scanLines(
+  lines: { line: number; text: string }[],
+  file: string,
+  allowlist: Allowlist = EMPTY_ALLOWLIST,
+  commit?: string,
+): Finding[] {
+  const bareOk = CONFIG_EXT.test(basename(file));
+  const out: Finding[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    for (const h of scanLine(l.text, { bareOk, nextLine: lines[i + 1]?.text })) {
+      const fp = fingerprint(h.value);
+      if (allowed(allowlist, file, fp)) continue;
+      const f: Finding = { rule: h.rule, file, line: l.line, masked: maskSecret(h.value), fingerprint: fp };
+      if (commit) f.commit = commit;
+      out.push(f);
+    }
+  }
+  return out;
+}
+
+export function scanText(text: string, file: string, allowlist: Allowlist = EMPTY_ALLOWLIST): Finding[] {
+  return scanLines(
+    text.split(/\r?\n/).map((t, i) => ({ line: i + 1, text: t })),
+    file,
+    allowlist,
+  );
+}
+
+function git(root: string, args: string[]): { ok: boolean; out: string } {
+  const r = spawnSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return { ok: r.status === 0, out: r.stdout ?? '' };
+}
+
+export function isGitRepo(root: string): boolean {
+  return git(root, ['rev-parse', '--is-inside-work-tree']).out.trim() === 'true';
+}
+
+function walk(root: string, dir: string, out: string[]): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) walk(root, join(dir, e.name), out);
+    } else if (e.isFile()) out.push(relative(root, join(dir, e.name)).split(sep).join('/'));
+  }
+}
+
+export interface ScanOptions {
+  allowlist?: Allowlist;
+  /** Files larger than this are skipped (default 2 MB). */
+  maxFileBytes?: number;
+}
+
+export interface ScanReport {
+  findings: Finding[];
+  filesScanned: number;
+  commitsScanned?: number;
+}
+
+function readHead(path: string, max: number): Buffer | undefined {
+  const st = statSync(path);
+  if (!st.isFile() || st.size > max) return undefined;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(st.size);
+    readSync(fd, buf, 0, st.size, 0);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Scans the files under `target`. In a git repository it reads tracked files and untracked ones
+ * that are not ignored (a gitignored .env is where secrets belong during development); a
+ * tracked .env with credentials is itself a finding.
+ */
+export function scanWorkingTree(target: string, opts: ScanOptions = {}): ScanReport {
+  const root = resolve(target);
+  if (!existsSync(root))
+    throw new ScanError(`nothing to scan at ${target}`, 'pass an existing file or directory');
+  const allowlist = opts.allowlist ?? EMPTY_ALLOWLIST;
+  const max = opts.maxFileBytes ?? 2 * 1024 * 1024;
+  let files: string[];
+  let tracked = new Set<string>();
+  const single = statSync(root).isFile();
+  const base = single ? resolve(root, '..') : root;
+  if (single) files = [basename(root)];
+  else if (isGitRepo(root)) {
+    const ls = git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
+      .out.split('\0')
+      .filter(Boolean);
+    files = [...new Set(ls)];
+    tracked = new Set(git(root, ['ls-files', '-z', '--cached']).out.split('\0').filter(Boolean));
+  } else {
+    files = [];
+    walk(root, root, files);
+  }
+  const findings: Finding[] = [];
+  let filesScanned = 0;
+  for (const file of files.sort()) {
+    if (isSkippedPath(file)) continue;
+    let buf: Buffer | undefined;
+    try {
+      buf = readHead(join(base, file), max);
+    } catch {
+      continue; // deleted in the working tree, or unreadable
+    }
+    if (!buf || isBinary(buf)) continue;
+    filesScanned++;
+    const found = scanText(buf.toString('utf8'), file, allowlist);
+    if (isDotEnvFile(file) && tracked.has(file) && found.length) {
+      const fp = fingerprint(`dotenv:${file}`);
+      if (!allowed(allowlist, file, fp))
+        findings.push({ rule: 'dotenv-tracked', file, line: 1, masked: basename(file), fingerprint: fp });
+    }
+    findings.push(...found);
+  }
+  return { findings, filesScanned };
+}
+
+/**
+ * Reads a unified diff (as `git log -p` or `git diff` print it, with --unified=0) line by line
+ * and scans each file's added lines with their new line numbers. Hunk headers give line counts,
+ * so an added line that happens to start with "+++" is still content.
+ */
+async function scanDiffStream(
+  lines: AsyncIterable<string>,
+  allowlist: Allowlist,
+  onCommit: () => void,
+): Promise<{ findings: Finding[]; files: number }> {
+  const findings: Finding[] = [];
+  let commit: string | undefined;
+  let file: string | undefined;
+  let added: { line: number; text: string }[] = [];
+  let newLine = 0;
+  let oldLeft = 0;
+  let newLeft = 0;
+  let files = 0;
+  const flush = () => {
+    if (file && added.length && !isSkippedPath(file)) {
+      files++;
+      const found = scanLines(added, file, allowlist, commit);
+      if (isDotEnvFile(file) && found.length) {
+        const fp = fingerprint(`dotenv:${file}`);
+        if (!allowed(allowlist, file, fp)) {
+          const f: Finding = {
+            rule: 'dotenv-tracked',
+            file,
+            line: added[0]!.line,
+            masked: basename(file),
+            fingerprint: fp,
+          };
+          if (commit) f.commit = commit;
+          findings.push(f);
+        }
+      }
+      findings.push(...found);
+    }
+    added = [];
+  };
+  for await (const line of lines) {
+    if (oldLeft > 0 || newLeft > 0) {
+      const c = line[0];
+      if (c === '+') {
+        added.push({ line: newLine++, text: line.slice(1) });
+        newLeft--;
+        continue;
+      }
+      if (c === '-') {
+        oldLeft--;
+        continue;
+      }
+      if (c === ' ') {
+        newLine++;
+        oldLeft--;
+        newLeft--;
+        continue;
+      }
+      if (c === '\\') continue;
+      oldLeft = newLeft = 0;
+    }
+    if (line.startsWith('\0commit ') || line.startsWith('commit ')) {
+      flush();
+      file = undefined;
+      commit = line.slice(line.indexOf('commit ') + 7).trim();
+      onCommit();
+    } else if (line.startsWith('diff --git ')) {
+      flush();
+      file = undefined;
+    } else if (line.startsWith('+++ ')) {
+      const p = line.slice(4);
+      file = p === '/dev/null' ? undefined : p.replace(/^b\//, '').replace(/^"(.*)"$/, '$1');
+    } else if (line.startsWith('@@ ')) {
+      const m = /^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
+      if (m) {
+        oldLeft = m[1] === undefined ? 1 : Number(m[1]);
+        newLine = Number(m[2]);
+        newLeft = m[3] === undefined ? 1 : Number(m[3]);
+      }
+    }
+  }
+  flush();
+  return { findings, files };
+}
+
+async function scanGitDiff(
+  root: string,
+  args: string[],
+  allowlist: Allowlist,
+): Promise<{ findings: Finding[]; files: number; commits: number }> {
+  if (!isGitRepo(root))
+    throw new ScanError(
+      `${root} is not a git repository`,
+      'run the history or staged scan inside a git work tree',
+    );
+  const child = spawn('git', ['-c', 'core.quotepath=off', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < 4000) stderr += d.toString('utf8');
+  });
+  const exited = new Promise<number>((res) => child.on('close', (code) => res(code ?? 1)));
+  let commits = 0;
+  const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
+  const r = await scanDiffStream(rl, allowlist, () => commits++);
+  const code = await exited;
+  // An empty repository has no commits to log: nothing to scan, not an error.
+  if (code !== 0 && !/does not have any commits|bad default revision/.test(stderr)) {
+    throw new ScanError(`git ${args[0]} failed: ${stderr.trim().split('\n')[0] ?? code}`);
+  }
+  return { ...r, commits };
+}
+
+/** Every line ever added in any commit reachable from any ref, streamed from `git log -p --all`. */
+export async function scanHistory(root: string, opts: ScanOptions = {}): Promise<ScanReport> {
+  const r = await scanGitDiff(
+    resolve(root),
+    [
+      'log',
+      '-p',
+      '--all',
+      '--no-color',
+      '--no-ext-diff',
+      '--unified=0',
+      '--no-renames',
+      '--format=%x00commit %H',
+    ],
+    opts.allowlist ?? EMPTY_ALLOWLIST,
+  );
+  return { findings: r.findings, filesScanned: r.files, commitsScanned: r.commits };
+}
+
+/** The lines a commit would add: what is staged in the index. */
+export async function scanStaged(root: string, opts: ScanOptions = {}): Promise<ScanReport> {
+  const r = await scanGitDiff(
+    resolve(root),
+    ['diff', '--cached', '--no-color', '--no-ext-diff', '--unified=0', '--no-renames', '--diff-filter=ACMR'],
+    opts.allowlist ?? EMPTY_ALLOWLIST,
+  );
+  return { findings: r.findings, filesScanned: r.files };
+}
+
+export const HOOK_MARKER = '# okxkit-secret-scan';
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Writes a pre-commit hook that scans the staged changes and blocks the commit on findings.
+ * `command` is how to run okxkit (e.g. ["npx", "okxkit"]); an existing hook that is not ours
+ * is kept unless `force`.
+ */
+export function installPreCommitHook(root: string, opts: { command: string[]; force?: boolean }): string {
+  const r = git(resolve(root), ['rev-parse', '--git-path', 'hooks']);
+  if (!r.ok)
+    throw new ScanError(
+      `${root} is not a git repository`,
+      'run `okxkit scan --install-hook` inside the repository',
+    );
+  const hooksDir = isAbsolute(r.out.trim()) ? r.out.trim() : join(resolve(root), r.out.trim());
+  mkdirSync(hooksDir, { recursive: true });
+  const hook = join(hooksDir, 'pre-commit');
+  if (existsSync(hook) && !readFileSync(hook, 'utf8').includes(HOOK_MARKER) && !opts.force) {
+    throw new ScanError(
+      `${hook} exists and was not written by okxkit`,
+      'add `okxkit scan --staged` to it yourself, or pass --force to replace it',
+    );
+  }
+  const cmd = [...opts.command, 'scan', '--staged'].map(shellQuote).join(' ');
+  const script = `#!/bin/sh
+${HOOK_MARKER}
+# Blocks a commit whose staged changes add credentials. A reviewed false positive goes in
+# .okxkitscanignore (by fingerprint or path); a real key must be removed and rotated.
+${cmd}
+status=$?
+if [ "$status" -ne 0 ]; then
+  echo "okxkit: commit blocked by the secret scan (exit $status)." >&2
+fi
+exit $status
+`;
+  writeFileSync(hook, script, { mode: 0o755 });
+  chmodSync(hook, 0o755);
+  return hook;
+}
+
+export function formatFinding(f: Finding): string {
+  const where = `${f.file}:${f.line}`;
+  return `${f.commit ? `${f.commit.slice(0, 12)} ` : ''}${where}  ${f.rule} (${RULE_DESCRIPTIONS[f.rule]})  ${f.masked}  fingerprint:${f.fingerprint}`;
+}
