@@ -1,0 +1,291 @@
+import { Decimal } from 'decimal.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
+import { ValidationError } from '../util/errors.js';
+import type { ExchangePort, Instrument, OrderIntent, Ticker } from './exchange-port.js';
+import { GuardRejection } from './errors.js';
+
+/**
+ * How prices and sizes off the tick/lot grid are handled:
+ * - `conservative`: sizes round down; a buy price rounds down and a sell price up, so a rounded
+ *   order is never larger nor more aggressive than the one asked for;
+ * - `reject`: anything off the grid is refused.
+ */
+export type RoundingPolicy = 'conservative' | 'reject';
+
+export interface GuardLimits {
+  rounding?: RoundingPolicy;
+  /** Fat-finger band in percent of the reference price (best ask for buys, best bid for sells, else last). Default "5". */
+  bandPct?: string;
+  /**
+   * `aggressive` (default) refuses only prices that would trade through the band (a buy above
+   * it, a sell below it): a passive order far from the market cannot hurt. `both` also refuses
+   * passive prices outside the band.
+   */
+  bandMode?: 'aggressive' | 'both';
+  /** Quote-currency cap on one order's notional. */
+  maxNotionalPerOrder?: string;
+  /** Quote-currency cap on open orders + the new one, per instrument (one value for all, or per instId). */
+  maxNotionalPerInstrument?: string | Record<string, string>;
+  /** How long an instrument's rules are cached (ms). Default 60 s. */
+  instrumentTtlMs?: number;
+  /** How old a reference price may be (ms). Default 1 s. */
+  tickerMaxAgeMs?: number;
+}
+
+/** What the guard asks of the risk layer; RiskManager implements it. */
+export interface RiskGate {
+  /** A reason string while new orders are halted (kill switch or a tripped breaker), else undefined. */
+  haltReason(): string | undefined;
+  /** Throws a GuardRejection when the order would breach a risk limit (open orders, position). */
+  preTrade?(order: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal; notional: Decimal }): void;
+}
+
+export type GuardMarket = Pick<ExchangePort, 'instrument' | 'ticker' | 'openOrders'>;
+
+const LIMIT_TYPES = new Set(['limit', 'post_only', 'fok', 'ioc']);
+
+function dec(field: string, v: string | undefined, instId: string): Decimal {
+  if (v === undefined || !/^\d+(\.\d+)?$/.test(v)) {
+    throw new GuardRejection('invalidIntent', instId, `${field} must be a positive decimal string`, {
+      [field]: String(v),
+    });
+  }
+  const d = new Decimal(v);
+  if (d.lte(0))
+    throw new GuardRejection('invalidIntent', instId, `${field} must be greater than 0`, { [field]: v });
+  return d;
+}
+
+function onGrid(x: Decimal, step: Decimal): boolean {
+  return x.mod(step).isZero();
+}
+
+function toStep(x: Decimal, step: Decimal, down: boolean): Decimal {
+  return x
+    .div(step)
+    .toDecimalPlaces(0, down ? Decimal.ROUND_DOWN : Decimal.ROUND_UP)
+    .mul(step);
+}
+
+/**
+ * Pre-trade checks run before anything is signed (R22): instrument live, tick/lot grid, min and
+ * max size, price band, notional caps, risk state. Returns the intent as it may be sent
+ * (rounded by the policy) or throws a GuardRejection naming the rule and the numbers.
+ */
+export class OrderGuard {
+  private readonly market: GuardMarket;
+  private readonly risk: RiskGate | undefined;
+  private readonly clock: Clock;
+  readonly limits: Readonly<
+    Required<Pick<GuardLimits, 'rounding' | 'bandPct' | 'bandMode' | 'instrumentTtlMs' | 'tickerMaxAgeMs'>>
+  > &
+    GuardLimits;
+  private readonly instruments = new Map<string, { at: number; inst: Instrument }>();
+  private readonly tickers = new Map<string, { at: number; t: Ticker }>();
+
+  constructor(opts: { market: GuardMarket; risk?: RiskGate; clock?: Clock; limits?: GuardLimits }) {
+    this.market = opts.market;
+    this.risk = opts.risk;
+    this.clock = opts.clock ?? systemClock;
+    const l = opts.limits ?? {};
+    for (const [k, v] of Object.entries({ bandPct: l.bandPct, maxNotionalPerOrder: l.maxNotionalPerOrder })) {
+      if (v !== undefined && !/^\d+(\.\d+)?$/.test(v))
+        throw new ValidationError(k, `"${v}" is not a decimal string`, 'e.g. "5"');
+    }
+    if (l.rounding && l.rounding !== 'conservative' && l.rounding !== 'reject') {
+      throw new ValidationError(
+        'rounding',
+        `unknown policy "${String(l.rounding)}"`,
+        'use "conservative" or "reject"',
+      );
+    }
+    this.limits = {
+      ...l,
+      rounding: l.rounding ?? 'conservative',
+      bandPct: l.bandPct ?? '5',
+      bandMode: l.bandMode ?? 'aggressive',
+      instrumentTtlMs: l.instrumentTtlMs ?? 60_000,
+      tickerMaxAgeMs: l.tickerMaxAgeMs ?? 1_000,
+    };
+  }
+
+  private async instrument(instId: string): Promise<Instrument> {
+    const hit = this.instruments.get(instId);
+    const now = this.clock.now();
+    if (hit && now - hit.at < this.limits.instrumentTtlMs) return hit.inst;
+    const inst = await this.market.instrument(instId);
+    this.instruments.set(instId, { at: now, inst });
+    return inst;
+  }
+
+  private async ticker(instId: string): Promise<Ticker> {
+    const hit = this.tickers.get(instId);
+    const now = this.clock.now();
+    if (hit && now - hit.at < this.limits.tickerMaxAgeMs) return hit.t;
+    const t = await this.market.ticker(instId);
+    this.tickers.set(instId, { at: now, t });
+    return t;
+  }
+
+  private capFor(instId: string): string | undefined {
+    const c = this.limits.maxNotionalPerInstrument;
+    return typeof c === 'string' ? c : c?.[instId];
+  }
+
+  async check(intent: OrderIntent): Promise<OrderIntent> {
+    const { instId } = intent;
+    const halted = this.risk?.haltReason();
+    if (halted !== undefined) {
+      throw new GuardRejection(
+        'halted',
+        instId,
+        `trading is halted: ${halted}`,
+        {},
+        'Lift it with `okxkit resume --why "..."` once the cause is understood.',
+      );
+    }
+    if (intent.side !== 'buy' && intent.side !== 'sell') {
+      throw new GuardRejection('invalidIntent', instId, 'side must be "buy" or "sell"', {
+        side: String(intent.side),
+      });
+    }
+    const isLimit = LIMIT_TYPES.has(intent.ordType);
+    if (!isLimit && intent.ordType !== 'market') {
+      throw new GuardRejection('invalidIntent', instId, 'unknown ordType', {
+        ordType: String(intent.ordType),
+      });
+    }
+    let sz = dec('sz', intent.sz, instId);
+    let px = isLimit ? dec('px', intent.px, instId) : undefined;
+
+    const inst = await this.instrument(instId);
+    if (inst.state !== 'live') {
+      throw new GuardRejection('instrumentState', instId, `instrument is not live`, { state: inst.state });
+    }
+    const tick = new Decimal(inst.tickSz);
+    const lot = new Decimal(inst.lotSz);
+    // A spot market buy is sized in the quote currency by default (facts §7.4 tgtCcy): the lot
+    // grid and base-size limits do not apply to it, its notional is its size.
+    const quoteSized =
+      intent.ordType === 'market' &&
+      intent.side === 'buy' &&
+      intent.tgtCcy !== 'base_ccy' &&
+      inst.instType === 'SPOT';
+
+    if (px) {
+      if (!onGrid(px, tick)) {
+        if (this.limits.rounding === 'reject') {
+          throw new GuardRejection('tickSz', instId, 'price is not a multiple of tickSz', {
+            px: px.toFixed(),
+            tickSz: inst.tickSz,
+          });
+        }
+        // Never more aggressive: a buy rounds down, a sell rounds up.
+        px = toStep(px, tick, intent.side === 'buy');
+      }
+    }
+    if (!quoteSized) {
+      if (!onGrid(sz, lot)) {
+        if (this.limits.rounding === 'reject') {
+          throw new GuardRejection('lotSz', instId, 'size is not a multiple of lotSz', {
+            sz: sz.toFixed(),
+            lotSz: inst.lotSz,
+          });
+        }
+        sz = toStep(sz, lot, true);
+      }
+      if (sz.lt(inst.minSz)) {
+        throw new GuardRejection('minSz', instId, 'size is below the minimum', {
+          sz: sz.toFixed(),
+          requestedSz: intent.sz,
+          minSz: inst.minSz,
+        });
+      }
+      const maxField = isLimit ? 'maxLmtSz' : 'maxMktSz';
+      const max = inst[maxField];
+      if (max !== '' && max !== undefined && sz.gt(max)) {
+        throw new GuardRejection('maxSz', instId, `size is above ${maxField}`, {
+          sz: sz.toFixed(),
+          [maxField]: max,
+        });
+      }
+    }
+
+    const needRef = px !== undefined || !quoteSized;
+    let ref: Decimal | undefined;
+    if (needRef) {
+      const t = await this.ticker(instId);
+      const side = intent.side === 'buy' ? t.askPx : t.bidPx;
+      const pick = side && new Decimal(side || '0').gt(0) ? side : t.last;
+      if (pick && new Decimal(pick).gt(0)) ref = new Decimal(pick);
+    }
+    if (px !== undefined) {
+      if (!ref)
+        throw new GuardRejection('priceBand', instId, 'no reference price to check the band against', {});
+      const band = ref.mul(this.limits.bandPct).div(100);
+      const hi = ref.plus(band);
+      const lo = ref.minus(band);
+      const aggressive = intent.side === 'buy' ? px.gt(hi) : px.lt(lo);
+      const passive = intent.side === 'buy' ? px.lt(lo) : px.gt(hi);
+      if (aggressive || (this.limits.bandMode === 'both' && passive)) {
+        throw new GuardRejection(
+          'priceBand',
+          instId,
+          `price is outside the ${this.limits.bandPct}% band around the market`,
+          {
+            px: px.toFixed(),
+            refPx: ref.toFixed(),
+            low: lo.toFixed(),
+            high: hi.toFixed(),
+          },
+        );
+      }
+    }
+    let notional: Decimal;
+    if (quoteSized) notional = sz;
+    else {
+      const p = px ?? ref;
+      if (!p) throw new GuardRejection('maxNotionalPerOrder', instId, 'no price to value the order with', {});
+      notional = sz.mul(p);
+    }
+    const perOrder = this.limits.maxNotionalPerOrder;
+    if (perOrder !== undefined && notional.gt(perOrder)) {
+      throw new GuardRejection('maxNotionalPerOrder', instId, 'order notional is above the cap', {
+        notional: notional.toFixed(),
+        maxNotionalPerOrder: perOrder,
+      });
+    }
+    const baseSz = quoteSized ? (ref ? sz.div(ref) : sz) : sz;
+    this.risk?.preTrade?.({ instId, side: intent.side, baseSz, notional });
+
+    const perInst = this.capFor(instId);
+    if (perInst !== undefined) {
+      const open = await this.market.openOrders(instId);
+      let openNotional = new Decimal(0);
+      for (const o of open) {
+        if (o.instId !== instId) continue;
+        const rest = new Decimal(o.sz || '0').minus(o.accFillSz || '0');
+        const p = o.px ? new Decimal(o.px) : (ref ?? new Decimal(0));
+        if (rest.gt(0)) openNotional = openNotional.plus(rest.mul(p));
+      }
+      const total = openNotional.plus(notional);
+      if (total.gt(perInst)) {
+        throw new GuardRejection(
+          'maxNotionalPerInstrument',
+          instId,
+          'open orders plus this one exceed the per-instrument cap',
+          {
+            openNotional: openNotional.toFixed(),
+            notional: notional.toFixed(),
+            total: total.toFixed(),
+            maxNotionalPerInstrument: perInst,
+          },
+        );
+      }
+    }
+    const out: OrderIntent = { ...intent, sz: sz.toFixed() };
+    if (px !== undefined) out.px = px.toFixed();
+    return out;
+  }
+}
