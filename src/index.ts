@@ -2,4 +2,4 @@
 export * from './protocol/index.js';
 export * from './util/clock.js';
 export * from './util/errors.js';
-export type * from './trading/exchange-port.js';
+export * from './trading/index.js';
