@@ -1,0 +1,31 @@
+import { isValidClOrdId } from '../protocol/cl-ord-id.js';
+import { ValidationError } from '../util/errors.js';
+
+/** Bot ids become the start of every clOrdId the bot sends, so they follow the clOrdId alphabet. */
+export const BOT_ID_PATTERN = /^[A-Za-z0-9]{1,24}$/;
+/** Width of the counter part: 36^8 intents per bot before it would wrap. */
+const SEQ_WIDTH = 8;
+
+export function assertBotId(id: string): void {
+  if (!BOT_ID_PATTERN.test(id)) {
+    throw new ValidationError(
+      'id',
+      `"${id}" is not a valid bot id`,
+      "use 1 to 24 letters and digits (it prefixes the bot's clOrdIds, facts §8)",
+    );
+  }
+}
+
+/**
+ * The clOrdId of a bot's n-th order intent: the bot id, then the counter in base 36, zero-padded.
+ * Deterministic, so an intent recorded before a crash is looked up under the same id after it
+ * (facts §8: one clOrdId per intent). A fixed-width counter keeps ids of different bots apart.
+ */
+export function botClOrdId(botId: string, seq: number): string {
+  assertBotId(botId);
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq >= 36 ** SEQ_WIDTH)
+    throw new RangeError(`clOrdId counter out of range: ${seq}`);
+  const id = botId + seq.toString(36).padStart(SEQ_WIDTH, '0');
+  if (!isValidClOrdId(id)) throw new RangeError(`derived clOrdId is invalid: ${id}`);
+  return id;
+}

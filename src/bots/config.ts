@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { ValidationError } from '../util/errors.js';
+import { BOT_ID_PATTERN } from './cl-ord-id.js';
+import type { BotKind } from './types.js';
+
+/** One problem in a bot config: the field, what is wrong, and what to do. */
+export interface ConfigIssue {
+  field: string;
+  problem: string;
+}
+
+/** A bot config that failed validation; lists every problem, each naming its field. */
+export class BotConfigError extends ValidationError {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    const first = issues[0] ?? { field: 'config', problem: 'invalid' };
+    super(
+      first.field,
+      issues.map((i) => (i === first ? i.problem : `${i.field}: ${i.problem}`)).join('; '),
+      'fix the fields named above in the bot config',
+    );
+    this.issues = issues;
+  }
+}
+
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/** A decimal amount, written as a JSON string ("0.001") or a plain number; kept as a string. */
+function amount(example: string, opts: { allowZero?: boolean } = {}) {
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const s = typeof v === 'number' ? String(v) : v.trim();
+    if (!DECIMAL.test(s)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: s.startsWith('-')
+          ? `must not be negative (got ${s}): use a positive amount like "${example}"`
+          : `must be a decimal number like "${example}" (got ${JSON.stringify(v)})`,
+      });
+      return z.NEVER;
+    }
+    if (!opts.allowZero && /^0+(\.0+)?$/.test(s)) {
+      ctx.addIssue({ code: 'custom', message: `must be greater than 0: use an amount like "${example}"` });
+      return z.NEVER;
+    }
+    return s;
+  });
+}
+
+function percent(example: string) {
+  return amount(example).refine((s) => Number(s) < 100, {
+    message: `must be a percentage below 100, like "${example}"`,
+  });
+}
+
+const botId = z
+  .string()
+  .regex(BOT_ID_PATTERN, {
+    message: 'must be 1 to 24 letters and digits (it prefixes the bot\'s clOrdIds): e.g. "grid1"',
+  })
+  .optional();
+const instId = z
+  .string()
+  .regex(/^[A-Z0-9]+-[A-Z0-9]+$/, { message: 'must be a spot instrument id like "BTC-USDT"' });
+
+export const gridConfigSchema = z
+  .strictObject({
+    kind: z.literal('grid').optional(),
+    id: botId,
+    instId,
+    lower: amount('95000'),
+    upper: amount('105000'),
+    levels: z
+      .number({ message: 'must be a whole number of price levels, like 11' })
+      .int({ message: 'must be a whole number of price levels, like 11' })
+      .min(2, { message: 'must be at least 2: a grid needs 2 or more price levels' })
+      .max(200, { message: 'must be at most 200 price levels' }),
+    mode: z
+      .enum(['arithmetic', 'geometric'], {
+        message: 'must be "arithmetic" (equal price steps) or "geometric" (equal ratios)',
+      })
+      .default('arithmetic'),
+    sizePerLevel: amount('0.001').optional(),
+    investment: amount('1000').optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.lower && c.upper && Number(c.lower) >= Number(c.upper)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lower'],
+        message: `must be below upper (lower ${c.lower} >= upper ${c.upper}): swap them or widen the range`,
+      });
+    }
+    if ((c.sizePerLevel === undefined) === (c.investment === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizePerLevel'],
+        message:
+          'set exactly one of sizePerLevel (base size of each order) or investment (total quote split across the levels)',
+      });
+    }
+  });
+
+export const dcaConfigSchema = z.strictObject({
+  kind: z.literal('dca').optional(),
+  id: botId,
+  instId,
+  quoteAmount: amount('50'),
+  intervalSec: z
+    .number({ message: 'must be a number of seconds, like 3600' })
+    .int({ message: 'must be a whole number of seconds' })
+    .min(1, { message: 'must be at least 1 second' }),
+  orderType: z
+    .enum(['market', 'limit'], { message: 'must be "market" or "limit" (a limit at the ask)' })
+    .default('market'),
+  safetyOrders: z
+    .strictObject({
+      count: z
+        .number()
+        .int({ message: 'must be a whole number' })
+        .min(0, { message: 'must be 0 or more' })
+        .max(50, { message: 'must be at most 50' }),
+      dropPct: percent('2'),
+      sizeMultiplier: amount('1.5').default('1'),
+    })
+    .optional(),
+  takeProfitPct: amount('3'),
+  maxCycles: z.number().int().min(1, { message: 'must be at least 1, or left out for no limit' }).optional(),
+});
+
+export const trailingConfigSchema = z.strictObject({
+  kind: z.literal('trailing').optional(),
+  id: botId,
+  instId,
+  size: amount('0.01'),
+  trailPct: percent('3'),
+  activationPx: amount('100000').optional(),
+  orderType: z
+    .enum(['market', 'limit'], { message: 'must be "market" or "limit" (an aggressive limit below the bid)' })
+    .default('market'),
+  limitSlippagePct: percent('0.5').default('0.5'),
+});
+
+export type GridConfig = Omit<z.output<typeof gridConfigSchema>, 'kind' | 'id'> & {
+  kind: 'grid';
+  id: string;
+};
+export type DcaConfig = Omit<z.output<typeof dcaConfigSchema>, 'kind' | 'id'> & { kind: 'dca'; id: string };
+export type TrailingConfig = Omit<z.output<typeof trailingConfigSchema>, 'kind' | 'id'> & {
+  kind: 'trailing';
+  id: string;
+};
+export type BotConfig = GridConfig | DcaConfig | TrailingConfig;
+
+const SCHEMAS = { grid: gridConfigSchema, dca: dcaConfigSchema, trailing: trailingConfigSchema } as const;
+
+export function isBotKind(k: string): k is BotKind {
+  return k === 'grid' || k === 'dca' || k === 'trailing';
+}
+
+function issuesOf(err: z.ZodError): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const i of err.issues) {
+    if (i.code === 'unrecognized_keys') {
+      for (const k of i.keys)
+        out.push({
+          field: [...i.path, k].join('.'),
+          problem: 'is not a known setting: remove it or check its spelling',
+        });
+      continue;
+    }
+    const field = i.path.length ? i.path.join('.') : 'config';
+    const problem = i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
+    out.push({ field, problem });
+  }
+  return out;
+}
+
+/** Validates a bot config (parsed JSON) for a kind; throws BotConfigError naming every bad field. */
+export function parseBotConfig(kind: 'grid', raw: unknown): GridConfig;
+export function parseBotConfig(kind: 'dca', raw: unknown): DcaConfig;
+export function parseBotConfig(kind: 'trailing', raw: unknown): TrailingConfig;
+export function parseBotConfig(kind: BotKind, raw: unknown): BotConfig;
+export function parseBotConfig(kind: BotKind, raw: unknown): BotConfig {
+  if (!isBotKind(kind))
+    throw new ValidationError('kind', `unknown bot kind "${String(kind)}"`, 'use grid, dca or trailing');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new BotConfigError([{ field: 'config', problem: 'must be a JSON object' }]);
+  }
+  const declared = (raw as { kind?: unknown }).kind;
+  if (declared !== undefined && declared !== kind) {
+    throw new BotConfigError([
+      {
+        field: 'kind',
+        problem: `the config is for "${String(declared)}" but a ${kind} bot was asked for: run \`okxkit bot run ${String(declared)}\` or fix "kind"`,
+      },
+    ]);
+  }
+  const r = SCHEMAS[kind].safeParse(raw);
+  if (!r.success) throw new BotConfigError(issuesOf(r.error));
+  const cfg = r.data as BotConfig;
+  // The default id is derived from the user's own settings, never a prefix of ours.
+  return { ...cfg, kind, id: cfg.id ?? `${kind}${cfg.instId.replace(/-/g, '')}` } as BotConfig;
+}

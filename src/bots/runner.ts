@@ -1,0 +1,620 @@
+import type { Logger } from '../util/logger.js';
+import { silentLogger } from '../util/logger.js';
+import { OkxkitError, ValidationError } from '../util/errors.js';
+import type {
+  Balance,
+  ExchangePort,
+  Instrument,
+  Order,
+  OrderIntent,
+  Ticker,
+  Unsubscribe,
+} from '../trading/exchange-port.js';
+import { botClOrdId } from './cl-ord-id.js';
+import type { BotConfig } from './config.js';
+import { dec, fmt } from './money.js';
+import type { BotRow, BotStats, BotStateStore } from './state-store.js';
+import { createStrategy } from './strategies/index.js';
+import type { BotAction, IntentRecord, Strategy, StrategyContext } from './types.js';
+
+/** Where the runner asks the safety layer before it sends an order. */
+export interface RunnerHooks {
+  /** Pre-trade check (risk limits, order guard, kill switch): throw to refuse the order. */
+  beforePlace?(intent: OrderIntent): void | Promise<void>;
+  /** Every order that finished with a fill, for risk accounting. */
+  onFill?(order: Order): void;
+  /** One line for the status view, e.g. "loss limit 480/500 USDT left". */
+  riskHeadroom?(): string | undefined;
+}
+
+export type BotEventType =
+  'start' | 'resume' | 'placed' | 'adopted' | 'filled' | 'canceled' | 'rejected' | 'error' | 'stop';
+
+export interface BotEvent {
+  type: BotEventType;
+  ts: number;
+  text: string;
+  clOrdId?: string;
+}
+
+export interface BotRunnerOptions {
+  port: ExchangePort;
+  store: BotStateStore;
+  config: BotConfig;
+  /** Defaults to the strategy for config.kind. */
+  strategy?: Strategy;
+  logger?: Logger;
+  hooks?: RunnerHooks;
+  /** Poll open orders and balances this often (ms) to catch updates a stream missed; 0 = only when reconcile() is called. */
+  reconcileIntervalMs?: number;
+  /** A sent order the exchange still does not know after this long is sent again with the same clOrdId (facts §8). */
+  resendAfterMs?: number;
+  onEvent?: (e: BotEvent) => void;
+}
+
+export interface BotStatus {
+  botId: string;
+  kind: string;
+  instId: string;
+  quoteCcy: string;
+  price: string;
+  bidPx: string;
+  askPx: string;
+  openOrders: number;
+  openBuys: number;
+  openSells: number;
+  ordersPlaced: number;
+  fills: number;
+  realisedPnl: string;
+  unrealisedPnl: string;
+  /** Equity of the bot's base and quote currencies, in quote; "" until balances are known. */
+  equity: string;
+  startEquity: string;
+  /** equity - startEquity */
+  pnl: string;
+  riskHeadroom: string;
+  detail: string;
+  startedMs: number;
+  now: number;
+  done: boolean;
+  lastError: string;
+  recentEvents: BotEvent[];
+}
+
+export type BotSummary = BotStatus & { runtimeMs: number; canceledOnExit: number };
+
+const TERMINAL = new Set(['filled', 'canceled', 'mmp_canceled']);
+
+function isAmbiguous(err: unknown): boolean {
+  // The client marks writes whose outcome is unknown (timeouts, network errors, 5xx, 50001/50004/50013/50026).
+  if (err && typeof err === 'object' && 'ambiguous' in err)
+    return (err as { ambiguous: unknown }).ambiguous === true;
+  return !(err instanceof OkxkitError);
+}
+
+function errCode(err: unknown): string {
+  return err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
+}
+
+function errText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/**
+ * Runs one bot: feeds the strategy ticker and order events one at a time, gives every order a
+ * deterministic clOrdId, records each intent in SQLite before it is sent, and on a restart looks
+ * every unfinished intent up by clOrdId and adopts what the exchange says, so nothing is placed twice.
+ */
+export class BotRunner {
+  readonly botId: string;
+  readonly strategy: Strategy;
+  private readonly port: ExchangePort;
+  private readonly store: BotStateStore;
+  private readonly config: BotConfig;
+  private readonly log: Logger;
+  private readonly hooks: RunnerHooks;
+  private readonly reconcileIntervalMs: number;
+  private readonly resendAfterMs: number;
+  private readonly onEvent: ((e: BotEvent) => void) | undefined;
+
+  private row: BotRow | undefined;
+  private inst: Instrument | undefined;
+  private readonly open = new Map<string, IntentRecord>();
+  private readonly dirty = new Set<IntentRecord>();
+  private ticker: Ticker | undefined;
+  private balances: Balance[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private tickerQueued = false;
+  private subs: Unsubscribe[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private started = false;
+  private startedMs = 0;
+  private lastError = '';
+  private readonly events: BotEvent[] = [];
+  private doneResolve: (() => void) | undefined;
+  /** Resolves when the strategy has nothing left to do. */
+  readonly finished: Promise<void>;
+
+  constructor(opts: BotRunnerOptions) {
+    this.port = opts.port;
+    this.store = opts.store;
+    this.config = opts.config;
+    this.botId = opts.config.id;
+    this.strategy = opts.strategy ?? createStrategy(opts.config);
+    this.log = opts.logger ?? silentLogger;
+    this.hooks = opts.hooks ?? {};
+    this.reconcileIntervalMs = opts.reconcileIntervalMs ?? 0;
+    this.resendAfterMs = opts.resendAfterMs ?? 5000;
+    this.onEvent = opts.onEvent;
+    this.finished = new Promise((r) => (this.doneResolve = r));
+  }
+
+  private get ctx(): StrategyContext {
+    const inst = this.inst!;
+    return { instrument: inst, now: () => this.port.now(), openIntents: () => [...this.open.values()] };
+  }
+
+  private emit(type: BotEventType, text: string, clOrdId?: string): void {
+    const e: BotEvent = { type, ts: this.port.now(), text, ...(clOrdId ? { clOrdId } : {}) };
+    this.events.push(e);
+    if (this.events.length > 20) this.events.shift();
+    this.log.info({ bot: this.botId, event: type, clOrdId }, text);
+    this.onEvent?.(e);
+  }
+
+  /** Runs fn after every event already queued: the strategy sees one event at a time. */
+  private enqueue(fn: () => Promise<void> | void): Promise<void> {
+    const next = this.queue.then(fn).catch((err: unknown) => {
+      this.lastError = errText(err);
+      this.emit('error', this.lastError);
+    });
+    this.queue = next;
+    return next;
+  }
+
+  /** Waits until every queued event has been handled. */
+  async idle(): Promise<void> {
+    let q;
+    do {
+      q = this.queue;
+      await q;
+    } while (q !== this.queue);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('runner already started');
+    this.started = true;
+    this.startedMs = this.port.now();
+    const instId = this.strategy.instId;
+    try {
+      this.inst = await this.port.instrument(instId);
+    } catch (err) {
+      throw new ValidationError(
+        'instId',
+        `the exchange does not list "${instId}" (${errText(err)})`,
+        'use a listed spot instrument such as BTC-USDT',
+      );
+    }
+    if (this.inst.state !== 'live') {
+      throw new ValidationError(
+        'instId',
+        `${instId} is not trading (state ${this.inst.state})`,
+        'wait until it is live or pick another instrument',
+      );
+    }
+    const ticker = await this.port.ticker(instId);
+    this.ticker = ticker;
+    this.strategy.validate(this.inst, ticker);
+
+    const saved = this.store.load(this.botId);
+    if (
+      saved &&
+      (saved.kind !== this.config.kind || JSON.stringify(saved.config) !== JSON.stringify(this.config))
+    ) {
+      throw new ValidationError(
+        'config',
+        `differs from the config saved with the state of bot "${this.botId}"`,
+        'restore the previous config to resume, or give the bot a new "id" (or a new --state file) to start a fresh one',
+      );
+    }
+
+    this.subs.push(this.port.onOrder((o) => this.onOrderUpdate(o)));
+    this.subs.push(
+      this.port.onTicker(instId, (t) => {
+        this.ticker = t;
+        if (this.tickerQueued || this.stopping) return;
+        this.tickerQueued = true;
+        void this.enqueue(() => {
+          this.tickerQueued = false;
+          return this.handleTicker();
+        });
+      }),
+    );
+
+    let startErr: unknown;
+    await this.enqueue(async () => {
+      try {
+        if (saved) await this.resume(saved);
+        else await this.fresh(ticker);
+      } catch (err) {
+        startErr = err;
+      }
+    });
+    if (startErr) {
+      this.unsubscribe();
+      throw startErr;
+    }
+    if (this.reconcileIntervalMs > 0) {
+      this.timer = setInterval(() => void this.reconcile(), this.reconcileIntervalMs);
+      this.timer.unref();
+    }
+    this.checkDone();
+  }
+
+  private async fresh(ticker: Ticker): Promise<void> {
+    this.balances = await this.port.balances();
+    const { state, actions } = this.strategy.init(this.ctx, ticker, this.balances);
+    const stats: BotStats = {
+      firstStartMs: this.port.now(),
+      startEquity: this.equityOf(this.balances, ticker.last),
+      ordersPlaced: 0,
+      fills: 0,
+      runs: 1,
+    };
+    this.row = { botId: this.botId, kind: this.config.kind, config: this.config, state, stats, seq: 0 };
+    this.emit('start', `${this.config.kind} bot ${this.botId} on ${this.strategy.instId} at ${ticker.last}`);
+    await this.apply(actions);
+  }
+
+  private async resume(saved: BotRow): Promise<void> {
+    this.row = saved;
+    saved.stats.runs++;
+    const recs = this.store.openIntents(this.botId);
+    for (const r of recs) this.open.set(r.clOrdId, r);
+    this.emit('resume', `resuming ${this.botId}: ${recs.length} unfinished order(s) to look up by clOrdId`);
+    this.balances = await this.port.balances();
+    for (const rec of recs) {
+      if (!this.open.has(rec.clOrdId)) continue;
+      if (rec.status === 'parked') {
+        // Parked intents were never sent: orders canceled on exit, to be placed again on start.
+        rec.status = 'pending';
+        rec.sentMs = 0;
+        this.dirty.add(rec);
+        await this.send(rec);
+        continue;
+      }
+      const found = await this.port.getOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
+      if (found) {
+        this.emit(
+          'adopted',
+          `adopted ${rec.intent.side} ${rec.intent.sz}${rec.intent.px ? ` @ ${rec.intent.px}` : ''}: ${found.state}`,
+          rec.clOrdId,
+        );
+        await this.adopt(rec, found);
+      } else if (rec.status === 'pending') {
+        // Recorded but unknown to the exchange: it never arrived, so it is sent now under the same clOrdId.
+        await this.send(rec);
+      } else {
+        this.lastError = `order ${rec.clOrdId} was live but the exchange no longer knows it`;
+        rec.status = 'canceled';
+        this.open.delete(rec.clOrdId);
+        this.dirty.add(rec);
+        this.emit('error', this.lastError, rec.clOrdId);
+      }
+    }
+    this.commit();
+    if (this.ticker) await this.handleTicker();
+  }
+
+  private commit(): void {
+    if (!this.row) return;
+    this.store.commit(this.row, this.dirty, this.port.now());
+    this.dirty.clear();
+  }
+
+  /** Records new intents and the state in one transaction, then sends them. */
+  private async apply(actions: BotAction[]): Promise<void> {
+    const row = this.row!;
+    const toSend: IntentRecord[] = [];
+    const toCancel: IntentRecord[] = [];
+    for (const a of actions) {
+      if (a.kind === 'place') {
+        const seq = row.seq++;
+        const rec: IntentRecord = {
+          clOrdId: botClOrdId(this.botId, seq),
+          seq,
+          intent: { ...a.intent, clOrdId: botClOrdId(this.botId, seq) },
+          meta: a.meta,
+          status: this.stopping ? 'parked' : 'pending',
+          ordId: '',
+          accFillSz: '0',
+          avgPx: '',
+          fee: '',
+          feeCcy: '',
+          createdMs: this.port.now(),
+          sentMs: 0,
+          error: '',
+        };
+        this.open.set(rec.clOrdId, rec);
+        this.dirty.add(rec);
+        if (!this.stopping) toSend.push(rec);
+      } else {
+        const rec = this.open.get(a.clOrdId);
+        if (rec) toCancel.push(rec);
+      }
+    }
+    this.commit();
+    for (const rec of toCancel) await this.cancel(rec);
+    for (const rec of toSend) {
+      if (this.open.get(rec.clOrdId) === rec && rec.status === 'pending') await this.send(rec);
+    }
+  }
+
+  private async cancel(rec: IntentRecord): Promise<void> {
+    try {
+      await this.port.cancelOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
+    } catch (err) {
+      // 51400: already filled or canceled; the order update or the next reconcile settles it.
+      this.log.warn({ bot: this.botId, clOrdId: rec.clOrdId, code: errCode(err) }, 'cancel failed');
+    }
+  }
+
+  private async send(rec: IntentRecord): Promise<void> {
+    try {
+      await this.hooks.beforePlace?.(rec.intent);
+    } catch (err) {
+      return this.reject(rec, `refused before sending: ${errText(err)}`);
+    }
+    rec.sentMs = this.port.now();
+    this.dirty.add(rec);
+    let order: Order;
+    try {
+      order = await this.port.placeOrder(rec.intent);
+    } catch (err) {
+      if (errCode(err) === '51016') {
+        // Duplicate clOrdId among pending orders: the first attempt is live, so adopt it (facts §8).
+        const found = await this.port.getOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
+        if (found) return this.adopt(rec, found);
+      }
+      if (isAmbiguous(err)) {
+        // The exchange may have acted: never resend blindly; reconcile() looks it up by clOrdId.
+        this.lastError = `order ${rec.clOrdId} outcome unknown (${errText(err)}); will look it up`;
+        this.emit('error', this.lastError, rec.clOrdId);
+        this.commit();
+        return;
+      }
+      return this.reject(rec, errText(err));
+    }
+    this.row!.stats.ordersPlaced++;
+    const i = rec.intent;
+    this.emit(
+      'placed',
+      `${i.side} ${i.sz}${i.tgtCcy === 'quote_ccy' ? ' (quote)' : ''} ${i.ordType}${i.px ? ` @ ${i.px}` : ''}`,
+      rec.clOrdId,
+    );
+    await this.adopt(rec, order);
+  }
+
+  private async reject(rec: IntentRecord, reason: string): Promise<void> {
+    rec.status = 'rejected';
+    rec.error = reason;
+    this.open.delete(rec.clOrdId);
+    this.dirty.add(rec);
+    this.lastError = `order ${rec.clOrdId} rejected: ${reason}`;
+    this.emit('rejected', this.lastError, rec.clOrdId);
+    const actions = this.strategy.onRejected(this.ctx, this.row!.state, rec, reason);
+    await this.apply(actions);
+  }
+
+  /** Takes the exchange's view of one of our orders; a final state goes to the strategy once. */
+  private async adopt(rec: IntentRecord, o: Order): Promise<void> {
+    if (this.open.get(rec.clOrdId) !== rec) return;
+    const terminal = TERMINAL.has(o.state);
+    if (!terminal && o.accFillSz && rec.accFillSz && dec(o.accFillSz).lt(rec.accFillSz)) return; // stale update
+    rec.ordId = o.ordId || rec.ordId;
+    rec.accFillSz = o.accFillSz || rec.accFillSz;
+    rec.avgPx = o.avgPx;
+    rec.fee = o.fee;
+    rec.feeCcy = o.feeCcy;
+    if (!terminal) {
+      if (rec.status !== 'live') {
+        rec.status = 'live';
+        this.dirty.add(rec);
+        this.commit();
+      }
+      return;
+    }
+    rec.status = o.state === 'filled' ? 'filled' : 'canceled';
+    this.open.delete(rec.clOrdId);
+    this.dirty.add(rec);
+    const filled = dec(o.accFillSz || '0').gt(0);
+    if (filled) {
+      this.row!.stats.fills++;
+      this.hooks.onFill?.(o);
+      this.emit(
+        'filled',
+        `${o.side} ${o.accFillSz} @ ${o.avgPx || o.px}${o.state === 'filled' ? '' : ' (partial, then canceled)'}`,
+        rec.clOrdId,
+      );
+    } else {
+      this.emit(
+        'canceled',
+        `${o.side} ${rec.intent.sz}${rec.intent.px ? ` @ ${rec.intent.px}` : ''} canceled`,
+        rec.clOrdId,
+      );
+    }
+    if (this.stopping && !filled && o.state !== 'filled') {
+      this.commit();
+      return;
+    }
+    const actions = this.strategy.onOrderDone(
+      this.ctx,
+      this.row!.state,
+      { ...o, clOrdId: rec.clOrdId },
+      rec.meta,
+    );
+    await this.apply(actions);
+    this.checkDone();
+  }
+
+  private onOrderUpdate(o: Order): void {
+    if (!this.open.has(o.clOrdId)) return;
+    void this.enqueue(() => {
+      const rec = this.open.get(o.clOrdId);
+      if (!rec || (rec.ordId && o.ordId && rec.ordId !== o.ordId)) return;
+      return this.adopt(rec, o);
+    });
+  }
+
+  private async handleTicker(): Promise<void> {
+    const t = this.ticker;
+    if (!t || !this.row || this.stopping) return;
+    const before = JSON.stringify(this.row.state);
+    const actions = this.strategy.onTicker(this.ctx, this.row.state, t);
+    if (actions.length || JSON.stringify(this.row.state) !== before) await this.apply(actions);
+    this.checkDone();
+  }
+
+  /**
+   * Catches up with what a stream may have missed: unknown sent orders are looked up by clOrdId
+   * (and sent again under the same id once resendAfterMs has passed without a trace, facts §8),
+   * live orders missing from the open-orders list are looked up for their final state, and
+   * balances are refreshed for the equity line.
+   */
+  reconcile(): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.row || !this.inst) return;
+      const now = this.port.now();
+      const instId = this.strategy.instId;
+      const recs = [...this.open.values()];
+      let listed: Map<string, Order> | undefined;
+      for (const rec of recs) {
+        if (this.open.get(rec.clOrdId) !== rec) continue;
+        if (rec.status === 'pending') {
+          const found = await this.port.getOrder({ instId, clOrdId: rec.clOrdId });
+          if (found) await this.adopt(rec, found);
+          else if (rec.sentMs === 0 || now - rec.sentMs >= this.resendAfterMs) await this.send(rec);
+        } else if (rec.status === 'live') {
+          listed ??= new Map((await this.port.openOrders(instId)).map((o) => [o.clOrdId, o]));
+          const o = listed.get(rec.clOrdId) ?? (await this.port.getOrder({ instId, clOrdId: rec.clOrdId }));
+          if (o) await this.adopt(rec, o);
+        }
+      }
+      this.balances = await this.port.balances();
+      this.commit();
+      this.checkDone();
+    });
+  }
+
+  private checkDone(): void {
+    if (this.row && this.strategy.isDone(this.row.state) && this.open.size === 0) this.doneResolve?.();
+  }
+
+  get done(): boolean {
+    return !!this.row && this.strategy.isDone(this.row.state) && this.open.size === 0;
+  }
+
+  private unsubscribe(): void {
+    for (const u of this.subs.splice(0)) u();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Stops the bot. With cancelOpenOrders its live orders are canceled and remembered as parked
+   * intents, which the next start places again; without, they stay on the book and the next start
+   * adopts them.
+   */
+  async stop(opts: { cancelOpenOrders?: boolean } = {}): Promise<BotSummary> {
+    let canceled = 0;
+    await this.enqueue(async () => {
+      this.stopping = true;
+      if (this.timer) clearInterval(this.timer);
+      if (!this.row) return;
+      if (opts.cancelOpenOrders) {
+        for (const rec of [...this.open.values()]) {
+          if (rec.status !== 'live' && rec.status !== 'pending') continue;
+          if (rec.status === 'pending' && rec.sentMs === 0) {
+            rec.status = 'parked';
+            this.dirty.add(rec);
+            continue;
+          }
+          await this.cancel(rec);
+          const o = await this.port.getOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
+          if (!o || o.state === 'live' || o.state === 'partially_filled') continue;
+          const remaining = dec(rec.intent.sz).minus(o.accFillSz || '0');
+          if (o.state !== 'filled') canceled++;
+          await this.adopt(rec, o);
+          if (o.state !== 'filled' && remaining.gt(0) && rec.intent.ordType !== 'market') {
+            await this.apply([
+              { kind: 'place', intent: { ...rec.intent, sz: fmt(remaining) }, meta: rec.meta },
+            ]);
+          }
+        }
+      }
+      try {
+        this.balances = await this.port.balances();
+      } catch (err) {
+        this.lastError = errText(err);
+      }
+      this.commit();
+    });
+    this.unsubscribe();
+    await this.idle();
+    if (this.row)
+      this.emit(
+        'stop',
+        `stopped ${this.botId}${opts.cancelOpenOrders ? `, ${canceled} order(s) canceled` : ''}`,
+      );
+    const st = this.status();
+    return { ...st, runtimeMs: st.now - this.startedMs, canceledOnExit: canceled };
+  }
+
+  private equityOf(balances: Balance[], last: string): string {
+    const inst = this.inst;
+    if (!inst || !last) return '';
+    const eq = (ccy: string) => dec(balances.find((b) => b.ccy === ccy)?.eq || '0');
+    return fmt(eq(inst.quoteCcy).plus(eq(inst.baseCcy).mul(last)).toDecimalPlaces(8));
+  }
+
+  status(): BotStatus {
+    const row = this.row;
+    const t = this.ticker;
+    const last = t?.last ?? '';
+    const m =
+      row && this.inst
+        ? this.strategy.metrics(this.ctx, row.state, last)
+        : { realisedPnl: '0', unrealisedPnl: '0', detail: '' };
+    const open = [...this.open.values()];
+    const equity = this.balances.length ? this.equityOf(this.balances, last) : '';
+    const startEquity = row?.stats.startEquity ?? '';
+    return {
+      botId: this.botId,
+      kind: this.config.kind,
+      instId: this.strategy.instId,
+      quoteCcy: this.inst?.quoteCcy ?? '',
+      price: last,
+      bidPx: t?.bidPx ?? '',
+      askPx: t?.askPx ?? '',
+      openOrders: open.length,
+      openBuys: open.filter((r) => r.intent.side === 'buy').length,
+      openSells: open.filter((r) => r.intent.side === 'sell').length,
+      ordersPlaced: row?.stats.ordersPlaced ?? 0,
+      fills: row?.stats.fills ?? 0,
+      realisedPnl: m.realisedPnl,
+      unrealisedPnl: m.unrealisedPnl,
+      equity,
+      startEquity,
+      pnl: equity && startEquity ? fmt(dec(equity).minus(startEquity).toDecimalPlaces(8)) : '',
+      riskHeadroom: this.hooks.riskHeadroom?.() ?? '',
+      detail: m.detail,
+      startedMs: this.startedMs,
+      now: this.port.now(),
+      done: this.done,
+      lastError: this.lastError,
+      recentEvents: [...this.events],
+    };
+  }
+}

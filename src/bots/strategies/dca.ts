@@ -1,0 +1,258 @@
+import { ValidationError } from '../../util/errors.js';
+import type { DcaConfig } from '../config.js';
+import { D, dec, feeInQuote, fmt, toStep } from '../money.js';
+import type {
+  Balance,
+  BotAction,
+  Instrument,
+  IntentMeta,
+  IntentRecord,
+  Order,
+  Strategy,
+  StrategyContext,
+  StrategyMetrics,
+  Ticker,
+} from '../types.js';
+
+export interface DcaState {
+  /** 1-based number of the current cycle. */
+  cycle: number;
+  cyclesDone: number;
+  /** Base held by this cycle (after fees charged in base). */
+  position: string;
+  /** Quote paid for the position, fees included, so the average entry is net of fees. */
+  cost: string;
+  entries: number;
+  safetyUsed: number;
+  /** Price of the last filled entry; safety orders trigger on drops from it. */
+  lastEntryPx: string;
+  /** When the next scheduled buy is due (ms, exchange time). */
+  nextBuyAt: number;
+  realisedPnl: string;
+  buys: number;
+  done: boolean;
+}
+
+/** Average entry price (quote per base, fees included), "" with no position. */
+export function dcaAverageEntry(s: DcaState): string {
+  const pos = dec(s.position);
+  return pos.gt(0) ? fmt(dec(s.cost).div(pos).toSignificantDigits(12)) : '';
+}
+
+/**
+ * Dollar-cost averaging: buys a fixed quote amount every interval; optional safety orders buy
+ * more when the price drops X% below the last entry; sells the whole position when the price is
+ * Y% above the average entry, then starts a new cycle.
+ */
+export class DcaStrategy implements Strategy<DcaState> {
+  readonly kind = 'dca' as const;
+  readonly instId: string;
+  constructor(readonly config: DcaConfig) {
+    this.instId = config.instId;
+  }
+
+  validate(inst: Instrument, ticker: Ticker): void {
+    const px = ticker.askPx || ticker.last;
+    if (!px) return;
+    const minQuote = dec(inst.minSz).mul(px);
+    if (dec(this.config.quoteAmount).lt(minQuote)) {
+      throw new ValidationError(
+        'quoteAmount',
+        `${this.config.quoteAmount} ${inst.quoteCcy} buys less than the minimum order size ${inst.minSz} ${inst.baseCcy} at ${px}`,
+        `set quoteAmount to at least ${fmt(minQuote.toSignificantDigits(3, D.ROUND_UP))}`,
+      );
+    }
+  }
+
+  init(
+    ctx: StrategyContext,
+    ticker: Ticker,
+    _balances: Balance[],
+  ): { state: DcaState; actions: BotAction[] } {
+    const state: DcaState = {
+      cycle: 1,
+      cyclesDone: 0,
+      position: '0',
+      cost: '0',
+      entries: 0,
+      safetyUsed: 0,
+      lastEntryPx: '',
+      nextBuyAt: ctx.now(),
+      realisedPnl: '0',
+      buys: 0,
+      done: false,
+    };
+    return { state, actions: this.onTicker(ctx, state, ticker) };
+  }
+
+  private buy(
+    ctx: StrategyContext,
+    ticker: Ticker,
+    quote: string,
+    role: 'buy' | 'safety',
+    state: DcaState,
+  ): BotAction[] {
+    const inst = ctx.instrument;
+    const meta: IntentMeta = { role, cycle: state.cycle };
+    if (this.config.orderType === 'market') {
+      // Spot market buy sized in quote (tgtCcy quote_ccy): exactly the configured amount is spent.
+      return [
+        {
+          kind: 'place',
+          intent: {
+            instId: this.instId,
+            side: 'buy',
+            ordType: 'market',
+            sz: quote,
+            tgtCcy: 'quote_ccy',
+            tdMode: 'cash',
+          },
+          meta,
+        },
+      ];
+    }
+    const px = ticker.askPx || ticker.last;
+    const sz = toStep(dec(quote).div(px), inst.lotSz, 'down');
+    if (dec(sz).lt(inst.minSz)) return [];
+    return [
+      {
+        kind: 'place',
+        intent: {
+          instId: this.instId,
+          side: 'buy',
+          ordType: 'limit',
+          px: toStep(px, inst.tickSz, 'up'),
+          sz,
+          tdMode: 'cash',
+        },
+        meta,
+      },
+    ];
+  }
+
+  onTicker(ctx: StrategyContext, state: DcaState, ticker: Ticker): BotAction[] {
+    if (state.done || !ticker.last) return [];
+    const c = this.config;
+    const inst = ctx.instrument;
+    const open = ctx.openIntents();
+    const now = ctx.now();
+    const pos = dec(state.position);
+    const last = dec(ticker.last);
+    if (open.some((r) => r.meta.role === 'tp')) return [];
+
+    const avg = dcaAverageEntry(state);
+    if (avg && last.gte(dec(avg).mul(dec(1).plus(dec(c.takeProfitPct).div(100))))) {
+      const sz = toStep(pos, inst.lotSz, 'down');
+      if (dec(sz).gte(inst.minSz)) {
+        const actions: BotAction[] = open
+          .filter((r) => r.status === 'live')
+          .map((r) => ({ kind: 'cancel', clOrdId: r.clOrdId }));
+        const meta: IntentMeta = { role: 'tp', cycle: state.cycle };
+        if (c.orderType === 'market') {
+          actions.push({
+            kind: 'place',
+            intent: {
+              instId: this.instId,
+              side: 'sell',
+              ordType: 'market',
+              sz,
+              tgtCcy: 'base_ccy',
+              tdMode: 'cash',
+            },
+            meta,
+          });
+        } else {
+          const px = toStep(ticker.bidPx || ticker.last, inst.tickSz, 'down');
+          actions.push({
+            kind: 'place',
+            intent: { instId: this.instId, side: 'sell', ordType: 'limit', px, sz, tdMode: 'cash' },
+            meta,
+          });
+        }
+        return actions;
+      }
+    }
+    if (open.length > 0) return [];
+
+    const so = c.safetyOrders;
+    if (so && pos.gt(0) && state.safetyUsed < so.count && state.lastEntryPx) {
+      const trigger = dec(state.lastEntryPx).mul(dec(1).minus(dec(so.dropPct).div(100)));
+      if (last.lte(trigger)) {
+        const quote = dec(c.quoteAmount)
+          .mul(dec(so.sizeMultiplier).pow(state.safetyUsed + 1))
+          .toDecimalPlaces(8, D.ROUND_DOWN);
+        const actions = this.buy(ctx, ticker, fmt(quote), 'safety', state);
+        // Counted when placed, so a refused safety order is not retried on every tick.
+        if (actions.length) state.safetyUsed++;
+        return actions;
+      }
+    }
+    if (now >= state.nextBuyAt) {
+      if (c.maxCycles !== undefined && state.cyclesDone >= c.maxCycles) {
+        state.done = true;
+        return [];
+      }
+      // After a long stop, buy once and restart the schedule from now rather than catching up.
+      state.nextBuyAt =
+        now >= state.nextBuyAt + c.intervalSec * 1000
+          ? now + c.intervalSec * 1000
+          : state.nextBuyAt + c.intervalSec * 1000;
+      return this.buy(ctx, ticker, c.quoteAmount, 'buy', state);
+    }
+    return [];
+  }
+
+  onOrderDone(ctx: StrategyContext, state: DcaState, order: Order, meta: IntentMeta): BotAction[] {
+    const inst = ctx.instrument;
+    const filled = dec(order.accFillSz || '0');
+    if (filled.lte(0)) return [];
+    const px = order.avgPx || order.px;
+    if (meta.role === 'tp') {
+      const pos = dec(state.position);
+      const share = filled.gte(pos) ? dec(1) : filled.div(pos);
+      const costPart = dec(state.cost).mul(share);
+      const proceeds = filled.mul(px).plus(feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px));
+      state.realisedPnl = fmt(dec(state.realisedPnl).plus(proceeds).minus(costPart).toDecimalPlaces(10));
+      state.position = fmt(pos.minus(filled).gt(0) ? pos.minus(filled) : 0);
+      state.cost = fmt(dec(state.cost).minus(costPart).toDecimalPlaces(10));
+      if (order.state === 'filled') {
+        // The position is sold: a new cycle starts now; leftover dust below the lot size rolls into it.
+        state.cyclesDone++;
+        state.cycle++;
+        state.entries = 0;
+        state.safetyUsed = 0;
+        state.lastEntryPx = '';
+        state.nextBuyAt = ctx.now();
+        if (this.config.maxCycles !== undefined && state.cyclesDone >= this.config.maxCycles)
+          state.done = true;
+      }
+      return [];
+    }
+    const baseFee = order.fee && order.feeCcy === inst.baseCcy ? dec(order.fee) : dec(0);
+    const quoteFee = order.fee && order.feeCcy === inst.quoteCcy ? dec(order.fee) : dec(0);
+    state.position = fmt(dec(state.position).plus(filled).plus(baseFee));
+    state.cost = fmt(dec(state.cost).plus(filled.mul(px)).minus(quoteFee));
+    state.entries++;
+    state.buys++;
+    state.lastEntryPx = px;
+    return [];
+  }
+
+  onRejected(_ctx: StrategyContext, _state: DcaState, _rec: IntentRecord, _reason: string): BotAction[] {
+    return [];
+  }
+
+  metrics(_ctx: StrategyContext, state: DcaState, last: string): StrategyMetrics {
+    const upl = last ? dec(state.position).mul(last).minus(state.cost) : dec(0);
+    const avg = dcaAverageEntry(state);
+    return {
+      realisedPnl: state.realisedPnl,
+      unrealisedPnl: fmt(upl.toDecimalPlaces(8)),
+      detail: `cycle ${state.cycle} (${state.cyclesDone} done), ${state.entries} entries, ${state.safetyUsed} safety, position ${state.position}${avg ? ` @ ${dec(avg).toSignificantDigits(8).toFixed()}` : ''}`,
+    };
+  }
+
+  isDone(state: DcaState): boolean {
+    return state.done;
+  }
+}
