@@ -53,6 +53,28 @@ export interface PublicTrade {
   ts: number;
 }
 
+/** One change of a synthetic book: only the levels that changed (size "0" deletes), OKX merge rules (facts §3). */
+export interface BookDelta {
+  /** Best first: bids descending, asks ascending. */
+  bids: BookLevel[];
+  asks: BookLevel[];
+  seqId: number;
+  /** seqId of the previous change of this book. */
+  prevSeqId: number;
+  /** ms */
+  ts: number;
+}
+
+/** Everything that changed on one instrument at once: a step, a take, a recorded trade. */
+export interface MarketUpdate {
+  instId: string;
+  /** ms */
+  ts: number;
+  book?: BookDelta;
+  /** Public trades printed, oldest first. */
+  trades: PublicTrade[];
+}
+
 /** OKX ticker object, all strings (facts §7.2). */
 export type TickerPayload = Record<string, string>;
 /** OKX candle row: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm], all strings. */
@@ -86,6 +108,11 @@ export interface SimMarketApi {
    * px <= trade px) as maker, at the order's own price.
    */
   onTrades(listener: (instId: string, trades: PublicTrade[]) => void): () => void;
+  /**
+   * Every change of a book or the tape (steps, take, recordTrade), for the WS push channels
+   * (books deltas with seqId, trades, tickers, candles). Optional so small fakes may omit it.
+   */
+  onUpdate?(listener: (update: MarketUpdate) => void): () => void;
 }
 
 /** A key as the sim config defines it (issue: keys and accounts). */
