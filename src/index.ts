@@ -3,3 +3,4 @@ export * from './protocol/index.js';
 export * from './util/clock.js';
 export * from './util/errors.js';
 export * from './trading/index.js';
+export * from './sim/index.js';

@@ -1,0 +1,112 @@
+import { Decimal } from 'decimal.js';
+
+export type Side = 'buy' | 'sell';
+export type OrdType = 'market' | 'limit' | 'post_only' | 'fok' | 'ioc';
+export type OrdState = 'live' | 'partially_filled' | 'filled' | 'canceled';
+
+/** A user's order inside the engine. Money is Decimal; the wire form comes from `orderToOkx`. */
+export interface SimOrder {
+  account: string;
+  ordId: string;
+  clOrdId: string;
+  tag: string;
+  instId: string;
+  baseCcy: string;
+  quoteCcy: string;
+  side: Side;
+  ordType: OrdType;
+  /** null for market orders */
+  px: Decimal | null;
+  /** In base currency, or quote currency for a market order with tgtCcy quote_ccy. */
+  sz: Decimal;
+  tgtCcy: '' | 'base_ccy' | 'quote_ccy';
+  reduceOnly: boolean;
+  /** Base units filled. */
+  accFillSz: Decimal;
+  /** Quote units traded (sum of px * sz over fills). */
+  accFillQuote: Decimal;
+  /** Negative = charged (OKX sign convention). */
+  fee: Decimal;
+  feeCcy: string;
+  state: OrdState;
+  cTime: number;
+  uTime: number;
+  /** Priority: lower = earlier in the queue at its price. */
+  seq: number;
+  frozenCcy: string;
+  /** Amount still reserved for this order. */
+  frozen: Decimal;
+  lastFill: { px: string; sz: string; tradeId: string; time: number } | null;
+  cancelSource: string;
+  stpMode: string;
+}
+
+export function isPending(o: SimOrder): boolean {
+  return o.state === 'live' || o.state === 'partially_filled';
+}
+
+/** Remaining size in the unit `sz` is expressed in. */
+export function remaining(o: SimOrder): Decimal {
+  return o.tgtCcy === 'quote_ccy' ? o.sz.minus(o.accFillQuote) : o.sz.minus(o.accFillSz);
+}
+
+/** The OKX order object (facts §7.4): every scalar a string; reduceOnly "true"/"false". */
+export function orderToOkx(o: SimOrder): Record<string, unknown> {
+  const avgPx = o.accFillSz.gt(0) ? o.accFillQuote.div(o.accFillSz).toFixed() : '';
+  return {
+    instType: 'SPOT',
+    instId: o.instId,
+    tgtCcy: o.tgtCcy,
+    ccy: '',
+    ordId: o.ordId,
+    clOrdId: o.clOrdId,
+    tag: o.tag,
+    px: o.px ? o.px.toFixed() : '',
+    pxUsd: '',
+    pxVol: '',
+    pxType: '',
+    sz: o.sz.toFixed(),
+    pnl: '0',
+    ordType: o.ordType,
+    side: o.side,
+    posSide: '',
+    tdMode: 'cash',
+    accFillSz: o.accFillSz.toFixed(),
+    fillPx: o.lastFill?.px ?? '',
+    tradeId: o.lastFill?.tradeId ?? '',
+    fillSz: o.lastFill?.sz ?? '0',
+    fillTime: o.lastFill ? String(o.lastFill.time) : '',
+    avgPx,
+    state: o.state,
+    stpId: '',
+    stpMode: o.stpMode,
+    lever: '',
+    attachAlgoClOrdId: '',
+    tpTriggerPx: '',
+    tpTriggerPxType: '',
+    tpOrdPx: '',
+    slTriggerPx: '',
+    slTriggerPxType: '',
+    slOrdPx: '',
+    attachAlgoOrds: [],
+    linkedAlgoOrd: { algoId: '' },
+    feeCcy: o.feeCcy,
+    fee: o.fee.toFixed(),
+    rebateCcy: o.side === 'buy' ? o.quoteCcy : o.baseCcy,
+    rebate: '0',
+    source: '',
+    category: 'normal',
+    reduceOnly: o.reduceOnly ? 'true' : 'false',
+    isTpLimit: 'false',
+    cancelSource: o.cancelSource,
+    cancelSourceReason: '',
+    quickMgnType: '',
+    algoClOrdId: '',
+    algoId: '',
+    uTime: String(o.uTime),
+    cTime: String(o.cTime),
+    tradeQuoteCcy: o.quoteCcy,
+  };
+}
+
+export const ZERO = new Decimal(0);

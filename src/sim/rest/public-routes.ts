@@ -1,0 +1,167 @@
+import type { Clock } from '../../util/clock.js';
+import type { SimInstrument, SimMarketApi } from '../contracts.js';
+import { ok, okxError, type Reply } from './reply.js';
+
+const INST_TYPES = ['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'];
+const TICKER_INST_TYPES = ['SPOT', 'SWAP', 'FUTURES', 'OPTION'];
+
+/** Bars of GET /market/candles (facts §7.2); history-candles adds 1s. */
+export const CANDLE_BARS = [
+  '1m',
+  '3m',
+  '5m',
+  '15m',
+  '30m',
+  '1H',
+  '2H',
+  '4H',
+  '6H',
+  '12H',
+  '1D',
+  '2D',
+  '3D',
+  '1W',
+  '1M',
+  '3M',
+  '6Hutc',
+  '12Hutc',
+  '1Dutc',
+  '2Dutc',
+  '3Dutc',
+  '1Wutc',
+  '1Mutc',
+  '3Mutc',
+];
+
+/** The full OKX instrument object (facts §7.2): strings, except instIdCode (Integer), futureSettlement (Boolean), tradeQuoteCcyList (array). */
+export function instrumentToOkx(i: SimInstrument): Record<string, unknown> {
+  return {
+    instType: i.instType,
+    instId: i.instId,
+    uly: '',
+    instFamily: '',
+    baseCcy: i.baseCcy,
+    quoteCcy: i.quoteCcy,
+    settleCcy: '',
+    ctVal: '',
+    ctMult: '',
+    ctValCcy: '',
+    ctType: '',
+    optType: '',
+    stk: '',
+    listTime: i.listTime,
+    expTime: '',
+    contTdSwTime: '',
+    openType: '',
+    lever: '',
+    tickSz: i.tickSz,
+    lotSz: i.lotSz,
+    minSz: i.minSz,
+    alias: '',
+    state: i.state,
+    ruleType: 'normal',
+    maxLmtSz: i.maxLmtSz,
+    maxMktSz: i.maxMktSz,
+    maxLmtAmt: '20000000',
+    maxMktAmt: '1000000',
+    maxTwapSz: '',
+    maxIcebergSz: '',
+    maxTriggerSz: '',
+    maxStopSz: '',
+    category: '1',
+    auctionEndTime: '',
+    futureSettlement: false,
+    tradeQuoteCcyList: [i.quoteCcy],
+    instIdCode: i.instIdCode,
+    groupId: '1',
+  };
+}
+
+type Query = URLSearchParams;
+
+function intParam(q: Query, name: string, def: number, max: number): number | Reply {
+  const v = q.get(name);
+  if (v === null || v === '') return def;
+  if (!/^\d+$/.test(v) || Number(v) < 1) return okxError('51000', name);
+  return Math.min(Number(v), max);
+}
+
+export function publicRoutes(market: SimMarketApi, clock: Clock): Record<string, (q: Query) => Reply> {
+  const requireInst = (q: Query): string | Reply => {
+    const instId = q.get('instId') ?? '';
+    if (!instId) return okxError('50014', 'instId');
+    if (!market.instrument(instId)) return okxError('51001');
+    return instId;
+  };
+
+  const candles =
+    (history: boolean) =>
+    (q: Query): Reply => {
+      const instId = requireInst(q);
+      if (typeof instId !== 'string') return instId;
+      const bar = q.get('bar') || '1m';
+      if (!CANDLE_BARS.includes(bar) && !(history && bar === '1s')) return okxError('51000', 'bar');
+      const limit = intParam(q, 'limit', 100, 300);
+      if (typeof limit !== 'number') return limit;
+      const opts: { after?: number; before?: number; limit: number; history: boolean } = { limit, history };
+      for (const k of ['after', 'before'] as const) {
+        const v = q.get(k);
+        if (v === null || v === '') continue;
+        if (!/^\d+$/.test(v)) return okxError('51000', k);
+        opts[k] = Number(v);
+      }
+      return ok(market.candles(instId, bar, opts));
+    };
+
+  return {
+    'public.time': () => ok([{ ts: String(clock.now()) }]),
+    'public.instruments': (q) => {
+      const instType = q.get('instType') ?? '';
+      if (!instType) return okxError('50014', 'instType');
+      if (!INST_TYPES.includes(instType)) return okxError('51000', 'instType');
+      if (instType === 'OPTION' && !q.get('instFamily')) return okxError('50014', 'instFamily');
+      if (instType !== 'SPOT') return ok([]);
+      const instId = q.get('instId');
+      const list = instId ? [market.instrument(instId)].filter((i) => i !== undefined) : market.instruments();
+      return ok(list.map(instrumentToOkx));
+    },
+    'market.ticker': (q) => {
+      const instId = requireInst(q);
+      if (typeof instId !== 'string') return instId;
+      return ok([market.ticker(instId)]);
+    },
+    'market.tickers': (q) => {
+      const instType = q.get('instType') ?? '';
+      if (!instType) return okxError('50014', 'instType');
+      if (!TICKER_INST_TYPES.includes(instType)) return okxError('51000', 'instType');
+      if (instType !== 'SPOT') return ok([]);
+      return ok(market.instruments().map((i) => market.ticker(i.instId)));
+    },
+    'market.books': (q) => {
+      const instId = requireInst(q);
+      if (typeof instId !== 'string') return instId;
+      const sz = intParam(q, 'sz', 1, 400);
+      if (typeof sz !== 'number') return sz;
+      const d = market.depth(instId, sz);
+      return ok([{ asks: d.asks, bids: d.bids, ts: String(d.ts), seqId: d.seqId }]);
+    },
+    'market.candles': candles(false),
+    'market.historyCandles': candles(true),
+    'market.trades': (q) => {
+      const instId = requireInst(q);
+      if (typeof instId !== 'string') return instId;
+      const limit = intParam(q, 'limit', 100, 500);
+      if (typeof limit !== 'number') return limit;
+      return ok(
+        market.trades(instId, limit).map((t) => ({
+          instId: t.instId,
+          tradeId: t.tradeId,
+          px: t.px,
+          sz: t.sz,
+          side: t.side,
+          ts: String(t.ts),
+        })),
+      );
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Credentials } from '../client/credentials.js';
+import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { ValidationError } from '../util/errors.js';
+import { parseSimConfig, type SimConfig } from './config.js';
+import type { SimKey, SimMarketApi, WsServerHandle, WsServerOptions } from './contracts.js';
+import { MatchingEngine, tradeEnvelope } from './engine/engine.js';
+import { Ledger } from './engine/ledger.js';
+import { FaultInjector, type FaultSettings } from './faults.js';
+import { KeyRegistry } from './keys.js';
+import { SimMarket } from './market/index.js';
+import { SlidingWindowLimiter } from './rate-limiter.js';
+import { createRestHandler } from './rest/server.js';
+
+export interface SimulatorOptions {
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Same seed, same market and same fault decisions. */
+  seed?: number;
+  config?: SimConfig;
+  clock?: Clock;
+  /** Market step interval, ms of real time. Default 100. */
+  tickMs?: number;
+  /** Book pushes carry checksum 0 (production OKX since June 2026). */
+  zeroChecksum?: boolean;
+  faults?: Partial<FaultSettings>;
+  /** Waits for the latency fault; default real timers. */
+  sleep?: Sleep;
+  /** A market of one's own (e.g. a fixed book in a test); default the seeded SimMarket. */
+  market?: SimMarketApi;
+  /** Attaches the WebSocket server; default the sim's own. */
+  attachWs?: (opts: WsServerOptions) => WsServerHandle;
+}
+
+export interface Simulator {
+  readonly restUrl: string;
+  readonly wsUrls: { wsPublic: string; wsPrivate: string; wsBusiness: string };
+  readonly port: number;
+  readonly keys: readonly SimKey[];
+  key(label: string): SimKey;
+  credentials(label: string): Credentials;
+  readonly faults: FaultInjector;
+  dropWsConnections(): void;
+  readonly market: SimMarketApi;
+  readonly engine: MatchingEngine;
+  readonly server: Server;
+  /** The clock the sim was started with (callers' time; server time adds the skew fault). */
+  readonly clock: Clock;
+  /** Runs one step now: market to the clock, cancel-all-after timers, scheduled WS drops. */
+  tick(): void;
+  close(): Promise<void>;
+}
+
+const WS_OPS: Record<string, 'place' | 'cancel' | 'amend'> = {
+  order: 'place',
+  'batch-orders': 'place',
+  'cancel-order': 'cancel',
+  'batch-cancel-orders': 'cancel',
+  'amend-order': 'amend',
+  'batch-amend-orders': 'amend',
+};
+
+/** Starts the local OKX-compatible exchange: REST and WS on one loopback port. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const clock = options.clock ?? systemClock;
+  const seed = options.seed ?? 1;
+  const cfg = parseSimConfig(options.config ?? {});
+  const faults = new FaultInjector(seed, { ...cfg.faults, ...options.faults });
+  // The server's own clock, which the clock-skew fault moves away from the caller's.
+  const serverClock: Clock = { now: () => clock.now() + faults.settings.clockSkewMs };
+  const market = options.market ?? defaultMarket(seed, clock);
+  const ledger = new Ledger(serverClock, cfg.accounts);
+  const engine = new MatchingEngine({ market, ledger, clock: serverClock });
+  const keys = new KeyRegistry(cfg.keys, ledger);
+  const limiter = new SlidingWindowLimiter(serverClock);
+  let ws: WsServerHandle | undefined;
+  const dropWsConnections = () => ws?.dropConnections();
+
+  const server = createServer(
+    createRestHandler({
+      market,
+      engine,
+      keys,
+      clock: serverClock,
+      faults,
+      limiter,
+      sleep: options.sleep ?? realSleep,
+      dropWsConnections,
+    }),
+  );
+  server.keepAliveTimeout = 5_000;
+
+  const trade = {
+    async handle(account: string, op: string, args: Record<string, unknown>[]) {
+      const inTime = String(serverClock.now() * 1000);
+      const kind = WS_OPS[op];
+      if (!kind) return { code: '60013', msg: 'Invalid args', data: [], inTime, outTime: inTime };
+      const items =
+        kind === 'place'
+          ? engine.placeOrders(account, args)
+          : kind === 'cancel'
+            ? engine.cancelOrders(account, args)
+            : engine.amendOrders(account, args);
+      return { ...tradeEnvelope(items, inTime, String(serverClock.now() * 1000)) };
+    },
+  };
+  const attachWs = options.attachWs ?? defaultAttachWs();
+  if (attachWs) {
+    ws = attachWs({ server, market, engine, keys, trade, clock, zeroChecksum: options.zeroChecksum });
+  }
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let lastDrop = clock.now();
+  const tick = () => {
+    market.advanceTo(clock.now());
+    engine.checkTimers();
+    const every = faults.settings.dropWsEveryMs;
+    if (every > 0 && clock.now() - lastDrop >= every) {
+      lastDrop = clock.now();
+      dropWsConnections();
+    }
+  };
+  const timer = setInterval(tick, options.tickMs ?? 100);
+  timer.unref();
+
+  const findKey = (label: string): SimKey => {
+    const k = keys.byLabel(label);
+    if (!k)
+      throw new ValidationError(
+        'label',
+        `no sim key is labelled "${label}"`,
+        `use one of: ${keys.keys.map((x) => x.label).join(', ')}`,
+      );
+    return k;
+  };
+
+  let closed: Promise<void> | undefined;
+  return {
+    restUrl: `http://${urlHost}:${port}`,
+    wsUrls: {
+      wsPublic: `ws://${urlHost}:${port}/ws/v5/public`,
+      wsPrivate: `ws://${urlHost}:${port}/ws/v5/private`,
+      wsBusiness: `ws://${urlHost}:${port}/ws/v5/business`,
+    },
+    port,
+    keys: keys.keys,
+    key: findKey,
+    credentials: (label) => {
+      const k = findKey(label);
+      return new Credentials(k.apiKey, k.secretKey, k.passphrase);
+    },
+    faults,
+    dropWsConnections,
+    market,
+    engine,
+    server,
+    clock,
+    tick,
+    close() {
+      closed ??= (async () => {
+        clearInterval(timer);
+        engine.close();
+        await ws?.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return closed;
+    },
+  };
+}
+
+function defaultMarket(seed: number, clock: Clock): SimMarketApi {
+  return new SimMarket({ seed, clock });
+}
+
+function defaultAttachWs(): ((opts: WsServerOptions) => WsServerHandle) | undefined {
+  return undefined;
+}
