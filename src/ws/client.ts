@@ -1,0 +1,331 @@
+import type { ClientOptions } from 'ws';
+import type { Credentials } from '../client/credentials.js';
+import { hostsFor, wsUrlsForBase, type Site } from '../protocol/hosts.js';
+import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { ValidationError } from '../util/errors.js';
+import {
+  argKey,
+  channelNeedsLogin,
+  endpointForChannel,
+  type CandleBar,
+  type ChannelArg,
+  type WsEndpoint,
+} from './channels.js';
+import { WsConnection, type WsPush, type WsTimers } from './connection.js';
+import { TypedEmitter } from './emitter.js';
+import { OkxWsError, OkxWsMessageError } from './errors.js';
+import { sharedConnectLimiter, type ConnectLimiter } from './limits.js';
+import {
+  checkAccount,
+  checkBookTop,
+  checkCandle,
+  checkOrder,
+  checkPosition,
+  checkTicker,
+  checkTrade,
+  type Check,
+  type WsAccount,
+  type WsBookTop,
+  type WsCandle,
+  type WsOrder,
+  type WsPosition,
+  type WsTicker,
+  type WsTrade,
+} from './messages.js';
+import { LiveOrderBook, type LiveOrderBookOptions } from './live-book.js';
+import { WsTrading, type InstrumentCodes } from './order-ops.js';
+import { WsStream } from './stream.js';
+
+export interface WsUrls {
+  wsPublic: string;
+  wsPrivate: string;
+  wsBusiness: string;
+}
+
+/** Where the server time comes from: an OkxClient fits (clockOffsetMs + syncClock()). */
+export interface ClockSource {
+  readonly clockOffsetMs: number;
+  syncClock(): Promise<{ offsetMs: number }>;
+}
+
+export interface OkxWsClientOptions {
+  /** Explicit endpoint URLs (e.g. `sim.wsUrls`); wins over baseUrl and site. */
+  urls?: WsUrls;
+  /** Any REST base URL (e.g. the local exchange): WS URLs on the same origin. */
+  baseUrl?: string;
+  site?: Site;
+  demo?: boolean;
+  credentials?: Credentials;
+  clock?: Clock;
+  sleep?: Sleep;
+  random?: () => number;
+  timers?: WsTimers;
+  /** Server time minus local time, ms, or a ClockSource (an OkxClient) read at every login. */
+  clockOffsetMs?: number;
+  clockSource?: ClockSource;
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  ackTimeoutMs?: number;
+  backoff?: { baseMs?: number; maxMs?: number };
+  connectLimiter?: ConnectLimiter;
+  logger?: Logger;
+  wsOptions?: ClientOptions;
+  /** Per-request timeout of order ops, ms. Default 10 000. */
+  requestTimeoutMs?: number;
+  /** instId -> instIdCode (facts §2.6), for order ops. */
+  instruments?: InstrumentCodes;
+  /** Items a stream buffers for a slow consumer before dropping the oldest. Default 10 000. */
+  maxBuffer?: number;
+}
+
+export interface OkxWsClientEvents {
+  error: (err: OkxWsError) => void;
+  open: (info: { endpoint: WsEndpoint; reconnect: boolean }) => void;
+  reconnecting: (info: { endpoint: WsEndpoint; attempt: number; delayMs: number; reason: string }) => void;
+  /** An endpoint stopped for good (closed, or login refused: err is then an OkxWsLoginError). */
+  stopped: (info: { endpoint: WsEndpoint; err: OkxWsError | undefined }) => void;
+}
+
+type PushHandler = (push: WsPush) => void;
+
+/** A live subscription: `ready` resolves on the ack, `close()` unsubscribes. */
+export interface WsSubscription {
+  readonly arg: ChannelArg;
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+/**
+ * OKX WebSocket client: one lazily opened connection per endpoint (public, private, business),
+ * each channel routed to its endpoint by the channel table, typed streams, order books and order
+ * ops. Reconnects, re-login and resubscription are handled by each WsConnection.
+ */
+export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
+  readonly urls: WsUrls;
+  private readonly opts: OkxWsClientOptions;
+  private readonly conns = new Map<WsEndpoint, WsConnection>();
+  private readonly handlers = new Map<string, Set<PushHandler>>();
+  private readonly logger: Logger;
+  private tradingApi: WsTrading | undefined;
+  private closed = false;
+
+  constructor(opts: OkxWsClientOptions = {}) {
+    super();
+    this.opts = opts;
+    this.logger = opts.logger ?? silentLogger;
+    this.urls =
+      opts.urls ??
+      (opts.baseUrl
+        ? wsUrlsForBase(opts.baseUrl)
+        : pick(hostsFor(opts.site ?? 'global', opts.demo ?? false)));
+  }
+
+  /** The connection of an endpoint (created on first use; opened on first subscribe/connect). */
+  connection(endpoint: WsEndpoint, opts: { login?: boolean } = {}): WsConnection {
+    const existing = this.conns.get(endpoint);
+    if (existing) return existing;
+    if (this.closed)
+      throw new OkxWsError('the WS client is closed', {
+        code: 'WS_CLOSED',
+        endpoint,
+        hint: 'Create a new OkxWsClient.',
+      });
+    const login = opts.login ?? endpoint === 'private';
+    if (login && !this.opts.credentials) {
+      throw new ValidationError(
+        'credentials',
+        `the ${endpoint} WebSocket needs a login`,
+        'pass credentials to OkxWsClient (OKX_API_KEY, OKX_SECRET_KEY, OKX_PASSPHRASE)',
+      );
+    }
+    const url =
+      endpoint === 'public'
+        ? this.urls.wsPublic
+        : endpoint === 'private'
+          ? this.urls.wsPrivate
+          : this.urls.wsBusiness;
+    const src = this.opts.clockSource;
+    const conn = new WsConnection({
+      url,
+      endpoint,
+      credentials: login ? this.opts.credentials : undefined,
+      clock: this.opts.clock ?? systemClock,
+      sleep: this.opts.sleep ?? realSleep,
+      random: this.opts.random,
+      timers: this.opts.timers,
+      clockOffsetMs: src ? () => src.clockOffsetMs : this.opts.clockOffsetMs,
+      resyncClock: src ? async () => (await src.syncClock()).offsetMs : undefined,
+      pingIntervalMs: this.opts.pingIntervalMs,
+      pongTimeoutMs: this.opts.pongTimeoutMs,
+      ackTimeoutMs: this.opts.ackTimeoutMs,
+      backoff: this.opts.backoff,
+      connectLimiter: this.opts.connectLimiter ?? sharedConnectLimiter,
+      logger: this.logger,
+      wsOptions: this.opts.wsOptions,
+    });
+    conn.on('push', (push) => this.route(push));
+    conn.on('error', (err) => this.emitError(err));
+    conn.on('open', ({ reconnect }) => this.emit('open', { endpoint, reconnect }));
+    conn.on('reconnecting', (info) => this.emit('reconnecting', { endpoint, ...info }));
+    conn.on('stopped', (err) => this.emit('stopped', { endpoint, err }));
+    this.conns.set(endpoint, conn);
+    return conn;
+  }
+
+  /**
+   * Subscribes to a channel on the endpoint the channel table names; `onPush` receives every
+   * push for it. The subscription survives reconnects until `close()`.
+   */
+  subscribe(arg: ChannelArg, onPush: PushHandler): WsSubscription {
+    const endpoint = endpointForChannel(arg.channel);
+    const conn = this.connection(endpoint, {
+      login: endpoint === 'private' || (channelNeedsLogin(arg.channel) && !!this.opts.credentials),
+    });
+    const key = argKey(arg);
+    let set = this.handlers.get(key);
+    if (!set) this.handlers.set(key, (set = new Set()));
+    set.add(onPush);
+    const ready = conn.subscribe([arg]);
+    ready.catch(() => undefined);
+    let open = true;
+    return {
+      arg,
+      ready,
+      close: () => {
+        if (!open) return;
+        open = false;
+        const s = this.handlers.get(key);
+        s?.delete(onPush);
+        if (s && s.size === 0) {
+          this.handlers.delete(key);
+          conn.unsubscribe([arg]);
+        }
+      },
+    };
+  }
+
+  /** A channel's items as a typed async iterator; items failing `check` are reported and dropped. */
+  stream<T>(arg: ChannelArg, check: Check<T>): WsStream<T> {
+    const stream = new WsStream<T>(this.opts.maxBuffer);
+    const endpoint = endpointForChannel(arg.channel);
+    const sub = this.subscribe(arg, (push) => {
+      for (const item of push.data) {
+        const r = check(item, push.arg);
+        if (typeof r === 'string')
+          this.emitError(new OkxWsMessageError(`${push.arg.channel}: ${r}`, endpoint, safeJson(item)));
+        else stream.push(r);
+      }
+    });
+    sub.ready.catch((err: unknown) => stream.fail(err));
+    stream.setOnClose(() => sub.close());
+    return stream;
+  }
+
+  tickers(instId: string): WsStream<WsTicker> {
+    return this.stream({ channel: 'tickers', instId }, checkTicker);
+  }
+  trades(instId: string): WsStream<WsTrade> {
+    return this.stream({ channel: 'trades', instId }, checkTrade);
+  }
+  /** Candles of any bar size; always on /business (facts §2.1). */
+  candles(instId: string, bar: CandleBar = '1m'): WsStream<WsCandle> {
+    return this.stream({ channel: `candle${bar}`, instId }, checkCandle);
+  }
+  /** books5 (5 levels every 100 ms) or bbo-tbt (best level every 10 ms): each push a full snapshot. */
+  bookTop(instId: string, channel: 'books5' | 'bbo-tbt' = 'books5'): WsStream<WsBookTop> {
+    return this.stream({ channel, instId }, checkBookTop);
+  }
+  orders(filter: { instType?: string; instId?: string; instFamily?: string } = {}): WsStream<WsOrder> {
+    return this.stream(
+      {
+        channel: 'orders',
+        instType: filter.instType ?? 'ANY',
+        instId: filter.instId,
+        instFamily: filter.instFamily,
+      },
+      checkOrder,
+    );
+  }
+  account(filter: { ccy?: string } = {}): WsStream<WsAccount> {
+    return this.stream({ channel: 'account', ccy: filter.ccy }, checkAccount);
+  }
+  positions(filter: { instType?: string; instId?: string; instFamily?: string } = {}): WsStream<WsPosition> {
+    return this.stream(
+      {
+        channel: 'positions',
+        instType: filter.instType ?? 'ANY',
+        instId: filter.instId,
+        instFamily: filter.instFamily,
+      },
+      checkPosition,
+    );
+  }
+
+  /**
+   * A local order book kept in sync with the exchange: merges pushes, checks seqId continuity and
+   * checksums, and resyncs by itself (resubscribe, or REST snapshot + buffered updates when
+   * `fetchSnapshot` is given; facts §3.3). Call `close()` on it to unsubscribe.
+   */
+  orderBook(instId: string, opts: LiveOrderBookOptions = {}): LiveOrderBook {
+    return new LiveOrderBook(this, instId, opts);
+  }
+
+  /** WS order ops over /private (facts §2.6). */
+  get trade(): WsTrading {
+    if (!this.tradingApi) {
+      this.tradingApi = new WsTrading(() => this.connection('private'), {
+        timeoutMs: this.opts.requestTimeoutMs ?? 10_000,
+        instruments: this.opts.instruments,
+        timers: this.opts.timers,
+        logger: this.logger,
+      });
+    }
+    return this.tradingApi;
+  }
+
+  /** Opens an endpoint now (otherwise it opens on first use) and waits until it is ready. */
+  connect(endpoint: WsEndpoint): Promise<void> {
+    return this.connection(endpoint).connect();
+  }
+
+  /** Closes every connection for good. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.conns.values()].map((c) => c.close()));
+  }
+
+  /** @internal used by LiveOrderBook to resubscribe after a gap */
+  resubscribe(arg: ChannelArg): void {
+    const conn = this.conns.get(endpointForChannel(arg.channel));
+    if (!conn) return;
+    conn.unsubscribe([arg]);
+    void conn.subscribe([arg]).catch((err: unknown) => {
+      if (err instanceof OkxWsError) this.emitError(err);
+    });
+  }
+
+  /** @internal */
+  emitError(err: OkxWsError): void {
+    if (!this.emit('error', err))
+      this.logger.warn({ code: err.code, endpoint: err.endpoint, msg: err.message }, 'ws error');
+  }
+
+  private route(push: WsPush): void {
+    const set = this.handlers.get(argKey(push.arg));
+    if (!set) return;
+    for (const h of set) h(push);
+  }
+}
+
+function pick(h: WsUrls): WsUrls {
+  return { wsPublic: h.wsPublic, wsPrivate: h.wsPrivate, wsBusiness: h.wsBusiness };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,653 @@
+import WebSocket, { type ClientOptions } from 'ws';
+import type { Credentials } from '../client/credentials.js';
+import { errorInfo } from '../protocol/error-codes.js';
+import { signWsLogin, wsLoginTimestamp } from '../protocol/sign.js';
+import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { argKey, type ChannelArg, type WsEndpoint } from './channels.js';
+import { TypedEmitter } from './emitter.js';
+import {
+  OkxWsClosedError,
+  OkxWsError,
+  OkxWsLoginError,
+  OkxWsMessageError,
+  OkxWsRateLimitError,
+  OkxWsSubscribeError,
+} from './errors.js';
+import { backoffDelay, OpBudget, sharedConnectLimiter, type ConnectLimiter } from './limits.js';
+
+/** A data push: `{"arg":{...},"data":[...]}`, plus `action`/seq fields on book channels (facts §2.3). */
+export interface WsPush {
+  arg: ChannelArg;
+  data: unknown[];
+  action?: string;
+}
+
+/** A reply to an order op (facts §2.6). */
+export interface WsOpResponse {
+  id: string;
+  op: string;
+  code: string;
+  msg: string;
+  data: unknown[];
+  inTime?: string;
+  outTime?: string;
+}
+
+export interface WsTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const defaultTimers: WsTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export interface WsConnectionOptions {
+  url: string;
+  /** Which OKX endpoint this is; used in errors and logs. */
+  endpoint: WsEndpoint;
+  /** Log in on every (re)connect with these credentials. */
+  credentials?: Credentials;
+  clock?: Clock;
+  sleep?: Sleep;
+  /** Source of jitter in [0, 1). */
+  random?: () => number;
+  timers?: WsTimers;
+  /** Server time minus local time, ms (e.g. from OkxClient.syncClock()); read at every login. */
+  clockOffsetMs?: number | (() => number);
+  /** Re-measures the clock offset after a 60006 login failure; returns the new offset in ms. */
+  resyncClock?: () => Promise<number>;
+  /** Send a text `ping` after this much silence (facts §2.4: N < 30 s). Default 20 000. */
+  pingIntervalMs?: number;
+  /** Reconnect when no message (normally `pong`) arrives this long after a ping. Default 10 000. */
+  pongTimeoutMs?: number;
+  /** Give up on a login or subscribe ack after this long and reconnect. Default 10 000. */
+  ackTimeoutMs?: number;
+  backoff?: { baseMs?: number; maxMs?: number };
+  connectLimiter?: ConnectLimiter;
+  logger?: Logger;
+  wsOptions?: ClientOptions;
+}
+
+export interface WsConnectionEvents {
+  /** A socket is open, logged in (when credentials were given) and every subscription was re-sent. */
+  open: (info: { reconnect: boolean; attempt: number }) => void;
+  push: (msg: WsPush) => void;
+  opResponse: (msg: WsOpResponse) => void;
+  /** Acks and other events: subscribe, unsubscribe, notice, channel-conn-count... */
+  event: (msg: Record<string, unknown>) => void;
+  error: (err: OkxWsError) => void;
+  reconnecting: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /** The socket closed; a reconnect follows unless the connection was stopped. */
+  close: (info: { code: number; reason: string }) => void;
+  /** The connection stopped for good (closed by the caller, or a login refused). */
+  stopped: (err: OkxWsError | undefined) => void;
+}
+
+interface SubWaiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+interface PendingRequest {
+  op: string;
+  args: ChannelArg[];
+}
+
+// Login refusals that no retry can fix (facts §2.2, §4.5); 60006 gets one clock re-sync first.
+const RETRYABLE_LOGIN = new Set(['63999', '60014', '60023', '64007']);
+
+/**
+ * One OKX WebSocket: text ping/pong heartbeat, login with Unix-seconds signatures, reconnect with
+ * exponential backoff and full jitter, login again and resubscribe after every reconnect, and a
+ * hard stop (no loop) when the credentials are refused.
+ */
+export class WsConnection extends TypedEmitter<WsConnectionEvents> {
+  readonly url: string;
+  readonly endpoint: WsEndpoint;
+  private readonly opts: WsConnectionOptions;
+  private readonly clock: Clock;
+  private readonly sleep: Sleep;
+  private readonly random: () => number;
+  private readonly timers: WsTimers;
+  private readonly logger: Logger;
+  private readonly pingIntervalMs: number;
+  private readonly pongTimeoutMs: number;
+  private readonly ackTimeoutMs: number;
+
+  private readonly subs = new Map<string, ChannelArg>();
+  private readonly subWaiters = new Map<string, SubWaiter[]>();
+  private readonly acked = new Set<string>();
+  /** Requests with an id that wait for their ack or error, by id. */
+  private readonly pendingById = new Map<string, PendingRequest>();
+  private readonly opWaiters = new Map<string, (msg: WsOpResponse | Error) => void>();
+  private readyWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+
+  private socket: WebSocket | undefined;
+  private budget: OpBudget;
+  private ready = false;
+  private stoppedErr: OkxWsError | undefined;
+  private stopRequested = false;
+  private running: Promise<void> | undefined;
+  private heartbeat: unknown;
+  private pongTimer: unknown;
+  private nextId = 1;
+  private attempt = 0;
+  private opened = 0;
+  private clockResynced = false;
+  private wake: (() => void) | undefined;
+
+  constructor(opts: WsConnectionOptions) {
+    super();
+    this.opts = opts;
+    this.url = opts.url;
+    this.endpoint = opts.endpoint;
+    this.clock = opts.clock ?? systemClock;
+    this.sleep = opts.sleep ?? realSleep;
+    this.random = opts.random ?? Math.random;
+    this.timers = opts.timers ?? defaultTimers;
+    this.logger = opts.logger ?? silentLogger;
+    this.pingIntervalMs = opts.pingIntervalMs ?? 20_000;
+    if (this.pingIntervalMs >= 30_000)
+      throw new RangeError('pingIntervalMs must be below 30 000 (OKX closes idle connections after 30 s)');
+    this.pongTimeoutMs = opts.pongTimeoutMs ?? 10_000;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
+    this.budget = new OpBudget(this.clock);
+  }
+
+  /** True while a socket is open and logged in. */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Subscribe/unsubscribe/login requests sent on the current socket in the last hour (limit 480). */
+  get opsUsedThisHour(): number {
+    return this.budget.used;
+  }
+
+  /** The error that stopped the connection for good, if any. */
+  get stopError(): OkxWsError | undefined {
+    return this.stoppedErr;
+  }
+
+  /** Starts the connection (once) and resolves when it is open and logged in. */
+  connect(): Promise<void> {
+    if (this.stoppedErr) return Promise.reject(this.stoppedErr);
+    if (!this.running) {
+      this.stopRequested = false;
+      this.running = this.run().catch((err: unknown) => {
+        this.logger.error({ err, endpoint: this.endpoint }, 'ws loop failed');
+      });
+    }
+    return this.whenReady();
+  }
+
+  /** Resolves when the connection is ready; rejects if it stops first. */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    if (this.stoppedErr) return Promise.reject(this.stoppedErr);
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  /** Adds subscriptions (kept across reconnects); resolves when every arg is acknowledged. */
+  subscribe(args: ChannelArg[]): Promise<void> {
+    if (this.stoppedErr) return Promise.reject(this.stoppedErr);
+    const fresh: ChannelArg[] = [];
+    const waits: Promise<void>[] = [];
+    for (const arg of args) {
+      const key = argKey(arg);
+      if (!this.subs.has(key)) {
+        this.subs.set(key, { ...arg });
+        fresh.push(arg);
+      } else if (this.acked.has(key)) {
+        continue;
+      }
+      waits.push(
+        new Promise<void>((resolve, reject) => {
+          const list = this.subWaiters.get(key) ?? [];
+          list.push({ resolve, reject });
+          this.subWaiters.set(key, list);
+        }),
+      );
+    }
+    if (fresh.length && this.ready) this.sendSubscribe('subscribe', fresh);
+    if (!this.running) void this.connect().catch(() => undefined);
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /** Removes subscriptions; they are not restored after a reconnect. */
+  unsubscribe(args: ChannelArg[]): void {
+    const gone: ChannelArg[] = [];
+    for (const arg of args) {
+      const key = argKey(arg);
+      const had = this.subs.get(key);
+      if (!had) continue;
+      this.subs.delete(key);
+      this.acked.delete(key);
+      gone.push(had);
+    }
+    if (gone.length && this.ready) this.sendSubscribe('unsubscribe', gone);
+  }
+
+  /** Current subscriptions. */
+  subscriptions(): ChannelArg[] {
+    return [...this.subs.values()];
+  }
+
+  /**
+   * Sends an op with an id and resolves with the reply carrying that id (order ops, facts §2.6).
+   * Rejects with the error of a socket that closes first: the caller must treat that as an
+   * ambiguous outcome.
+   */
+  async request(
+    op: string,
+    args: unknown[],
+    extra: Record<string, string> = {},
+    id = this.newId(),
+  ): Promise<WsOpResponse> {
+    await this.connect();
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN)
+      throw new OkxWsClosedError(this.endpoint, 'socket not open');
+    return new Promise<WsOpResponse>((resolve, reject) => {
+      this.opWaiters.set(id, (msg) => {
+        this.opWaiters.delete(id);
+        if (msg instanceof Error) reject(msg);
+        else resolve(msg);
+      });
+      socket.send(JSON.stringify({ id, op, ...extra, args }));
+    });
+  }
+
+  /** Forgets a pending request (after the caller's own timeout). */
+  abandon(id: string): void {
+    this.opWaiters.delete(id);
+  }
+
+  /** A fresh request id: alphanumeric, at most 32 characters (facts §8). */
+  newId(): string {
+    return `${this.endpoint[0]}${(this.nextId++).toString(36)}`;
+  }
+
+  /** Drops the socket (as if the network failed) and lets the reconnect logic run. */
+  dropSocket(reason = 'dropped'): void {
+    this.socket?.terminate();
+    this.logger.debug({ endpoint: this.endpoint, reason }, 'ws socket dropped');
+  }
+
+  /** Stops for good: closes the socket, rejects every waiter. */
+  async close(): Promise<void> {
+    this.stopRequested = true;
+    this.wake?.();
+    this.socket?.close(1000, 'client close');
+    this.socket?.terminate();
+    await this.running;
+    if (!this.stoppedErr) this.stop(undefined);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    const limiter = this.opts.connectLimiter ?? sharedConnectLimiter;
+    const base = this.opts.backoff?.baseMs ?? 500;
+    const max = this.opts.backoff?.maxMs ?? 30_000;
+    while (!this.stopRequested && !this.stoppedErr) {
+      await limiter.acquire();
+      if (this.stopRequested) break;
+      const reason = await this.runSocket();
+      if (this.stopRequested || this.stoppedErr) break;
+      const delayMs = reason === 'resync-clock' ? 0 : backoffDelay(this.attempt, this.random, base, max);
+      this.attempt++;
+      this.emit('reconnecting', { attempt: this.attempt, delayMs, reason });
+      this.logger.info(
+        { endpoint: this.endpoint, attempt: this.attempt, delayMs, reason },
+        'ws reconnecting',
+      );
+      if (delayMs > 0) {
+        const ac = new AbortController();
+        this.wake = () => ac.abort();
+        await this.sleep(delayMs, ac.signal).catch(() => undefined);
+        this.wake = undefined;
+      }
+    }
+    if (!this.stoppedErr) this.stop(undefined);
+  }
+
+  /** Runs one socket until it closes; returns why it closed. */
+  private runSocket(): Promise<string> {
+    return new Promise<string>((resolve) => {
+      let why = 'closed';
+      let finished = false;
+      const socket = new WebSocket(this.url, { ...this.opts.wsOptions });
+      this.socket = socket;
+      this.budget = new OpBudget(this.clock);
+      let loginTimer: unknown;
+      const finish = (reason: string) => {
+        if (finished) return;
+        finished = true;
+        why = reason;
+        try {
+          socket.terminate();
+        } catch {
+          // already gone
+        }
+      };
+
+      socket.on('open', () => {
+        this.armHeartbeat(socket);
+        if (this.opts.credentials) {
+          loginTimer = this.timers.setTimeout(() => finish('login timeout'), this.ackTimeoutMs);
+          void this.sendLogin(socket).catch((err: unknown) => {
+            this.reportError(
+              err instanceof OkxWsError
+                ? err
+                : new OkxWsError(String(err), { code: 'WS_LOGIN', endpoint: this.endpoint }),
+            );
+            finish('login not sent');
+          });
+        } else {
+          this.onReady();
+        }
+      });
+
+      socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+        this.armHeartbeat(socket);
+        const raw = isBinary ? '' : data.toString();
+        if (raw === 'pong') return;
+        const msg = this.parse(raw);
+        if (!msg) return;
+        const ev = msg.event;
+        if (ev === 'login') {
+          this.timers.clearTimeout(loginTimer);
+          if (msg.code === '0' || msg.code === undefined) {
+            this.clockResynced = false;
+            this.onReady();
+          } else {
+            this.onLoginRefused(
+              String(msg.code),
+              msg.msg as string | undefined,
+              msg.connId as string | undefined,
+              finish,
+            );
+          }
+          return;
+        }
+        if (ev === 'error' && !this.ready && this.opts.credentials) {
+          // Before the login ack, an error event is the login's answer (facts §2.2).
+          this.timers.clearTimeout(loginTimer);
+          this.onLoginRefused(
+            String(msg.code),
+            msg.msg as string | undefined,
+            msg.connId as string | undefined,
+            finish,
+          );
+          return;
+        }
+        if (ev !== undefined) {
+          this.onEvent(msg, finish);
+          return;
+        }
+        if (typeof msg.op === 'string' && typeof msg.id === 'string') {
+          const w = this.opWaiters.get(msg.id);
+          const resp = msg as unknown as WsOpResponse;
+          if (w) w(resp);
+          this.emit('opResponse', resp);
+          return;
+        }
+        if (msg.arg && typeof msg.arg === 'object' && Array.isArray(msg.data)) {
+          this.emit('push', msg as unknown as WsPush);
+          return;
+        }
+        this.reportError(
+          new OkxWsMessageError('neither an event, an op reply nor a push', this.endpoint, raw),
+        );
+      });
+
+      socket.on('error', (err: Error) => {
+        this.logger.warn({ endpoint: this.endpoint, err: err.message }, 'ws socket error');
+        if (!finished) why = `socket error: ${err.message}`;
+      });
+
+      socket.on('close', (code: number, reasonBuf: Buffer) => {
+        this.timers.clearTimeout(loginTimer);
+        this.disarmHeartbeat();
+        const reason = reasonBuf.toString();
+        const wasReady = this.ready;
+        this.ready = false;
+        if (this.socket === socket) this.socket = undefined;
+        for (const key of this.acked) this.acked.delete(key);
+        this.pendingById.clear();
+        // Order ops in flight may or may not have executed: their callers decide (ambiguous).
+        for (const [, w] of this.opWaiters)
+          w(new OkxWsClosedError(this.endpoint, `socket closed (${code}) before the reply`));
+        this.opWaiters.clear();
+        if (wasReady) this.attempt = 0;
+        this.emit('close', { code, reason });
+        const out = finished
+          ? why
+          : why === 'closed'
+            ? `closed by server (${code}${reason ? ` ${reason}` : ''})`
+            : why;
+        resolve(out);
+      });
+    });
+  }
+
+  private async sendLogin(socket: WebSocket): Promise<void> {
+    const creds = this.opts.credentials!;
+    const off = this.opts.clockOffsetMs;
+    const offset = typeof off === 'function' ? off() : (off ?? 0);
+    // Unix SECONDS, not ms (facts §2.2: ms is rejected as expired, 60006).
+    const timestamp = wsLoginTimestamp(this.clock.now() + offset);
+    if (!this.budget.take()) throw new OkxWsRateLimitError(this.endpoint);
+    const sign = signWsLogin({ timestamp, secretKey: creds.revealSecret() });
+    socket.send(
+      JSON.stringify({
+        op: 'login',
+        args: [{ apiKey: creds.apiKey, passphrase: creds.revealPassphrase(), timestamp, sign }],
+      }),
+    );
+    this.logger.debug({ endpoint: this.endpoint, apiKey: creds.maskedKey }, 'ws login sent');
+  }
+
+  private onLoginRefused(
+    code: string,
+    msg: string | undefined,
+    connId: string | undefined,
+    finish: (r: string) => void,
+  ): void {
+    const err = new OkxWsLoginError(code, msg, this.endpoint, connId);
+    if (code === '60006' && this.opts.resyncClock && !this.clockResynced) {
+      // Expired timestamp: re-measure the clock once, then try again; a second 60006 is fatal.
+      this.clockResynced = true;
+      this.reportError(err);
+      const resync = this.opts.resyncClock;
+      void resync()
+        .then((offset) => {
+          this.opts.clockOffsetMs = offset;
+        })
+        .catch((e: unknown) => this.logger.warn({ err: String(e) }, 'clock re-sync failed'))
+        .finally(() => finish('resync-clock'));
+      return;
+    }
+    if (RETRYABLE_LOGIN.has(code) || errorInfo(code).cls === 'busy') {
+      this.reportError(err);
+      finish(`login refused (${code}), retrying`);
+      return;
+    }
+    this.logger.error({ endpoint: this.endpoint, code }, 'ws login refused: stopping');
+    this.stop(err);
+    finish(`login refused (${code})`);
+  }
+
+  private onReady(): void {
+    this.ready = true;
+    const reconnect = this.opened > 0;
+    this.opened++;
+    const all = [...this.subs.values()];
+    if (all.length) this.sendSubscribe('subscribe', all);
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w.resolve();
+    this.emit('open', { reconnect, attempt: this.attempt });
+  }
+
+  private sendSubscribe(op: 'subscribe' | 'unsubscribe', args: ChannelArg[]): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    // Keep each request well under the 64 KB args limit (facts §2.3).
+    for (let i = 0; i < args.length; i += 100) {
+      const chunk = args.slice(i, i + 100);
+      if (!this.budget.take()) {
+        const err = new OkxWsRateLimitError(this.endpoint);
+        for (const a of chunk) this.failSub(argKey(a), err);
+        this.reportError(err);
+        continue;
+      }
+      const id = this.newId();
+      this.pendingById.set(id, { op, args: chunk });
+      socket.send(JSON.stringify({ id, op, args: chunk }));
+    }
+  }
+
+  private onEvent(msg: Record<string, unknown>, finish: (r: string) => void): void {
+    const ev = msg.event;
+    if (ev === 'subscribe' || ev === 'unsubscribe') {
+      const arg = msg.arg as ChannelArg | undefined;
+      if (ev === 'subscribe' && arg && typeof arg.channel === 'string') {
+        const key = argKey(arg);
+        this.acked.add(key);
+        const list = this.subWaiters.get(key);
+        this.subWaiters.delete(key);
+        for (const w of list ?? []) w.resolve();
+      }
+      this.emit('event', msg);
+      return;
+    }
+    if (ev === 'error') {
+      const id = typeof msg.id === 'string' ? msg.id : undefined;
+      const pending = id ? this.pendingById.get(id) : undefined;
+      if (id) this.pendingById.delete(id);
+      const code = String(msg.code ?? '');
+      const args = pending?.args ?? this.argsNamedIn(String(msg.msg ?? ''));
+      if (args.length === 0) {
+        this.reportError(
+          new OkxWsSubscribeError(
+            code,
+            msg.msg as string | undefined,
+            this.endpoint,
+            undefined,
+            msg.connId as string | undefined,
+          ),
+        );
+      }
+      for (const arg of args) {
+        const err = new OkxWsSubscribeError(
+          code,
+          msg.msg as string | undefined,
+          this.endpoint,
+          arg,
+          msg.connId as string | undefined,
+        );
+        const key = argKey(arg);
+        // A refused subscription is not restored after reconnects (it would fail again).
+        this.subs.delete(key);
+        this.failSub(key, err);
+        this.reportError(err);
+      }
+      return;
+    }
+    if (ev === 'notice' && msg.code === '64008') {
+      // Service upgrade in about 60 s (facts §2.3): move to a fresh connection now.
+      this.emit('event', msg);
+      finish('service upgrade notice (64008)');
+      return;
+    }
+    if (ev === 'channel-conn-count-error') {
+      this.reportError(
+        new OkxWsError(
+          `Too many connections for private channel ${String(msg.channel)} (facts: max 30 per channel per sub-account)`,
+          {
+            code: 'WS_CHANNEL_CONN_COUNT',
+            endpoint: this.endpoint,
+            hint: 'Share one connection per sub-account for private channels.',
+          },
+        ),
+      );
+    }
+    this.emit('event', msg);
+  }
+
+  /** Errors without an id: find the pending subscription the message names, if any. */
+  private argsNamedIn(text: string): ChannelArg[] {
+    const out: ChannelArg[] = [];
+    for (const [key, arg] of this.subs) {
+      if (this.acked.has(key) || !this.subWaiters.has(key)) continue;
+      if (text.includes(arg.channel) && (!arg.instId || text.includes(arg.instId))) out.push(arg);
+    }
+    return out;
+  }
+
+  private failSub(key: string, err: Error): void {
+    const list = this.subWaiters.get(key);
+    this.subWaiters.delete(key);
+    for (const w of list ?? []) w.reject(err);
+  }
+
+  private parse(raw: string): Record<string, unknown> | undefined {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(raw);
+    } catch {
+      this.reportError(new OkxWsMessageError('not JSON', this.endpoint, raw));
+      return undefined;
+    }
+    if (!msg || typeof msg !== 'object' || Array.isArray(msg)) {
+      this.reportError(new OkxWsMessageError('not a JSON object', this.endpoint, raw));
+      return undefined;
+    }
+    return msg as Record<string, unknown>;
+  }
+
+  private armHeartbeat(socket: WebSocket): void {
+    this.disarmHeartbeat();
+    // Facts §2.4: after N s without any message send the text "ping"; no reply within the timeout -> reconnect.
+    this.heartbeat = this.timers.setTimeout(() => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      socket.send('ping');
+      this.pongTimer = this.timers.setTimeout(() => {
+        this.logger.warn({ endpoint: this.endpoint }, 'ws pong timeout: reconnecting');
+        socket.terminate();
+      }, this.pongTimeoutMs);
+    }, this.pingIntervalMs);
+  }
+
+  private disarmHeartbeat(): void {
+    if (this.heartbeat !== undefined) this.timers.clearTimeout(this.heartbeat);
+    if (this.pongTimer !== undefined) this.timers.clearTimeout(this.pongTimer);
+    this.heartbeat = undefined;
+    this.pongTimer = undefined;
+  }
+
+  private reportError(err: OkxWsError): void {
+    if (!this.emit('error', err))
+      this.logger.warn({ endpoint: this.endpoint, code: err.code, msg: err.message }, 'ws error');
+  }
+
+  private stop(err: OkxWsError | undefined): void {
+    if (this.stoppedErr) return;
+    this.stoppedErr = err ?? new OkxWsClosedError(this.endpoint, 'closed by the caller');
+    this.stopRequested = true;
+    this.ready = false;
+    const failure = this.stoppedErr;
+    for (const w of this.readyWaiters) w.reject(failure);
+    this.readyWaiters = [];
+    for (const [key] of this.subWaiters) this.failSub(key, failure);
+    for (const [, w] of this.opWaiters) w(failure);
+    this.opWaiters.clear();
+    if (err) this.reportError(err);
+    this.emit('stopped', err);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Typed payloads of the channels okxkit streams, with cheap structural checks: these run on
+ * every push, so they test only the fields a consumer relies on. Values stay the strings OKX
+ * sends. A payload that fails a check is dropped and reported as an OkxWsMessageError event.
+ */
+
+/** tickers push item, e.g. {"instType":"SPOT","instId":"BTC-USDT","last":"9999.99","lastSz":"0.1",...,"ts":"1597026383085"} */
+export interface WsTicker {
+  instType: string;
+  instId: string;
+  last: string;
+  lastSz: string;
+  askPx: string;
+  askSz: string;
+  bidPx: string;
+  bidSz: string;
+  open24h: string;
+  high24h: string;
+  low24h: string;
+  volCcy24h: string;
+  vol24h: string;
+  sodUtc0: string;
+  sodUtc8: string;
+  ts: string;
+}
+
+/** trades push item, e.g. {"instId":"BTC-USDT","tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897","count":"3"} */
+export interface WsTrade {
+  instId: string;
+  tradeId: string;
+  px: string;
+  sz: string;
+  side: 'buy' | 'sell';
+  ts: string;
+  count?: string;
+}
+
+/** A candle, from the push row [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]. */
+export interface WsCandle {
+  instId: string;
+  bar: string;
+  ts: string;
+  o: string;
+  h: string;
+  l: string;
+  c: string;
+  vol: string;
+  volCcy: string;
+  volCcyQuote: string;
+  /** "0" in progress, "1" closed */
+  confirm: string;
+}
+
+/** orders push item (private): the order object of GET /trade/order plus fill fields. */
+export interface WsOrder {
+  instType: string;
+  instId: string;
+  ordId: string;
+  clOrdId: string;
+  state: string;
+  side: string;
+  ordType: string;
+  px: string;
+  sz: string;
+  accFillSz: string;
+  fillSz: string;
+  fillPx: string;
+  avgPx: string;
+  uTime: string;
+  cTime: string;
+  [field: string]: unknown;
+}
+
+/** account push item: {uTime, totalEq, details:[{ccy, eq, cashBal, availBal, ...}], ...} */
+export interface WsAccount {
+  uTime: string;
+  totalEq: string;
+  details: Array<{ ccy: string; eq: string; cashBal: string; availBal: string; [field: string]: unknown }>;
+  [field: string]: unknown;
+}
+
+/** positions push item. */
+export interface WsPosition {
+  instType: string;
+  instId: string;
+  posId: string;
+  pos: string;
+  [field: string]: unknown;
+}
+
+/** books5 / bbo-tbt push item: a full snapshot of the top levels. */
+export interface WsBookTop {
+  instId: string;
+  asks: Array<[string, string, string, string]>;
+  bids: Array<[string, string, string, string]>;
+  ts: string;
+  seqId?: number;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Returns the first listed field that is not a string, or undefined when all are. */
+function missingString(o: Record<string, unknown>, fields: readonly string[]): string | undefined {
+  for (const f of fields) if (typeof o[f] !== 'string') return f;
+  return undefined;
+}
+
+export type Check<T> = (item: unknown, arg: { channel: string; instId?: string }) => T | string;
+
+function stringsCheck<T>(fields: readonly string[]): Check<T> {
+  return (item) => {
+    if (!isRecord(item)) return 'item is not an object';
+    const bad = missingString(item, fields);
+    return bad ? `field ${bad} is not a string` : (item as T);
+  };
+}
+
+export const checkTicker = stringsCheck<WsTicker>(['instId', 'last', 'ts']);
+export const checkTrade: Check<WsTrade> = (item) => {
+  if (!isRecord(item)) return 'item is not an object';
+  const bad = missingString(item, ['instId', 'tradeId', 'px', 'sz', 'side', 'ts']);
+  if (bad) return `field ${bad} is not a string`;
+  if (item.side !== 'buy' && item.side !== 'sell') return 'side is neither buy nor sell';
+  return item as unknown as WsTrade;
+};
+export const checkOrder = stringsCheck<WsOrder>(['instId', 'ordId', 'state']);
+export const checkPosition = stringsCheck<WsPosition>(['instId', 'posId']);
+export const checkAccount: Check<WsAccount> = (item) => {
+  if (!isRecord(item)) return 'item is not an object';
+  if (!Array.isArray(item.details)) return 'details is not an array';
+  return item as unknown as WsAccount;
+};
+
+export const checkCandle: Check<WsCandle> = (item, arg) => {
+  if (!Array.isArray(item) || item.length < 9) return 'candle is not an array of 9 fields';
+  for (let i = 0; i < 9; i++) if (typeof item[i] !== 'string') return `candle field ${i} is not a string`;
+  const r = item as string[];
+  return {
+    instId: arg.instId ?? '',
+    bar: arg.channel.slice('candle'.length),
+    ts: r[0]!,
+    o: r[1]!,
+    h: r[2]!,
+    l: r[3]!,
+    c: r[4]!,
+    vol: r[5]!,
+    volCcy: r[6]!,
+    volCcyQuote: r[7]!,
+    confirm: r[8]!,
+  };
+};
+
+export const checkBookTop: Check<WsBookTop> = (item, arg) => {
+  if (!isRecord(item)) return 'item is not an object';
+  if (!Array.isArray(item.asks) || !Array.isArray(item.bids)) return 'asks/bids are not arrays';
+  return {
+    ...(item as unknown as WsBookTop),
+    instId: (item.instId as string | undefined) ?? arg.instId ?? '',
+  };
+};

@@ -1,0 +1,195 @@
+import {
+  apiErrorFor,
+  OkxBatchError,
+  OkxNetworkError,
+  OkxTimeoutError,
+  type ItemOutcome,
+} from '../client/errors.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { ValidationError } from '../util/errors.js';
+import type { WsConnection, WsOpResponse, WsTimers } from './connection.js';
+import { OkxWsError } from './errors.js';
+
+/** instId -> instIdCode (the integer of GET /public/instruments), as a map, a record or a function. */
+export type InstrumentCodes =
+  ReadonlyMap<string, number> | Readonly<Record<string, number>> | ((instId: string) => number | undefined);
+
+export interface WsOrderRequest {
+  instId: string;
+  tdMode: string;
+  side: 'buy' | 'sell';
+  ordType: string;
+  sz: string;
+  px?: string;
+  clOrdId?: string;
+  tag?: string;
+  posSide?: string;
+  reduceOnly?: boolean;
+  tgtCcy?: string;
+  banAmend?: boolean;
+  stpMode?: string;
+  [field: string]: unknown;
+}
+
+export interface WsCancelRequest {
+  instId: string;
+  ordId?: string;
+  clOrdId?: string;
+}
+
+export interface WsAmendRequest {
+  instId: string;
+  ordId?: string;
+  clOrdId?: string;
+  reqId?: string;
+  newSz?: string;
+  newPx?: string;
+  cxlOnFail?: boolean;
+  [field: string]: unknown;
+}
+
+/** One item of an order op reply: {"clOrdId":"","ordId":"12345689","tag":"","ts":"1695190491421","sCode":"0","sMsg":""} */
+export interface WsOrderResult extends ItemOutcome {
+  ordId: string;
+  clOrdId: string;
+  ts?: string;
+  tag?: string;
+}
+
+export interface WsOpOptions {
+  /** Request id: alphanumeric, at most 32 characters (facts §8). Generated when omitted. */
+  id?: string;
+  /** Deadline, unix ms: OKX drops the request when it arrives later (facts §9). */
+  expTime?: number;
+  timeoutMs?: number;
+}
+
+const ID_RE = /^[A-Za-z0-9]{1,32}$/;
+
+/**
+ * Order operations over the /private WebSocket (facts §2.6): order, batch-orders, cancel-order,
+ * amend-order. Replies map to the same typed errors as REST; a timeout or a connection lost
+ * before the reply is an ambiguous outcome (the order may exist): never resent here, reconcile
+ * by clOrdId.
+ */
+export class WsTrading {
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+  private readonly timers: WsTimers;
+  constructor(
+    private readonly conn: () => WsConnection,
+    private readonly opts: {
+      timeoutMs: number;
+      instruments?: InstrumentCodes;
+      timers?: WsTimers;
+      logger?: Logger;
+    },
+  ) {
+    this.timeoutMs = opts.timeoutMs;
+    this.logger = opts.logger ?? silentLogger;
+    this.timers = opts.timers ?? {
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    };
+  }
+
+  async placeOrder(req: WsOrderRequest, o: WsOpOptions = {}): Promise<WsOrderResult> {
+    const [r] = await this.single('order', req, o);
+    return r!;
+  }
+
+  /** Up to 20 orders; per-item failures throw OkxBatchError carrying every item (facts §7.1). */
+  async batchOrders(reqs: WsOrderRequest[], o: WsOpOptions = {}): Promise<WsOrderResult[]> {
+    if (reqs.length === 0 || reqs.length > 20)
+      throw new ValidationError('orders', `${reqs.length} orders in one batch`, 'send 1 to 20 orders');
+    return this.op('batch-orders', reqs, o, true);
+  }
+
+  async cancelOrder(req: WsCancelRequest, o: WsOpOptions = {}): Promise<WsOrderResult> {
+    if (!req.ordId && !req.clOrdId)
+      throw new ValidationError('ordId', 'neither ordId nor clOrdId given', 'pass one of them');
+    const [r] = await this.single('cancel-order', req, o);
+    return r!;
+  }
+
+  async amendOrder(req: WsAmendRequest, o: WsOpOptions = {}): Promise<WsOrderResult> {
+    if (!req.ordId && !req.clOrdId)
+      throw new ValidationError('ordId', 'neither ordId nor clOrdId given', 'pass one of them');
+    if (req.newSz === undefined && req.newPx === undefined)
+      throw new ValidationError('newSz', 'nothing to amend', 'pass newSz and/or newPx');
+    const [r] = await this.single('amend-order', req, o);
+    return r!;
+  }
+
+  private single(op: string, req: { instId: string }, o: WsOpOptions): Promise<WsOrderResult[]> {
+    return this.op(op, [req], o, false);
+  }
+
+  private withCode(arg: { instId: string }): Record<string, unknown> {
+    if (typeof arg.instId !== 'string' || arg.instId === '')
+      throw new ValidationError('instId', 'missing', 'pass the instrument id, e.g. BTC-USDT');
+    const code = lookup(this.opts.instruments, arg.instId);
+    // 2026: ops take instIdCode, which wins over instId when both are sent (facts §2.6).
+    return code === undefined ? { ...arg } : { ...arg, instIdCode: code };
+  }
+
+  private async op(
+    op: string,
+    reqs: Array<{ instId: string }>,
+    o: WsOpOptions,
+    batch: boolean,
+  ): Promise<WsOrderResult[]> {
+    const endpoint = `WS ${op}`;
+    const args = reqs.map((r) => this.withCode(r));
+    const conn = this.conn();
+    const id = o.id ?? conn.newId();
+    if (!ID_RE.test(id))
+      throw new ValidationError(
+        'id',
+        `"${id}" is not 1-32 alphanumerics`,
+        'use letters and digits only (facts §8)',
+      );
+    const extra: Record<string, string> = o.expTime === undefined ? {} : { expTime: String(o.expTime) };
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    let timer: unknown;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.timers.setTimeout(() => {
+        conn.abandon(id);
+        reject(new OkxTimeoutError(endpoint, timeoutMs, { ambiguous: true }));
+      }, timeoutMs);
+    });
+    let resp: WsOpResponse;
+    try {
+      resp = await Promise.race([conn.request(op, args, extra, id), timeout]);
+    } catch (err) {
+      if (err instanceof OkxTimeoutError) throw err;
+      if (err instanceof OkxWsError && err.code !== 'WS_CLOSED') throw err;
+      // The request may have reached OKX before the socket went away.
+      throw new OkxNetworkError(endpoint, err instanceof Error ? err.message : String(err), {
+        ambiguous: true,
+        cause: err,
+      });
+    } finally {
+      this.timers.clearTimeout(timer);
+    }
+    this.logger.debug({ op, id, code: resp.code }, 'ws order op reply');
+    const items = (Array.isArray(resp.data) ? resp.data : []) as WsOrderResult[];
+    const code = String(resp.code ?? '');
+    if (code === '0') return items;
+    if (batch && (code === '1' || code === '2')) {
+      throw new OkxBatchError({ code, msg: resp.msg ?? '', httpStatus: 200, endpoint, items });
+    }
+    // Per-item failure: the item's sCode is the real reason (facts §7.1 "sCode/sMsg win").
+    const failed = items.find((i) => i && typeof i.sCode === 'string' && i.sCode !== '0');
+    if (failed)
+      throw apiErrorFor({ code: failed.sCode, msg: failed.sMsg ?? '', httpStatus: 200, endpoint, items });
+    throw apiErrorFor({ code, msg: resp.msg ?? '', httpStatus: 200, endpoint, items });
+  }
+}
+
+function lookup(map: InstrumentCodes | undefined, instId: string): number | undefined {
+  if (!map) return undefined;
+  if (typeof map === 'function') return map(instId);
+  if (map instanceof Map) return map.get(instId);
+  return (map as Readonly<Record<string, number>>)[instId];
+}
