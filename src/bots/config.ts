@@ -157,7 +157,13 @@ export function isBotKind(k: string): k is BotKind {
   return k === 'grid' || k === 'dca' || k === 'trailing';
 }
 
-function issuesOf(err: z.ZodError): ConfigIssue[] {
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let v = raw;
+  for (const k of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function issuesOf(err: z.ZodError, raw: unknown): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const i of err.issues) {
     if (i.code === 'unrecognized_keys') {
@@ -169,7 +175,8 @@ function issuesOf(err: z.ZodError): ConfigIssue[] {
       continue;
     }
     const field = i.path.length ? i.path.join('.') : 'config';
-    const problem = i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
+    const missing = i.path.length > 0 && valueAt(raw, i.path) === undefined;
+    const problem = missing ? 'is required' : i.message;
     out.push({ field, problem });
   }
   return out;
@@ -196,7 +203,7 @@ export function parseBotConfig(kind: BotKind, raw: unknown): BotConfig {
     ]);
   }
   const r = SCHEMAS[kind].safeParse(raw);
-  if (!r.success) throw new BotConfigError(issuesOf(r.error));
+  if (!r.success) throw new BotConfigError(issuesOf(r.error, raw));
   const cfg = r.data as BotConfig;
   // The default id is derived from the user's own settings, never a prefix of ours.
   return { ...cfg, kind, id: cfg.id ?? `${kind}${cfg.instId.replace(/-/g, '')}` } as BotConfig;

@@ -126,6 +126,7 @@ export class BotRunner {
   private balances: Balance[] = [];
   private queue: Promise<void> = Promise.resolve();
   private tickerQueued = false;
+  private readonly tickers: Ticker[] = [];
   private subs: Unsubscribe[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -223,12 +224,19 @@ export class BotRunner {
     this.subs.push(this.port.onOrder((o) => this.onOrderUpdate(o)));
     this.subs.push(
       this.port.onTicker(instId, (t) => {
-        this.ticker = t;
-        if (this.tickerQueued || this.stopping) return;
+        if (this.stopping) return;
+        // Every price goes to the strategy in order (a trailing stop must see each peak); one
+        // queued job drains them all, so a burst does not pile up jobs.
+        this.tickers.push(t);
+        if (this.tickers.length > 1000) this.tickers.splice(0, this.tickers.length - 1000);
+        if (this.tickerQueued) return;
         this.tickerQueued = true;
-        void this.enqueue(() => {
+        void this.enqueue(async () => {
           this.tickerQueued = false;
-          return this.handleTicker();
+          for (let next = this.tickers.shift(); next; next = this.tickers.shift()) {
+            this.ticker = next;
+            await this.handleTicker();
+          }
         });
       }),
     );
