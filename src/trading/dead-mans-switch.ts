@@ -35,6 +35,7 @@ export class DeadMansSwitch {
   private readonly sleep: Sleep;
   private readonly alerts: DeadMansSwitchOptions['alerts'];
   private abort: AbortController | undefined;
+  private lastRequestMs = -Infinity;
   private loop: Promise<void> | undefined;
   /** ms of the last heartbeat the exchange acknowledged. */
   lastBeatMs = 0;
@@ -80,6 +81,14 @@ export class DeadMansSwitch {
     return this.loop !== undefined;
   }
 
+  /** Every request goes through here: at most one per second per user and tag (facts §5). */
+  private async call(timeOut: string, signal?: AbortSignal): Promise<void> {
+    const gap = this.lastRequestMs + 1_000 - this.clock.now();
+    if (gap > 0) await this.sleep(gap, signal);
+    this.lastRequestMs = this.clock.now();
+    await this.api.cancelAllAfter(this.params(timeOut));
+  }
+
   private params(timeOut: string): { timeOut: string; tag?: string } {
     // Only send tag when asked: a tag turns the account-level switch into a tag-level one.
     return this.tag === undefined ? { timeOut } : { timeOut, tag: this.tag };
@@ -87,7 +96,7 @@ export class DeadMansSwitch {
 
   private async beat(): Promise<void> {
     try {
-      await this.api.cancelAllAfter(this.params(String(this.timeOutSec)));
+      await this.call(String(this.timeOutSec));
       this.lastBeatMs = this.clock.now();
       this.beats++;
     } catch (err) {
@@ -110,7 +119,7 @@ export class DeadMansSwitch {
   /** Arms the switch (throws if the first arm fails) and keeps it armed in the background. */
   async start(): Promise<void> {
     if (this.loop) return;
-    await this.api.cancelAllAfter(this.params(String(this.timeOutSec)));
+    await this.call(String(this.timeOutSec));
     this.lastBeatMs = this.clock.now();
     this.beats++;
     const ac = new AbortController();
@@ -138,6 +147,6 @@ export class DeadMansSwitch {
   /** Clean stop: heartbeats end and the switch is disarmed (timeOut "0"). */
   async stop(): Promise<void> {
     await this.halt();
-    await this.api.cancelAllAfter(this.params('0'));
+    await this.call('0');
   }
 }

@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProgram } from '../../src/cli/main.js';
+import { KillSwitch } from '../../src/trading/kill-switch.js';
+import { RiskManager } from '../../src/trading/risk.js';
+import { OrderGuard } from '../../src/trading/order-guard.js';
+import { GuardRejection } from '../../src/trading/errors.js';
+import { verifyAuditLogFile } from '../../src/security/audit-log.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { FakeExchange } from './fake-exchange.js';
+
+async function run(args: string[]): Promise<string> {
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+  try {
+    await buildProgram().parseAsync(['node', 'okxkit', ...args]);
+  } finally {
+    process.stdout.write = write;
+  }
+  return out.join('');
+}
+
+test('okxkit kill halts a running bot at once; okxkit resume lifts it; both audited', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'okxkit-kill-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const state = join(dir, 'kill-switch.json');
+  const audit = join(dir, 'audit.jsonl');
+
+  // A "running bot": guard + risk watching the same state file, with open orders.
+  const clock = new ManualClock(Date.now());
+  const ex = new FakeExchange(clock);
+  await ex.placeOrder({ instId: 'BTC-USDT', side: 'buy', ordType: 'limit', px: '30000', sz: '0.001' });
+  const risk = new RiskManager({ limits: {}, killSwitch: new KillSwitch({ path: state }), exchange: ex });
+  const guard = new OrderGuard({ market: ex, risk });
+  const order = {
+    instId: 'BTC-USDT',
+    side: 'buy' as const,
+    ordType: 'limit' as const,
+    px: '30000',
+    sz: '0.001',
+  };
+  await guard.check(order);
+
+  const out = await run([
+    'kill',
+    '--why',
+    'exchange incident',
+    '--operator',
+    'alice',
+    '--state',
+    state,
+    '--audit-log',
+    audit,
+  ]);
+  assert.match(out, /ENGAGED .* by alice: exchange incident/);
+  await assert.rejects(
+    guard.check(order),
+    (e: unknown) => e instanceof GuardRejection && e.rule === 'halted' && /exchange incident/.test(e.message),
+  );
+  const trip = await risk.pollKillSwitch();
+  assert.equal(trip?.cancelled, 1);
+  assert.equal((await ex.openOrders()).length, 0);
+
+  const json = JSON.parse(
+    await run([
+      'resume',
+      '--why',
+      'incident over',
+      '--operator',
+      'alice',
+      '--state',
+      state,
+      '--audit-log',
+      audit,
+      '--json',
+    ]),
+  ) as { halted: boolean };
+  assert.equal(json.halted, false);
+  await risk.pollKillSwitch();
+  await guard.check(order);
+
+  const lines = readFileSync(audit, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { action: string; why: string; operator: string });
+  assert.deepEqual(
+    lines.map((l) => [l.action, l.why, l.operator]),
+    [
+      ['killswitch.engaged', 'exchange incident', 'alice'],
+      ['killswitch.released', 'incident over', 'alice'],
+    ],
+  );
+  assert.equal(verifyAuditLogFile(audit).ok, true);
+});
+
+test('okxkit kill without --why is refused', async () => {
+  await assert.rejects(run(['kill']), /why/);
+});
