@@ -4,3 +4,4 @@ export * from './util/clock.js';
 export * from './util/errors.js';
 export * from './trading/index.js';
 export * from './sim/index.js';
+export * from './client/index.js';

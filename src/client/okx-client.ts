@@ -1,0 +1,627 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { z } from 'zod';
+import {
+  ENDPOINTS,
+  SUB_ACCOUNT_ORDER_LIMIT,
+  rateKey,
+  type EndpointDef,
+  type EndpointId,
+} from '../protocol/endpoints.js';
+import { errorInfo } from '../protocol/error-codes.js';
+import { hostsFor, type Site } from '../protocol/hosts.js';
+import { isoTimestamp, prepareSecret, signRequest } from '../protocol/sign.js';
+import { itemResultSchema } from '../protocol/schemas/common.js';
+import { serverTimeSchema } from '../protocol/schemas/public.js';
+import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { ValidationError } from '../util/errors.js';
+import { maskKey, silentLogger, type Logger } from '../util/logger.js';
+import type { CallSpec, DataKind, Query, RestCaller } from './caller.js';
+import { ClockSync, describeDrift } from './clock-sync.js';
+import type { Credentials } from './credentials.js';
+import {
+  OkxApiError,
+  OkxBatchError,
+  OkxBusyError,
+  OkxCredentialsRequiredError,
+  OkxNetworkError,
+  OkxReadOnlyError,
+  OkxSchemaError,
+  OkxTimeoutError,
+  apiErrorFor,
+  type ItemOutcome,
+} from './errors.js';
+import { RateLimiter, type RatePressureEvent } from './rate-limiter.js';
+import { logRequest } from './request-log.js';
+import { backoffDelay, retryPolicy, type RetryPolicy } from './retry.js';
+import { Transport } from './transport.js';
+import { AccountApi } from './groups/account.js';
+import { AssetApi } from './groups/asset.js';
+import { MarketApi } from './groups/market.js';
+import { PublicApi } from './groups/public.js';
+import { TradeApi } from './groups/trade.js';
+
+export interface OkxClientOptions {
+  /** Any URL (e.g. the local exchange); default hostsFor(site, demo).rest. */
+  baseUrl?: string;
+  site?: Site;
+  /** Demo trading: sends x-simulated-trading: 1 (facts §1.2). */
+  demo?: boolean;
+  /** Required for private endpoints. */
+  credentials?: Credentials;
+  /** Refuses every trade- or withdraw-permission endpoint locally, before signing. */
+  readOnly?: boolean;
+  clock?: Clock;
+  sleep?: Sleep;
+  /** pino logger for the request log; default silent. */
+  logger?: Logger;
+  /** http(s) proxy URL. */
+  proxy?: string;
+  /** Per request; default 10_000. */
+  timeoutMs?: number;
+  /** Client-side limiter; default true. */
+  rateLimit?: boolean;
+  /** Share one limiter between clients using the same key. */
+  limiter?: RateLimiter;
+  retry?: Partial<RetryPolicy>;
+  /** Uniform [0,1) source for backoff jitter; default Math.random (tests pass a seeded one). */
+  random?: () => number;
+  /** Fires when a rate rule goes above 80% use. */
+  onRateLimitPressure?: (e: RatePressureEvent) => void;
+}
+
+interface EndpointRuntime {
+  def: EndpointDef;
+  label: string;
+  write: boolean;
+  refused: boolean;
+  /** Rule whose key a 1-order batch counts against (facts §5). */
+  singleId?: EndpointId;
+  /** New and amended orders also count against the sub-account order limit (facts §5). */
+  subAccountLimit: boolean;
+}
+
+const SINGLE_OF: Partial<Record<EndpointId, EndpointId>> = {
+  'trade.batchOrders': 'trade.order',
+  'trade.cancelBatchOrders': 'trade.cancelOrder',
+  'trade.amendBatchOrders': 'trade.amendOrder',
+};
+const SUB_LIMITED = new Set<EndpointId>([
+  'trade.order',
+  'trade.batchOrders',
+  'trade.amendOrder',
+  'trade.amendBatchOrders',
+]);
+const NETWORK_TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+/** Failures before any byte of the request left this machine: nothing can have happened on the exchange. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * The OKX V5 REST client. One request: read-only check -> query string / body built once ->
+ * rate limiter -> clock-corrected timestamp -> signature over exactly those bytes -> send ->
+ * envelope and schema check -> typed result or typed error. Only what is safe is retried: reads
+ * on network errors, timeouts, 5xx and throttling; writes only when OKX throttled them before
+ * acting (50011). A write with an unknown outcome throws an ambiguous error and is never resent.
+ */
+export class OkxClient implements RestCaller {
+  readonly baseUrl: string;
+  readonly site: Site;
+  readonly demo: boolean;
+  readonly readOnly: boolean;
+  readonly public: PublicApi;
+  readonly market: MarketApi;
+  readonly account: AccountApi;
+  readonly asset: AssetApi;
+  readonly trade: TradeApi;
+
+  readonly #secret: KeyObject | undefined;
+  readonly #passphrase: string;
+  readonly #apiKey: string;
+  readonly #maskedKey: string | undefined;
+  /** Identity rate limits count under: derived from the key, never the key itself. */
+  readonly #user: string;
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #sleep: Sleep;
+  readonly #logger: Logger;
+  readonly #limiter: RateLimiter | undefined;
+  readonly #clockSync: ClockSync;
+  readonly #retry: RetryPolicy;
+  readonly #random: () => number;
+  readonly #timeoutMs: number;
+  readonly #endpoints = new Map<EndpointId, EndpointRuntime>();
+
+  constructor(opts: OkxClientOptions = {}) {
+    this.site = opts.site ?? 'global';
+    if (!['global', 'eea', 'us'].includes(this.site)) {
+      throw new ValidationError('site', `unknown site '${String(this.site)}'`, "use 'global', 'eea' or 'us'");
+    }
+    this.demo = opts.demo ?? false;
+    this.readOnly = opts.readOnly ?? false;
+    this.baseUrl = opts.baseUrl ?? hostsFor(this.site, this.demo).rest;
+    try {
+      new URL(this.baseUrl);
+    } catch {
+      throw new ValidationError(
+        'baseUrl',
+        `'${this.baseUrl}' is not a URL`,
+        'use e.g. https://www.okx.com or http://127.0.0.1:8080',
+      );
+    }
+    if (opts.timeoutMs !== undefined && !(opts.timeoutMs > 0)) {
+      throw new ValidationError('timeoutMs', 'must be a positive number of milliseconds');
+    }
+    this.#secret = opts.credentials ? prepareSecret(opts.credentials.revealSecret()) : undefined;
+    this.#passphrase = opts.credentials?.revealPassphrase() ?? '';
+    this.#apiKey = opts.credentials?.apiKey ?? '';
+    this.#maskedKey = opts.credentials ? maskKey(opts.credentials.apiKey) : undefined;
+    this.#user = opts.credentials
+      ? createHash('sha256').update(opts.credentials.apiKey).digest('hex').slice(0, 16)
+      : '';
+    this.#clock = opts.clock ?? systemClock;
+    this.#sleep = opts.sleep ?? realSleep;
+    this.#logger = opts.logger ?? silentLogger;
+    this.#clockSync = new ClockSync(this.#clock);
+    this.#retry = retryPolicy(opts.retry);
+    this.#random = opts.random ?? Math.random;
+    this.#timeoutMs = opts.timeoutMs ?? 10_000;
+    const userPressure = opts.onRateLimitPressure;
+    this.#limiter =
+      opts.rateLimit === false
+        ? undefined
+        : (opts.limiter ??
+          new RateLimiter({
+            clock: this.#clock,
+            sleep: this.#sleep,
+            onPressure: (e) => {
+              this.#logger.warn(e, 'okx rate limit above 80% of the rule');
+              userPressure?.(e);
+            },
+          }));
+    this.#transport = new Transport(this.baseUrl, { proxy: opts.proxy });
+    for (const def of Object.values(ENDPOINTS)) {
+      this.#endpoints.set(def.id, {
+        def,
+        label: `${def.method} ${def.path}`,
+        write: def.method === 'POST',
+        refused: this.readOnly && (def.permission === 'trade' || def.permission === 'withdraw'),
+        singleId: SINGLE_OF[def.id],
+        subAccountLimit: SUB_LIMITED.has(def.id),
+      });
+    }
+    this.public = new PublicApi(this);
+    this.market = new MarketApi(this);
+    this.account = new AccountApi(this);
+    this.asset = new AssetApi(this);
+    this.trade = new TradeApi(this);
+  }
+
+  /** server time - local time, ms, as last measured (0 before any measurement). */
+  get clockOffsetMs(): number {
+    return this.#clockSync.offsetMs;
+  }
+
+  /** Server time estimate, ms: use it for expTime deadlines. */
+  serverNow(): number {
+    return this.#clockSync.now();
+  }
+
+  /** Measures the clock offset from GET /api/v5/public/time; every signed timestamp uses it. */
+  async syncClock(): Promise<{ offsetMs: number; rttMs: number }> {
+    const timing = { sentAt: 0, receivedAt: 0 };
+    const data = await this.#call('public.time', {}, serverTimeArray, 'data', timing);
+    const first = data[0];
+    if (!first)
+      throw new OkxSchemaError('GET /api/v5/public/time', 'data', 'expected one element, got none', 200);
+    const r = this.#clockSync.record(timing.sentAt, timing.receivedAt, Number(first.ts));
+    if (Math.abs(r.offsetMs) >= 1000) {
+      this.#logger.warn(
+        { offsetMs: r.offsetMs, rttMs: r.rttMs },
+        `clock drift: ${describeDrift(r.offsetMs)}; okxkit corrects signed timestamps, but sync the system clock with NTP`,
+      );
+    }
+    return r;
+  }
+
+  call<T>(id: EndpointId, spec: CallSpec, schema: z.ZodType<T[]>, kind: DataKind = 'data'): Promise<T[]> {
+    return this.#call(id, spec, schema, kind, undefined);
+  }
+
+  /** Closes the keep-alive connections. */
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+
+  toString(): string {
+    return `OkxClient(${this.baseUrl}${this.demo ? ', demo' : ''}${this.#maskedKey ? `, key ${this.#maskedKey}` : ''})`;
+  }
+  toJSON(): Record<string, unknown> {
+    return {
+      baseUrl: this.baseUrl,
+      site: this.site,
+      demo: this.demo,
+      readOnly: this.readOnly,
+      key: this.#maskedKey,
+    };
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  async #call<T>(
+    id: EndpointId,
+    spec: CallSpec,
+    schema: z.ZodType<T[]>,
+    kind: DataKind,
+    timing: { sentAt: number; receivedAt: number } | undefined,
+  ): Promise<T[]> {
+    const ep = this.#endpoints.get(id);
+    if (ep === undefined) throw new ValidationError('endpoint', `unknown endpoint id '${id}'`);
+    const def = ep.def;
+    // Refuse before anything is built or signed (R6 read-only mode).
+    if (ep.refused) throw new OkxReadOnlyError(ep.label, def.permission ?? 'trade');
+    if (def.auth && this.#secret === undefined) throw new OkxCredentialsRequiredError(ep.label);
+
+    // Encode once; the same strings are signed and sent (facts §1.1).
+    const qs = spec.query === undefined ? '' : encodeQuery(spec.query);
+    const path = qs === '' ? def.path : `${def.path}?${qs}`;
+    const body = ep.write ? JSON.stringify(spec.body ?? {}) : undefined;
+
+    let resynced = false;
+    let attempt = 0;
+    for (;;) {
+      if (this.#limiter !== undefined) await this.#acquire(ep, spec);
+      const headers = this.#headers(def, path, body, spec.expTime);
+      const started = this.#clock.now();
+      let status: number;
+      let text: string;
+      try {
+        const res = await this.#transport.send(def.method, path, headers, body, this.#timeoutMs);
+        status = res.status;
+        text = res.text;
+      } catch (err) {
+        const e = this.#networkError(ep, err);
+        logRequest(this.#logger, {
+          method: def.method,
+          path,
+          latencyMs: this.#clock.now() - started,
+          key: this.#maskedKey,
+          attempt,
+          error: e.code,
+        });
+        // A write that may have reached OKX is never resent (R11); a read is.
+        if (!ep.write && attempt < this.#retry.maxRetries) {
+          await this.#sleep(backoffDelay(attempt++, this.#retry, this.#random));
+          continue;
+        }
+        throw e;
+      }
+      const ended = this.#clock.now();
+      if (timing !== undefined) {
+        timing.sentAt = started;
+        timing.receivedAt = ended;
+      }
+
+      let outcome: { data: T[] } | { error: OkxApiError | OkxSchemaError };
+      try {
+        outcome = this.#interpret(ep, status, text, schema, kind);
+      } catch (err) {
+        // interpret returns errors; a throw here is a bug in a schema refinement: still typed.
+        outcome = { error: new OkxSchemaError(ep.label, '', String(err), status, err) };
+      }
+      logRequest(this.#logger, {
+        method: def.method,
+        path,
+        status,
+        okxCode: 'error' in outcome ? outcome.error.code : '0',
+        latencyMs: ended - started,
+        key: this.#maskedKey,
+        attempt,
+      });
+      if ('data' in outcome) return outcome.data;
+
+      const error = outcome.error;
+      if (error instanceof OkxSchemaError) throw error;
+      // 50102: re-measure the offset and try once more; the request was rejected at the gateway.
+      if (error.code === '50102' && def.auth && !resynced && id !== 'public.time') {
+        resynced = true;
+        try {
+          await this.syncClock();
+        } catch {
+          throw this.#withDriftHint(error);
+        }
+        continue;
+      }
+      if (error.code === '50102') throw this.#withDriftHint(error);
+      if (error.retryable && attempt < this.#retry.maxRetries) {
+        await this.#sleep(backoffDelay(attempt++, this.#retry, this.#random));
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  #headers(
+    def: EndpointDef,
+    path: string,
+    body: string | undefined,
+    expTime: number | undefined,
+  ): Record<string, string> {
+    let headers: Record<string, string>;
+    if (def.auth) {
+      const ts = isoTimestamp(this.#clockSync.now());
+      headers = {
+        'OK-ACCESS-KEY': this.#apiKey,
+        'OK-ACCESS-SIGN': signRequest({
+          timestamp: ts,
+          method: def.method,
+          requestPath: path,
+          body: body ?? '',
+          secretKey: this.#secret!,
+        }),
+        'OK-ACCESS-TIMESTAMP': ts,
+        'OK-ACCESS-PASSPHRASE': this.#passphrase,
+        'Content-Type': 'application/json',
+      };
+    } else {
+      headers = { 'Content-Type': 'application/json' };
+    }
+    if (this.demo) headers['x-simulated-trading'] = '1';
+    if (expTime !== undefined && def.expTime) headers['expTime'] = String(Math.trunc(expTime));
+    return headers;
+  }
+
+  async #acquire(ep: EndpointRuntime, spec: CallSpec): Promise<void> {
+    const limiter = this.#limiter!;
+    const def = ep.def;
+    const who = { user: this.#user };
+    if (def.batch && Array.isArray(spec.body)) {
+      const items = spec.body as Array<{ instId?: unknown }>;
+      // Batch rules count orders per instrument (facts §5); a 1-order batch counts as a single call.
+      const target = items.length === 1 && ep.singleId ? this.#endpoints.get(ep.singleId)!.def : def;
+      const groups = new Map<string, number>();
+      for (const it of items) {
+        const inst = typeof it?.instId === 'string' ? it.instId : '';
+        groups.set(inst, (groups.get(inst) ?? 0) + 1);
+      }
+      for (const [instId, n] of groups) {
+        const w = limiter.acquire(rateKey(target, who, { instId }), target.rate, n, ep.label);
+        if (w) await w;
+      }
+      if (ep.subAccountLimit) {
+        const w = limiter.acquire(`sub|u:${this.#user}`, SUB_ACCOUNT_ORDER_LIMIT, items.length, ep.label);
+        if (w) await w;
+      }
+      return;
+    }
+    const src = (def.method === 'GET' ? spec.query : spec.body) as Record<string, unknown> | undefined;
+    const req = {
+      instId: typeof src?.instId === 'string' ? src.instId : undefined,
+      instType: typeof src?.instType === 'string' ? src.instType : undefined,
+      tag: typeof src?.tag === 'string' ? src.tag : undefined,
+    };
+    const w = limiter.acquire(rateKey(def, who, req), def.rate, 1, ep.label);
+    if (w) await w;
+    if (ep.subAccountLimit) {
+      const s = limiter.acquire(`sub|u:${this.#user}`, SUB_ACCOUNT_ORDER_LIMIT, 1, ep.label);
+      if (s) await s;
+    }
+  }
+
+  #interpret<T>(
+    ep: EndpointRuntime,
+    status: number,
+    text: string,
+    schema: z.ZodType<T[]>,
+    kind: DataKind,
+  ): { data: T[] } | { error: OkxApiError | OkxSchemaError } {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      if (status >= 500 || status === 429) return { error: this.#httpError(ep, status) };
+      return {
+        error: new OkxSchemaError(
+          ep.label,
+          '',
+          `the body is not JSON (HTTP ${status}, ${text.length} bytes)`,
+          status,
+        ),
+      };
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return {
+        error: new OkxSchemaError(
+          ep.label,
+          '',
+          `expected a JSON object envelope, got ${describe(parsed)}`,
+          status,
+        ),
+      };
+    }
+    const env = parsed as { code?: unknown; msg?: unknown; data?: unknown };
+    if (typeof env.code !== 'string') {
+      if (status >= 500 || status === 429) return { error: this.#httpError(ep, status) };
+      return {
+        error: new OkxSchemaError(ep.label, 'code', `expected a string, got ${describe(env.code)}`, status),
+      };
+    }
+    const msg = typeof env.msg === 'string' ? env.msg : '';
+
+    if (env.code === '0') {
+      const r = schema.safeParse(env.data);
+      if (!r.success) return { error: schemaError(ep.label, r.error, status) };
+      if (kind === 'item') {
+        const bad = (r.data as Array<{ sCode?: string }>).find(
+          (i) => i?.sCode !== undefined && i.sCode !== '0',
+        );
+        if (bad)
+          return {
+            error: this.#itemError(ep, status, r.data as unknown as ItemOutcome[], bad as ItemOutcome),
+          };
+      }
+      return { data: r.data };
+    }
+
+    // Order-type envelopes: "1" all failed, "2" some failed; the reasons are per item (facts §7.1).
+    if ((env.code === '1' || env.code === '2') && kind !== 'data') {
+      const r = itemsSchema.safeParse(env.data);
+      if (!r.success) return { error: schemaError(ep.label, r.error, status) };
+      const items = r.data as ItemOutcome[];
+      if (kind === 'batch') {
+        return {
+          error: new OkxBatchError({
+            code: env.code,
+            msg,
+            httpStatus: status,
+            endpoint: ep.label,
+            items,
+            retryable: false,
+            ambiguous: false,
+          }),
+        };
+      }
+      const bad = items.find((i) => i.sCode !== '0');
+      if (bad) return { error: this.#itemError(ep, status, items, bad) };
+    }
+
+    const info = errorInfo(env.code);
+    let items: ItemOutcome[] | undefined;
+    if (Array.isArray(env.data) && env.data.length > 0) {
+      const r = itemsSchema.safeParse(env.data);
+      if (r.success) items = r.data as ItemOutcome[];
+    }
+    return {
+      error: apiErrorFor({
+        code: env.code,
+        msg,
+        httpStatus: status,
+        endpoint: ep.label,
+        items,
+        // Writes are retried only when OKX refused them before acting (rate limits); 50013 and 5xx may have acted.
+        retryable: ep.write ? info.cls === 'rate-limit' : info.retryable || status >= 500,
+        ambiguous: ep.write && (info.ambiguous || (status >= 500 && info.cls === 'unknown')),
+        hint: this.#hintFor(env.code, msg, info.hint),
+      }),
+    };
+  }
+
+  #itemError(ep: EndpointRuntime, status: number, items: ItemOutcome[], bad: ItemOutcome): OkxApiError {
+    const info = errorInfo(bad.sCode);
+    return apiErrorFor({
+      code: bad.sCode,
+      msg: bad.sMsg,
+      httpStatus: status,
+      endpoint: ep.label,
+      items,
+      retryable: false,
+      ambiguous: ep.write && info.ambiguous,
+      hint: this.#hintFor(bad.sCode, bad.sMsg, info.hint),
+    });
+  }
+
+  #httpError(ep: EndpointRuntime, status: number): OkxApiError {
+    return new OkxBusyError({
+      code: `HTTP_${status}`,
+      msg: `HTTP ${status} without an OKX envelope`,
+      httpStatus: status,
+      endpoint: ep.label,
+      retryable: !ep.write || status === 429,
+      ambiguous: ep.write && status !== 429,
+      hint: ep.write
+        ? 'The outcome is unknown: look the order up by clOrdId before doing anything else.'
+        : 'OKX (or a proxy in front of it) failed: retried with backoff.',
+    });
+  }
+
+  #networkError(ep: EndpointRuntime, err: unknown): OkxNetworkError {
+    const code = (err as { code?: unknown })?.code;
+    const c = typeof code === 'string' ? code : '';
+    const notSent = NOT_SENT_CODES.has(c);
+    const ambiguous = ep.write && !notSent;
+    if (NETWORK_TIMEOUT_CODES.has(c))
+      return new OkxTimeoutError(ep.label, this.#timeoutMs, { ambiguous, cause: err });
+    const detail = err instanceof Error ? `${c || err.name}: ${err.message}` : String(err);
+    return new OkxNetworkError(ep.label, detail, { ambiguous, cause: err });
+  }
+
+  #hintFor(code: string, msg: string, base: string): string {
+    switch (code) {
+      case '50101':
+        return this.demo
+          ? 'This client is in demo mode (x-simulated-trading: 1) but the key is a live key: drop demo (OKX_DEMO=0, no --demo) or create a demo-trading key.'
+          : 'This client is in live mode but the key is a demo-trading key: set demo: true (OKX_DEMO=1 or --demo).';
+      case '50110': {
+        const ip = /IP\s+([0-9a-fA-F.:]+)/.exec(msg)?.[1];
+        return ip
+          ? `OKX saw this request from ${ip}, which is not on the key's IP whitelist: add ${ip} to the key on OKX, or run from a whitelisted server.`
+          : base;
+      }
+      case '50111':
+        return `The key is unknown on ${this.baseUrl} (site '${this.site}'): keys from my.okx.com need site 'eea' (--site eea), keys from app.okx.com need site 'us' (--site us); otherwise check OKX_API_KEY.`;
+      case '50113':
+        return 'The signature did not verify: the secret key is probably wrong, or the secret and passphrase are swapped (OKX_SECRET_KEY is the long hex string shown once at key creation; OKX_PASSPHRASE is the one you chose).';
+      default:
+        return base;
+    }
+  }
+
+  #withDriftHint(err: OkxApiError): OkxApiError {
+    const measured = this.#clockSync.measuredAt !== undefined;
+    const hint = measured
+      ? `Timestamp rejected: ${describeDrift(this.#clockSync.offsetMs)} (measured, round trip ${this.#clockSync.rttMs} ms). Sync the system clock with NTP (e.g. chrony or systemd-timesyncd).`
+      : `Timestamp rejected and the server time could not be measured: sync the system clock with NTP and check GET /api/v5/public/time.`;
+    return apiErrorFor({
+      code: err.code,
+      msg: err.msg,
+      httpStatus: err.httpStatus,
+      endpoint: err.endpoint,
+      items: err.items,
+      retryable: false,
+      ambiguous: false,
+      hint,
+    });
+  }
+}
+
+const serverTimeArray = serverTimeSchema.array();
+const itemsSchema = itemResultSchema.array();
+
+/** URLSearchParams over the caller's params in the caller's order, undefined dropped (never sorted). */
+export function encodeQuery(q: Query): string {
+  const p = new URLSearchParams();
+  for (const k in q) {
+    const v = q[k];
+    if (v !== undefined) p.append(k, String(v));
+  }
+  return p.toString();
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v;
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = 'data';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  return out;
+}
+
+function schemaError(endpoint: string, err: z.ZodError, status: number): OkxSchemaError {
+  const issue = err.issues[0];
+  const path = issue ? formatPath(issue.path) : 'data';
+  return new OkxSchemaError(endpoint, path, issue?.message ?? 'invalid', status);
+}

@@ -1,0 +1,60 @@
+import { Pool, ProxyAgent, type Dispatcher } from 'undici';
+
+export interface TransportOptions {
+  proxy?: string;
+  /** Keep-alive connections per origin. Default 16. */
+  connections?: number;
+}
+
+export interface TransportResponse {
+  status: number;
+  text: string;
+}
+
+/**
+ * HTTP(S) over one keep-alive undici dispatcher: a Pool for the origin, or a ProxyAgent when a
+ * proxy is configured (R34). Returns the raw status and body text; the client interprets them.
+ */
+export class Transport {
+  readonly origin: string;
+  /** Path prefix of the base URL ("" for an origin), kept for hosts behind a path. */
+  readonly prefix: string;
+  readonly #dispatcher: Dispatcher;
+
+  constructor(baseUrl: string, opts: TransportOptions = {}) {
+    const u = new URL(baseUrl);
+    this.origin = u.origin;
+    this.prefix = u.pathname.replace(/\/+$/, '');
+    this.#dispatcher = opts.proxy
+      ? new ProxyAgent({ uri: opts.proxy, keepAliveTimeout: 30_000 })
+      : new Pool(this.origin, {
+          connections: opts.connections ?? 16,
+          keepAliveTimeout: 30_000,
+          pipelining: 1,
+        });
+  }
+
+  async send(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeoutMs: number,
+  ): Promise<TransportResponse> {
+    const res = await this.#dispatcher.request({
+      origin: this.origin,
+      path: this.prefix + path,
+      method,
+      headers,
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, text };
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+}
