@@ -1,0 +1,547 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { bookChecksum, type BookLevel } from '../../protocol/book-checksum.js';
+import { errorMessage } from '../../protocol/error-codes.js';
+import { signWsLogin } from '../../protocol/sign.js';
+import { ValidationError } from '../../util/errors.js';
+import type { MarketUpdate, SimKey, WsServerHandle, WsServerOptions } from '../contracts.js';
+import { barStart } from '../market/bars.js';
+import { hash32 } from '../market/prng.js';
+import { PATHS, TRADE_OPS, channelOn, type ChannelKind, type WsPath } from './channels.js';
+
+/** Extra knobs of the local WS server (the OKX values are the defaults). */
+export interface WsServerExtraOptions {
+  /** New connections per IP per second (facts §2.5: 3). */
+  connectionsPerSecond?: number;
+  /** login + subscribe + unsubscribe per connection per hour (facts §2.5: 480). */
+  opsPerHour?: number;
+}
+
+const LOGIN_PATH_WINDOW_S = 30;
+const WS_ID = /^[A-Za-z0-9]{1,32}$/;
+const CANDLE_PUSH_MS = 500;
+
+interface Sub {
+  key: string;
+  arg: Record<string, string>;
+  ch: ChannelKind;
+  instId: string;
+  /** candle: start of the bar last pushed */
+  barTs?: number;
+  lastPushTs?: number;
+}
+
+interface Conn {
+  ws: WebSocket;
+  path: WsPath;
+  connId: string;
+  account: string | undefined;
+  uid: string;
+  subs: Map<string, Sub>;
+  opsWindow: number;
+  ops: number;
+  idle: NodeJS.Timeout | undefined;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * The local exchange's WebSocket endpoints /ws/v5/public, /private and /business on an existing
+ * node:http server: login (facts §2.2), subscribe/unsubscribe (§2.3), text ping/pong and the idle
+ * close (§2.4), public market channels and book sync (§3), candles and trades-all on /business,
+ * private orders/account/positions and WS order ops (§2.6).
+ */
+export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): WsServerHandle {
+  const { server, market, engine, keys, clock } = opts;
+  if (!market.onUpdate) {
+    throw new ValidationError('market', 'the WS server needs a market with onUpdate', 'pass a SimMarket');
+  }
+  const idleMs = opts.idleTimeoutMs ?? 30_000;
+  const perSecond = opts.connectionsPerSecond ?? 3;
+  const opsPerHour = opts.opsPerHour ?? 480;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const conns = new Set<Conn>();
+  let connSeq = 0;
+  const recentByIp = new Map<string, number[]>();
+  /** last `account` push per account, replayed on subscribe */
+  const lastAccount = new Map<string, Record<string, unknown>>();
+  /** per instId: last books5 / bbo-tbt payloads, to push only on change */
+  const lastTop = new Map<string, { b5: string; bbo: string }>();
+
+  const send = (c: Conn, msg: Json | string) => {
+    if (c.ws.readyState !== WebSocket.OPEN) return;
+    c.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  };
+  const sendError = (c: Conn, code: string, msg: string, id?: string) =>
+    send(c, { ...(id !== undefined ? { id } : {}), event: 'error', code, msg, connId: c.connId });
+
+  // --- connections -------------------------------------------------------------------------
+
+  const admit = (ip: string): boolean => {
+    // Real time, not the injected clock: this guards the socket layer, and a frozen test clock
+    // must not lock every later connection out.
+    const now = performance.now();
+    const list = (recentByIp.get(ip) ?? []).filter((t) => now - t < 1000);
+    if (list.length >= perSecond) {
+      recentByIp.set(ip, list);
+      return false;
+    }
+    list.push(now);
+    recentByIp.set(ip, list);
+    if (recentByIp.size > 1000) recentByIp.clear();
+    return true;
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = (req.url ?? '').split('?')[0] ?? '';
+    const path = PATHS[pathname];
+    if (!path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (!admit(req.socket.remoteAddress ?? '')) {
+      // facts §2.5: new connections are limited to 3 per second per IP
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, path));
+  };
+  server.on('upgrade', onUpgrade);
+
+  const onConnection = (ws: WebSocket, path: WsPath) => {
+    connSeq += 1;
+    const c: Conn = {
+      ws,
+      path,
+      connId: hash32(connSeq, clock.now()).toString(16).padStart(8, '0'),
+      account: undefined,
+      uid: '',
+      subs: new Map(),
+      opsWindow: 0,
+      ops: 0,
+      idle: undefined,
+    };
+    conns.add(c);
+    // facts §2.4: a connection that sends nothing for 30 s is closed (4004).
+    c.idle = setTimeout(() => ws.close(4004, 'No data received in 30s'), idleMs);
+    c.idle.unref?.();
+    ws.on('message', (data, isBinary) => {
+      c.idle?.refresh();
+      void onMessage(c, data, isBinary);
+    });
+    ws.on('close', () => {
+      clearTimeout(c.idle);
+      conns.delete(c);
+    });
+    ws.on('error', () => ws.terminate());
+  };
+
+  // --- messages ----------------------------------------------------------------------------
+
+  const onMessage = async (c: Conn, data: RawData, isBinary: boolean) => {
+    const text = isBinary ? '' : data.toString();
+    if (text === 'ping') return send(c, 'pong');
+    let msg: unknown;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`);
+    }
+    if (!msg || typeof msg !== 'object' || Array.isArray(msg))
+      return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`);
+    const m = msg as Json;
+    const id = typeof m.id === 'string' ? m.id : undefined;
+    const op = m.op;
+    if (typeof op !== 'string' || (m.id !== undefined && (typeof m.id !== 'string' || !WS_ID.test(m.id)))) {
+      return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`, id);
+    }
+    if (op === 'login' || op === 'subscribe' || op === 'unsubscribe') {
+      if (!countOp(c)) return sendError(c, '60014', errorMessage('60014'), id);
+      if (op === 'login') return login(c, m, id);
+      return subscribe(c, op, m, id, text);
+    }
+    if (TRADE_OPS.has(op)) return tradeOp(c, op, m, text);
+    return sendError(c, '60019', `Invalid op: ${op}`, id);
+  };
+
+  const countOp = (c: Conn): boolean => {
+    const w = Math.floor(clock.now() / 3_600_000);
+    if (w !== c.opsWindow) {
+      c.opsWindow = w;
+      c.ops = 0;
+    }
+    c.ops += 1;
+    return c.ops <= opsPerHour;
+  };
+
+  const login = (c: Conn, m: Json, id: string | undefined) => {
+    const fail = (code: string) => {
+      sendError(c, code, errorMessage(code), id);
+      if (code !== '60031') c.ws.close(4001, 'Login Failed');
+    };
+    if (c.account !== undefined) return fail('60031');
+    const args = m.args;
+    if (!Array.isArray(args) || args.length !== 1 || !args[0] || typeof args[0] !== 'object') {
+      return sendError(c, '60012', `Invalid request: ${JSON.stringify({ op: 'login' })}`, id);
+    }
+    const a = args[0] as Json;
+    const str = (k: string) => (typeof a[k] === 'string' ? (a[k] as string) : '');
+    const apiKey = str('apiKey');
+    const passphrase = str('passphrase');
+    const timestamp = str('timestamp');
+    const sign = str('sign');
+    if (!apiKey || !passphrase || !timestamp || !sign) return fail('60009');
+    // facts §2.2: Unix seconds (fractional accepted), valid for 30 s either way; milliseconds are
+    // numerically decades away and so "expired", as OKX answers them.
+    if (!/^\d+(\.\d+)?$/.test(timestamp)) return fail('60004');
+    if (Math.abs(Number(timestamp) - clock.now() / 1000) > LOGIN_PATH_WINDOW_S) return fail('60006');
+    const key: SimKey | undefined = keys.find(apiKey);
+    if (!key) return fail('60005');
+    if (!sameString(passphrase, key.passphrase)) return fail('60024');
+    if (!sameString(sign, signWsLogin({ timestamp, secretKey: key.secretKey }))) return fail('60007');
+    c.account = key.account;
+    c.uid = keys.uid(key.account);
+    send(c, { ...(id !== undefined ? { id } : {}), event: 'login', code: '0', msg: '', connId: c.connId });
+  };
+
+  const wrongUrl = (arg: Json) =>
+    `Wrong URL or channel:${String(arg.channel ?? '')},instId:${String(arg.instId ?? '')} doesn't exist. Please use the correct URL, channel and parameters referring to API document.`;
+
+  const subscribe = (
+    c: Conn,
+    op: 'subscribe' | 'unsubscribe',
+    m: Json,
+    id: string | undefined,
+    text: string,
+  ) => {
+    const args = m.args;
+    const valid =
+      Array.isArray(args) &&
+      args.length > 0 &&
+      args.every(
+        (a) => a && typeof a === 'object' && !Array.isArray(a) && typeof (a as Json).channel === 'string',
+      );
+    if (!valid) return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`, id);
+    for (const raw of args as Json[]) {
+      const arg: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') arg[k] = v;
+      if ('uly' in raw) {
+        sendError(c, '64000', errorMessage('64000'), id);
+        continue;
+      }
+      const ch = channelOn(c.path, arg.channel!);
+      if (!ch) {
+        sendError(c, '60018', wrongUrl(raw), id);
+        continue;
+      }
+      const isPrivate = ch.kind === 'orders' || ch.kind === 'account' || ch.kind === 'positions';
+      if (isPrivate && c.account === undefined) {
+        sendError(c, '60011', errorMessage('60011'), id);
+        continue;
+      }
+      if (ch.kind === 'vip') {
+        sendError(c, ch.code, errorMessage(ch.code), id);
+        continue;
+      }
+      const instId = arg.instId ?? '';
+      if (!isPrivate && !market.instrument(instId)) {
+        sendError(c, '60018', wrongUrl(raw), id);
+        continue;
+      }
+      if ((ch.kind === 'orders' || ch.kind === 'positions') && !arg.instType) {
+        sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`, id);
+        continue;
+      }
+      const key = JSON.stringify([
+        arg.channel,
+        arg.instId ?? '',
+        arg.instType ?? '',
+        arg.ccy ?? '',
+        arg.instFamily ?? '',
+      ]);
+      const ackArg = { ...arg };
+      send(c, { ...(id !== undefined ? { id } : {}), event: op, arg: ackArg, connId: c.connId });
+      if (op === 'unsubscribe') {
+        c.subs.delete(key);
+        continue;
+      }
+      const existed = c.subs.has(key);
+      const sub: Sub = { key, arg: ackArg, ch, instId };
+      c.subs.set(key, sub);
+      if (!existed) initialPush(c, sub);
+    }
+  };
+
+  // --- pushes ------------------------------------------------------------------------------
+
+  const privArg = (c: Conn, sub: Sub) => ({ ...sub.arg, uid: c.uid });
+
+  const initialPush = (c: Conn, sub: Sub) => {
+    const { ch, instId } = sub;
+    switch (ch.kind) {
+      case 'books': {
+        const d = market.depth(instId, 400);
+        send(c, {
+          arg: sub.arg,
+          action: 'snapshot',
+          data: [
+            {
+              asks: d.asks,
+              bids: d.bids,
+              ts: String(d.ts),
+              checksum: checksumOf(d.bids, d.asks),
+              prevSeqId: -1,
+              seqId: d.seqId,
+            },
+          ],
+        });
+        break;
+      }
+      case 'books5':
+      case 'bbo-tbt':
+        send(c, topPayload(sub));
+        break;
+      case 'tickers':
+        send(c, { arg: sub.arg, data: [market.ticker(instId)] });
+        break;
+      case 'candle': {
+        const row = market.candles(instId, ch.bar, { limit: 1, history: ch.bar === '1s' })[0];
+        if (row) {
+          sub.barTs = Number(row[0]);
+          send(c, { arg: sub.arg, data: [row] });
+        }
+        break;
+      }
+      case 'positions':
+        // spot accounts have no positions: OKX still answers the subscription with a push
+        send(c, { arg: privArg(c, sub), data: [] });
+        break;
+      case 'account': {
+        const a0 = c.account !== undefined ? lastAccount.get(c.account) : undefined;
+        if (a0) send(c, { arg: privArg(c, sub), data: [a0] });
+        break;
+      }
+      default:
+        break;
+    }
+  };
+
+  const checksumOf = (bids: readonly BookLevel[], asks: readonly BookLevel[]) =>
+    opts.zeroChecksum ? 0 : bookChecksum(bids, asks);
+
+  const topPayload = (sub: Sub) => {
+    const n = sub.ch.kind === 'books5' ? 5 : 1;
+    const d = market.depth(sub.instId, n);
+    const data: Json = { asks: d.asks, bids: d.bids, ts: String(d.ts), seqId: d.seqId };
+    if (n === 5) data.instId = sub.instId;
+    return { arg: sub.arg, data: [data] };
+  };
+
+  const onMarket = (u: MarketUpdate) => {
+    // Gather this instrument's subscribers once; most updates have none.
+    const targets: [Conn, Sub][] = [];
+    for (const c of conns)
+      for (const s of c.subs.values())
+        if (s.instId === u.instId && s.ch.kind !== 'orders') targets.push([c, s]);
+    if (targets.length === 0) return;
+    let bookMsg: string | undefined;
+    let top: { b5: string; bbo: string } | undefined;
+    let tickerMsg: Json | undefined;
+    const topNow = () => {
+      if (top) return top;
+      const d5 = market.depth(u.instId, 5);
+      top = {
+        b5: JSON.stringify({ asks: d5.asks, bids: d5.bids }),
+        bbo: JSON.stringify({ asks: d5.asks.slice(0, 1), bids: d5.bids.slice(0, 1) }),
+      };
+      return top;
+    };
+    const prevTop = lastTop.get(u.instId);
+    for (const [c, s] of targets) {
+      switch (s.ch.kind) {
+        case 'books':
+          if (!u.book) break;
+          if (bookMsg === undefined) {
+            const d = market.depth(u.instId, 25);
+            bookMsg = JSON.stringify({
+              asks: u.book.asks,
+              bids: u.book.bids,
+              ts: String(u.book.ts),
+              checksum: checksumOf(d.bids, d.asks),
+              prevSeqId: u.book.prevSeqId,
+              seqId: u.book.seqId,
+            });
+          }
+          send(c, `{"arg":${JSON.stringify(s.arg)},"action":"update","data":[${bookMsg}]}`);
+          break;
+        case 'books5':
+          if (u.book && topNow().b5 !== prevTop?.b5) send(c, topPayload(s));
+          break;
+        case 'bbo-tbt':
+          if (u.book && topNow().bbo !== prevTop?.bbo) send(c, topPayload(s));
+          break;
+        case 'tickers':
+          if (u.trades.length === 0 && !(u.book && topNow().bbo !== prevTop?.bbo)) break;
+          tickerMsg ??= { data: [market.ticker(u.instId)] };
+          send(c, { arg: s.arg, ...tickerMsg });
+          break;
+        case 'trades':
+          if (u.trades.length === 0) break;
+          send(c, {
+            arg: s.arg,
+            data: u.trades.map((t) => ({
+              instId: t.instId,
+              tradeId: t.tradeId,
+              px: t.px,
+              sz: t.sz,
+              side: t.side,
+              ts: String(t.ts),
+              count: '1',
+            })),
+          });
+          break;
+        case 'trades-all':
+          for (const t of u.trades) {
+            send(c, {
+              arg: s.arg,
+              data: [
+                { instId: t.instId, tradeId: t.tradeId, px: t.px, sz: t.sz, side: t.side, ts: String(t.ts) },
+              ],
+            });
+          }
+          break;
+        case 'candle':
+          pushCandle(c, s, u.ts);
+          break;
+        default:
+          break;
+      }
+    }
+    if (u.book) lastTop.set(u.instId, topNow());
+  };
+
+  const pushCandle = (c: Conn, s: Sub, ts: number) => {
+    if (s.ch.kind !== 'candle') return;
+    const bar = s.ch.bar;
+    const history = bar === '1s';
+    const start = barStart(bar, ts);
+    if (s.barTs !== undefined && start !== s.barTs) {
+      // the bar rolled over: its final state, confirmed
+      const closed = market.candles(s.instId, bar, { after: s.barTs + 1, limit: 1, history })[0];
+      if (closed && Number(closed[0]) === s.barTs) send(c, { arg: s.arg, data: [closed] });
+      s.barTs = start;
+      s.lastPushTs = undefined;
+    }
+    if (s.lastPushTs !== undefined && ts - s.lastPushTs < CANDLE_PUSH_MS) return;
+    const row = market.candles(s.instId, bar, { limit: 1, history })[0];
+    if (!row) return;
+    s.barTs = Number(row[0]);
+    s.lastPushTs = ts;
+    send(c, { arg: s.arg, data: [row] });
+  };
+
+  const offMarket = market.onUpdate(onMarket);
+
+  const offOrder = engine.onOrder((account, order) => {
+    for (const c of conns) {
+      if (c.account !== account) continue;
+      for (const s of c.subs.values()) {
+        if (s.ch.kind !== 'orders') continue;
+        const t = s.arg.instType;
+        if (t !== 'ANY' && t !== order.instType) continue;
+        if (s.arg.instId && s.arg.instId !== order.instId) continue;
+        send(c, { arg: privArg(c, s), data: [order] });
+      }
+    }
+  });
+
+  const offAccount = engine.onAccount((account, a0) => {
+    lastAccount.set(account, a0);
+    for (const c of conns) {
+      if (c.account !== account) continue;
+      for (const s of c.subs.values())
+        if (s.ch.kind === 'account') send(c, { arg: privArg(c, s), data: [a0] });
+    }
+  });
+
+  // --- WS order ops (facts §2.6) -------------------------------------------------------------
+
+  const tradeOp = async (c: Conn, op: string, m: Json, text: string) => {
+    const inTime = micros(clock.now());
+    const id = m.id;
+    if (typeof id !== 'string' || !WS_ID.test(id))
+      return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`);
+    const reply = (
+      code: string,
+      msg: string,
+      data: unknown[] = [],
+      times?: { inTime?: unknown; outTime?: unknown },
+    ) =>
+      send(c, {
+        id,
+        op,
+        code,
+        msg,
+        data,
+        inTime: times?.inTime ?? inTime,
+        outTime: times?.outTime ?? micros(clock.now()),
+      });
+    if (c.path !== 'private') return reply('60028', errorMessage('60028'));
+    if (c.account === undefined) return reply('60011', errorMessage('60011'));
+    const args = m.args;
+    if (
+      !Array.isArray(args) ||
+      args.length === 0 ||
+      !args.every((a) => a && typeof a === 'object' && !Array.isArray(a))
+    ) {
+      return reply('60013', errorMessage('60013'));
+    }
+    if (m.expTime !== undefined) {
+      const exp = Number(m.expTime);
+      if (!/^\d+$/.test(String(m.expTime))) return reply('60013', errorMessage('60013'));
+      if (clock.now() > exp) return reply('50037', errorMessage('50037'));
+    }
+    if (!opts.trade) return reply('60028', errorMessage('60028'));
+    try {
+      const r = await opts.trade.handle(c.account, op, args as Record<string, unknown>[]);
+      reply(String(r.code ?? '0'), String(r.msg ?? ''), Array.isArray(r.data) ? r.data : [], r);
+    } catch {
+      reply('50026', errorMessage('50026'));
+    }
+  };
+
+  // --- handle ------------------------------------------------------------------------------
+
+  return {
+    dropConnections(): void {
+      for (const c of conns) c.ws.terminate();
+    },
+    connectionCount(): number {
+      return conns.size;
+    },
+    async close(): Promise<void> {
+      server.off('upgrade', onUpgrade);
+      offMarket();
+      offOrder();
+      offAccount();
+      for (const c of conns) {
+        clearTimeout(c.idle);
+        c.ws.terminate();
+      }
+      conns.clear();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+function micros(ms: number): string {
+  return `${Math.floor(ms)}000`;
+}
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
