@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { register as registerKill } from './kill.js';
+import { register as registerWatch } from './watch.js';
+import { register as registerSim } from './sim.js';
+import { register as registerMarket } from './market.js';
+import { register as registerAccount } from './account.js';
+import { register as registerOrder } from './order.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerKill];
+export const COMMANDS: RegisterCommand[] = [registerKill, registerWatch, registerSim, registerMarket, registerAccount, registerOrder];
