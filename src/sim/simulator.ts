@@ -11,7 +11,9 @@ import { FaultInjector, type FaultSettings } from './faults.js';
 import { KeyRegistry } from './keys.js';
 import { SimMarket } from './market/index.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
-import { createRestHandler } from './rest/server.js';
+import { applyRateLimits, createRestHandler } from './rest/server.js';
+import { attachWsServer } from './ws/index.js';
+import { ENDPOINTS, type EndpointId } from '../protocol/endpoints.js';
 
 export interface SimulatorOptions {
   /** Default 0 (any free port). */
@@ -54,13 +56,14 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-const WS_OPS: Record<string, 'place' | 'cancel' | 'amend'> = {
-  order: 'place',
-  'batch-orders': 'place',
-  'cancel-order': 'cancel',
-  'batch-cancel-orders': 'cancel',
-  'amend-order': 'amend',
-  'batch-amend-orders': 'amend',
+/** WS order ops and the REST endpoint whose limits they share (facts §2.6, §5). */
+const WS_OPS: Record<string, { kind: 'place' | 'cancel' | 'amend'; endpoint: EndpointId }> = {
+  order: { kind: 'place', endpoint: 'trade.order' },
+  'batch-orders': { kind: 'place', endpoint: 'trade.batchOrders' },
+  'cancel-order': { kind: 'cancel', endpoint: 'trade.cancelOrder' },
+  'batch-cancel-orders': { kind: 'cancel', endpoint: 'trade.cancelBatchOrders' },
+  'amend-order': { kind: 'amend', endpoint: 'trade.amendOrder' },
+  'batch-amend-orders': { kind: 'amend', endpoint: 'trade.amendBatchOrders' },
 };
 
 /** Starts the local OKX-compatible exchange: REST and WS on one loopback port. */
@@ -96,8 +99,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const trade = {
     async handle(account: string, op: string, args: Record<string, unknown>[]) {
       const inTime = String(serverClock.now() * 1000);
-      const kind = WS_OPS[op];
-      if (!kind) return { code: '60013', msg: 'Invalid args', data: [], inTime, outTime: inTime };
+      const spec = WS_OPS[op];
+      if (!spec) return { code: '60013', msg: 'Invalid args', data: [], inTime, outTime: inTime };
+      const kind = spec.kind;
+      const endpoint = ENDPOINTS[spec.endpoint];
+      const limited = applyRateLimits(
+        limiter,
+        endpoint,
+        account,
+        new URLSearchParams(),
+        endpoint.batch ? args : args[0],
+      );
+      if (limited) {
+        const code = String(limited.body.code);
+        return { code, msg: String(limited.body.msg), data: [], inTime, outTime: inTime };
+      }
       const items =
         kind === 'place'
           ? engine.placeOrders(account, args)
@@ -109,7 +125,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   const attachWs = options.attachWs ?? defaultAttachWs();
   if (attachWs) {
-    ws = attachWs({ server, market, engine, keys, trade, clock, zeroChecksum: options.zeroChecksum });
+    // WS login windows are judged on server time, like REST timestamps.
+    ws = attachWs({
+      server,
+      market,
+      engine,
+      keys,
+      trade,
+      clock: serverClock,
+      zeroChecksum: options.zeroChecksum,
+    });
   }
 
   const host = options.host ?? '127.0.0.1';
@@ -186,6 +211,6 @@ function defaultMarket(seed: number, clock: Clock): SimMarketApi {
   return new SimMarket({ seed, clock });
 }
 
-function defaultAttachWs(): ((opts: WsServerOptions) => WsServerHandle) | undefined {
-  return undefined;
+function defaultAttachWs(): (opts: WsServerOptions) => WsServerHandle {
+  return attachWsServer;
 }

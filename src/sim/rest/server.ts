@@ -231,43 +231,12 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
       }
     }
 
-    const limited = rateLimit(endpoint, key.account, query, body);
+    const limited = applyRateLimits(deps.limiter, endpoint, key.account, query, body);
     if (limited) return limited;
 
     const r = priv[endpoint.id];
     if (!r) return okxError('50005');
     return r({ key, query, body, headers: req.headers });
-  }
-
-  /** Per-endpoint rules (per instId for trading, counting orders for batches), then the sub-account order limit. */
-  function rateLimit(
-    endpoint: EndpointDef,
-    user: string,
-    query: URLSearchParams,
-    body: unknown,
-  ): Reply | undefined {
-    const items = Array.isArray(body)
-      ? (body.filter((x) => x && typeof x === 'object') as Record<string, unknown>[])
-      : body && typeof body === 'object'
-        ? [body as Record<string, unknown>]
-        : [undefined];
-    let rule = endpoint;
-    if (endpoint.batch && items.length === 1)
-      rule = ENDPOINTS[SINGLE_OF_BATCH[endpoint.id] as keyof typeof ENDPOINTS] ?? endpoint;
-    const counts = new Map<string, number>();
-    for (const item of items) {
-      const k = rateKey(rule, { user }, scopeFields(endpoint, query, item));
-      counts.set(k, (counts.get(k) ?? 0) + (rule.rate.countBy === 'orders' || endpoint.batch ? 1 : 0));
-    }
-    const takes = [...counts].map(([key, n]) => ({ key, rule: rule.rate, n: endpoint.batch ? n : 1 }));
-    if (!deps.limiter.takeAll(takes)) return gatewayError('50011');
-    if (SUB_ACCOUNT_COUNTED.has(endpoint.id)) {
-      const n = Array.isArray(body) ? body.length : 1;
-      if (!deps.limiter.take(`sub-account-orders|u:${user}`, SUB_ACCOUNT_ORDER_LIMIT, n)) {
-        return okxError('50061');
-      }
-    }
-    return undefined;
   }
 
   return (req, res) => {
@@ -280,4 +249,38 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
       send(res, { status: 500, body: { msg, code: '50026' } });
     });
   };
+}
+
+/**
+ * Per-endpoint rules (per instId for trading, counting orders for batches), then the
+ * sub-account order limit; shared by REST and WS order ops (facts §5). A refusal spends nothing
+ * on the rule that refused.
+ */
+export function applyRateLimits(
+  limiter: SlidingWindowLimiter,
+  endpoint: EndpointDef,
+  user: string,
+  query: URLSearchParams,
+  body: unknown,
+): Reply | undefined {
+  const items = Array.isArray(body)
+    ? (body.filter((x) => x && typeof x === 'object') as Record<string, unknown>[])
+    : body && typeof body === 'object'
+      ? [body as Record<string, unknown>]
+      : [undefined];
+  let rule = endpoint;
+  if (endpoint.batch && items.length === 1)
+    rule = ENDPOINTS[SINGLE_OF_BATCH[endpoint.id] as keyof typeof ENDPOINTS] ?? endpoint;
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const k = rateKey(rule, { user }, scopeFields(endpoint, query, item));
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const takes = [...counts].map(([key, n]) => ({ key, rule: rule.rate, n: endpoint.batch ? n : 1 }));
+  if (!limiter.takeAll(takes)) return gatewayError('50011');
+  if (SUB_ACCOUNT_COUNTED.has(endpoint.id)) {
+    const n = Array.isArray(body) ? body.length : 1;
+    if (!limiter.take(`sub-account-orders|u:${user}`, SUB_ACCOUNT_ORDER_LIMIT, n)) return okxError('50061');
+  }
+  return undefined;
 }

@@ -1,0 +1,138 @@
+import type { Command } from 'commander';
+import { loadSimConfig } from '../../sim/config.js';
+import { startSimulator, type Simulator } from '../../sim/simulator.js';
+import { ValidationError } from '../../util/errors.js';
+
+export interface SimFlags {
+  port?: string;
+  host?: string;
+  config?: string;
+  seed?: string;
+  zeroChecksum?: boolean;
+}
+
+function intFlag(name: string, value: string | undefined, def: number, min: number, max: number): number {
+  if (value === undefined) return def;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ValidationError(
+      name,
+      `"${value}" is not a whole number from ${min} to ${max}`,
+      `e.g. ${name} ${def}`,
+    );
+  }
+  return Number(value);
+}
+
+/** What `okxkit sim` prints: where to connect, and the sim's fake keys. */
+export function describeSim(sim: Simulator): string {
+  const lines = [
+    'okxkit local exchange (OKX V5 compatible; keys below are fake and work only here)',
+    `REST         ${sim.restUrl}`,
+    `WS public    ${sim.wsUrls.wsPublic}`,
+    `WS private   ${sim.wsUrls.wsPrivate}`,
+    `WS business  ${sim.wsUrls.wsBusiness}`,
+    `faults       POST ${sim.restUrl}/sim/faults (loopback only), or: okxkit sim-faults --url ${sim.restUrl} '{"errorRate":0.1}'`,
+    '',
+    'keys:',
+  ];
+  for (const k of sim.keys) {
+    lines.push(
+      `  ${k.label}  (perm ${k.perm}; ip ${k.ip || 'any'}; ${k.demo ? 'demo' : 'live'}; account ${k.account})`,
+      `    OKX_API_KEY=${k.apiKey}`,
+      `    OKX_SECRET_KEY=${k.secretKey}`,
+      `    OKX_PASSPHRASE='${k.passphrase}'`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Runs the sim until `signal` aborts; the command wires SIGINT/SIGTERM to it. */
+export async function runSim(
+  flags: SimFlags,
+  io: { write(s: string): void; signal: AbortSignal },
+): Promise<void> {
+  const port = intFlag('--port', flags.port, 8080, 0, 65535);
+  const seed = intFlag('--seed', flags.seed, 1, 0, 2 ** 32 - 1);
+  const cfg = flags.config ? loadSimConfig(flags.config) : undefined;
+  const sim = await startSimulator({
+    port,
+    host: flags.host ?? '127.0.0.1',
+    seed,
+    config: cfg,
+    zeroChecksum: flags.zeroChecksum === true,
+  });
+  io.write(describeSim(sim));
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    else io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await sim.close();
+  io.write('local exchange stopped\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('sim')
+    .description('run the local OKX-compatible exchange (REST + WebSocket) on loopback')
+    .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--config <file>', 'JSON file with keys and accounts (see docs/SIMULATOR.md)')
+    .option('--seed <n>', 'seed of the market and of fault decisions', '1')
+    .option('--zero-checksum', 'send checksum 0 in book pushes, as production OKX does since June 2026')
+    .action(async (flags: SimFlags) => {
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        await runSim(flags, { write: (s) => process.stdout.write(s), signal: ac.signal });
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+
+  program
+    .command('sim-faults')
+    .description("change a running local exchange's fault injection")
+    .argument('[settings]', 'JSON, e.g. \'{"latencyMs":200,"errorRate":0.1,"errorKind":"50001"}\'')
+    .option('--url <url>', 'the local exchange REST URL', 'http://127.0.0.1:8080')
+    .option('--reset', 'back to the faults the run started with')
+    .option('--clear', 'no faults at all')
+    .option('--drop-ws', 'drop every WebSocket connection now')
+    .action(
+      async (
+        settings: string | undefined,
+        flags: { url: string; reset?: boolean; clear?: boolean; dropWs?: boolean },
+      ) => {
+        let patch: Record<string, unknown> = {};
+        if (settings) {
+          try {
+            patch = JSON.parse(settings) as Record<string, unknown>;
+          } catch {
+            throw new ValidationError(
+              'settings',
+              'is not valid JSON',
+              'quote it, e.g. \'{"errorRate":0.1}\'',
+            );
+          }
+        }
+        if (flags.reset) patch.reset = true;
+        if (flags.clear) patch.clear = true;
+        if (flags.dropWs) patch.dropWs = true;
+        const res = await fetch(`${flags.url.replace(/\/$/, '')}/sim/faults`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(patch),
+        });
+        const body = (await res.json()) as { code?: string; msg?: string; data?: unknown[] };
+        if (res.status !== 200)
+          throw new ValidationError(
+            'settings',
+            body.msg ?? `HTTP ${res.status}`,
+            'see docs/SIMULATOR.md#faults',
+          );
+        process.stdout.write(`${JSON.stringify(body.data?.[0] ?? {}, null, 2)}\n`);
+      },
+    );
+}

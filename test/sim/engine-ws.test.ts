@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { signWsLogin } from '../../src/protocol/sign.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { withSim } from '../helpers/sim.js';
+import type { Simulator } from '../../src/sim/simulator.js';
+import { FakeMarket } from './fake-market.js';
+import { get, place, T0 } from './sim-test-kit.js';
+
+/** A logged-in private connection that queues every JSON message it receives. */
+async function privateWs(sim: Simulator, label: string) {
+  const ws = new WebSocket(sim.wsUrls.wsPrivate);
+  const queue: any[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (d) => {
+    const text = d.toString();
+    if (text === 'pong') return;
+    queue.push(JSON.parse(text));
+    waiters.splice(0).forEach((w) => w());
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const next = async (pred: (m: any) => boolean): Promise<any> => {
+    for (;;) {
+      const i = queue.findIndex(pred);
+      if (i >= 0) return queue.splice(i, 1)[0];
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  const k = sim.key(label);
+  const timestamp = String(Math.floor(sim.clock.now() / 1000));
+  ws.send(
+    JSON.stringify({
+      op: 'login',
+      args: [
+        {
+          apiKey: k.apiKey,
+          passphrase: k.passphrase,
+          timestamp,
+          sign: signWsLogin({ timestamp, secretKey: k.secretKey }),
+        },
+      ],
+    }),
+  );
+  const login = await next((m) => m.event === 'login' || m.event === 'error');
+  assert.equal(login.code, '0', JSON.stringify(login));
+  return { ws, next, send: (m: unknown) => ws.send(JSON.stringify(m)) };
+}
+
+test('private WS: orders pushes come from the engine; WS order ops reach the same engine as REST', async (t) => {
+  const sim = await withSim(t, { clock: new ManualClock(T0), market: new FakeMarket() });
+  const c = await privateWs(sim, 'trade');
+  t.after(() => c.ws.close());
+  c.send({ op: 'subscribe', args: [{ channel: 'orders', instType: 'SPOT' }] });
+  await c.next((m) => m.event === 'subscribe');
+
+  const r = await place(sim, 'trade', {
+    instId: 'BTC-USDT',
+    side: 'buy',
+    ordType: 'limit',
+    px: '40000',
+    sz: '0.01',
+    clOrdId: 'rest1',
+  });
+  const push = await c.next((m) => m.arg?.channel === 'orders' && m.data?.[0]?.clOrdId === 'rest1');
+  assert.equal(push.data[0].ordId, r.data[0].ordId);
+  assert.equal(push.data[0].state, 'live');
+  assert.equal(push.data[0].reduceOnly, 'false');
+
+  c.send({
+    id: 'op1',
+    op: 'order',
+    args: [
+      {
+        instId: 'BTC-USDT',
+        tdMode: 'cash',
+        side: 'buy',
+        ordType: 'limit',
+        px: '41000',
+        sz: '0.01',
+        clOrdId: 'ws1',
+      },
+    ],
+  });
+  const ack = await c.next((m) => m.id === 'op1');
+  assert.equal(ack.code, '0', JSON.stringify(ack));
+  assert.equal(ack.data[0].sCode, '0');
+  const got = await get(sim, 'trade', '/api/v5/trade/order?instId=BTC-USDT&clOrdId=ws1');
+  assert.equal(got.json.data[0].ordId, ack.data[0].ordId);
+
+  // instIdCode (2026 WS rule) resolves to the instrument; a pending clOrdId is refused as on REST.
+  c.send({
+    id: 'op2',
+    op: 'order',
+    args: [
+      {
+        instIdCode: 1,
+        tdMode: 'cash',
+        side: 'buy',
+        ordType: 'limit',
+        px: '41000',
+        sz: '0.01',
+        clOrdId: 'ws1',
+      },
+    ],
+  });
+  const dup = await c.next((m) => m.id === 'op2');
+  assert.equal(dup.code, '1');
+  assert.equal(dup.data[0].sCode, '51016');
+
+  c.send({ id: 'op3', op: 'cancel-order', args: [{ instId: 'BTC-USDT', clOrdId: 'ws1' }] });
+  const cx = await c.next((m) => m.id === 'op3');
+  assert.equal(cx.data[0].sCode, '0');
+  const canceled = await c.next(
+    (m) => m.arg?.channel === 'orders' && m.data?.[0]?.clOrdId === 'ws1' && m.data[0].state === 'canceled',
+  );
+  assert.equal(canceled.data[0].cancelSource, '1');
+});
