@@ -5,7 +5,6 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { bookChecksum, type BookLevel } from '../../protocol/book-checksum.js';
 import { errorMessage } from '../../protocol/error-codes.js';
 import { signWsLogin } from '../../protocol/sign.js';
-import { ValidationError } from '../../util/errors.js';
 import type { MarketUpdate, SimKey, WsServerHandle, WsServerOptions } from '../contracts.js';
 import { barStart } from '../market/bars.js';
 import { hash32 } from '../market/prng.js';
@@ -55,9 +54,6 @@ type Json = Record<string, unknown>;
  */
 export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): WsServerHandle {
   const { server, market, engine, keys, clock } = opts;
-  if (!market.onUpdate) {
-    throw new ValidationError('market', 'the WS server needs a market with onUpdate', 'pass a SimMarket');
-  }
   const idleMs = opts.idleTimeoutMs ?? 30_000;
   const perSecond = opts.connectionsPerSecond ?? 3;
   const opsPerHour = opts.opsPerHour ?? 480;
@@ -442,7 +438,8 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     send(c, { arg: s.arg, data: [row] });
   };
 
-  const offMarket = market.onUpdate(onMarket);
+  // A market without onUpdate (a small fake) still answers subscriptions with their first push.
+  const offMarket = market.onUpdate ? market.onUpdate(onMarket) : () => {};
 
   const offOrder = engine.onOrder((account, order) => {
     for (const c of conns) {
