@@ -348,4 +348,37 @@ describe('auth as the OKX gateway checks it', () => {
     assert.equal(w.perm, 'read_only,trade,withdraw');
     assert.equal(w.ip, '127.0.0.1');
   });
+
+  test('no secret, passphrase or signature is echoed in any error (canaries)', async (t) => {
+    const sim = await withSim(t, {
+      clock: new ManualClock(T0),
+      config: {
+        keys: [
+          {
+            apiKey: 'fake-key-canary-0001',
+            secretKey: 'fake-secret-CANARYSECRET',
+            passphrase: 'CANARYPASS',
+            perm: 'read_only',
+            ip: '10.9.9.9',
+            label: 'c',
+            demo: false,
+            account: 'main',
+          },
+        ],
+        accounts: { main: { balances: { USDT: '1' } } },
+      },
+    });
+    const texts: string[] = [];
+    for (const over of [{ pass: 'CANARYWRONGPASS' }, { sign: 'CANARYSIGN=' }, {}]) {
+      const res = await fetch(sim.restUrl + path, { headers: headersFor(sim, 'c', 'GET', path, '', over) });
+      texts.push(await res.text());
+    }
+    const all = texts.join('\n');
+    assert.match(all, /50105/);
+    assert.match(all, /50113/);
+    assert.match(all, /50110/);
+    for (const canary of ['CANARY', 'fake-secret']) assert.ok(!all.includes(canary), all);
+    assert.ok(!String(sim.credentials('c')).includes('CANARY'));
+    assert.ok(!JSON.stringify(sim.credentials('c')).includes('CANARY'));
+  });
 });
