@@ -5,3 +5,4 @@ export * from './util/errors.js';
 export * from './trading/index.js';
 export * from './sim/index.js';
 export * from './client/index.js';
+export * from './ws/index.js';

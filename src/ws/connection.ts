@@ -14,7 +14,7 @@ import {
   OkxWsRateLimitError,
   OkxWsSubscribeError,
 } from './errors.js';
-import { backoffDelay, OpBudget, sharedConnectLimiter, type ConnectLimiter } from './limits.js';
+import { reconnectDelay, OpBudget, sharedConnectLimiter, type ConnectLimiter } from './limits.js';
 
 /** A data push: `{"arg":{...},"data":[...]}`, plus `action`/seq fields on book channels (facts §2.3). */
 export interface WsPush {
@@ -298,7 +298,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       if (this.stopRequested) break;
       const reason = await this.runSocket();
       if (this.stopRequested || this.stoppedErr) break;
-      const delayMs = reason === 'resync-clock' ? 0 : backoffDelay(this.attempt, this.random, base, max);
+      const delayMs = reason === 'resync-clock' ? 0 : reconnectDelay(this.attempt, this.random, base, max);
       this.attempt++;
       this.emit('reconnecting', { attempt: this.attempt, delayMs, reason });
       this.logger.info(

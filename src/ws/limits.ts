@@ -64,7 +64,7 @@ export class OpBudget {
 }
 
 /** Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^attempt)). */
-export function backoffDelay(attempt: number, random: () => number, baseMs: number, maxMs: number): number {
+export function reconnectDelay(attempt: number, random: () => number, baseMs: number, maxMs: number): number {
   const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * cap);
 }

@@ -11,7 +11,7 @@ import {
   OkxWsSubscribeError,
   type OkxWsError,
 } from '../../src/ws/errors.js';
-import { backoffDelay, ConnectLimiter, OpBudget } from '../../src/ws/limits.js';
+import { reconnectDelay, ConnectLimiter, OpBudget } from '../../src/ws/limits.js';
 import { signWsLogin } from '../../src/protocol/sign.js';
 import { OkxkitError } from '../../src/util/errors.js';
 import { FAKE_KEY, FAKE_PASSPHRASE, FAKE_SECRET, FakeOkx, until } from './helpers/fake-okx.js';
@@ -298,19 +298,19 @@ describe('reconnect', () => {
 
   test('backoff is exponential with full jitter', () => {
     assert.equal(
-      backoffDelay(0, () => 0.999, 100, 10_000),
+      reconnectDelay(0, () => 0.999, 100, 10_000),
       99,
     );
     assert.equal(
-      backoffDelay(3, () => 0.5, 100, 10_000),
+      reconnectDelay(3, () => 0.5, 100, 10_000),
       400,
     );
     assert.equal(
-      backoffDelay(20, () => 0.5, 100, 10_000),
+      reconnectDelay(20, () => 0.5, 100, 10_000),
       5000,
     );
     assert.equal(
-      backoffDelay(5, () => 0, 100, 10_000),
+      reconnectDelay(5, () => 0, 100, 10_000),
       0,
     );
   });
