@@ -441,6 +441,8 @@ export class MatchingEngine implements EngineEvents {
       if (px === undefined) break;
       if (o.px && !better(px, o.px)) break;
       let q = o.tgtCcy === 'quote_ccy' ? floorTo(left.div(px), inst.lotSz) : left;
+      // A market order never spends more than it reserved (the estimate walked this same book).
+      if (!o.px) q = Decimal.min(q, floorTo(o.side === 'buy' ? o.frozen.div(px) : o.frozen, inst.lotSz));
       if (q.lte(0)) break;
       if (useUser) {
         const m = maker!;
