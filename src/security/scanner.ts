@@ -258,6 +258,13 @@ function isBinary(buf: Buffer): boolean {
   return buf.subarray(0, 8000).includes(0);
 }
 
+function fakeContext(lines: { text: string }[], i: number): boolean {
+  for (let j = Math.max(0, i - 3); j <= Math.min(lines.length - 1, i + 3); j++) {
+    if (/\bfake[-_]/i.test(lines[j]!.text)) return true;
+  }
+  return false;
+}
+
 /** Scans a file's lines; `file` is the path reported (relative to the scan root). */
 export function scanLines(
   lines: { line: number; text: string }[],
@@ -270,6 +277,9 @@ export function scanLines(
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
     for (const h of scanLine(l.text, { bareOk, nextLine: lines[i + 1]?.text })) {
+      // A passphrase or password is a plain phrase that cannot say it is fake itself; beside a
+      // key or secret that does (a test fixture's credential record), it is fake too.
+      if ((h.rule === 'okx-passphrase' || h.rule === 'generic-secret') && fakeContext(lines, i)) continue;
       const fp = fingerprint(h.value);
       if (allowed(allowlist, file, fp)) continue;
       const f: Finding = { rule: h.rule, file, line: l.line, masked: maskSecret(h.value), fingerprint: fp };
@@ -531,10 +541,13 @@ function shellQuote(s: string): string {
 
 /**
  * Writes a pre-commit hook that scans the staged changes and blocks the commit on findings.
- * `command` is how to run okxkit (e.g. ["npx", "okxkit"]); an existing hook that is not ours
- * is kept unless `force`.
+ * `command` is how to run okxkit (argv, e.g. ["node", "/path/bin/okxkit.js"]); an existing hook
+ * that is not ours is kept unless `force`.
  */
-export function installPreCommitHook(root: string, opts: { command: string[]; force?: boolean }): string {
+export function installPreCommitHook(
+  root: string,
+  opts: { command: string[]; force?: boolean; raw?: boolean },
+): string {
   const r = git(resolve(root), ['rev-parse', '--git-path', 'hooks']);
   if (!r.ok)
     throw new ScanError(
@@ -550,7 +563,8 @@ export function installPreCommitHook(root: string, opts: { command: string[]; fo
       'add `okxkit scan --staged` to it yourself, or pass --force to replace it',
     );
   }
-  const cmd = [...opts.command, 'scan', '--staged'].map(shellQuote).join(' ');
+  // `raw`: the command is one shell string given by the user (e.g. "npx okxkit").
+  const cmd = `${opts.raw ? opts.command.join(' ') : opts.command.map(shellQuote).join(' ')} scan --staged`;
   const script = `#!/bin/sh
 ${HOOK_MARKER}
 # Blocks a commit whose staged changes add credentials. A reviewed false positive goes in

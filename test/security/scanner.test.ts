@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -17,6 +15,7 @@ import {
   scanWorkingTree,
   type Finding,
 } from '../../src/security/scanner.js';
+import { gitIn, tempRepo } from './helpers/git.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -24,41 +23,12 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // and never written in this file, which keeps okxkit's own tree clean for the scanner.
 const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
 const h1 = hex('scanner-seed-1');
-export const API_KEY = `${h1.slice(0, 8)}-${h1.slice(8, 12)}-${h1.slice(12, 16)}-${h1.slice(16, 20)}-${h1.slice(20, 32)}`;
-export const SECRET = hex('scanner-seed-2').slice(0, 32).toUpperCase();
-export const PASSPHRASE = `Kp9#${hex('scanner-seed-3').slice(0, 10)} Q`;
+const API_KEY = `${h1.slice(0, 8)}-${h1.slice(8, 12)}-${h1.slice(12, 16)}-${h1.slice(16, 20)}-${h1.slice(20, 32)}`;
+const SECRET = hex('scanner-seed-2').slice(0, 32).toUpperCase();
+const PASSPHRASE = `Kp9#${hex('scanner-seed-3').slice(0, 10)} Q`;
 const TOKEN = Buffer.from(hex('scanner-seed-4'), 'hex').toString('base64').replace(/[+/=]/g, 'Z');
 const PEM_BODY = Buffer.from(hex('scanner-seed-5') + hex('scanner-seed-6'), 'hex').toString('base64');
 const PEM_HEAD = ['-----BEGIN', 'RSA', 'PRIVATE', 'KEY-----'].join(' ');
-
-export function gitIn(dir: string, ...args: string[]) {
-  const r = spawnSync(
-    'git',
-    [
-      '-c',
-      'user.name=Scan Tester',
-      '-c',
-      'user.email=scan@example.invalid',
-      '-c',
-      'init.defaultBranch=main',
-      '-c',
-      'commit.gpgsign=false',
-      ...args,
-    ],
-    {
-      cwd: dir,
-      encoding: 'utf8',
-    },
-  );
-  return r;
-}
-
-export function tempRepo(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'okxkit-scan-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  assert.equal(gitIn(dir, 'init', '-q').status, 0);
-  return dir;
-}
 
 function put(dir: string, file: string, text: string | Buffer) {
   mkdirSync(dirname(join(dir, file)), { recursive: true });
@@ -251,4 +221,8 @@ test('line rules: OK-ACCESS headers, UUID near an api key word, hex near a secre
   assert.deepEqual(rules(`passphrase: MyRealPass99`, 'x.ts'), []);
   assert.deepEqual(rules(`passphrase: MyRealPass99`, 'bot.yaml'), ['okx-passphrase']);
   assert.deepEqual(rules(`const secretKey = '${SECRET}'; // okxkit-scan: allow`), []);
+  // A passphrase cannot mark itself fake; beside a key that does, it is a fixture.
+  const phrase = ['Trade', 'Pass', '1'].join(' ');
+  assert.deepEqual(rules(`const k = {\n  passphrase: '${phrase}',\n};`), ['okx-passphrase']);
+  assert.deepEqual(rules(`const k = {\n  apiKey: 'fake-key-x-0001',\n  passphrase: '${phrase}',\n};`), []);
 });
