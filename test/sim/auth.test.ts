@@ -382,3 +382,17 @@ describe('auth as the OKX gateway checks it', () => {
     assert.ok(!JSON.stringify(sim.credentials('c')).includes('CANARY'));
   });
 });
+
+test('IP helpers: IPv4-mapped IPv6 is normalised; CIDR and lists match', async () => {
+  const { normaliseIp, ipAllowed, constantTimeEqual } = await import('../../src/sim/auth.js');
+  assert.equal(normaliseIp('::ffff:127.0.0.1'), '127.0.0.1');
+  assert.equal(normaliseIp('::1'), '::1');
+  assert.equal(ipAllowed('', '1.2.3.4'), true);
+  assert.equal(ipAllowed('10.0.0.1, 127.0.0.1', '127.0.0.1'), true);
+  assert.equal(ipAllowed('::ffff:127.0.0.1', '127.0.0.1'), true);
+  assert.equal(ipAllowed('192.168.0.0/16', '192.168.7.9'), true);
+  assert.equal(ipAllowed('192.168.0.0/16', '192.169.0.1'), false);
+  assert.equal(constantTimeEqual('abc=', 'abc='), true);
+  assert.equal(constantTimeEqual('abc=', 'abd='), false);
+  assert.equal(constantTimeEqual('abc', 'abc='), false);
+});
