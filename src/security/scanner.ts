@@ -260,7 +260,8 @@ function isBinary(buf: Buffer): boolean {
 
 function fakeContext(lines: { text: string }[], i: number): boolean {
   for (let j = Math.max(0, i - 3); j <= Math.min(lines.length - 1, i + 3); j++) {
-    if (/\bfake[-_]/i.test(lines[j]!.text)) return true;
+    if (assignments(lines[j]!.text, true).some((a) => /key|secret/i.test(a.key) && FAKE.test(a.value)))
+      return true;
   }
   return false;
 }
@@ -277,8 +278,8 @@ export function scanLines(
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
     for (const h of scanLine(l.text, { bareOk, nextLine: lines[i + 1]?.text })) {
-      // A passphrase or password is a plain phrase that cannot say it is fake itself; beside a
-      // key or secret that does (a test fixture's credential record), it is fake too.
+      // A passphrase or password is a plain phrase that cannot say it is fake itself; beside
+      // values that do (a fixture's credential record), it is fake too.
       if ((h.rule === 'okx-passphrase' || h.rule === 'generic-secret') && fakeContext(lines, i)) continue;
       const fp = fingerprint(h.value);
       if (allowed(allowlist, file, fp)) continue;
