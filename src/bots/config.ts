@@ -58,6 +58,28 @@ const botId = z
     message: 'must be 1 to 24 letters and digits (it prefixes the bot\'s clOrdIds): e.g. "grid1"',
   })
   .optional();
+/** Circuit breakers armed around the bot (the risk manager, outside the strategy). */
+const risk = z
+  .strictObject({
+    maxDailyLoss: amount('200').optional(),
+    maxDrawdown: amount('500').optional(),
+    maxDrawdownPct: percent('10').optional(),
+    maxOpenOrders: z
+      .number()
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be at least 1' })
+      .optional(),
+    maxPosition: amount('0.5').optional(),
+  })
+  .optional();
+/** cancel-all-after timeout in seconds (facts §7.4: 10 to 120), or 0 to leave it off. */
+const deadManSec = z
+  .number({ message: 'must be a number of seconds' })
+  .int({ message: 'must be a whole number of seconds' })
+  .refine((n) => n === 0 || (n >= 10 && n <= 120), {
+    message: 'must be 10 to 120 seconds (OKX cancel-all-after), or 0 for off',
+  })
+  .default(60);
 const instId = z
   .string()
   .regex(/^[A-Z0-9]+-[A-Z0-9]+$/, { message: 'must be a spot instrument id like "BTC-USDT"' });
@@ -67,6 +89,8 @@ export const gridConfigSchema = z
     kind: z.literal('grid').optional(),
     id: botId,
     instId,
+    risk,
+    deadManSec,
     lower: amount('95000'),
     upper: amount('105000'),
     levels: z
@@ -104,6 +128,8 @@ export const dcaConfigSchema = z.strictObject({
   kind: z.literal('dca').optional(),
   id: botId,
   instId,
+  risk,
+  deadManSec,
   quoteAmount: amount('50'),
   intervalSec: z
     .number({ message: 'must be a number of seconds, like 3600' })
@@ -131,6 +157,8 @@ export const trailingConfigSchema = z.strictObject({
   kind: z.literal('trailing').optional(),
   id: botId,
   instId,
+  risk,
+  deadManSec,
   size: amount('0.01'),
   trailPct: percent('3'),
   activationPx: amount('100000').optional(),
@@ -152,6 +180,12 @@ export type TrailingConfig = Omit<z.output<typeof trailingConfigSchema>, 'kind' 
 export type BotConfig = GridConfig | DcaConfig | TrailingConfig;
 
 const SCHEMAS = { grid: gridConfigSchema, dca: dcaConfigSchema, trailing: trailingConfigSchema } as const;
+
+/** The settings that define what a bot trades (a saved state only resumes under the same ones). */
+export function strategySettings(c: BotConfig): Record<string, unknown> {
+  const { risk: _r, deadManSec: _d, ...rest } = c as BotConfig & { risk?: unknown; deadManSec?: unknown };
+  return rest;
+}
 
 export function isBotKind(k: string): k is BotKind {
   return k === 'grid' || k === 'dca' || k === 'trailing';

@@ -10,8 +10,9 @@ import type {
   Ticker,
   Unsubscribe,
 } from '../trading/exchange-port.js';
+import { isAmbiguous } from '../trading/errors.js';
 import { botClOrdId } from './cl-ord-id.js';
-import type { BotConfig } from './config.js';
+import { strategySettings, type BotConfig } from './config.js';
 import { dec, fmt } from './money.js';
 import type { BotRow, BotStats, BotStateStore } from './state-store.js';
 import { createStrategy } from './strategies/index.js';
@@ -23,6 +24,8 @@ export interface RunnerHooks {
   beforePlace?(intent: OrderIntent): void | Promise<void>;
   /** Every order that finished with a fill, for risk accounting. */
   onFill?(order: Order): void;
+  /** Every price the bot sees (risk marks its positions with it). */
+  onTicker?(t: Ticker): void;
   /** One line for the status view, e.g. "loss limit 480/500 USDT left". */
   riskHeadroom?(): string | undefined;
 }
@@ -70,8 +73,10 @@ export interface BotStatus {
   /** Equity of the bot's base and quote currencies, in quote; "" until balances are known. */
   equity: string;
   startEquity: string;
-  /** equity - startEquity */
+  /** The bot's own PnL: realised + unrealised. */
   pnl: string;
+  /** equity - startEquity: includes the price move of everything the account holds. */
+  equityChange: string;
   riskHeadroom: string;
   detail: string;
   startedMs: number;
@@ -85,11 +90,11 @@ export type BotSummary = BotStatus & { runtimeMs: number; canceledOnExit: number
 
 const TERMINAL = new Set(['filled', 'canceled', 'mmp_canceled']);
 
-function isAmbiguous(err: unknown): boolean {
-  // The client marks writes whose outcome is unknown (timeouts, network errors, 5xx, 50001/50004/50013/50026).
-  if (err && typeof err === 'object' && 'ambiguous' in err)
-    return (err as { ambiguous: unknown }).ambiguous === true;
-  return !(err instanceof OkxkitError);
+function ambiguous(err: unknown): boolean {
+  // The client marks writes whose outcome is unknown (timeouts, network errors, 5xx, 50001/50004/
+  // 50013/50026); the executor gives up with EXECUTION_UNRESOLVED; anything unexpected counts too:
+  // in doubt, look the order up by clOrdId before doing anything else.
+  return isAmbiguous(err) || errCode(err) === 'EXECUTION_UNRESOLVED' || !(err instanceof OkxkitError);
 }
 
 function errCode(err: unknown): string {
@@ -212,7 +217,9 @@ export class BotRunner {
     const saved = this.store.load(this.botId);
     if (
       saved &&
-      (saved.kind !== this.config.kind || JSON.stringify(saved.config) !== JSON.stringify(this.config))
+      (saved.kind !== this.config.kind ||
+        JSON.stringify(strategySettings(saved.config as BotConfig)) !==
+          JSON.stringify(strategySettings(this.config)))
     ) {
       throw new ValidationError(
         'config',
@@ -235,6 +242,7 @@ export class BotRunner {
           this.tickerQueued = false;
           for (let next = this.tickers.shift(); next; next = this.tickers.shift()) {
             this.ticker = next;
+            this.hooks.onTicker?.(next);
             await this.handleTicker();
           }
         });
@@ -300,7 +308,13 @@ export class BotRunner {
           `adopted ${rec.intent.side} ${rec.intent.sz}${rec.intent.px ? ` @ ${rec.intent.px}` : ''}: ${found.state}`,
           rec.clOrdId,
         );
-        await this.adopt(rec, found);
+        if (found.state === 'canceled' || found.state === 'mmp_canceled') {
+          // Canceled while the bot was down, most likely by the cancel-all-after (dead-man's
+          // switch) it arms: the strategy still wants the order, so it goes back on the book.
+          await this.replaceCanceled(rec, found);
+        } else {
+          await this.adopt(rec, found);
+        }
       } else if (rec.status === 'pending') {
         // Recorded but unknown to the exchange: it never arrived, so it is sent now under the same clOrdId.
         await this.send(rec);
@@ -386,7 +400,7 @@ export class BotRunner {
         const found = await this.port.getOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
         if (found) return this.adopt(rec, found);
       }
-      if (isAmbiguous(err)) {
+      if (ambiguous(err)) {
         // The exchange may have acted: never resend blindly; reconcile() looks it up by clOrdId.
         this.lastError = `order ${rec.clOrdId} outcome unknown (${errText(err)}); will look it up`;
         this.emit('error', this.lastError, rec.clOrdId);
@@ -417,7 +431,7 @@ export class BotRunner {
   }
 
   /** Takes the exchange's view of one of our orders; a final state goes to the strategy once. */
-  private async adopt(rec: IntentRecord, o: Order): Promise<void> {
+  private async adopt(rec: IntentRecord, o: Order, opts: { replacing?: boolean } = {}): Promise<void> {
     if (this.open.get(rec.clOrdId) !== rec) return;
     const terminal = TERMINAL.has(o.state);
     if (!terminal && o.accFillSz && rec.accFillSz && dec(o.accFillSz).lt(rec.accFillSz)) return; // stale update
@@ -453,7 +467,7 @@ export class BotRunner {
         rec.clOrdId,
       );
     }
-    if (this.stopping && !filled && o.state !== 'filled') {
+    if ((this.stopping || opts.replacing) && !filled) {
       this.commit();
       return;
     }
@@ -465,6 +479,20 @@ export class BotRunner {
     );
     await this.apply(actions);
     this.checkDone();
+  }
+
+  /**
+   * An order the bot did not mean to lose was canceled (on exit, or by cancel-all-after while it
+   * was down): a partial fill goes to the strategy, and the rest is placed again under a new
+   * clOrdId (at once when running, on the next start when stopping).
+   */
+  private async replaceCanceled(rec: IntentRecord, o: Order): Promise<void> {
+    const remaining = dec(rec.intent.sz).minus(o.accFillSz || '0');
+    const { clOrdId: _old, expTime: _exp, ...intent } = rec.intent;
+    await this.adopt(rec, o, { replacing: true });
+    if (remaining.gt(0) && intent.ordType !== 'market') {
+      await this.apply([{ kind: 'place', intent: { ...intent, sz: fmt(remaining) }, meta: rec.meta }]);
+    }
   }
 
   private onOrderUpdate(o: Order): void {
@@ -552,13 +580,10 @@ export class BotRunner {
           await this.cancel(rec);
           const o = await this.port.getOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
           if (!o || o.state === 'live' || o.state === 'partially_filled') continue;
-          const remaining = dec(rec.intent.sz).minus(o.accFillSz || '0');
-          if (o.state !== 'filled') canceled++;
-          await this.adopt(rec, o);
-          if (o.state !== 'filled' && remaining.gt(0) && rec.intent.ordType !== 'market') {
-            await this.apply([
-              { kind: 'place', intent: { ...rec.intent, sz: fmt(remaining) }, meta: rec.meta },
-            ]);
+          if (o.state === 'filled') await this.adopt(rec, o);
+          else {
+            canceled++;
+            await this.replaceCanceled(rec, o);
           }
         }
       }
@@ -615,7 +640,8 @@ export class BotRunner {
       unrealisedPnl: m.unrealisedPnl,
       equity,
       startEquity,
-      pnl: equity && startEquity ? fmt(dec(equity).minus(startEquity).toDecimalPlaces(8)) : '',
+      pnl: fmt(dec(m.realisedPnl || '0').plus(m.unrealisedPnl || '0')),
+      equityChange: equity && startEquity ? fmt(dec(equity).minus(startEquity).toDecimalPlaces(8)) : '',
       riskHeadroom: this.hooks.riskHeadroom?.() ?? '',
       detail: m.detail,
       startedMs: this.startedMs,

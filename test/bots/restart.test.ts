@@ -176,6 +176,39 @@ describe('restart resumes without duplicating orders (SQLite state in a temp dir
     await r2.stop();
   });
 
+  test('orders the exchange canceled while the bot was down (cancel-all-after) go back on the book', async (t) => {
+    const path = join(tempDir(t), 'bots.sqlite');
+    const ex = new PaperExchange({ prices: { 'BTC-USDT': '100000' } });
+    const s1 = new BotStateStore(path);
+    const r1 = makeRunner('grid', grid, ex, s1);
+    await r1.start();
+    const before = ladder(ex.allOrders());
+    crash(r1, s1);
+    for (const o of await ex.openOrders()) await ex.cancelExternally(o.clOrdId);
+
+    const s2 = new BotStateStore(path);
+    t.after(() => s2.close());
+    const r2 = makeRunner('grid', grid, ex, s2);
+    await r2.start();
+    assert.deepEqual(ladder(ex.allOrders()), before);
+    assert.equal(ex.placeCount, 20);
+    await r2.stop();
+  });
+
+  test('while running, an order canceled by someone else is left canceled', async (t) => {
+    const ex = new PaperExchange({ prices: { 'BTC-USDT': '100000' } });
+    const store = new BotStateStore(':memory:');
+    t.after(() => store.close());
+    const r = makeRunner('grid', grid, ex, store);
+    await r.start();
+    const victim = (await ex.openOrders())[0]!;
+    await ex.cancelExternally(victim.clOrdId);
+    await r.idle();
+    assert.equal(ex.placeCount, 10);
+    assert.equal(r.status().openOrders, 9);
+    await r.stop();
+  });
+
   test('refuses to resume a state saved under a different config', async (t) => {
     const path = join(tempDir(t), 'bots.sqlite');
     const ex = new PaperExchange({ prices: { 'BTC-USDT': '100000' } });

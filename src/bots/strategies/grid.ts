@@ -209,7 +209,7 @@ export class GridStrategy implements Strategy<GridState> {
         .mul(filled)
         .plus(feeQ)
         .plus(dec(String(meta.openFeeQuote ?? '0')));
-      state.realisedProfit = fmt(dec(state.realisedProfit).plus(profit));
+      state.realisedProfit = fmt(dec(state.realisedProfit).plus(profit).toDecimalPlaces(10));
       state.completedPairs++;
     } else {
       open = { openSide: order.side, openPx: px, openFeeQuote: fmt(feeQ) };
