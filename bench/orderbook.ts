@@ -3,7 +3,7 @@
 // about 5 levels changed per update. The peer okx-api has no order-book helper, so the
 // JSON.parse floor is the reference. Target: ratio >= 0.5.
 import { OrderBook } from '../src/ws/order-book.js';
-import { generateBookMessages } from '../test/ws/helpers/book-messages.js';
+import { generateBookMessages } from '../src/sim/market/index.js';
 
 export interface BenchResult {
   name: string;
@@ -12,21 +12,23 @@ export interface BenchResult {
   note?: string;
 }
 
-function timeIt(fn: () => void, minMs: number): number {
-  let runs = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  while (elapsed < minMs * 1e6) {
-    fn();
-    runs++;
-    elapsed = Number(process.hrtime.bigint() - start);
+/** Best (lowest) ns per call over interleaved rounds: robust to other load on the machine. */
+function best(fns: Array<() => void>, rounds: number): number[] {
+  const out = fns.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, i) => {
+      const t0 = process.hrtime.bigint();
+      fn();
+      const ns = Number(process.hrtime.bigint() - t0);
+      if (ns < out[i]!) out[i] = ns;
+    });
   }
-  return elapsed / runs; // ns per run
+  return out;
 }
 
-export async function run(opts: { count?: number; minMs?: number } = {}): Promise<BenchResult[]> {
+export async function run(opts: { count?: number; rounds?: number } = {}): Promise<BenchResult[]> {
   const count = opts.count ?? 5000;
-  const minMs = opts.minMs ?? 1500;
+  const rounds = opts.rounds ?? 15;
   const msgs = generateBookMessages({ seed: 42, count, instId: 'BTC-USDT' });
   const zero = generateBookMessages({ seed: 42, count, instId: 'BTC-USDT', zeroChecksum: true });
   const updates = msgs.length - 1;
@@ -52,13 +54,15 @@ export async function run(opts: { count?: number; minMs?: number } = {}): Promis
   parseOnly(msgs)();
   book(msgs)();
   book(zero)();
-  const tParse = timeIt(parseOnly(msgs), minMs);
-  const tSnap = timeIt(snapOnly, minMs / 3);
-  const tBook = timeIt(book(msgs), minMs) - tSnap;
-  const tBookZero = timeIt(book(zero), minMs) - tSnap;
+  const [tParse, tSnap, tBookAll, tZeroAll] = best(
+    [parseOnly(msgs), snapOnly, book(msgs), book(zero)],
+    rounds,
+  );
+  const tBook = tBookAll! - tSnap!;
+  const tBookZero = tZeroAll! - tSnap!;
   if (sink === 0) throw new Error('unreachable');
   const ops = (ns: number) => Math.round((updates * 1e9) / ns);
-  const parse = ops(tParse);
+  const parse = ops(tParse!);
   return [
     {
       name: 'orderbook: JSON.parse only (floor)',

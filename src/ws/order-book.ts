@@ -116,9 +116,19 @@ class Side {
   }
 }
 
+/** "0", "0.0", "0.000": only zeros and a dot. Avoids a number parse for every level. */
 function isZero(sz: string): boolean {
-  return sz === '0' || Number(sz) === 0;
+  if (sz === '0') return true;
+  for (let i = 0; i < sz.length; i++) {
+    const c = sz.charCodeAt(i);
+    if (c !== 48 && c !== 46) return false;
+  }
+  return sz.length > 0;
 }
+
+const DATA_KEY = '"data":';
+const ACTION_UPDATE = '"action":"update"';
+const ACTION_SNAPSHOT = '"action":"snapshot"';
 
 const CHECKSUM_DEPTH = 25;
 
@@ -176,6 +186,26 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
 
   /** Parses one raw WS message and applies it: the hot path. */
   applyRaw(raw: string): BookApplyResult {
+    // Fast path for OKX's layout {"arg":{...},"action":"...","data":[...]}: parse only the data
+    // array (the arg and action need no parsing). Anything else takes the full parse below.
+    const at = raw.lastIndexOf(DATA_KEY);
+    if (at > 0 && raw.charCodeAt(raw.length - 1) === 125 /* } */) {
+      const head = raw.slice(0, at);
+      const action = head.includes(ACTION_UPDATE)
+        ? 'update'
+        : head.includes(ACTION_SNAPSHOT)
+          ? 'snapshot'
+          : undefined;
+      if (action !== undefined) {
+        let data: unknown;
+        try {
+          data = JSON.parse(raw.slice(at + DATA_KEY.length, raw.length - 1));
+        } catch {
+          data = undefined;
+        }
+        if (Array.isArray(data) && data.length > 0) return this.apply(data[0] as BookData, action);
+      }
+    }
     let msg: { action?: unknown; data?: unknown };
     try {
       msg = JSON.parse(raw) as { action?: unknown; data?: unknown };
