@@ -8,6 +8,8 @@ export interface Level {
   p: number;
   q: number;
   n: number;
+  /** p as printed, computed once: a level's price never changes */
+  ps: string;
 }
 
 export type BookSide = 'bid' | 'ask';
@@ -54,7 +56,7 @@ export class SyntheticBook {
     return formatTrim(q, this.shape.szDec);
   }
   tuple(l: Level): BookLevel {
-    return [this.px(l.p), this.sz(l.q), '0', String(l.n)];
+    return [l.ps, this.sz(l.q), '0', String(l.n)];
   }
 
   /** Index of price p on a side, or -(insertion point) - 1. */
@@ -74,34 +76,36 @@ export class SyntheticBook {
     return -lo - 1;
   }
 
-  private touch(side: BookSide, p: number): void {
-    const m = side === 'bid' ? this.beforeBid : this.beforeAsk;
-    if (m.has(p)) return;
-    const i = this.find(side, p);
-    const arr = side === 'bid' ? this.bids : this.asks;
-    const l = i >= 0 ? arr[i]! : undefined;
-    m.set(p, l ? [l.q, l.n] : null);
-  }
-
   /** Sets (inserts or replaces) the level at price p. */
   set(side: BookSide, p: number, q: number, n: number): void {
-    this.touch(side, p);
     const arr = side === 'bid' ? this.bids : this.asks;
+    const m = side === 'bid' ? this.beforeBid : this.beforeAsk;
     const i = this.find(side, p);
     if (i >= 0) {
-      arr[i]!.q = q;
-      arr[i]!.n = n;
-    } else {
-      arr.splice(-i - 1, 0, { p, q, n });
+      const l = arr[i]!;
+      if (!m.has(p)) m.set(p, [l.q, l.n]);
+      l.q = q;
+      l.n = n;
+      return;
     }
+    if (!m.has(p)) m.set(p, null);
+    const at = -i - 1;
+    const l: Level = { p, q, n, ps: this.px(p) };
+    // the ends are where the book mostly changes: shift/unshift/push avoid splice's overhead
+    if (at === 0) arr.unshift(l);
+    else if (at === arr.length) arr.push(l);
+    else arr.splice(at, 0, l);
   }
 
   removeAt(side: BookSide, index: number): void {
     const arr = side === 'bid' ? this.bids : this.asks;
     const l = arr[index];
     if (!l) return;
-    this.touch(side, l.p);
-    arr.splice(index, 1);
+    const m = side === 'bid' ? this.beforeBid : this.beforeAsk;
+    if (!m.has(l.p)) m.set(l.p, [l.q, l.n]);
+    if (index === 0) arr.shift();
+    else if (index === arr.length - 1) arr.pop();
+    else arr.splice(index, 1);
   }
 
   /** Reduces the level at `index` by q lots, removing it when empty. */
@@ -113,7 +117,8 @@ export class SyntheticBook {
       this.removeAt(side, index);
       return;
     }
-    this.touch(side, l.p);
+    const m = side === 'bid' ? this.beforeBid : this.beforeAsk;
+    if (!m.has(l.p)) m.set(l.p, [l.q, l.n]);
     l.q -= q;
     // A partial take usually fills whole orders at the front of the queue.
     if (l.n > 1 && rng && rng.next() < 0.4) l.n -= 1;

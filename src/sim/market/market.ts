@@ -33,7 +33,7 @@ import { decimalsOf, formatFixed, formatTrim, parseUnits } from './units.js';
 /** The price process steps every 100 ms of clock time (facts §3: books pushes every 100 ms). */
 export const STEP_MS = 100;
 /** A clock jump longer than this is crossed in one leap instead of step by step. */
-const MAX_CATCHUP_STEPS = 3000;
+const MAX_CATCHUP_STEPS = 600;
 const TAPE_KEEP = 1000;
 const LIVE_SECONDS_KEEP_MS = 3 * HOUR;
 /** Only the latest 1,440 candles on GET /market/candles (facts §7.2). */
@@ -97,6 +97,8 @@ interface InstState {
   basis: number;
   lastMove: number;
   tradeLots: [number, number];
+  /** typical volume per minute, lots */
+  volMinLots: number;
   history: HistorySource;
   live: LiveCandles;
   tape: PublicTrade[];
@@ -220,6 +222,7 @@ export class SimMarket implements SimMarketApi {
         basis: 0,
         lastMove: 0,
         tradeLots,
+        volMinLots: Math.max(1, Math.round((60 * meanSize) / lot)),
         history,
         live: new LiveCandles(),
         tape: [],
@@ -256,15 +259,11 @@ export class SimMarket implements SimMarketApi {
 
   advanceTo(nowMs: number): void {
     const target = Math.floor(nowMs / STEP_MS);
-    let pending = target - this.lastStep;
+    const pending = target - this.lastStep;
     if (pending > MAX_CATCHUP_STEPS) {
       const leap = pending - MAX_CATCHUP_STEPS;
-      for (const st of this.order) {
-        if (st.legs) continue;
-        st.x += st.sigmaStep * Math.sqrt(leap) * st.rng.gauss() + st.kappaStep * leap * (st.x0 - st.x);
-      }
+      this.leap(this.lastStep * STEP_MS, (this.lastStep + leap) * STEP_MS);
       this.lastStep += leap;
-      pending -= leap;
     }
     for (let k = this.lastStep + 1; k <= target; k++) this.step(k * STEP_MS);
     if (target > this.lastStep) this.lastStep = target;
@@ -455,6 +454,55 @@ export class SimMarket implements SimMarketApi {
             st.inst.instId,
             trades.map((t) => ({ ...t })),
           );
+    }
+  }
+
+  /**
+   * Crosses a long clock jump minute by minute instead of step by step: the price walks on with
+   * the same volatility and each minute gets a candle (open, high, low, close and volume), so
+   * history has no hole; the book is re-centred by the first ordinary step after the leap.
+   */
+  private leap(from: number, to: number): void {
+    let a = from;
+    while (a < to) {
+      const b = Math.min(to, (Math.floor(a / MINUTE) + 1) * MINUTE);
+      const steps = (b - a) / STEP_MS;
+      for (const st of this.order) {
+        if (st.legs) continue;
+        st.x += st.sigmaStep * Math.sqrt(steps) * st.rng.gauss() + st.kappaStep * steps * (st.x0 - st.x);
+      }
+      for (const st of this.order) {
+        const open = st.lastPx;
+        if (st.legs) {
+          const decay = 0.97 ** steps;
+          st.basis = decay * st.basis + CROSS_BASIS_SD * Math.sqrt(1 - decay ** 2) * st.rng.gauss();
+          st.x = st.legs[0].x - st.legs[1].x + st.basis;
+        }
+        const close = Math.max(1, Math.round(Math.exp(st.x) / st.tick));
+        if (b - a < 4) continue;
+        const wick = st.sigmaStep * Math.sqrt(steps) * 0.5;
+        const hi = Math.max(
+          open,
+          close,
+          Math.round(Math.max(open, close) * (1 + Math.abs(st.rng.gauss()) * wick)),
+        );
+        const lo = Math.max(
+          1,
+          Math.min(open, close, Math.round(Math.min(open, close) * (1 - Math.abs(st.rng.gauss()) * wick))),
+        );
+        const lots = Math.max(4, Math.round((st.volMinLots * (b - a)) / MINUTE));
+        const q = Math.floor(lots / 4);
+        const span = b - a;
+        const marks: [number, number, number][] = [
+          [a + 1, open, q],
+          [a + Math.floor(span / 3), hi, q],
+          [a + Math.floor((2 * span) / 3), lo, q],
+          [b - 1, close, lots - 3 * q],
+        ];
+        for (const [ts, p, v] of marks) st.live.add(ts, p, v, BigInt(p) * BigInt(v));
+        st.lastPx = close;
+      }
+      a = b;
     }
   }
 

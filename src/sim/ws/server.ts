@@ -143,15 +143,15 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     try {
       msg = JSON.parse(text);
     } catch {
-      return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`);
+      return sendError(c, '60012', invalidRequest(text));
     }
     if (!msg || typeof msg !== 'object' || Array.isArray(msg))
-      return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`);
+      return sendError(c, '60012', invalidRequest(text));
     const m = msg as Json;
     const id = typeof m.id === 'string' ? m.id : undefined;
     const op = m.op;
     if (typeof op !== 'string' || (m.id !== undefined && (typeof m.id !== 'string' || !WS_ID.test(m.id)))) {
-      return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`, id);
+      return sendError(c, '60012', invalidRequest(text), id);
     }
     if (op === 'login' || op === 'subscribe' || op === 'unsubscribe') {
       if (!countOp(c)) return sendError(c, '60014', errorMessage('60014'), id);
@@ -219,7 +219,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
       args.every(
         (a) => a && typeof a === 'object' && !Array.isArray(a) && typeof (a as Json).channel === 'string',
       );
-    if (!valid) return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`, id);
+    if (!valid) return sendError(c, '60012', invalidRequest(text), id);
     for (const raw of args as Json[]) {
       const arg: Record<string, string> = {};
       for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') arg[k] = v;
@@ -247,7 +247,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
         continue;
       }
       if ((ch.kind === 'orders' || ch.kind === 'positions') && !arg.instType) {
-        sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`, id);
+        sendError(c, '60012', invalidRequest(text), id);
         continue;
       }
       const key = JSON.stringify([
@@ -468,8 +468,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
   const tradeOp = async (c: Conn, op: string, m: Json, text: string) => {
     const inTime = micros(clock.now());
     const id = m.id;
-    if (typeof id !== 'string' || !WS_ID.test(id))
-      return sendError(c, '60012', `Invalid request: ${text.slice(0, 200)}`);
+    if (typeof id !== 'string' || !WS_ID.test(id)) return sendError(c, '60012', invalidRequest(text));
     const reply = (
       code: string,
       msg: string,
@@ -531,6 +530,12 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** 60012 echoes the request, as OKX does, but never a login's passphrase or signature. */
+function invalidRequest(text: string): string {
+  const echo = /passphrase|sign|secret/i.test(text) ? '{"op":"login"}' : text.slice(0, 200);
+  return `Invalid request: ${echo}`;
 }
 
 function micros(ms: number): string {

@@ -245,6 +245,25 @@ describe('SimMarket', () => {
     assert.equal(tk.lastSz, '12.5');
   });
 
+  test('a long clock jump is crossed quickly and leaves a candle every minute', () => {
+    const { market, clock } = make(6);
+    const book = new MergedBook(market.depth('BTC-USDT', 400));
+    market.onUpdate((u) => {
+      if (u.instId === 'BTC-USDT' && u.book) book.apply(u.book);
+    });
+    clock.advance(3 * 3_600_000);
+    market.advanceTo(clock.now());
+    const d = market.depth('BTC-USDT', 400);
+    assert.deepEqual(book.sortedAsks(), d.asks);
+    assert.ok(Number(d.bids[0]![0]) < Number(d.asks[0]![0]));
+    const rows = market.candles('ETH-USDT', '1m', { limit: 300 });
+    assert.equal(rows.length, 300); // 3 h of live minutes, then history: no hole anywhere
+    for (let i = 1; i < rows.length; i++) assert.equal(Number(rows[i - 1]![0]) - Number(rows[i]![0]), 60_000);
+    const hours = market.candles('ETH-BTC', '1H', { limit: 4 });
+    assert.equal(hours.length, 4);
+    assert.ok(hours.every((r) => Number(r[5]) > 0));
+  });
+
   test('ticker has every OKX field as a string', () => {
     const { market, clock } = make(2);
     run(market, clock, 2000);

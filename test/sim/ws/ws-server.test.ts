@@ -90,6 +90,42 @@ describe('WS server', () => {
     });
   }
 
+  test('a malformed login is 60012 and its echo never carries the passphrase or signature', async () => {
+    const c = await h.connect('/ws/v5/private');
+    const sign = signWsLogin({ timestamp: wsLoginTimestamp(h.clock.now()), secretKey: KEY.secretKey });
+    c.send(
+      `{"op":"login","args":[{"apiKey":"${KEY.apiKey}","passphrase":"${KEY.passphrase}","sign":"${sign}"`,
+    );
+    const e1 = await c.next(isEvent('error'));
+    assert.equal(e1.code, '60012');
+    c.send({ op: 'login', args: { apiKey: KEY.apiKey, passphrase: KEY.passphrase, sign } });
+    const e2 = await c.next(isEvent('error'));
+    assert.equal(e2.code, '60012');
+    for (const e of [e1, e2]) {
+      const text = JSON.stringify(e);
+      assert.ok(
+        !text.includes(KEY.passphrase) && !text.includes(sign) && !text.includes(KEY.secretKey),
+        text,
+      );
+    }
+  });
+
+  test('candle channel: when a bar closes its final row is pushed confirmed, then the new bar', async () => {
+    const c = await h.connect('/ws/v5/business');
+    c.send({ op: 'subscribe', args: [{ channel: 'candle1m', instId: 'SOL-USDT' }] });
+    const first = await c.next(isPush('candle1m'));
+    const bar = Number(first.data[0][0]);
+    while (h.clock.now() < bar + 60_000 + 1000) {
+      h.clock.advance(100);
+      h.market.advanceTo(h.clock.now());
+    }
+    const closed = await c.next((m) => isPush('candle1m')(m) && m.data[0][8] === '1');
+    assert.equal(Number(closed.data[0][0]), bar);
+    assert.deepEqual(closed.data[0], h.market.candles('SOL-USDT', '1m', { after: bar + 1, limit: 1 })[0]);
+    const next = await c.next((m) => isPush('candle1m')(m) && Number(m.data[0][0]) === bar + 60_000);
+    assert.equal(next.data[0][8], '0');
+  });
+
   test('subscribe acks one per arg with the id echoed; unsubscribe acks', async () => {
     const c = await h.connect('/ws/v5/public');
     c.send({
