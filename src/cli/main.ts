@@ -19,7 +19,8 @@ export function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode;
   if (err instanceof OkxkitError) {
     process.stderr.write(`error [${err.code}]: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    // A ValidationError already carries its fix in the message; print a hint only when it adds something.
+    if (err.hint && !err.message.includes(err.hint)) process.stderr.write(`hint: ${err.hint}\n`);
     return 1;
   }
   const msg = err instanceof Error ? err.message : String(err);
