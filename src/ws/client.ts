@@ -1,6 +1,6 @@
 import type { ClientOptions } from 'ws';
 import type { Credentials } from '../client/credentials.js';
-import { hostsFor, wsUrlsForBase, type Site } from '../protocol/hosts.js';
+import { HOSTS, hostsFor, wsUrlsForBase, type Site } from '../protocol/hosts.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ValidationError } from '../util/errors.js';
@@ -316,6 +316,33 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     if (!set) return;
     for (const h of set) h(push);
   }
+}
+
+/**
+ * WS URLs: explicit ones; for an OKX REST host, that site's WS hosts (live or demo, facts §1.3:
+ * the REST host is the same for demo, the WS host is not); for any other base URL, the same origin.
+ */
+export function urlsFor(opts: Pick<OkxWsClientOptions, 'urls' | 'baseUrl' | 'site' | 'demo'>): WsUrls {
+  if (opts.urls) return opts.urls;
+  const demo = opts.demo ?? false;
+  if (opts.baseUrl) {
+    let origin: string;
+    try {
+      origin = new URL(opts.baseUrl).origin;
+    } catch {
+      throw new ValidationError(
+        'baseUrl',
+        `'${opts.baseUrl}' is not a URL`,
+        'e.g. https://www.okx.com or http://127.0.0.1:8080',
+      );
+    }
+    if (origin === 'https://openapi.okx.com') return pick(hostsFor('global', demo));
+    for (const site of Object.keys(HOSTS) as Site[]) {
+      if (HOSTS[site].live.rest === origin) return pick(hostsFor(site, demo));
+    }
+    return wsUrlsForBase(opts.baseUrl);
+  }
+  return pick(hostsFor(opts.site ?? 'global', demo));
 }
 
 function pick(h: WsUrls): WsUrls {

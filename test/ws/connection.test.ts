@@ -416,3 +416,54 @@ describe('errors and validation', () => {
     assert.equal(conn.isReady, true);
   });
 });
+
+describe('endpoints (facts §1.3)', () => {
+  test('live, demo, EEA, US hosts and any base URL', async () => {
+    const { urlsFor } = await import('../../src/ws/client.js');
+    assert.equal(urlsFor({}).wsPublic, 'wss://ws.okx.com:8443/ws/v5/public');
+    assert.equal(urlsFor({ demo: true }).wsPrivate, 'wss://wspap.okx.com:8443/ws/v5/private');
+    assert.equal(urlsFor({ site: 'eea' }).wsBusiness, 'wss://wseea.okx.com:8443/ws/v5/business');
+    assert.equal(urlsFor({ site: 'us', demo: true }).wsPublic, 'wss://wsuspap.okx.com:8443/ws/v5/public');
+    // An OKX REST host maps to its WS hosts, not to the same origin.
+    assert.equal(
+      urlsFor({ baseUrl: 'https://www.okx.com', demo: true }).wsPublic,
+      'wss://wspap.okx.com:8443/ws/v5/public',
+    );
+    assert.equal(
+      urlsFor({ baseUrl: 'https://eea.okx.com' }).wsPublic,
+      'wss://wseea.okx.com:8443/ws/v5/public',
+    );
+    assert.equal(
+      urlsFor({ baseUrl: 'http://127.0.0.1:8080' }).wsBusiness,
+      'ws://127.0.0.1:8080/ws/v5/business',
+    );
+    assert.throws(() => urlsFor({ baseUrl: 'nope' }), /baseUrl/);
+  });
+});
+
+describe('secrets stay out of logs', () => {
+  test('debug logs of a login and its refusal carry no secret, passphrase or signature', async (t) => {
+    const { createLogger } = await import('../../src/util/logger.js');
+    const { PassThrough } = await import('node:stream');
+    const dest = new PassThrough();
+    let logged = '';
+    dest.on('data', (d: Buffer) => (logged += d.toString()));
+    const logger = createLogger({ level: 'debug' }, dest);
+    const f = await fake(t, { loginCode: '60007' });
+    const conn = new WsConnection({
+      url: f.urls.wsPrivate,
+      endpoint: 'private',
+      credentials: creds(),
+      logger,
+      ...fast,
+    });
+    t.after(() => conn.close());
+    await conn.connect().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.ok(logged.includes('ws login'), 'something was logged');
+    const sign = (f.ops('private', 'login')[0]!.msg!.args as Array<{ sign: string }>)[0]!.sign;
+    assert.ok(!logged.includes('CANARY'));
+    assert.ok(!logged.includes(sign));
+    assert.ok(!logged.includes(FAKE_KEY), 'the key is masked');
+  });
+});

@@ -100,3 +100,26 @@ describe('okxkit watch', () => {
       );
   });
 });
+
+describe('okxkit watch against the embedded local exchange', () => {
+  test('watch ticker --sim --json --seconds', async () => {
+    const s = sink();
+    const n = await runWatch('ticker', 'BTC-USDT', { sim: true, json: true, seconds: 1, env: {} }, s.out);
+    assert.ok(n >= 1);
+    assert.equal((JSON.parse(s.lines()[0]!) as { instId: string }).instId, 'BTC-USDT');
+  });
+
+  test('watch book with nothing configured uses the local exchange and draws the top of book', async () => {
+    const s = sink();
+    const n = await runWatch('book', 'ETH-USDT', { seconds: 1, depth: 4, env: {} }, s.out);
+    assert.ok(n >= 1);
+    const text = s.lines().join('\n');
+    assert.match(text, /ETH-USDT {2}seqId \d+ {2}spread [\d.]+ {2}mid [\d.]+/);
+  });
+
+  test('watch orders --sim logs in with the local exchange key', async () => {
+    const s = sink();
+    const n = await runWatch('orders', undefined, { sim: true, json: true, seconds: 0.5, env: {} }, s.out);
+    assert.equal(n, 0);
+  });
+});

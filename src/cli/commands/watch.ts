@@ -10,6 +10,7 @@ import type { WsStream } from '../../ws/stream.js';
 export interface WatchOptions {
   baseUrl?: string;
   demo?: boolean;
+  site?: 'global' | 'eea' | 'us';
   json?: boolean;
   /** Stop after this many seconds (default: run until Ctrl-C). */
   seconds?: number;
@@ -61,7 +62,7 @@ async function target(kind: WatchKind, o: WatchOptions): Promise<Target> {
     credentials = credentialsFromEnv(env);
     // WS login timestamps must be within 30 s of server time (facts §2.2): measure the offset.
     const { OkxClient } = await import('../../client/okx-client.js');
-    const rest = new OkxClient({ baseUrl, demo: o.demo });
+    const rest = new OkxClient({ baseUrl, site: o.site, demo: o.demo });
     await rest.syncClock().catch(() => undefined);
     clockSource = rest;
   }
@@ -72,7 +73,7 @@ async function target(kind: WatchKind, o: WatchOptions): Promise<Target> {
       throw new ValidationError('--base-url', `'${baseUrl}' is not a URL`, 'e.g. http://127.0.0.1:8080');
     }
   }
-  const ws = new OkxWsClient({ baseUrl, demo: o.demo, credentials, clockSource });
+  const ws = new OkxWsClient({ baseUrl, site: o.site, demo: o.demo, credentials, clockSource });
   return { ws, where: baseUrl ?? (o.demo ? 'OKX demo' : 'OKX'), close: () => ws.close() };
 }
 
@@ -225,6 +226,7 @@ export async function runWatch(
 
 interface CliOpts {
   baseUrl?: string;
+  site?: string;
   demo?: boolean;
   json?: boolean;
   seconds?: string;
@@ -241,8 +243,12 @@ function toOptions(c: CliOpts): WatchOptions {
     if (!Number.isFinite(n) || n <= 0) throw new ValidationError(name, `'${v}' is not a positive number`);
     return n;
   };
+  if (c.site !== undefined && c.site !== 'global' && c.site !== 'eea' && c.site !== 'us') {
+    throw new ValidationError('--site', `'${c.site}' is not a site`, 'use global, eea or us');
+  }
   return {
     baseUrl: c.baseUrl,
+    site: c.site,
     demo: c.demo,
     json: c.json,
     sim: c.sim,
@@ -260,6 +266,7 @@ function common(cmd: Command): Command {
       'an OKX-compatible server (WS on the same origin), e.g. http://127.0.0.1:8080',
     )
     .option('--demo', 'OKX demo trading hosts (wspap)')
+    .option('--site <site>', 'global | eea | us (default global)')
     .option('--live', 'OKX live hosts even without credentials (public channels)')
     .option('--sim', 'run against an embedded local exchange (the default when nothing is configured)')
     .option('--json', 'one JSON object per line')
