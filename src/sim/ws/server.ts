@@ -316,7 +316,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
         break;
       case 'account': {
         const a0 = c.account !== undefined ? lastAccount.get(c.account) : undefined;
-        if (a0) send(c, { arg: privArg(c, sub), data: [a0] });
+        if (a0) send(c, { arg: privArg(c, sub), data: [forCcy(a0, sub.arg.ccy)] });
         break;
       }
       default:
@@ -338,9 +338,13 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
   const onMarket = (u: MarketUpdate) => {
     // Gather this instrument's subscribers once; most updates have none.
     const targets: [Conn, Sub][] = [];
-    for (const c of conns)
-      for (const s of c.subs.values())
-        if (s.instId === u.instId && s.ch.kind !== 'orders') targets.push([c, s]);
+    for (const c of conns) {
+      const mine: Sub[] = [];
+      for (const s of c.subs.values()) if (s.instId === u.instId && s.ch.kind !== 'orders') mine.push(s);
+      // facts §3: within a connection, bbo-tbt, then books, then books5
+      if (mine.length > 1) mine.sort((a, b) => PUSH_RANK[a.ch.kind] - PUSH_RANK[b.ch.kind]);
+      for (const s of mine) targets.push([c, s]);
+    }
     if (targets.length === 0) return;
     let bookMsg: string | undefined;
     let top: { b5: string; bbo: string } | undefined;
@@ -459,7 +463,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     for (const c of conns) {
       if (c.account !== account) continue;
       for (const s of c.subs.values())
-        if (s.ch.kind === 'account') send(c, { arg: privArg(c, s), data: [a0] });
+        if (s.ch.kind === 'account') send(c, { arg: privArg(c, s), data: [forCcy(a0, s.arg.ccy)] });
     }
   });
 
@@ -529,6 +533,31 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
       conns.clear();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
+  };
+}
+
+const PUSH_RANK: Record<ChannelKind['kind'], number> = {
+  'bbo-tbt': 0,
+  books: 1,
+  books5: 2,
+  tickers: 3,
+  trades: 4,
+  'trades-all': 5,
+  candle: 6,
+  vip: 7,
+  orders: 8,
+  account: 9,
+  positions: 10,
+};
+
+/** The account channel subscribed with `ccy` carries only that currency's details. */
+function forCcy(a0: Record<string, unknown>, ccy: string | undefined): Record<string, unknown> {
+  if (!ccy || !Array.isArray(a0.details)) return a0;
+  return {
+    ...a0,
+    details: a0.details.filter(
+      (d) => d && typeof d === 'object' && (d as Record<string, unknown>).ccy === ccy,
+    ),
   };
 }
 

@@ -273,6 +273,35 @@ describe('WS server', () => {
     assert.equal(again.data[0][0], c1.data[0][0]);
   });
 
+  test('pushes of one step come in OKX order: bbo-tbt, books, books5', async () => {
+    const c = await h.connect('/ws/v5/public');
+    c.send({
+      op: 'subscribe',
+      args: [
+        { channel: 'books5', instId: 'OKB-USDT' },
+        { channel: 'books', instId: 'OKB-USDT' },
+        { channel: 'bbo-tbt', instId: 'OKB-USDT' },
+      ],
+    });
+    for (let i = 0; i < 3; i++) await c.next(isEvent('subscribe'));
+    await c.next(isPush('books'));
+    await c.next(isPush('books5'));
+    await c.next(isPush('bbo-tbt'));
+    // step until a step moves the best bid or ask, so all three channels push
+    for (let i = 0; i < 50; i++) {
+      const before = JSON.stringify(h.market.depth('OKB-USDT', 1));
+      c.frames.length = 0;
+      h.clock.advance(100);
+      h.market.advanceTo(h.clock.now());
+      if (JSON.stringify(h.market.depth('OKB-USDT', 1)) === before) continue;
+      await new Promise((r) => setTimeout(r, 100));
+      const order = c.frames.filter((m: any) => m.arg?.channel).map((m: any) => m.arg.channel);
+      assert.deepEqual(order, ['bbo-tbt', 'books', 'books5']);
+      return;
+    }
+    assert.fail('the best level never moved');
+  });
+
   test('private: orders reach only the owning account, with uid in arg; positions push on subscribe; account pushes', async () => {
     const a = await h.connect('/ws/v5/private');
     const b = await h.connect('/ws/v5/private');
@@ -285,11 +314,10 @@ describe('WS server', () => {
           { channel: 'orders', instType: 'SPOT' },
           { channel: 'positions', instType: 'ANY' },
           { channel: 'account' },
+          { channel: 'account', ccy: 'BTC' },
         ],
       });
-      await c.next(isEvent('subscribe'));
-      await c.next(isEvent('subscribe'));
-      await c.next(isEvent('subscribe'));
+      for (let i = 0; i < 4; i++) await c.next(isEvent('subscribe'));
     }
     const pos = await a.next(isPush('positions'));
     assert.deepEqual(pos.data, []);
@@ -304,10 +332,19 @@ describe('WS server', () => {
     const o = await a.next(isPush('orders'));
     assert.deepEqual(o.arg, { channel: 'orders', instType: 'SPOT', uid: '44705892343619584' });
     assert.equal(o.data[0].ordId, '42');
-    h.engine.account('second', { totalEq: '100', details: [] });
-    const acc = await b.next(isPush('account'));
+    h.engine.account('second', {
+      totalEq: '100',
+      details: [
+        { ccy: 'USDT', eq: '90' },
+        { ccy: 'BTC', eq: '0.001' },
+      ],
+    });
+    const acc = await b.next((m) => isPush('account')(m) && !m.arg.ccy);
     assert.equal(acc.data[0].totalEq, '100');
+    assert.equal(acc.data[0].details.length, 2);
     assert.equal(acc.arg.uid, '55705892343619585');
+    const btc = await b.next((m) => isPush('account')(m) && m.arg.ccy === 'BTC');
+    assert.deepEqual(btc.data[0].details, [{ ccy: 'BTC', eq: '0.001' }]);
     // b never sees a's order, a never sees b's account
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(b.frames.filter(isPush('orders')).length, 0);
