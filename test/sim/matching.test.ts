@@ -565,4 +565,33 @@ describe('matching engine over REST', () => {
     const over = await post(sim, 'alice', '/api/v5/trade/cancel-all-after', { timeOut: '60', tag: 't20' });
     assert.equal(over.json.code, '51071');
   });
+
+  test('amend with cxlOnFail cancels on failure; canceled unfilled orders leave orders-history after 2 h', async (t) => {
+    const { sim, clock } = await start(t);
+    const r = await place(sim, 'alice', {
+      instId: 'BTC-USDT',
+      side: 'buy',
+      ordType: 'limit',
+      px: '40000',
+      sz: '0.1',
+    });
+    const ordId = r.data[0].ordId;
+    const a = await post(sim, 'alice', '/api/v5/trade/amend-order', {
+      instId: 'BTC-USDT',
+      ordId,
+      newSz: '0.00015',
+      cxlOnFail: true,
+    });
+    assert.equal(a.json.data[0].sCode, '51121');
+    assert.equal((await order(sim, 'alice', 'BTC-USDT', ordId)).state, 'canceled');
+    let hist = (await get(sim, 'alice', '/api/v5/trade/orders-history?instType=SPOT')).json.data;
+    assert.deepEqual(
+      hist.map((o: any) => o.ordId),
+      [ordId],
+    );
+    clock.advance(2 * 3_600_000 + 1);
+    hist = (await get(sim, 'alice', '/api/v5/trade/orders-history?instType=SPOT')).json.data;
+    assert.equal(hist.length, 0);
+    assertConsistent(await balances(sim, 'alice'));
+  });
 });

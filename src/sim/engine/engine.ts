@@ -40,6 +40,7 @@ const ORD_TYPES: readonly OrdType[] = ['market', 'limit', 'post_only', 'fok', 'i
 const DECIMAL = /^\d+(\.\d+)?$/;
 /** Tag-level cancel-all-after timers per sub-account (facts §7.4). */
 const MAX_TAG_TIMERS = 20;
+const CANCELED_KEEP_MS = 2 * 3_600_000;
 
 // cancelSource values as OKX reports them on the order object.
 const CANCEL_BY_USER = '1';
@@ -648,6 +649,14 @@ export class MatchingEngine implements EngineEvents {
       const base = { ordId, clOrdId, ts: String(now), reqId };
       if (opts.expTimeMs !== undefined && now > opts.expTimeMs) return { ...base, ...fail('50037') };
       const r = this.#amendOne(account, item);
+      // cxlOnFail: a failed amendment cancels the order (facts §7.4).
+      if (r.sCode !== '0' && (item.cxlOnFail === true || item.cxlOnFail === 'true')) {
+        const o = this.find(account, this.resolveInstId(item), ordId, clOrdId);
+        if (o && isPending(o)) {
+          this.#unrest(o);
+          this.#finish(o, 'canceled', CANCEL_BY_USER);
+        }
+      }
       return { ...base, ...r };
     });
     this.#emitAccount(account);
@@ -762,7 +771,13 @@ export class MatchingEngine implements EngineEvents {
 
   ordersHistory(account: string, q: Record<string, string>): Record<string, unknown>[] {
     this.checkTimers();
-    let rows = this.#accountOrders(account).filter((o) => !isPending(o));
+    const now = this.#clock.now();
+    // Canceled orders that never filled stay in orders-history for 2 hours only (facts §7.4).
+    let rows = this.#accountOrders(account).filter(
+      (o) =>
+        !isPending(o) &&
+        !(o.state === 'canceled' && o.accFillSz.isZero() && now - o.uTime > CANCELED_KEEP_MS),
+    );
     rows = this.#filterOrders(rows, q);
     if (q.begin) rows = rows.filter((o) => o.cTime >= Number(q.begin));
     if (q.end) rows = rows.filter((o) => o.cTime <= Number(q.end));
