@@ -6,3 +6,4 @@ export * from './trading/index.js';
 export * from './sim/index.js';
 export * from './client/index.js';
 export * from './ws/index.js';
+export * from './security/index.js';

@@ -284,7 +284,7 @@ function ageCheck(opts: AuditOptions, now: number): CheckResult {
     return r(
       'key-age',
       'skip',
-      'creation date unknown (credentials from the environment)',
+      'creation date unknown (not a vault profile)',
       'Store the key in the vault (`okxkit keys add`) to track its age.',
     );
   const age = Math.floor((now - Date.parse(p.createdAt)) / DAY_MS);

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type Env = Record<string, string | undefined>;
+type Env = Record<string, string | undefined>;
 
 /** okxkit's per-user directory: vault, audit log, watch state. */
 export function okxkitHome(env: Env = process.env): string {

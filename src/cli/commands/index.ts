@@ -5,8 +5,12 @@ import { register as registerSim } from './sim.js';
 import { register as registerMarket } from './market.js';
 import { register as registerAccount } from './account.js';
 import { register as registerOrder } from './order.js';
+import { register as registerKeys } from './keys.js';
+import { register as registerDoctor } from './doctor.js';
+import { register as registerScan } from './scan.js';
+import { register as registerAudit } from './audit.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerKill, registerWatch, registerSim, registerMarket, registerAccount, registerOrder];
+export const COMMANDS: RegisterCommand[] = [registerKill, registerWatch, registerSim, registerMarket, registerAccount, registerOrder, registerKeys, registerDoctor, registerScan, registerAudit];
