@@ -119,3 +119,31 @@ test('private WS: orders pushes come from the engine; WS order ops reach the sam
   );
   assert.equal(canceled.data[0].cancelSource, '1');
 });
+
+test('WS order ops share the REST per-instrument limit (facts §5)', async (t) => {
+  const sim = await withSim(t, { clock: new ManualClock(T0), market: new FakeMarket() });
+  const c = await privateWs(sim, 'trade');
+  t.after(() => c.ws.close());
+  for (let i = 0; i < 59; i++) {
+    const r = await place(sim, 'trade', {
+      instId: 'BTC-USDT',
+      side: 'buy',
+      ordType: 'limit',
+      px: '1000',
+      sz: '0.001',
+    });
+    assert.equal(r.code, '0');
+  }
+  const args = [
+    { instId: 'BTC-USDT', tdMode: 'cash', side: 'buy', ordType: 'limit', px: '1000', sz: '0.001' },
+  ];
+  c.send({ id: 'w60', op: 'order', args });
+  assert.equal((await c.next((m) => m.id === 'w60')).code, '0');
+  c.send({ id: 'w61', op: 'order', args });
+  const over = await c.next((m) => m.id === 'w61');
+  assert.equal(over.code, '50011');
+  assert.equal(
+    (await get(sim, 'trade', '/api/v5/trade/orders-pending?instId=BTC-USDT')).json.data.length,
+    60,
+  );
+});
