@@ -1,5 +1,5 @@
 /** One audit record, the shape of the security layer's `AuditLog.append`. */
-export interface AuditEntry {
+export interface TradingAuditEntry {
   action: string;
   details: Record<string, unknown>;
   why: string;
@@ -11,5 +11,5 @@ export interface AuditEntry {
  * it; trading depends only on this shape, so it never imports the security layer.
  */
 export interface AuditSink {
-  append(entry: AuditEntry): unknown;
+  append(entry: TradingAuditEntry): unknown;
 }

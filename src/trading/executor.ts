@@ -24,6 +24,8 @@ export interface ExecutorOptions {
   maxLookups?: number;
   /** Backoff between failed lookups (ms), doubled up to 8x. Default 200. */
   lookupDelayMs?: number;
+  /** Resends after a refusal that proves the exchange did not act (rate limit, expired), with backoff. Default 8. */
+  maxThrottleRetries?: number;
   /** Alert hub (payload mismatches, unresolved orders). */
   alerts?: { emit(a: AlertInput): unknown };
   /** Prefix for generated clOrdIds (the caller's choice; none by default). */
@@ -49,6 +51,17 @@ export interface ReconcileReport {
 const OPEN_STATES = new Set(['live', 'partially_filled']);
 
 /**
+ * Refusals that prove the exchange did not act, so the same clOrdId may go again: rate limits
+ * (facts §5: 50011, 50061, 50040) and a request that arrived after its expTime (facts §9: 50037).
+ */
+const THROTTLE_CODES = new Set(['50011', '50061', '50040', '50037']);
+
+function isThrottled(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && THROTTLE_CODES.has(code);
+}
+
+/**
  * Exactly-once order placement (R11, R24): one clOrdId per intent, journaled before the request;
  * an ambiguous outcome is settled by looking the clOrdId up, never by a blind resend.
  */
@@ -61,6 +74,7 @@ export class Executor {
   private readonly maxSends: number;
   private readonly maxLookups: number;
   private readonly lookupDelayMs: number;
+  private readonly maxThrottleRetries: number;
   private readonly opts: ExecutorOptions;
   private readonly inFlight = new Map<string, Promise<Order>>();
 
@@ -74,6 +88,7 @@ export class Executor {
     this.maxSends = opts.maxSends ?? 3;
     this.maxLookups = opts.maxLookups ?? 30;
     this.lookupDelayMs = opts.lookupDelayMs ?? 200;
+    this.maxThrottleRetries = opts.maxThrottleRetries ?? 8;
     if (this.expWindowMs < 1) throw new ValidationError('expWindowMs', 'must be positive', 'e.g. 5000');
   }
 
@@ -110,7 +125,7 @@ export class Executor {
     return p;
   }
 
-  private async send(row: JournalRow, sendNo: number): Promise<Order> {
+  private async send(row: JournalRow, sendNo: number, throttled = 0): Promise<Order> {
     const expTime = this.venue.now() + this.expWindowMs;
     // Journaled before the request leaves, so a crash right after still knows the deadline.
     this.journal.markSending(row.clOrdId, expTime);
@@ -130,6 +145,12 @@ export class Executor {
           msg: err instanceof Error ? err.message : String(err),
         });
         return this.resolve(sendRow, true, sendNo);
+      }
+      if (isThrottled(err) && throttled < this.maxThrottleRetries) {
+        // Refused before the exchange acted: the same clOrdId may go again after a pause, with a fresh expTime.
+        this.journal.note(row.clOrdId, 'throttled', { code });
+        await this.sleep(this.lookupDelayMs * 2 ** Math.min(5, throttled));
+        return this.send(row, sendNo, throttled + 1);
       }
       this.journal.markRejected(row.clOrdId, { code, msg: err instanceof Error ? err.message : String(err) });
       throw err;

@@ -81,8 +81,8 @@ export class OrderGuard {
     Required<Pick<GuardLimits, 'rounding' | 'bandPct' | 'bandMode' | 'instrumentTtlMs' | 'tickerMaxAgeMs'>>
   > &
     GuardLimits;
-  private readonly instruments = new Map<string, { at: number; inst: Instrument }>();
-  private readonly tickers = new Map<string, { at: number; t: Ticker }>();
+  private readonly instruments = new Map<string, { at: number; p: Promise<Instrument> }>();
+  private readonly tickers = new Map<string, { at: number; p: Promise<Ticker> }>();
 
   constructor(opts: { market: GuardMarket; risk?: RiskGate; clock?: Clock; limits?: GuardLimits }) {
     this.market = opts.market;
@@ -110,22 +110,26 @@ export class OrderGuard {
     };
   }
 
+  // Single-flight caches: concurrent checks share one lookup instead of stampeding the
+  // exchange's rate limit (tickers: 20 per 2 s per IP, facts §5).
   private async instrument(instId: string): Promise<Instrument> {
-    const hit = this.instruments.get(instId);
     const now = this.clock.now();
-    if (hit && now - hit.at < this.limits.instrumentTtlMs) return hit.inst;
-    const inst = await this.market.instrument(instId);
-    this.instruments.set(instId, { at: now, inst });
-    return inst;
+    const hit = this.instruments.get(instId);
+    if (hit && now - hit.at < this.limits.instrumentTtlMs) return hit.p;
+    const p = this.market.instrument(instId);
+    this.instruments.set(instId, { at: now, p });
+    p.catch(() => this.instruments.get(instId)?.p === p && this.instruments.delete(instId));
+    return p;
   }
 
   private async ticker(instId: string): Promise<Ticker> {
-    const hit = this.tickers.get(instId);
     const now = this.clock.now();
-    if (hit && now - hit.at < this.limits.tickerMaxAgeMs) return hit.t;
-    const t = await this.market.ticker(instId);
-    this.tickers.set(instId, { at: now, t });
-    return t;
+    const hit = this.tickers.get(instId);
+    if (hit && now - hit.at < this.limits.tickerMaxAgeMs) return hit.p;
+    const p = this.market.ticker(instId);
+    this.tickers.set(instId, { at: now, p });
+    p.catch(() => this.tickers.get(instId)?.p === p && this.tickers.delete(instId));
+    return p;
   }
 
   private capFor(instId: string): string | undefined {

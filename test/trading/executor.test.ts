@@ -181,6 +181,18 @@ describe('Executor', () => {
     assert.equal(o.clOrdId, ex.placeCalls[0]!.clOrdId);
   });
 
+  test('refused before acting (429 50011, expired 50037): sent again with the same clOrdId after a pause', async (t) => {
+    const { ex, exec, journal, clock } = setup(t);
+    ex.faults = [{ reject: '50011' }, { reject: '50037' }];
+    const t0 = clock.now();
+    const o = await exec.place(intent());
+    assert.equal(ex.placeCalls.length, 3);
+    assert.ok(ex.placeCalls.every((c) => c.clOrdId === o.clOrdId));
+    assert.ok(clock.now() > t0, 'backed off');
+    assert.equal(ex.orders.length, 1);
+    assert.equal(journal.events(o.clOrdId).filter((e) => e.event === 'throttled').length, 2);
+  });
+
   test('a definite rejection is journaled as rejected and thrown', async (t) => {
     const { ex, exec, journal } = setup(t);
     ex.faults = [{ reject: '51008' }];

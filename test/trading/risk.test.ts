@@ -9,7 +9,7 @@ import { KillSwitch } from '../../src/trading/kill-switch.js';
 import { Alerts } from '../../src/trading/alerts.js';
 import { OrderGuard } from '../../src/trading/order-guard.js';
 import { GuardRejection } from '../../src/trading/errors.js';
-import type { AuditEntry } from '../../src/trading/audit.js';
+import type { TradingAuditEntry } from '../../src/trading/audit.js';
 import type { Fill } from '../../src/trading/exchange-port.js';
 import { FakeExchange } from './fake-exchange.js';
 
@@ -19,7 +19,7 @@ function setup(t: { after(fn: () => void): void }, limits: RiskLimits) {
   const clock = new ManualClock(Date.UTC(2026, 10, 21, 10));
   const ex = new FakeExchange(clock);
   const killSwitch = new KillSwitch({ path: join(dir, 'kill.json'), clock });
-  const audit: AuditEntry[] = [];
+  const audit: TradingAuditEntry[] = [];
   const alerts = new Alerts({ clock });
   const risk = new RiskManager({
     limits,
