@@ -21,6 +21,7 @@ export interface WsServerExtraOptions {
 const LOGIN_PATH_WINDOW_S = 30;
 const WS_ID = /^[A-Za-z0-9]{1,32}$/;
 const CANDLE_PUSH_MS = 500;
+const PRIVATE_CHANNEL_CONNS = 30;
 
 interface Sub {
   key: string;
@@ -257,6 +258,21 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
         arg.ccy ?? '',
         arg.instFamily ?? '',
       ]);
+      if (op === 'subscribe' && isPrivate && !c.subs.has(key) && !hasChannel(c, ch.kind)) {
+        // facts §2.5: at most 30 connections per private channel per account
+        const used = [...conns].filter(
+          (o) => o !== c && o.account === c.account && hasChannel(o, ch.kind),
+        ).length;
+        if (used >= PRIVATE_CHANNEL_CONNS) {
+          send(c, {
+            event: 'channel-conn-count-error',
+            channel: arg.channel,
+            connCount: String(PRIVATE_CHANNEL_CONNS),
+            connId: c.connId,
+          });
+          continue;
+        }
+      }
       const ackArg = { ...arg };
       send(c, { ...(id !== undefined ? { id } : {}), event: op, arg: ackArg, connId: c.connId });
       if (op === 'unsubscribe') {
@@ -451,7 +467,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
       for (const s of c.subs.values()) {
         if (s.ch.kind !== 'orders') continue;
         const t = s.arg.instType;
-        if (t !== 'ANY' && t !== order.instType) continue;
+        if (t !== 'ANY' && t !== (order.instType ?? 'SPOT')) continue;
         if (s.arg.instId && s.arg.instId !== order.instId) continue;
         send(c, { arg: privArg(c, s), data: [order] });
       }
@@ -549,6 +565,11 @@ const PUSH_RANK: Record<ChannelKind['kind'], number> = {
   account: 9,
   positions: 10,
 };
+
+function hasChannel(c: Conn, kind: ChannelKind['kind']): boolean {
+  for (const s of c.subs.values()) if (s.ch.kind === kind) return true;
+  return false;
+}
 
 /** The account channel subscribed with `ccy` carries only that currency's details. */
 function forCcy(a0: Record<string, unknown>, ccy: string | undefined): Record<string, unknown> {

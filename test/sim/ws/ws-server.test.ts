@@ -451,6 +451,28 @@ describe('WS server options', () => {
     await assert.rejects(h.connect('/ws/v5/public'), /429/);
   });
 
+  test('a 31st connection of one account on the orders channel gets channel-conn-count-error', async (t) => {
+    const h = await startHarness();
+    t.after(() => h.close());
+    const subscribeOrders = async (c: Client) => {
+      c.send({ op: 'subscribe', args: [{ channel: 'orders', instType: 'ANY' }] });
+      return c.next((m) => m.event === 'subscribe' || m.event === 'channel-conn-count-error');
+    };
+    for (let i = 0; i < 30; i++) {
+      const c = await h.connect('/ws/v5/private');
+      await c.login(KEY, h.clock.now());
+      assert.equal((await subscribeOrders(c)).event, 'subscribe');
+    }
+    const extra = await h.connect('/ws/v5/private');
+    await extra.login(KEY, h.clock.now());
+    const err = await subscribeOrders(extra);
+    assert.deepEqual([err.event, err.channel, err.connCount], ['channel-conn-count-error', 'orders', '30']);
+    // another account is counted on its own
+    const other = await h.connect('/ws/v5/private');
+    await other.login(OTHER, h.clock.now());
+    assert.equal((await subscribeOrders(other)).event, 'subscribe');
+  });
+
   test('480 subscribe/unsubscribe/login requests per connection per hour, then 60014', async (t) => {
     const h = await startHarness({ opsPerHour: 5 });
     t.after(() => h.close());
