@@ -277,7 +277,6 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
       this.tradingApi = new WsTrading(() => this.connection('private'), {
         timeoutMs: this.opts.requestTimeoutMs ?? 10_000,
         instruments: this.opts.instruments,
-        timers: this.opts.timers,
         logger: this.logger,
       });
     }

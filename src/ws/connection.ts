@@ -238,22 +238,55 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
 
   /**
    * Sends an op with an id and resolves with the reply carrying that id (order ops, facts §2.6).
-   * Rejects with the error of a socket that closes first: the caller must treat that as an
-   * ambiguous outcome.
+   * Errors say whether the request left: `WS_NOT_SENT` (never sent: safe to retry),
+   * `WS_REPLY_TIMEOUT` and `WS_CLOSED` (sent, no reply: the outcome is unknown).
    */
   async request(
     op: string,
     args: unknown[],
     extra: Record<string, string> = {},
     id = this.newId(),
+    timeoutMs = this.ackTimeoutMs,
   ): Promise<WsOpResponse> {
-    await this.connect();
+    let timer: unknown;
+    const notSent = (why: string) =>
+      new OkxWsError(`${op} not sent on ${this.endpoint}: ${why}`, {
+        code: 'WS_NOT_SENT',
+        endpoint: this.endpoint,
+        hint: 'Nothing reached the exchange: it is safe to try again once the connection is up.',
+      });
+    try {
+      await Promise.race([
+        this.connect().catch((err: unknown) => {
+          if (err instanceof OkxWsLoginError) throw err;
+          throw notSent(err instanceof Error ? err.message : String(err));
+        }),
+        new Promise<never>((_, reject) => {
+          timer = this.timers.setTimeout(
+            () => reject(notSent(`not connected within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      this.timers.clearTimeout(timer);
+    }
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN)
-      throw new OkxWsClosedError(this.endpoint, 'socket not open');
+    if (!socket || socket.readyState !== WebSocket.OPEN || !this.ready) throw notSent('socket not open');
     return new Promise<WsOpResponse>((resolve, reject) => {
+      const t = this.timers.setTimeout(() => {
+        this.opWaiters.delete(id);
+        reject(
+          new OkxWsError(`no reply to ${op} ${id} within ${timeoutMs} ms`, {
+            code: 'WS_REPLY_TIMEOUT',
+            endpoint: this.endpoint,
+            hint: 'The request was sent: the exchange may have acted. Look the order up by clOrdId.',
+          }),
+        );
+      }, timeoutMs);
       this.opWaiters.set(id, (msg) => {
         this.opWaiters.delete(id);
+        this.timers.clearTimeout(t);
         if (msg instanceof Error) reject(msg);
         else resolve(msg);
       });

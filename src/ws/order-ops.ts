@@ -7,7 +7,7 @@ import {
 } from '../client/errors.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ValidationError } from '../util/errors.js';
-import type { WsConnection, WsOpResponse, WsTimers } from './connection.js';
+import type { WsConnection, WsOpResponse } from './connection.js';
 import { OkxWsError } from './errors.js';
 
 /** instId -> instIdCode (the integer of GET /public/instruments), as a map, a record or a function. */
@@ -75,22 +75,16 @@ const ID_RE = /^[A-Za-z0-9]{1,32}$/;
 export class WsTrading {
   private readonly timeoutMs: number;
   private readonly logger: Logger;
-  private readonly timers: WsTimers;
   constructor(
     private readonly conn: () => WsConnection,
     private readonly opts: {
       timeoutMs: number;
       instruments?: InstrumentCodes;
-      timers?: WsTimers;
       logger?: Logger;
     },
   ) {
     this.timeoutMs = opts.timeoutMs;
     this.logger = opts.logger ?? silentLogger;
-    this.timers = opts.timers ?? {
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
-      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-    };
   }
 
   async placeOrder(req: WsOrderRequest, o: WsOpOptions = {}): Promise<WsOrderResult> {
@@ -151,26 +145,19 @@ export class WsTrading {
       );
     const extra: Record<string, string> = o.expTime === undefined ? {} : { expTime: String(o.expTime) };
     const timeoutMs = o.timeoutMs ?? this.timeoutMs;
-    let timer: unknown;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.timers.setTimeout(() => {
-        conn.abandon(id);
-        reject(new OkxTimeoutError(endpoint, timeoutMs, { ambiguous: true }));
-      }, timeoutMs);
-    });
     let resp: WsOpResponse;
     try {
-      resp = await Promise.race([conn.request(op, args, extra, id), timeout]);
+      resp = await conn.request(op, args, extra, id, timeoutMs);
     } catch (err) {
-      if (err instanceof OkxTimeoutError) throw err;
-      if (err instanceof OkxWsError && err.code !== 'WS_CLOSED') throw err;
-      // The request may have reached OKX before the socket went away.
-      throw new OkxNetworkError(endpoint, err instanceof Error ? err.message : String(err), {
-        ambiguous: true,
-        cause: err,
-      });
-    } finally {
-      this.timers.clearTimeout(timer);
+      if (!(err instanceof OkxWsError)) throw err;
+      if (err.code === 'WS_REPLY_TIMEOUT')
+        throw new OkxTimeoutError(endpoint, timeoutMs, { ambiguous: true, cause: err });
+      if (err.code === 'WS_NOT_SENT')
+        throw new OkxNetworkError(endpoint, err.message, { ambiguous: false, cause: err });
+      // Socket closed after sending: the request may have reached OKX.
+      if (err.code === 'WS_CLOSED')
+        throw new OkxNetworkError(endpoint, err.message, { ambiguous: true, cause: err });
+      throw err; // a refused login and the like: nothing was sent
     }
     this.logger.debug({ op, id, code: resp.code }, 'ws order op reply');
     const items = (Array.isArray(resp.data) ? resp.data : []) as WsOrderResult[];

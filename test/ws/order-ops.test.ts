@@ -12,6 +12,7 @@ import {
 import { ValidationError } from '../../src/util/errors.js';
 import { OkxWsClient } from '../../src/ws/client.js';
 import { ConnectLimiter } from '../../src/ws/limits.js';
+import { OkxWsLoginError } from '../../src/ws/errors.js';
 import { FAKE_KEY, FAKE_PASSPHRASE, FAKE_SECRET, FakeOkx } from './helpers/fake-okx.js';
 
 const creds = () => new Credentials(FAKE_KEY, FAKE_SECRET, FAKE_PASSPHRASE);
@@ -166,5 +167,36 @@ describe('WS order ops (facts §2.6)', () => {
     await ws.trade.cancelOrder({ instId: 'BTC-USDT', clOrdId: 'abc123' });
     assert.equal(f.ops('private', 'amend-order').length, 1);
     assert.equal(f.ops('private', 'cancel-order').length, 1);
+  });
+
+  test('never connected: a non-ambiguous error, nothing was sent', async () => {
+    const ws = new OkxWsClient({
+      urls: {
+        wsPublic: 'ws://127.0.0.1:1/ws/v5/public',
+        wsPrivate: 'ws://127.0.0.1:1/ws/v5/private',
+        wsBusiness: 'ws://127.0.0.1:1/ws/v5/business',
+      },
+      credentials: creds(),
+      requestTimeoutMs: 100,
+      ...fast,
+    });
+    const err = await ws.trade.placeOrder(order).catch((e: unknown) => e);
+    await ws.close();
+    assert.ok(err instanceof OkxNetworkError, String(err));
+    assert.equal(err.ambiguous, false);
+    assert.equal(err instanceof OkxTimeoutError, false);
+  });
+
+  test('refused login: the login error, not an ambiguous outcome', async (t) => {
+    const f = await new FakeOkx({ loginCode: '60024' }).start();
+    const ws = new OkxWsClient({ urls: f.urls, credentials: creds(), ...fast });
+    ws.on('error', () => undefined);
+    t.after(async () => {
+      await ws.close();
+      await f.close();
+    });
+    const err = await ws.trade.placeOrder(order).catch((e: unknown) => e);
+    assert.ok(err instanceof OkxWsLoginError);
+    assert.equal(f.ops('private', 'order').length, 0);
   });
 });
