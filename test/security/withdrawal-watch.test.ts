@@ -179,3 +179,31 @@ test('start/stop polls on the injected sleep and reports errors without stopping
   assert.ok(waits.length >= 1 && waits.every((w) => w === 30_000));
   assert.throws(() => new WithdrawalWatch({ client: funding, statePath: 'x', intervalMs: 10 }), /intervalMs/);
 });
+
+test('against the local exchange through OkxClient: opening deposit and transfer to trading raise nothing', async (t) => {
+  const { withSim } = await import('../helpers/sim.js');
+  const { OkxClient } = await import('../../src/client/okx-client.js');
+  const sim = await withSim(t);
+  const client = new OkxClient({
+    baseUrl: sim.restUrl,
+    credentials: sim.credentials('read-only'),
+    readOnly: true,
+  });
+  const seen: WithdrawalAlert[] = [];
+  const watch = new WithdrawalWatch({
+    client,
+    statePath: tempState(t),
+    onAlert: (a) => void seen.push(a),
+    console: false,
+  });
+  const bills = await client.asset.bills();
+  assert.ok(
+    bills.some((b) => b.type === '131' && b.balChg.startsWith('-')),
+    'the sim books a transfer to trading',
+  );
+  assert.deepEqual(await watch.poll(), []);
+  assert.equal(seen.length, 0);
+  // A withdrawal in the same shape the client returns is caught.
+  const w = { ...bills[0]!, billId: '999999', type: '2', balChg: '-1' };
+  assert.equal(watch.classify(w)?.kind, 'withdrawal');
+});
