@@ -7,3 +7,4 @@ export * from './sim/index.js';
 export * from './client/index.js';
 export * from './ws/index.js';
 export * from './security/index.js';
+export * from './bots/index.js';

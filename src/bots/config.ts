@@ -63,7 +63,6 @@ const risk = z
   .strictObject({
     maxDailyLoss: amount('200').optional(),
     maxDrawdown: amount('500').optional(),
-    maxDrawdownPct: percent('10').optional(),
     maxOpenOrders: z
       .number()
       .int({ message: 'must be a whole number' })

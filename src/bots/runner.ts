@@ -22,6 +22,8 @@ import type { BotAction, IntentRecord, Strategy, StrategyContext } from './types
 export interface RunnerHooks {
   /** Pre-trade check (risk limits, order guard, kill switch): throw to refuse the order. */
   beforePlace?(intent: OrderIntent): void | Promise<void>;
+  /** Every state the bot learns of one of its orders (risk counts open orders with it). */
+  onOrder?(order: Order): void;
   /** Every order that finished with a fill, for risk accounting. */
   onFill?(order: Order): void;
   /** Every price the bot sees (risk marks its positions with it). */
@@ -433,6 +435,7 @@ export class BotRunner {
   /** Takes the exchange's view of one of our orders; a final state goes to the strategy once. */
   private async adopt(rec: IntentRecord, o: Order, opts: { replacing?: boolean } = {}): Promise<void> {
     if (this.open.get(rec.clOrdId) !== rec) return;
+    this.hooks.onOrder?.(o);
     const terminal = TERMINAL.has(o.state);
     if (!terminal && o.accFillSz && rec.accFillSz && dec(o.accFillSz).lt(rec.accFillSz)) return; // stale update
     rec.ordId = o.ordId || rec.ordId;
@@ -620,7 +623,8 @@ export class BotRunner {
       row && this.inst
         ? this.strategy.metrics(this.ctx, row.state, last)
         : { realisedPnl: '0', unrealisedPnl: '0', detail: '' };
-    const open = [...this.open.values()];
+    // Parked intents wait for the next start: they are not on the book.
+    const open = [...this.open.values()].filter((r) => r.status !== 'parked');
     const equity = this.balances.length ? this.equityOf(this.balances, last) : '';
     const startEquity = row?.stats.startEquity ?? '';
     return {

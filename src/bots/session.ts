@@ -26,6 +26,8 @@ export interface TradingStackOptions {
   risk?: RiskLimits;
   guard?: GuardLimits;
   killSwitch?: KillSwitch;
+  /** How often the kill switch file is checked (ms). Default 1000. */
+  killPollMs?: number;
   /** cancel-all-after: the exchange cancels the orders if the bot stops beating for timeOutSec; false = off. */
   deadMan?: { timeOutSec?: number; heartbeatMs?: number } | false;
   /** Runs before anything else: the key audit (refuses to trade with an unsafe key). */
@@ -107,6 +109,8 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
   const port = new SafeExchange({ inner: exchange, executor, guard, risk });
   let deadMan: DeadMansSwitch | undefined;
   try {
+    // Orders already open (a restart, other bots of the account) count against maxOpenOrders.
+    await risk.setOpenOrders(await exchange.openOrders());
     if (opts.deadMan !== false) {
       deadMan = new DeadMansSwitch({ api: opts.client.trade, clock, ...(opts.deadMan ?? {}) });
       await deadMan.start();
@@ -115,7 +119,13 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     journal.close();
     throw err;
   }
+  // `okxkit kill` in another process engages the persisted switch: notice it within a second.
+  const killTimer = opts.killSwitch
+    ? setInterval(() => void risk.pollKillSwitch(), opts.killPollMs ?? 1000)
+    : undefined;
+  killTimer?.unref();
   const hooks: RunnerHooks = {
+    onOrder: (o) => void risk.onOrder(o),
     onFill: (o) => void risk.onFill(fillOf(o, clock.now())),
     onTicker: (t: Ticker) => void risk.onMark(t.instId, t.last),
     riskHeadroom: () => riskHeadroom(risk, limits),
@@ -127,6 +137,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     deadMan,
     hooks,
     async close() {
+      if (killTimer) clearInterval(killTimer);
       try {
         await deadMan?.stop();
       } finally {

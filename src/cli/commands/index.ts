@@ -9,8 +9,10 @@ import { register as registerKeys } from './keys.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerScan } from './scan.js';
 import { register as registerAudit } from './audit.js';
+import { register as registerBot } from './bot.js';
+import { register as registerDemo } from './demo.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerKill, registerWatch, registerSim, registerMarket, registerAccount, registerOrder, registerKeys, registerDoctor, registerScan, registerAudit];
+export const COMMANDS: RegisterCommand[] = [registerKill, registerWatch, registerSim, registerMarket, registerAccount, registerOrder, registerKeys, registerDoctor, registerScan, registerAudit, registerBot, registerDemo];

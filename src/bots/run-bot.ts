@@ -1,0 +1,124 @@
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { KillSwitch } from '../trading/kill-switch.js';
+import type { RiskLimits } from '../trading/risk.js';
+import type { BotConfig } from './config.js';
+import { BotRunner, type BotEvent, type BotSummary } from './runner.js';
+import { openTradingStack, type BotClient } from './session.js';
+import { BotStateStore } from './state-store.js';
+import { StatusView, type StatusOutput } from './status-view.js';
+
+export interface RunBotOptions {
+  config: BotConfig;
+  client: BotClient;
+  /** The key audit; it runs before anything else and throws to refuse an unsafe key. */
+  keyCheck?: () => Promise<unknown>;
+  /** Bot state (SQLite); ":memory:" for a throwaway run. */
+  statePath: string;
+  /** The executor's order journal (SQLite). */
+  journalPath: string;
+  /** Stop after this many seconds; without it, run until `signal` aborts or the strategy is done. */
+  seconds?: number;
+  signal?: AbortSignal;
+  /** Cancel the bot's open orders on stop (they are placed again on the next start). */
+  cancelOnExit?: boolean;
+  /** Where the live status goes. */
+  out?: StatusOutput;
+  /** Redraw in place (default: out.isTTY). */
+  tty?: boolean;
+  /** Status refresh (ms). Default 1000. */
+  statusEveryMs?: number;
+  /** Without a terminal, one status line this often (ms). Default 10 s. */
+  lineEveryMs?: number;
+  /** Price and order polling (ms). Default 1000. */
+  pollMs?: number;
+  /** Reconciliation by open orders and clOrdId lookups (ms). Default 2000. */
+  reconcileMs?: number;
+  killSwitch?: KillSwitch;
+  clock?: Clock;
+  logger?: Logger;
+  onEvent?: (e: BotEvent) => void;
+  /** Called once the bot has started (e.g. to show where it runs). */
+  onStarted?: (runner: BotRunner) => void;
+}
+
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
+/**
+ * Runs one bot on the live path: key audit, the trading stack (guard, journaled executor, risk
+ * limits, dead-man's switch), the runner with its SQLite state, and the live status, until the
+ * time is up, the signal aborts or the strategy is done; then stops and returns the summary.
+ */
+export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
+  const clock = opts.clock ?? systemClock;
+  const c = opts.config;
+  const risk: RiskLimits = { ...(c.risk ?? {}) };
+  const stack = await openTradingStack({
+    client: opts.client,
+    journalPath: opts.journalPath,
+    clock,
+    pollMs: opts.pollMs ?? 1000,
+    risk,
+    deadMan: c.deadManSec
+      ? { timeOutSec: c.deadManSec, heartbeatMs: Math.min(5000, (c.deadManSec * 1000) / 4) }
+      : false,
+    ...(opts.keyCheck ? { keyCheck: opts.keyCheck } : {}),
+    ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
+    onPollError: (err) =>
+      opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'poll failed'),
+  });
+  let store: BotStateStore | undefined;
+  let runner: BotRunner | undefined;
+  const view = opts.out
+    ? new StatusView(opts.out, {
+        lineEveryMs: opts.lineEveryMs ?? 10_000,
+        ...(opts.tty !== undefined ? { tty: opts.tty } : {}),
+      })
+    : undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    store = new BotStateStore(opts.statePath);
+    runner = new BotRunner({
+      port: stack.port,
+      store,
+      config: c,
+      hooks: stack.hooks,
+      reconcileIntervalMs: opts.reconcileMs ?? 2000,
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    });
+    await runner.start();
+    opts.onStarted?.(runner);
+    const r = runner;
+    if (view) {
+      view.update(r.status());
+      timer = setInterval(() => view.update(r.status()), opts.statusEveryMs ?? 1000);
+    }
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) stop.abort();
+    void r.finished.then(() => stop.abort());
+    await wait(opts.seconds !== undefined ? opts.seconds * 1000 : 2 ** 31 - 1, stop.signal);
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    const summary = await r.stop({ cancelOpenOrders: !!opts.cancelOnExit });
+    if (view) {
+      // Last drawing in place with the final numbers (and always a last line without a terminal).
+      if (view.tty) view.update(summary);
+      view.finish();
+    }
+    return summary;
+  } finally {
+    if (timer) clearInterval(timer);
+    store?.close();
+    await stack.close();
+  }
+}
