@@ -196,8 +196,10 @@ export class WalkHistory implements HistorySource {
 export interface CrossParams {
   seed: number;
   index: number;
-  base: HistorySource & { readonly tickSize: number; readonly lotSize: number };
-  quote: HistorySource & { readonly tickSize: number };
+  /** The base currency's USDT pair (ETH-USDT for ETH-BTC) and its tick and lot sizes. */
+  base: { history: HistorySource; tick: number; lot: number };
+  /** The quote currency's USDT pair (BTC-USDT for ETH-BTC). */
+  quote: { history: HistorySource; tick: number };
   tick: number;
   lot: number;
   /** Share of the base leg's volume that trades on the cross. */
@@ -222,8 +224,8 @@ export class CrossHistory implements HistorySource {
   private readonly cache = new Map<number, Bucket[]>();
 
   constructor(private readonly p: CrossParams) {
-    this.start = Math.max(p.base.start, p.quote.start);
-    this.end = p.base.end;
+    this.start = Math.max(p.base.history.start, p.quote.history.start);
+    this.end = p.base.history.end;
   }
 
   private basis(ts: number): number {
@@ -234,15 +236,12 @@ export class CrossHistory implements HistorySource {
     const hit = this.cache.get(hour);
     if (hit) return hit;
     const { base, quote, tick, lot, volShare, seed, index } = this.p;
-    const a = base.minutes(hour);
-    const b = quote.minutes(hour);
+    const a = base.history.minutes(hour);
+    const b = quote.history.minutes(hour);
     const n = Math.min(a.length, b.length);
     const recs: Bucket[] = new Array(n);
     const ratio = (ta: number, tb: number, ts: number) =>
-      Math.max(
-        1,
-        Math.round((((ta * base.tickSize) / (tb * quote.tickSize)) * Math.exp(this.basis(ts))) / tick),
-      );
+      Math.max(1, Math.round((((ta * base.tick) / (tb * quote.tick)) * Math.exp(this.basis(ts))) / tick));
     for (let j = 0; j < n; j++) {
       const ra = a[j]!;
       const rb = b[j]!;
@@ -251,7 +250,7 @@ export class CrossHistory implements HistorySource {
       const w = 0.0004 * Math.abs(hashGauss(seed, index, ra.ts, 3));
       const H = Math.max(O, C, Math.round(Math.max(O, C) * (1 + w)));
       const L = Math.min(O, C, Math.round(Math.min(O, C) * (1 - w)));
-      const v = Math.max(1, Math.round(((ra.v * base.lotSize) / lot) * volShare));
+      const v = Math.max(1, Math.round(((ra.v * base.lot) / lot) * volShare));
       recs[j] = {
         ts: ra.ts,
         o: O,

@@ -168,6 +168,13 @@ export class SimMarket implements SimMarketApi {
         const u = 1 - hashUnit(this.seed, index, 0x5030);
         const v = hashUnit(this.seed, index, 0x5031);
         const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+        if (!(Number(cfg.price) > 0))
+          throw new ValidationError(
+            `instruments.${cfg.instId}.price`,
+            'must be a positive decimal',
+            'e.g. "60000"',
+          );
+        // each seed starts within about 1 % of the configured price
         x = Math.log(Number(cfg.price)) + 0.01 * z;
       }
       const vol60 = cfg.vol60s ?? 0.006;
@@ -187,8 +194,8 @@ export class SimMarket implements SimMarketApi {
         ? new CrossHistory({
             seed: this.seed,
             index,
-            base: Object.assign(legs[0].history, { tickSize: legs[0].tick, lotSize: legs[0].lot }),
-            quote: Object.assign(legs[1].history, { tickSize: legs[1].tick }),
+            base: { history: legs[0].history, tick: legs[0].tick, lot: legs[0].lot },
+            quote: { history: legs[1].history, tick: legs[1].tick },
             tick,
             lot,
             volShare: 0.05,

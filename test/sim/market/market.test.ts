@@ -264,6 +264,35 @@ describe('SimMarket', () => {
     assert.ok(hours.every((r) => Number(r[5]) > 0));
   });
 
+  test('custom instruments: own rules and price; integer lots print without a point; bad price refused', () => {
+    const clock = new ManualClock(START);
+    const market = new SimMarket({
+      seed: 1,
+      clock,
+      instruments: [{ instId: 'DOGE-USDT', tickSz: '0.00001', lotSz: '1', minSz: '10', price: '0.12' }],
+    });
+    assert.deepEqual(
+      market.instruments().map((i) => [i.instId, i.tickSz, i.lotSz, i.minSz, i.baseCcy, i.quoteCcy]),
+      [['DOGE-USDT', '0.00001', '1', '10', 'DOGE', 'USDT']],
+    );
+    run(market, clock, 1000);
+    const d = market.depth('DOGE-USDT', 400);
+    assert.equal(d.asks.length, 400);
+    assert.match(d.asks[0]![0], /^0\.\d{5}$/);
+    assert.ok(d.asks.every((l) => /^[1-9]\d*$/.test(l[1])));
+    assert.ok(Math.abs(Number(market.last('DOGE-USDT')) / 0.12 - 1) < 0.05);
+    assert.equal(market.candles('DOGE-USDT', '1H', { limit: 24, history: true }).length, 24);
+    assert.throws(
+      () =>
+        new SimMarket({
+          seed: 1,
+          clock,
+          instruments: [{ instId: 'X-USDT', tickSz: '0.1', lotSz: '1', minSz: '1', price: 'abc' }],
+        }),
+      /price/,
+    );
+  });
+
   test('ticker has every OKX field as a string', () => {
     const { market, clock } = make(2);
     run(market, clock, 2000);
