@@ -75,6 +75,8 @@ export interface OkxWsClientOptions {
   requestTimeoutMs?: number;
   /** instId -> instIdCode (facts §2.6), for order ops. */
   instruments?: InstrumentCodes;
+  /** Log in on /public and /business too (needed by books-l2-tbt, books50-l2-tbt, orders-algo...). */
+  loginPublic?: boolean;
   /** Items a stream buffers for a slow consumer before dropping the oldest. Default 10 000. */
   maxBuffer?: number;
 }
@@ -131,7 +133,8 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
         endpoint,
         hint: 'Create a new OkxWsClient.',
       });
-    const login = opts.login ?? endpoint === 'private';
+    const login =
+      opts.login ?? (endpoint === 'private' || (!!this.opts.loginPublic && !!this.opts.credentials));
     if (login && !this.opts.credentials) {
       throw new ValidationError(
         'credentials',
@@ -179,9 +182,16 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
    */
   subscribe(arg: ChannelArg, onPush: PushHandler): WsSubscription {
     const endpoint = endpointForChannel(arg.channel);
-    const conn = this.connection(endpoint, {
-      login: endpoint === 'private' || (channelNeedsLogin(arg.channel) && !!this.opts.credentials),
-    });
+    const needsLogin = endpoint === 'private' || channelNeedsLogin(arg.channel);
+    const conn = this.connection(endpoint, { login: needsLogin || undefined });
+    if (needsLogin && !conn.logsIn) {
+      // books-l2-tbt, orders-algo...: login on /public or /business (facts §2.1).
+      throw new ValidationError(
+        'channel',
+        `${arg.channel} needs a logged-in ${endpoint} connection, and this one was opened without login`,
+        'create OkxWsClient with credentials and loginPublic: true, or subscribe this channel first',
+      );
+    }
     const key = argKey(arg);
     let set = this.handlers.get(key);
     if (!set) this.handlers.set(key, (set = new Set()));

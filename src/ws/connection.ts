@@ -157,6 +157,11 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     this.budget = new OpBudget(this.clock);
   }
 
+  /** Whether this connection logs in on every (re)connect. */
+  get logsIn(): boolean {
+    return this.opts.credentials !== undefined;
+  }
+
   /** True while a socket is open and logged in. */
   get isReady(): boolean {
     return this.ready;

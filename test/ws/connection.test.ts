@@ -467,3 +467,29 @@ describe('secrets stay out of logs', () => {
     assert.ok(!logged.includes(FAKE_KEY), 'the key is masked');
   });
 });
+
+describe('login on /public for books-l2-tbt (facts §2.1)', () => {
+  test('with loginPublic the public connection logs in before subscribing', async (t) => {
+    const f = await fake(t);
+    const ws = new OkxWsClient({ urls: f.urls, credentials: creds(), loginPublic: true, ...fast });
+    t.after(() => ws.close());
+    const s = ws.stream({ channel: 'books-l2-tbt', instId: 'BTC-USDT' }, (x) => x);
+    await ws.connect('public');
+    await until(() => f.ops('public', 'subscribe').length === 1);
+    const pub = f.received.filter((r) => r.path === 'public' && r.msg);
+    assert.equal(pub[0]!.msg!.op, 'login');
+    s.close();
+  });
+
+  test('a login channel on a connection opened without login is a clear error', async (t) => {
+    const f = await fake(t);
+    const ws = new OkxWsClient({ urls: f.urls, ...fast });
+    t.after(() => ws.close());
+    const tick = ws.tickers('BTC-USDT');
+    assert.throws(
+      () => ws.stream({ channel: 'books-l2-tbt', instId: 'BTC-USDT' }, (x) => x),
+      /books-l2-tbt needs a logged-in public connection/,
+    );
+    tick.close();
+  });
+});
