@@ -16,6 +16,11 @@ export interface WsServerExtraOptions {
   connectionsPerSecond?: number;
   /** login + subscribe + unsubscribe per connection per hour (facts §2.5: 480). */
   opsPerHour?: number;
+  /**
+   * Book channels start with updates only, no snapshot push, as OKX announced for 2026 (facts
+   * §3.3): clients take the snapshot from GET /market/books (with seqId) and apply buffered updates.
+   */
+  noBookSnapshot?: boolean;
 }
 
 const LOGIN_PATH_WINDOW_S = 30;
@@ -294,6 +299,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     const { ch, instId } = sub;
     switch (ch.kind) {
       case 'books': {
+        if (opts.noBookSnapshot) break;
         const d = market.depth(instId, 400);
         send(c, {
           arg: sub.arg,

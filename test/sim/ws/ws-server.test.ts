@@ -422,6 +422,34 @@ describe('WS server options', () => {
     assert.equal(u.data[0].prevSeqId, snap.data[0].seqId);
   });
 
+  test('no-snapshot mode: updates only; a REST-style snapshot with seqId plus buffered updates rebuilds the book', async (t) => {
+    const h = await startHarness({ noBookSnapshot: true });
+    t.after(() => h.close());
+    const c = await h.connect('/ws/v5/public');
+    c.send({ op: 'subscribe', args: [{ channel: 'books', instId: 'BTC-USDT' }] });
+    await c.next(isEvent('subscribe'));
+    const step = () => {
+      h.clock.advance(100);
+      h.market.advanceTo(h.clock.now());
+    };
+    step();
+    step();
+    const snap = h.market.depth('BTC-USDT', 400); // what GET /market/books?source=0 would return
+    step();
+    step();
+    const buffered = [];
+    for (let i = 0; i < 4; i++) buffered.push(await c.next(isPush('books')));
+    assert.ok(buffered.every((m) => m.action === 'update'));
+    const book = new MergedBook(snap);
+    // facts §3.3: drop events with seqId <= snapshot seqId; the first applied straddles it
+    const usable = buffered.map((m) => m.data[0]).filter((d) => d.seqId > snap.seqId);
+    assert.ok(usable[0].prevSeqId <= snap.seqId && snap.seqId < usable[0].seqId);
+    for (const d of usable) {
+      book.apply(d); // throws on a gap
+      assert.equal(bookChecksum(book.sortedBids(), book.sortedAsks()), d.checksum);
+    }
+  });
+
   test('an idle connection is closed with 4004', async (t) => {
     const h = await startHarness({ idleTimeoutMs: 150 });
     t.after(() => h.close());
