@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,4 +129,24 @@ test('audit verify names the tampered line and exits 1; show prints records', as
   const none = await runCli(registerAudit, ['audit', 'verify', join(dir, 'missing.jsonl')]);
   assert.equal(none.code, 1);
   assert.match(none.stderr, /AUDIT_LOG/);
+});
+
+test('okxkit scan --install-hook through the real CLI pins how okxkit was started, and the hook blocks a leak', async (t) => {
+  const dir = tempRepo(t);
+  // Started from okxkit's own directory with a bare loader name, as `node --import tsx` users do.
+  const inst = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'scan', dir, '--install-hook'],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
+  assert.equal(inst.status, 0, inst.stderr);
+  const hook = readFileSync(join(dir, '.git', 'hooks', 'pre-commit'), 'utf8');
+  assert.match(hook, /--import file:\/\/\S+tsx\S+ /);
+  assert.match(hook, /src\/cli\/main\.ts scan --staged/);
+  writeFileSync(join(dir, 'leak.ts'), `export const okxSecretKey = '${SECRET}';\n`);
+  gitIn(dir, 'add', 'leak.ts');
+  const bad = gitIn(dir, 'commit', '-m', 'leak');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stdout + bad.stderr, /leak\.ts:1 {2}okx-secret-key/);
+  assert.equal(gitIn(dir, 'rev-parse', '--verify', '-q', 'HEAD').status, 1, 'no commit was made');
 });
