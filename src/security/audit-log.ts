@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { systemClock, type Clock } from '../util/clock.js';
 import { OkxkitError, ValidationError } from '../util/errors.js';
+import { withFileLock } from './file-lock.js';
 
 /**
  * A tamper-evident audit trail (R20): append-only JSON lines, each record hash-chained to the
@@ -161,26 +162,29 @@ export class AuditLog {
         'pass --why "<reason>"',
       );
     }
-    const prev = this.#last();
-    const base: Omit<AuditRecord, 'hash'> = {
-      seq: prev ? prev.seq + 1 : 1,
-      ts: new Date(this.#clock.now()).toISOString(),
-      operator: entry.operator?.trim() || this.#operator,
-      action: entry.action,
-      details: entry.details ?? {},
-      why,
-      prevHash: prev ? prev.hash : GENESIS_HASH,
-    };
-    const record: AuditRecord = { ...base, hash: hashRecord(base) };
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const fd = openSync(this.path, 'a', 0o600);
-    try {
-      writeSync(fd, `${canonicalJson(record)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    return record;
+    // Read-then-append under a lock: two writers must not both chain onto the same record.
+    return withFileLock(this.path, () => {
+      const prev = this.#last();
+      const base: Omit<AuditRecord, 'hash'> = {
+        seq: prev ? prev.seq + 1 : 1,
+        ts: new Date(this.#clock.now()).toISOString(),
+        operator: entry.operator?.trim() || this.#operator,
+        action: entry.action,
+        details: entry.details ?? {},
+        why,
+        prevHash: prev ? prev.hash : GENESIS_HASH,
+      };
+      const record: AuditRecord = { ...base, hash: hashRecord(base) };
+      const fd = openSync(this.path, 'a', 0o600);
+      try {
+        writeSync(fd, `${canonicalJson(record)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return record;
+    });
   }
 
   #last(): AuditRecord | undefined {

@@ -1,5 +1,6 @@
 import {
   createCipheriv,
+  createHash,
   createDecipheriv,
   createHmac,
   randomBytes,
@@ -17,6 +18,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { OkxkitError, ValidationError } from '../util/errors.js';
 import { maskKey } from '../util/logger.js';
 import { canonicalJson } from './audit-log.js';
+import { withFileLock } from './file-lock.js';
 
 /**
  * The credentials vault (R2, R3): named profiles, one OKX key each, encrypted at rest.
@@ -191,6 +193,10 @@ function checkValue(checkKey: Buffer): Buffer {
   return createHmac('sha256', checkKey).update(CHECK_LABEL).digest();
 }
 
+function digest(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
 function b64(buf: Buffer): string {
   return buf.toString('base64');
 }
@@ -333,9 +339,12 @@ export class Vault {
   readonly #scryptN: number;
   readonly #writeFile: (path: string, data: string) => void;
   #data: Payload;
+  /** Digest of the file as opened (undefined: there was none), to notice a concurrent writer. */
+  #loaded: string | undefined;
 
-  private constructor(path: string, passphrase: string, data: Payload, opts: VaultOptions) {
+  private constructor(path: string, passphrase: string, data: Payload, opts: VaultOptions, loaded?: string) {
     this.path = path;
+    this.#loaded = loaded;
     this.#passphrase = passphrase;
     this.#data = data;
     this.#clock = opts.clock ?? systemClock;
@@ -385,7 +394,7 @@ export class Vault {
       );
     }
     const data = await decryptVault(text, passphrase, path);
-    return new Vault(path, passphrase, data, opts);
+    return new Vault(path, passphrase, data, opts, digest(text));
   }
 
   /** Profile names, sorted. */
@@ -515,7 +524,19 @@ export class Vault {
   async save(): Promise<void> {
     const text = await encryptVault(this.#data, this.#passphrase, this.#scryptN);
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    this.#writeFile(this.path, text);
+    withFileLock(this.path, () => {
+      // Another process saved since this one opened: writing now would drop its change.
+      const current = existsSync(this.path) ? digest(readFileSync(this.path, 'utf8')) : undefined;
+      if (current !== this.#loaded) {
+        throw new VaultError(
+          `vault ${this.path} was changed by another process since it was opened; nothing written`,
+          'VAULT_CONFLICT',
+          'Run the command again.',
+        );
+      }
+      this.#writeFile(this.path, text);
+    });
+    this.#loaded = digest(text);
   }
 
   #get(name: string): StoredProfile {

@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ManualClock } from '../../src/util/clock.js';
 import { ValidationError } from '../../src/util/errors.js';
+import { withFileLock } from '../../src/security/file-lock.js';
 import {
   AuditLog,
   AuditLogError,
@@ -206,4 +209,58 @@ test('appending to a log whose last record was tampered with is refused', (t) =>
   ls[4] = ls[4]!.replace('grid-1', 'grid-2');
   save(path, ls);
   assert.throws(() => log.append({ action: 'bot.started' }), AuditLogError);
+});
+
+test('appends from several processes at once form one intact chain', async (t) => {
+  const path = tempLog(t);
+  const dir = dirname(path);
+  const script = join(dir, 'writer.mts');
+  const mod = pathToFileURL(
+    join(dirname(fileURLToPath(import.meta.url)), '../../src/security/audit-log.ts'),
+  ).href;
+  // Each writer reports ready, waits for "go", then appends as fast as it can: real contention.
+  writeFileSync(
+    script,
+    [
+      `import { existsSync, writeFileSync } from 'node:fs';`,
+      `import { AuditLog } from '${mod}';`,
+      `const [path, n, dir] = process.argv.slice(2);`,
+      `writeFileSync(dir + '/ready-' + n, '');`,
+      `while (!existsSync(dir + '/go')) await new Promise((r) => setTimeout(r, 5));`,
+      `const log = new AuditLog(path, { operator: 'w' + n });`,
+      `for (let i = 0; i < 40; i++) log.append({ action: 'bot.started', details: { i } });`,
+      '',
+    ].join('\n'),
+  );
+  const loader = import.meta.resolve('tsx');
+  const run = (n: number) =>
+    new Promise<number>((res) =>
+      spawn(process.execPath, ['--import', loader, script, path, String(n), dir], { stdio: 'ignore' }).on(
+        'close',
+        (c) => res(c ?? 1),
+      ),
+    );
+  const done = Promise.all([run(1), run(2), run(3)]);
+  while (![1, 2, 3].every((n) => existsSync(join(dir, `ready-${n}`))))
+    await new Promise((r) => setTimeout(r, 10));
+  writeFileSync(join(dir, 'go'), '');
+  assert.deepEqual(await done, [0, 0, 0]);
+  const r = verifyAuditLogFile(path);
+  assert.equal(r.ok, true, JSON.stringify(r.problems.slice(0, 3)));
+  assert.equal(r.records, 120);
+  assert.equal(new Set(lines(path).map((l) => JSON.parse(l).operator)).size, 3);
+});
+
+test('a lock left by a crashed process is taken over; a live one times out with a typed error', (t) => {
+  const path = tempLog(t);
+  writeFileSync(`${path}.lock`, '99999');
+  const old = new Date(Date.now() - 120_000);
+  utimesSync(`${path}.lock`, old, old);
+  new AuditLog(path).append({ action: 'bot.started' });
+  assert.equal(verifyAuditLogFile(path).records, 1);
+  writeFileSync(`${path}.lock`, '99999');
+  assert.throws(
+    () => withFileLock(path, () => 1, { timeoutMs: 50 }),
+    (e: unknown) => (e as { code?: string }).code === 'LOCKED',
+  );
 });

@@ -284,3 +284,23 @@ test('resolveCredentials: a profile brings its demo/site/readOnly; env credentia
     ValidationError,
   );
 });
+
+test('a save over a vault another process changed meanwhile is refused, not lost', async (t) => {
+  const path = join(tempDir(t), 'vault.json');
+  await makeVault(path);
+  const a = await Vault.open(path, PASS);
+  const b = await Vault.open(path, PASS);
+  a.add('dca', KEY2);
+  await a.save();
+  b.add('other', KEY2);
+  await assert.rejects(
+    b.save(),
+    (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'VAULT_CONFLICT',
+  );
+  assert.deepEqual((await Vault.open(path, PASS)).names(), ['dca', 'grid']);
+  // The same instance can keep saving its own changes.
+  a.remove('dca');
+  await a.save();
+  assert.deepEqual((await Vault.open(path, PASS)).names(), ['grid']);
+  assert.ok(!readdirSync(join(path, '..')).some((n) => n.endsWith('.lock')));
+});
