@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { IncrementalBookChecksum, type BookLevel } from '../protocol/book-checksum.js';
+import { bookChecksumFromSegments, type BookLevel } from '../protocol/book-checksum.js';
 import { TypedEmitter } from './emitter.js';
 
 /** One element of a book push's `data` (facts §3): levels as [px, sz, "0", count] strings. */
@@ -58,6 +58,9 @@ type SideOrder = 1 | -1; // 1: ascending (asks), -1: descending (bids)
 class Side {
   lv: BookLevel[] = [];
   px: number[] = [];
+  /** "px:sz" of the top 25 levels for the checksum (facts §3.2); entries from segValid on are stale. */
+  private readonly seg: string[] = [];
+  private segValid = 0;
   constructor(private readonly order: SideOrder) {}
 
   /** Index of px, or -(insertion point) - 1. */
@@ -83,6 +86,7 @@ class Side {
     lv.sort((a, b) => (Number(a[0]) - Number(b[0])) * o);
     this.lv = lv;
     this.px = lv.map((l) => Number(l[0]));
+    this.segValid = 0;
   }
 
   /** Merges increments; returns the lowest index touched (Infinity when nothing changed). */
@@ -112,7 +116,20 @@ class Side {
         if (ins < low) low = ins;
       }
     }
+    if (low < this.segValid) this.segValid = low;
     return low;
+  }
+
+  /** The top-25 "px:sz" strings, rebuilt from the shallowest level changed since the last call. */
+  segments(): readonly string[] {
+    const n = this.lv.length < 25 ? this.lv.length : 25;
+    for (let i = this.segValid; i < n; i++) {
+      const l = this.lv[i]!;
+      this.seg[i] = l[0] + ':' + l[1];
+    }
+    this.seg.length = n;
+    this.segValid = n;
+    return this.seg;
   }
 }
 
@@ -136,8 +153,8 @@ const CHECKSUM_DEPTH = 25;
  * A local order book kept from OKX book pushes (facts §3): snapshot + increments merged with
  * size "0" deleting a level, bids descending and asks ascending; seqId/prevSeqId continuity
  * (heartbeat prevSeqId == seqId, reset after maintenance seqId < prevSeqId, gap -> resync);
- * the CRC-32 checksum verified when non-zero. The checksum is rehashed only from the shallowest
- * changed level, and only when a change touches the top 25 levels.
+ * the CRC-32 checksum verified when non-zero. The checksum string is rebuilt (from cached
+ * "px:sz" strings) only when a change touches the top 25 levels; otherwise the last value stands.
  */
 export class OrderBook extends TypedEmitter<OrderBookEvents> {
   readonly instId: string;
@@ -148,7 +165,8 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
   private readonly incremental: boolean;
   private readonly maxBuffered: number;
   private last = -2; // seqId of the last applied message; -2 = no book
-  private readonly crc = new IncrementalBookChecksum();
+  private checksumValue = 0;
+  private checksumStale = true;
   private buffering = false;
   private readonly buffer: BookData[] = [];
   private snapshotFloor: number | undefined;
@@ -253,8 +271,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     else if (d.seqId < prev) this.stats.resets++; // maintenance reset: continue from it (facts §3.1)
     const lb = d.bids.length ? this.bids.merge(d.bids) : Infinity;
     const la = d.asks.length ? this.asks.merge(d.asks) : Infinity;
-    const low = lb < la ? lb : la;
-    if (low < CHECKSUM_DEPTH) this.crc.invalidateFrom(low);
+    if (lb < CHECKSUM_DEPTH || la < CHECKSUM_DEPTH) this.checksumStale = true;
     this.changedLast = lb !== Infinity || la !== Infinity;
     this.last = d.seqId;
     if (d.ts !== undefined) this.lastTs = d.ts;
@@ -298,7 +315,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     this.bids.load([]);
     this.asks.load([]);
     this.last = -2;
-    this.crc.invalidateFrom(0);
+    this.checksumStale = true;
     this.snapshotFloor = undefined;
   }
 
@@ -333,7 +350,11 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
   }
   /** The checksum of the current book (facts §3.2), computed only when the top 25 changed. */
   checksum(): number {
-    return this.crc.compute(this.bids.lv, this.asks.lv);
+    if (this.checksumStale) {
+      this.checksumValue = bookChecksumFromSegments(this.bids.segments(), this.asks.segments());
+      this.checksumStale = false;
+    }
+    return this.checksumValue;
   }
 
   private loadLevels(
@@ -346,7 +367,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     this.asks.load(asks);
     this.last = seqId;
     if (ts !== undefined) this.lastTs = ts;
-    this.crc.invalidateFrom(0);
+    this.checksumStale = true;
     this.changedLast = true;
   }
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bookChecksum, IncrementalBookChecksum, type BookLevel } from '../../src/protocol/book-checksum.js';
+import { bookChecksum, bookChecksumFromSegments, type BookLevel } from '../../src/protocol/book-checksum.js';
 import { OrderBook, type BookData } from '../../src/ws/order-book.js';
 import { generateBookMessages, mulberry32 } from './helpers/book-messages.js';
 
@@ -204,8 +204,9 @@ describe('checksum (facts §3.2)', () => {
     assert.equal(b.isSynced, false);
   });
 
-  test('the incremental checksum equals the reference on random books and edits', () => {
+  test('the checksum from cached segments equals the reference on random books and edits', () => {
     const rnd = mulberry32(7);
+    const segs = (side: BookLevel[]) => side.map((l) => `${l[0]}:${l[1]}`);
     for (let round = 0; round < 40; round++) {
       const bids: BookLevel[] = [];
       const asks: BookLevel[] = [];
@@ -213,20 +214,34 @@ describe('checksum (facts §3.2)', () => {
       const m = Math.floor(rnd() * 40);
       for (let i = 0; i < n; i++) bids.push(L((1000 - i - rnd()).toFixed(2), rnd().toFixed(3)));
       for (let i = 0; i < m; i++) asks.push(L((1001 + i + rnd()).toFixed(2), rnd().toFixed(3)));
-      const inc = new IncrementalBookChecksum();
-      assert.equal(inc.compute(bids, asks), bookChecksum(bids, asks));
-      for (let e = 0; e < 10; e++) {
-        const side = rnd() < 0.5 ? bids : asks;
-        let at = Math.floor(rnd() * (side.length + 1));
-        if (rnd() < 0.5 && side.length) {
-          at = Math.min(at, side.length - 1);
-          side.splice(at, 1);
-        } else {
-          side.splice(at, 0, L(`${side === bids ? 1000 - at : 1001 + at}.5`, '1'));
-        }
-        inc.invalidateFrom(Math.min(at, 25));
-        assert.equal(inc.compute(bids, asks), bookChecksum(bids, asks), `round ${round} edit ${e}`);
+      assert.equal(
+        bookChecksumFromSegments(segs(bids), segs(asks)),
+        bookChecksum(bids, asks),
+        `round ${round}`,
+      );
+    }
+    assert.equal(bookChecksumFromSegments([], []), bookChecksum([], []));
+    assert.equal(bookChecksumFromSegments(['3366.1:7', '3366:6'], ['3366.8:9', '3368:8']), -1881014294);
+  });
+
+  test('the book keeps its checksum right through inserts, deletes and replaces at every depth', () => {
+    const rnd = mulberry32(9);
+    const b = new OrderBook('X', { verifyChecksum: false });
+    const bids = Array.from({ length: 60 }, (_, i) => L(String(1000 - i), '1'));
+    const asks = Array.from({ length: 60 }, (_, i) => L(String(1001 + i), '1'));
+    b.apply(snap(1, bids, asks), 'snapshot');
+    for (let seq = 2; seq < 300; seq++) {
+      const ub: BookLevel[] = [];
+      const ua: BookLevel[] = [];
+      for (let k = 0; k < 3; k++) {
+        const depth = Math.floor(rnd() * 40);
+        const sz = rnd() < 0.3 ? '0' : (rnd() * 3).toFixed(2);
+        if (rnd() < 0.5) ub.push(L(String(1000 - depth), sz));
+        else ua.push(L(String(1001 + depth), sz));
       }
+      b.apply(upd(seq - 1, seq, ub, ua), 'update');
+      const d = b.depth(25);
+      assert.equal(b.checksum(), bookChecksum(d.bids, d.asks), `seq ${seq}`);
     }
   });
 
