@@ -107,6 +107,7 @@ async function readSecrets(io: SecurityIo, prompter: Prompter): Promise<KeySecre
         'not set while the other key variables are',
         'set all three, or none to be asked',
       );
+    println(io.stderr, 'reading the new key from OKX_API_KEY, OKX_SECRET_KEY, OKX_PASSPHRASE');
     return { apiKey: apiKey!, secretKey: secretKey!, passphrase: passphrase! };
   }
   return {
