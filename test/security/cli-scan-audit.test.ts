@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { register as registerScan } from '../../src/cli/commands/scan.js';
 import { register as registerAudit } from '../../src/cli/commands/audit.js';
-import { AuditLog } from '../../src/security/audit-log.js';
+import { AuditLog, verifyAuditLogFile } from '../../src/security/audit-log.js';
 import { fingerprint, HOOK_MARKER } from '../../src/security/scanner.js';
 import { runCli } from './helpers/cli.js';
 import { gitIn, tempRepo } from './helpers/git.js';
@@ -149,4 +149,84 @@ test('okxkit scan --install-hook through the real CLI pins how okxkit was starte
   assert.notEqual(bad.status, 0);
   assert.match(bad.stdout + bad.stderr, /leak\.ts:1 {2}okx-secret-key/);
   assert.equal(gitIn(dir, 'rev-parse', '--verify', '-q', 'HEAD').status, 1, 'no commit was made');
+});
+
+test('audit withdrawals: alerts once per withdrawal, records it in the audit trail, exits 1 under --once', async (t) => {
+  const { startMiniOkx } = await import('./helpers/mini-okx.js');
+  const okx = await startMiniOkx([
+    {
+      apiKey: 'fake-key-watch-0001',
+      secretKey: 'fake-secret-watch-0001',
+      passphrase: 'Fake Pass!',
+      perm: 'read_only',
+      ip: '',
+      demo: false,
+      label: 'watch',
+    },
+  ]);
+  t.after(() => okx.close());
+  const dir = mkdtempSync(join(tmpdir(), 'okxkit-wwcli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = {
+    OKX_API_KEY: 'fake-key-watch-0001',
+    OKX_SECRET_KEY: 'fake-secret-watch-0001',
+    OKX_PASSPHRASE: 'Fake Pass!',
+    OKX_BASE_URL: okx.url,
+    OKXKIT_HOME: dir,
+    OKXKIT_AUDIT_LOG: join(dir, 'audit.jsonl'),
+  };
+  const bill = (billId: string, type: string, balChg: string, ts: number) => ({
+    billId,
+    ccy: 'USDT',
+    clientId: '',
+    balChg,
+    bal: '0',
+    type,
+    notes: '',
+    ts: String(ts),
+  });
+  okx.bills.push(bill('3', '2', '-250', 3000), bill('2', '131', '-100', 2000), bill('1', '1', '1000', 1000));
+  const first = await runCli(registerAudit, ['audit', 'withdrawals', '--once'], { env });
+  assert.equal(first.code, 1, first.stderr);
+  assert.match(
+    first.stderr,
+    /ALERT CRITICAL withdrawal: withdrawal of -250 USDT \(bill 3, type 2 withdrawal/,
+  );
+  assert.match(first.stderr, /1 alert\(s\)/);
+  const again = await runCli(registerAudit, ['audit', 'withdrawals', '--once'], { env });
+  assert.equal(again.code, 0, again.stderr);
+  okx.bills.unshift(bill('4', '20', '-40', 4000));
+  const json = await runCli(registerAudit, ['audit', 'withdrawals', '--once', '--json'], { env });
+  assert.equal(json.code, 1);
+  assert.equal(JSON.parse(json.stdout).kind, 'unexpected-outflow');
+  const recs = readFileSync(env.OKXKIT_AUDIT_LOG, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    recs.map((r) => [r.action, r.details.billId, r.operator]),
+    [
+      ['funds.withdrawal_detected', '3', 'withdrawal-watch'],
+      ['funds.outflow_detected', '4', 'withdrawal-watch'],
+    ],
+  );
+  assert.match(recs[0].why, /freeze the account/);
+  assert.equal(verifyAuditLogFile(env.OKXKIT_AUDIT_LOG).ok, true);
+
+  // Continuous mode polls on the (injected) sleep until --seconds elapse.
+  okx.bills.unshift(bill('5', '2', '-1', 5000));
+  const quick = (_ms: number, signal?: AbortSignal) =>
+    new Promise<void>((res, rej) => {
+      if (signal?.aborted) return rej(new Error('aborted'));
+      setTimeout(res, 5);
+    });
+  const loop = await runCli(
+    (p, io) => registerAudit(p, io, quick),
+    ['audit', 'withdrawals', '--interval', '1', '--seconds', '1'],
+    { env },
+  );
+  assert.equal(loop.code, 0, loop.stderr);
+  assert.match(loop.stderr, /watching funding bills of fake\*\*\*\* every 1 s/);
+  assert.match(loop.stderr, /bill 5, type 2 withdrawal/);
+  assert.ok(!(first.stderr + json.stdout + loop.stderr).includes('fake-secret-watch'));
 });

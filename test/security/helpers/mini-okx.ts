@@ -20,6 +20,8 @@ export interface MiniKey {
 
 export interface MiniOkx {
   url: string;
+  /** Funding bills served by GET /api/v5/asset/bills, newest first. */
+  bills: Record<string, string>[];
   /** Server clock offset from the machine's clock. */
   skewMs: number;
   requests: string[];
@@ -27,7 +29,7 @@ export interface MiniOkx {
 }
 
 export async function startMiniOkx(keys: MiniKey[]): Promise<MiniOkx> {
-  const state = { skewMs: 0, requests: [] as string[] };
+  const state = { skewMs: 0, requests: [] as string[], bills: [] as Record<string, string>[] };
   const server: Server = createServer((req, res) => {
     const now = Date.now() + state.skewMs;
     const send = (status: number, body: unknown) => {
@@ -35,9 +37,11 @@ export async function startMiniOkx(keys: MiniKey[]): Promise<MiniOkx> {
       res.end(JSON.stringify(body));
     };
     const path = req.url ?? '/';
+    const route = path.split('?')[0];
     state.requests.push(`${req.method} ${path}`);
-    if (path === '/api/v5/public/time') return send(200, { code: '0', msg: '', data: [{ ts: String(now) }] });
-    if (path !== '/api/v5/account/config')
+    if (route === '/api/v5/public/time')
+      return send(200, { code: '0', msg: '', data: [{ ts: String(now) }] });
+    if (route !== '/api/v5/account/config' && route !== '/api/v5/asset/bills')
       return send(404, { code: '50005', msg: 'API endpoint is inactive or unavailable.' });
     const h = (n: string) => req.headers[n] as string | undefined;
     const key = keys.find((k) => k.apiKey === h('ok-access-key'));
@@ -61,6 +65,12 @@ export async function startMiniOkx(keys: MiniKey[]): Promise<MiniOkx> {
         code: '50110',
         msg: "Your IP 127.0.0.1 is not included in your API key's IP whitelist.",
       });
+    if (route === '/api/v5/asset/bills') {
+      // Newest first, 100 a page, `after` = ts (facts §7.3, pagingType 1).
+      const after = new URL(path, 'http://x').searchParams.get('after');
+      const page = state.bills.filter((b) => !after || Number(b.ts) < Number(after)).slice(0, 100);
+      return send(200, { code: '0', msg: '', data: page });
+    }
     send(200, {
       code: '0',
       msg: '',
@@ -87,6 +97,7 @@ export async function startMiniOkx(keys: MiniKey[]): Promise<MiniOkx> {
       state.skewMs = v;
     },
     requests: state.requests,
+    bills: state.bills,
     close: () => new Promise<void>((res) => server.close(() => res())),
   };
 }
