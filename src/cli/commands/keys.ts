@@ -61,8 +61,8 @@ async function openVault(io: SecurityIo, prompter: Prompter, opts: Common, creat
   const path = opts.vault ?? defaultVaultPath(io.env);
   const isNew = !Vault.exists(path);
   if (isNew && !create) {
-    // Opening reports the missing file with its hint.
-    return Vault.open(path, 'unused');
+    // Before asking for a passphrase: there is nothing to open.
+    throw new VaultNotFoundError(path);
   }
   const passphrase = await vaultPassphraseFrom({
     env: io.env,
