@@ -155,6 +155,7 @@ export class LiveOrderBook extends TypedEmitter<LiveOrderBookEvents> {
         const snap = await this.opts.fetchSnapshot!(this.instId);
         if (this.closed) return;
         const r = this.book.loadSnapshot(snap);
+        if (r === 'invalid') throw new Error('the snapshot has no valid levels or seqId');
         // 'retry': the snapshot is older than the buffered updates; a gap while replaying
         // them has already restarted buffering: fetch again either way.
         if (r !== 'retry' && r !== 'gap' && r !== 'checksum') return;

@@ -12,10 +12,13 @@ export interface BookData {
   prevSeqId?: number;
 }
 
-/** A REST snapshot (GET /api/v5/market/books; since 2026 it carries seqId, facts §3.3). */
+/**
+ * A REST snapshot (GET /api/v5/market/books; since 2026 it carries seqId, facts §3.3). Levels as
+ * OkxClient.market.books returns them.
+ */
 export interface BookSnapshot {
-  asks: BookLevel[];
-  bids: BookLevel[];
+  asks: ReadonlyArray<readonly string[]>;
+  bids: ReadonlyArray<readonly string[]>;
   ts?: string;
   seqId: number;
 }
@@ -131,6 +134,14 @@ class Side {
     this.segValid = n;
     return this.seg;
   }
+}
+
+/** Levels of a REST snapshot: arrays whose first two items (px, sz) are strings. */
+function isLevels(levels: ReadonlyArray<readonly string[]>): levels is readonly BookLevel[] {
+  return (
+    Array.isArray(levels) &&
+    levels.every((l) => Array.isArray(l) && typeof l[0] === 'string' && typeof l[1] === 'string')
+  );
 }
 
 /** "0", "0.0", "0.000": only zeros and a dot. Avoids a number parse for every level. */
@@ -292,6 +303,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
    * older than the first buffered event (facts §3.3: fetch it again).
    */
   loadSnapshot(s: BookSnapshot): BookApplyResult | 'retry' {
+    if (!isLevels(s.bids) || !isLevels(s.asks) || !Number.isInteger(s.seqId)) return 'invalid';
     const first = this.buffer.find((b) => (b.seqId ?? -1) > s.seqId);
     if (first && typeof first.prevSeqId === 'number' && first.prevSeqId > s.seqId) return 'retry';
     const pending = this.buffer.splice(0);

@@ -10,6 +10,8 @@ import { OkxWsLoginError, OkxWsSubscribeError, type OkxWsError } from '../../src
 import { ConnectLimiter } from '../../src/ws/limits.js';
 import type { WsOrder } from '../../src/ws/messages.js';
 import { withSim } from '../helpers/sim.js';
+import { OkxClient } from '../../src/client/okx-client.js';
+import { attachWsServer } from '../../src/sim/ws/index.js';
 import { until } from './helpers/fake-okx.js';
 
 const fast = { backoff: { baseMs: 1, maxMs: 20 }, connectLimiter: new ConnectLimiter(1000) };
@@ -185,5 +187,48 @@ describe('WS client against the local exchange', () => {
     live.close();
     tickers.close();
     account.close();
+  });
+
+  test('no snapshot push (OKX 2026): the book is built from the REST snapshot with seqId plus buffered updates', async (t) => {
+    const sim = await withSim(t, {
+      seed: 13,
+      tickMs: 50,
+      attachWs: (o) => attachWsServer({ ...o, noBookSnapshot: true }),
+    });
+    const rest = new OkxClient({ baseUrl: sim.restUrl });
+    t.after(() => rest.close());
+    const ws = new OkxWsClient({ urls: sim.wsUrls, ...fast });
+    t.after(() => ws.close());
+    let fetches = 0;
+    const live = ws.orderBook('BTC-USDT', {
+      fetchSnapshot: async (instId) => {
+        fetches++;
+        const b = await rest.market.books(instId, 400);
+        return { bids: b.bids, asks: b.asks, ts: String(b.ts), seqId: Number(b.seqId) };
+      },
+    });
+    await live.ready;
+    const applied = live.book.stats.applied;
+    await until(() => live.book.stats.applied > applied + 5, 5000, 'updates on top of the REST snapshot');
+    assert.ok(fetches >= 1);
+    assert.equal(
+      live.book.stats.checksumFailures,
+      0,
+      'the REST snapshot plus updates gives the exchange checksums',
+    );
+    let d = sim.market.depth('BTC-USDT', 400);
+    await until(
+      () => {
+        d = sim.market.depth('BTC-USDT', 400);
+        return d.seqId === live.book.seqId;
+      },
+      3000,
+      'same seqId',
+    );
+    assert.deepEqual(
+      live.depth(400).bids.map((l) => [l[0], l[1]]),
+      d.bids.map((l) => [l[0], l[1]]),
+    );
+    live.close();
   });
 });
