@@ -7,6 +7,7 @@ import { vaultPassphraseFrom } from '../../security/resolve.js';
 import {
   ProfileExistsError,
   Vault,
+  VaultNotFoundError,
   type KeyPermission,
   type KeySecrets,
   type ProfileInfo,
