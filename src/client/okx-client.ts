@@ -189,7 +189,7 @@ export class OkxClient implements RestCaller {
               userPressure?.(e);
             },
           }));
-    this.#transport = new Transport(this.baseUrl, { proxy: opts.proxy });
+    this.#transport = new Transport(this.baseUrl, { proxy: opts.proxy, timeoutMs: this.#timeoutMs });
     for (const def of Object.values(ENDPOINTS)) {
       this.#endpoints.set(def.id, {
         def,
@@ -287,7 +287,7 @@ export class OkxClient implements RestCaller {
       let status: number;
       let text: string;
       try {
-        const res = await this.#transport.send(def.method, path, headers, body, this.#timeoutMs);
+        const res = await this.#transport.send(def.method, path, headers, body);
         status = res.status;
         text = res.text;
       } catch (err) {

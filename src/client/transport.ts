@@ -4,6 +4,8 @@ export interface TransportOptions {
   proxy?: string;
   /** Keep-alive connections per origin. Default 16. */
   connections?: number;
+  /** No response headers (or a body stalled) within this many ms -> timeout error. Default 10_000. */
+  timeoutMs?: number;
 }
 
 export interface TransportResponse {
@@ -39,7 +41,6 @@ export class Transport {
     path: string,
     headers: Record<string, string>,
     body: string | undefined,
-    timeoutMs: number,
   ): Promise<TransportResponse> {
     const res = await this.#dispatcher.request({
       origin: this.origin,
@@ -47,8 +48,6 @@ export class Transport {
       method,
       headers,
       body,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
     });
     const text = await res.body.text();
     return { status: res.statusCode, text };
