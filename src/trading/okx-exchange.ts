@@ -80,6 +80,7 @@ function ms(o: Obj, f: string, what: string): number {
 }
 
 const ORD_TYPES = new Set(['market', 'limit', 'post_only', 'fok', 'ioc']);
+const OPEN_STATES: ReadonlySet<string> = new Set(['live', 'partially_filled']);
 
 export function mapInstrument(o: Obj): Instrument {
   const w = 'instrument';
@@ -152,14 +153,30 @@ export function mapFill(o: Obj): Fill {
   };
 }
 
+/** The slice of OkxWsClient used for live streams: OkxWsClient satisfies it. */
+export interface OkxStreamClient {
+  subscribe(
+    arg: { channel: string; instId?: string; instType?: string },
+    onPush: (push: { arg: unknown; data: unknown[] }) => void,
+  ): { close(): void };
+  /** OkxWsClient's 'open' event: after a reconnect, missed order updates are read over REST. */
+  on?(event: 'open', listener: (info: { endpoint: string; reconnect: boolean }) => void): unknown;
+  off?(event: 'open', listener: (info: { endpoint: string; reconnect: boolean }) => void): unknown;
+}
+
 export interface OkxExchangeOptions {
   client: OkxTradingClient;
+  /**
+   * WebSocket client for onTicker (`tickers`) and onOrder (`orders`, needs credentials). Without
+   * it both poll over REST every `pollMs`.
+   */
+  ws?: OkxStreamClient;
   clock?: Clock;
   /** Trade mode sent with each order when the intent has none. Default "cash" (spot). */
   tdMode?: 'cash' | 'cross' | 'isolated';
   /** Poll period for onTicker/onOrder (REST polling until the WS stream is wired). Default 1000 ms. */
   pollMs?: number;
-  /** Called when a poll fails (the poll keeps going). */
+  /** Called when a poll fails (the poll keeps going) or a pushed item is malformed. */
   onPollError?: (err: unknown) => void;
 }
 
@@ -169,6 +186,7 @@ export interface OkxExchangeOptions {
  */
 export class OkxExchange implements ExchangePort {
   readonly client: OkxTradingClient;
+  private readonly ws: OkxStreamClient | undefined;
   private readonly clock: Clock;
   private readonly tdMode: 'cash' | 'cross' | 'isolated';
   private readonly pollMs: number;
@@ -176,6 +194,7 @@ export class OkxExchange implements ExchangePort {
 
   constructor(opts: OkxExchangeOptions) {
     this.client = opts.client;
+    this.ws = opts.ws;
     this.clock = opts.clock ?? systemClock;
     this.tdMode = opts.tdMode ?? 'cash';
     this.pollMs = opts.pollMs ?? 1_000;
@@ -293,6 +312,12 @@ export class OkxExchange implements ExchangePort {
   }
 
   onTicker(instId: string, handler: (t: Ticker) => void): Unsubscribe {
+    if (this.ws) {
+      const sub = this.ws.subscribe({ channel: 'tickers', instId }, (push) =>
+        this.each(push.data, mapTicker, handler),
+      );
+      return () => sub.close();
+    }
     let lastKey = '';
     return this.poll(async () => {
       const t = await this.ticker(instId);
@@ -306,27 +331,65 @@ export class OkxExchange implements ExchangePort {
 
   onOrder(handler: (o: Order) => void): Unsubscribe {
     const known = new Map<string, { key: string; instId: string }>();
-    let primed = false;
-    return this.poll(async () => {
+    const keyOf = (o: Order) => `${o.state}:${o.accFillSz}:${o.uTime}`;
+    const emit = (o: Order) => {
+      if (OPEN_STATES.has(o.state)) known.set(o.ordId, { key: keyOf(o), instId: o.instId });
+      else known.delete(o.ordId);
+      handler(o);
+    };
+    // One REST pass: report open orders that changed and the final state of those that left.
+    const sweep = async (report: boolean) => {
       const open = await this.openOrders();
       const seen = new Set<string>();
       for (const o of open) {
         seen.add(o.ordId);
-        const key = `${o.state}:${o.accFillSz}:${o.uTime}`;
-        if (known.get(o.ordId)?.key !== key) {
-          known.set(o.ordId, { key, instId: o.instId });
-          if (primed) handler(o);
+        if (known.get(o.ordId)?.key !== keyOf(o)) {
+          if (report) emit(o);
+          else known.set(o.ordId, { key: keyOf(o), instId: o.instId });
         }
       }
-      // An order that left the open list was filled or cancelled: read its final state once.
       for (const [ordId, k] of [...known]) {
         if (seen.has(ordId)) continue;
         known.delete(ordId);
         const o = await this.getOrder({ instId: k.instId, ordId });
-        if (o) handler(o);
+        if (o && report) handler(o);
       }
+    };
+    if (this.ws) {
+      const ws = this.ws;
+      const sub = ws.subscribe({ channel: 'orders', instType: 'SPOT' }, (push) =>
+        this.each(push.data, mapOrder, emit),
+      );
+      // OKX does not replay order pushes missed while disconnected (facts §2): read them over REST.
+      const onOpen = (info: { endpoint: string; reconnect: boolean }) => {
+        if (info.endpoint === 'private' && info.reconnect)
+          sweep(true).catch((err: unknown) => this.onPollError(err));
+      };
+      ws.on?.('open', onOpen);
+      return () => {
+        sub.close();
+        ws.off?.('open', onOpen);
+      };
+    }
+    let primed = false;
+    return this.poll(async () => {
+      await sweep(primed);
       primed = true;
     });
+  }
+
+  /** Maps each pushed item; a malformed one is reported, never passed on half-read. */
+  private each<T>(items: unknown[], map: (o: Obj) => T, handler: (x: T) => void): void {
+    for (const item of items) {
+      let mapped: T;
+      try {
+        mapped = map(item as Obj);
+      } catch (err) {
+        this.onPollError(err);
+        continue;
+      }
+      handler(mapped);
+    }
   }
 
   private poll(tick: () => Promise<void>): Unsubscribe {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
 import { withSim } from '../helpers/sim.js';
 import { OkxClient } from '../../src/client/okx-client.js';
+import { OkxWsClient } from '../../src/ws/client.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { OkxExchange, mapOrder, OkxPayloadError } from '../../src/trading/okx-exchange.js';
 import { DeadMansSwitch } from '../../src/trading/dead-mans-switch.js';
@@ -114,6 +115,31 @@ describe('OkxExchange against the local exchange', () => {
     for (let i = 0; i < 40 && !seen.some((x) => x.state === 'canceled'); i++)
       await new Promise((r) => setTimeout(r, 50));
     assert.ok(seen.some((x) => x.ordId === o.ordId && x.state === 'canceled'));
+  });
+
+  test('onOrder and onTicker over the WebSocket client, through a dropped connection', async (t) => {
+    const sim = await withSim(t, { seed: 7 });
+    const creds = sim.credentials('trade');
+    const ws = new OkxWsClient({ urls: sim.wsUrls, credentials: creds });
+    t.after(() => ws.close());
+    const okx = new OkxExchange({ client: new OkxClient({ baseUrl: sim.restUrl, credentials: creds }), ws });
+    const orders: Order[] = [];
+    const ticks: string[] = [];
+    const offO = okx.onOrder((o) => orders.push(o));
+    const offT = okx.onTicker('BTC-USDT', (tk) => ticks.push(tk.instId));
+    t.after(() => (offO(), offT()));
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(cond());
+    };
+    await until(() => ticks.length > 0);
+    await new Promise((r) => setTimeout(r, 200)); // the orders subscription is acknowledged
+    const a = await farBuy(okx, 'ETH-USDT', { clOrdId: 'wsOrderA' });
+    await until(() => orders.some((o) => o.ordId === a.ordId && o.state === 'live'));
+    // Cancelled while the connection is down: OKX does not replay the push; the reconnect sweep reads it.
+    sim.dropWsConnections();
+    await okx.cancelOrder({ instId: 'ETH-USDT', ordId: a.ordId });
+    await until(() => orders.some((o) => o.ordId === a.ordId && o.state === 'canceled'));
   });
 
   test('a payload missing a field is a typed error naming it', () => {
