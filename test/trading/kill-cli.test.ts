@@ -11,6 +11,9 @@ import { GuardRejection } from '../../src/trading/errors.js';
 import { verifyAuditLogFile } from '../../src/security/audit-log.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { FakeExchange } from './fake-exchange.js';
+import { withSim } from '../helpers/sim.js';
+import { OkxClient } from '../../src/client/okx-client.js';
+import { OkxExchange } from '../../src/trading/okx-exchange.js';
 
 async function run(args: string[]): Promise<string> {
   const out: string[] = [];
@@ -95,6 +98,47 @@ test('okxkit kill halts a running bot at once; okxkit resume lifts it; both audi
     ],
   );
   assert.equal(verifyAuditLogFile(audit).ok, true);
+});
+
+test('okxkit kill --cancel-open cancels the account open orders on the exchange at once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'okxkit-kill-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const sim = await withSim(t, { seed: 9 });
+  const key = sim.key('trade');
+  const okx = new OkxExchange({
+    client: new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') }),
+  });
+  for (const px of ['1000', '1001'])
+    await okx.placeOrder({ instId: 'ETH-USDT', side: 'buy', ordType: 'limit', px, sz: '0.01' });
+  const saved = { ...process.env };
+  t.after(() => {
+    for (const k of ['OKX_API_KEY', 'OKX_SECRET_KEY', 'OKX_PASSPHRASE', 'OKX_BASE_URL']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+  Object.assign(process.env, {
+    OKX_API_KEY: key.apiKey,
+    OKX_SECRET_KEY: key.secretKey,
+    OKX_PASSPHRASE: key.passphrase,
+    OKX_BASE_URL: sim.restUrl,
+  });
+  const audit = join(dir, 'audit.jsonl');
+  const out = await run([
+    'kill',
+    '--why',
+    'runaway bot',
+    '--state',
+    join(dir, 'ks.json'),
+    '--audit-log',
+    audit,
+    '--cancel-open',
+  ]);
+  assert.match(out, /cancelled 2 open order\(s\)/);
+  assert.equal((await okx.openOrders()).length, 0);
+  const rec = JSON.parse(readFileSync(audit, 'utf8').trim()) as { details: { cancelled: number } };
+  assert.equal(rec.details.cancelled, 2);
+  assert.ok(!readFileSync(audit, 'utf8').includes(key.secretKey), 'no secret in the audit trail');
 });
 
 test('okxkit kill without --why is refused', async () => {

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { AuditLog, defaultOperator } from '../../security/audit-log.js';
 import { defaultAuditLogPath } from '../../security/paths.js';
 import { KillSwitch } from '../../trading/kill-switch.js';
+import { OkxExchange } from '../../trading/okx-exchange.js';
+import { openClient } from '../common.js';
 
 interface KillOpts {
   why: string;
@@ -9,6 +11,37 @@ interface KillOpts {
   state?: string;
   auditLog?: string;
   json?: boolean;
+  cancelOpen?: boolean;
+  baseUrl?: string;
+  demo?: boolean;
+  site?: string;
+}
+
+/** Cancels every open spot order of the configured account now; never on an embedded exchange. */
+async function cancelOpen(opts: KillOpts): Promise<{ cancelled: number; failed: number } | undefined> {
+  const handle = await openClient({ baseUrl: opts.baseUrl, demo: opts.demo, site: opts.site });
+  try {
+    if (handle.local) {
+      process.stderr.write(
+        'note: no exchange configured (credentials / OKX_BASE_URL): no orders cancelled\n',
+      );
+      return undefined;
+    }
+    const okx = new OkxExchange({ client: handle.client });
+    let cancelled = 0;
+    let failed = 0;
+    for (const o of await okx.openOrders()) {
+      try {
+        await okx.cancelOrder({ instId: o.instId, ordId: o.ordId });
+        cancelled++;
+      } catch {
+        failed++;
+      }
+    }
+    return { cancelled, failed };
+  } finally {
+    await handle.close();
+  }
 }
 
 function print(opts: KillOpts, state: ReturnType<KillSwitch['state']>, path: string): void {
@@ -37,19 +70,38 @@ function withCommon(cmd: Command): Command {
 export function register(program: Command): void {
   withCommon(
     program.command('kill').description('halt all trading now: bots refuse new orders and cancel open ones'),
-  ).action((opts: KillOpts) => {
-    const ks = new KillSwitch(opts.state ? { path: opts.state } : {});
-    const operator = opts.operator ?? defaultOperator();
-    const before = ks.state();
-    const state = ks.engage({ why: opts.why, by: operator });
-    new AuditLog(opts.auditLog ?? defaultAuditLogPath(), { operator }).append({
-      action: 'killswitch.engaged',
-      details: { stateFile: ks.path, wasHalted: before.halted },
-      why: opts.why,
-      operator,
+  )
+    .option(
+      '--cancel-open',
+      'also cancel every open spot order now over REST (credentials from the environment or .env)',
+    )
+    .option('--base-url <url>', 'REST base URL for --cancel-open (default: OKX_BASE_URL, else the OKX host)')
+    .option('--demo', 'demo trading for --cancel-open')
+    .option('--site <site>', 'global | eea | us for --cancel-open')
+    .action(async (opts: KillOpts) => {
+      const ks = new KillSwitch(opts.state ? { path: opts.state } : {});
+      const operator = opts.operator ?? defaultOperator();
+      const before = ks.state();
+      // Halt first: running bots stop placing before anything else happens.
+      const state = ks.engage({ why: opts.why, by: operator });
+      const cancel = opts.cancelOpen ? await cancelOpen(opts) : undefined;
+      new AuditLog(opts.auditLog ?? defaultAuditLogPath(), { operator }).append({
+        action: 'killswitch.engaged',
+        details: {
+          stateFile: ks.path,
+          wasHalted: before.halted,
+          ...(cancel ? { cancelled: cancel.cancelled, cancelFailures: cancel.failed } : {}),
+        },
+        why: opts.why,
+        operator,
+      });
+      print(opts, state, ks.path);
+      if (cancel && !opts.json) {
+        process.stdout.write(
+          `cancelled ${cancel.cancelled} open order(s)${cancel.failed ? `, ${cancel.failed} failed` : ''}\n`,
+        );
+      }
     });
-    print(opts, state, ks.path);
-  });
   withCommon(
     program.command('resume').description('lift the kill switch (after a kill or a risk trip)'),
   ).action((opts: KillOpts) => {
