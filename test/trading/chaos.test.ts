@@ -1,6 +1,7 @@
 // The issue's main proof: thousands of orders through the full safe path (guard -> journal ->
 // OkxClient -> the local exchange) while the exchange times out accepted orders, answers 5xx
-// and 429, and the result is exactly once: none duplicated, none lost, journal == exchange.
+// and 429 and drops WebSocket connections, and the result is exactly once: none duplicated,
+// none lost, journal == exchange, and every order update reaches the bot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { withSim } from '../helpers/sim.js';
 import { OkxClient } from '../../src/client/okx-client.js';
+import { OkxWsClient } from '../../src/ws/client.js';
 import { OkxExchange } from '../../src/trading/okx-exchange.js';
 import { OrderJournal } from '../../src/trading/journal.js';
 import { Executor } from '../../src/trading/executor.js';
@@ -59,7 +61,18 @@ test(
       retry: { maxRetries: 6, baseDelayMs: 20, maxDelayMs: 300 },
       onRateLimitPressure: alerts.rateLimitPressure,
     });
-    const okx = new OkxExchange({ client });
+    // Order updates stream over the WebSocket client, whose connections the sim keeps dropping.
+    const ws = new OkxWsClient({ urls: sim.wsUrls, credentials: sim.credentials('trade') });
+    t.after(() => ws.close());
+    let reconnects = 0;
+    ws.on('open', (info) => {
+      if (info.endpoint === 'private' && info.reconnect) reconnects++;
+    });
+    const okx = new OkxExchange({ client, ws });
+    const streamed = new Set<string>();
+    const offOrders = okx.onOrder((o) => streamed.add(o.ordId));
+    t.after(offOrders);
+    await new Promise((r) => setTimeout(r, 300)); // the orders subscription is acknowledged
     // NORMAL: the SIGKILL crash test covers durability; here fsync per row would only measure the disk.
     const journal = new OrderJournal(join(dir, 'journal.db'), { synchronous: 'NORMAL' });
     t.after(() => journal.close());
@@ -121,6 +134,7 @@ test(
       .all() as Array<{ event: string; n: number }>;
     const count = (e: string) => events.find((x) => x.event === e)?.n ?? 0;
     t.diagnostic(`placed ${placed.length} in ${elapsed} ms; events ${JSON.stringify(events)}`);
+    t.diagnostic(`private WS reconnects: ${reconnects}`);
     assert.ok(count('ambiguous') >= TOTAL / 40, `ambiguous outcomes: ${count('ambiguous')}`);
     assert.ok(count('send') > TOTAL, 'some intents were resent after confirmed non-existence');
 
@@ -149,6 +163,12 @@ test(
       assert.equal(o.ordId, r.ordId);
     }
     assert.deepEqual(new Set(placed.map((o) => o.clOrdId)), new Set(byCl.keys()));
+
+    // Every order reached the stream, through the dropped connections (pushes, or the REST sweep after each reconnect).
+    for (let i = 0; i < 200 && streamed.size < TOTAL; i++) await new Promise((r) => setTimeout(r, 50));
+    const missing = rows.filter((r) => !streamed.has(r.ordId)).length;
+    assert.equal(missing, 0, `${missing} orders never reached onOrder`);
+    assert.ok(reconnects >= 2, `the private connection was dropped and re-established (${reconnects})`);
 
     // A restart finds nothing left to settle.
     const fresh = new Executor({ venue: okx, journal, expWindowMs: 1_500 });
