@@ -236,6 +236,51 @@ export class RiskManager implements RiskGate {
     return this.trip('killSwitch', `kill switch engaged by ${ks!.by}: ${ks!.why}`, {}, false);
   }
 
+  /**
+   * Feeds the manager from an exchange while trading runs: order updates and marks from its
+   * streams, fills and open orders by REST every `pollMs`, and the kill switch file. Returns a
+   * function that stops it. Errors of a poll go to `onError`; the next poll tries again.
+   */
+  attach(
+    exchange: Pick<ExchangePort, 'onOrder' | 'onTicker' | 'fills' | 'openOrders'>,
+    opts: { instIds: string[]; pollMs?: number; sinceMs?: number; onError?: (err: unknown) => void },
+  ): () => void {
+    const onError = opts.onError ?? (() => undefined);
+    const offs: Array<() => void> = [];
+    const guard = (p: Promise<unknown>) => p.catch(onError);
+    offs.push(exchange.onOrder((o) => void guard(this.onOrder(o))));
+    for (const instId of opts.instIds) {
+      offs.push(
+        exchange.onTicker(instId, (t) => {
+          const px = t.last || t.bidPx;
+          if (px) void guard(this.onMark(instId, px));
+        }),
+      );
+    }
+    let since = opts.sinceMs ?? this.clock.now();
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const poll = async () => {
+      await this.pollKillSwitch();
+      for (const f of await exchange.fills(undefined, since)) {
+        await this.onFill(f);
+        since = Math.max(since, f.ts);
+      }
+      await this.setOpenOrders(await exchange.openOrders());
+    };
+    const loop = async () => {
+      if (stopped) return;
+      await guard(poll());
+      if (!stopped) timer = setTimeout(() => void loop(), opts.pollMs ?? 2_000);
+    };
+    timer = setTimeout(() => void loop(), 0);
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      for (const off of offs) off();
+    };
+  }
+
   snapshot(): RiskSnapshot {
     const pnl = this.pnl();
     const equity = new Decimal(this.limits.startingEquity ?? '0').plus(pnl);

@@ -7,6 +7,9 @@ import { OkxWsClient } from '../../src/ws/client.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { OkxExchange, mapOrder, OkxPayloadError } from '../../src/trading/okx-exchange.js';
 import { DeadMansSwitch } from '../../src/trading/dead-mans-switch.js';
+import { RiskManager } from '../../src/trading/risk.js';
+import { Alerts } from '../../src/trading/alerts.js';
+import type { TradingAuditEntry } from '../../src/trading/audit.js';
 import type { Order } from '../../src/trading/exchange-port.js';
 import { clockSleep } from './fake-exchange.js';
 
@@ -59,6 +62,7 @@ describe('OkxExchange against the local exchange', () => {
     assert.equal((await okx.getOrder({ instId: 'BTC-USDT', clOrdId: 'okxexA1' }))?.state, 'canceled');
 
     // A marketable order fills: fills come back oldest first with OKX's fee sign.
+    sim.tick(); // step the market to now so the synthetic book is there to take
     const buy = await okx.placeOrder({
       instId: 'SOL-USDT',
       side: 'buy',
@@ -204,5 +208,50 @@ describe("dead-man's switch on the local exchange", () => {
     clock.advance(30_000);
     sim.tick();
     assert.equal((await okx.openOrders()).length, 2);
+  });
+});
+
+describe('RiskManager attached to the local exchange', () => {
+  test('a fill that breaches the position limit halts, cancels the open orders, and alerts', async (t) => {
+    const sim = await withSim(t, { seed: 3 });
+    const okx = new OkxExchange({
+      client: new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') }),
+      pollMs: 50,
+    });
+    const alerts = new Alerts();
+    const audit: TradingAuditEntry[] = [];
+    const risk = new RiskManager({
+      limits: { maxPosition: { 'SOL-USDT': '0.5' } },
+      exchange: okx,
+      alerts,
+      audit: { append: (e) => void audit.push(e) },
+    });
+    const resting = await farBuy(okx, 'ETH-USDT');
+    const errors: unknown[] = [];
+    const detach = risk.attach(okx, {
+      instIds: ['SOL-USDT'],
+      pollMs: 50,
+      sinceMs: 0,
+      onError: (e) => errors.push(e),
+    });
+    t.after(detach);
+    sim.tick(); // the market is stepped to now, so the book the order meets matches the ticker
+    const ask = (await okx.ticker('SOL-USDT')).askPx;
+    const taken = await okx.placeOrder({
+      instId: 'SOL-USDT',
+      side: 'buy',
+      ordType: 'ioc',
+      px: new Decimal(ask).mul('1.03').toFixed(2),
+      sz: '2',
+    });
+    const filled = (await okx.getOrder({ instId: 'SOL-USDT', ordId: taken.ordId }))?.accFillSz ?? '0';
+    assert.ok(new Decimal(filled).gt('0.5'), `filled ${filled}`);
+    for (let i = 0; i < 100 && risk.trips.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(risk.trips[0]?.rule, 'maxPosition');
+    assert.match(risk.haltReason() ?? '', /SOL-USDT/);
+    assert.equal((await okx.getOrder({ instId: 'ETH-USDT', ordId: resting.ordId }))?.state, 'canceled');
+    assert.ok(alerts.history.some((a) => a.kind === 'risk-trip'));
+    assert.equal(audit[0]?.action, 'risk.tripped');
+    assert.deepEqual(errors, []);
   });
 });
