@@ -11,6 +11,8 @@ import { GuardRejection } from '../../src/trading/errors.js';
 import { verifyAuditLogFile } from '../../src/security/audit-log.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { FakeExchange } from './fake-exchange.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { withSim } from '../helpers/sim.js';
 import { OkxClient } from '../../src/client/okx-client.js';
 import { OkxExchange } from '../../src/trading/okx-exchange.js';
@@ -124,16 +126,39 @@ test('okxkit kill --cancel-open cancels the account open orders on the exchange 
     OKX_BASE_URL: sim.restUrl,
   });
   const audit = join(dir, 'audit.jsonl');
-  const out = await run([
-    'kill',
-    '--why',
-    'runaway bot',
-    '--state',
-    join(dir, 'ks.json'),
-    '--audit-log',
-    audit,
-    '--cancel-open',
-  ]);
+  const hooked: string[] = [];
+  const hook = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => (hooked.push(raw), res.end()));
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  t.after(() => hook.close());
+  const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`;
+  const stderr = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  let out: string;
+  try {
+    out = await run([
+      'kill',
+      '--why',
+      'runaway bot',
+      '--state',
+      join(dir, 'ks.json'),
+      '--audit-log',
+      audit,
+      '--cancel-open',
+      '--alert-webhook',
+      hookUrl,
+    ]);
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.equal(hooked.length, 1);
+  const sent = JSON.parse(hooked[0]!) as { kind: string; details: { cancelled: number } };
+  assert.equal(sent.kind, 'kill-switch');
+  assert.equal(sent.details.cancelled, 2);
+  assert.ok(!hooked[0]!.includes(key.secretKey) && !hooked[0]!.includes(key.passphrase));
   assert.match(out, /cancelled 2 open order\(s\)/);
   assert.equal((await okx.openOrders()).length, 0);
   const rec = JSON.parse(readFileSync(audit, 'utf8').trim()) as { details: { cancelled: number } };

@@ -4,6 +4,7 @@ import { defaultAuditLogPath } from '../../security/paths.js';
 import { KillSwitch } from '../../trading/kill-switch.js';
 import { OkxExchange } from '../../trading/okx-exchange.js';
 import { openClient } from '../common.js';
+import { Alerts, ConsoleSink, WebhookSink } from '../../trading/alerts.js';
 
 interface KillOpts {
   why: string;
@@ -15,6 +16,19 @@ interface KillOpts {
   baseUrl?: string;
   demo?: boolean;
   site?: string;
+  alertWebhook?: string;
+}
+
+/** Alerts for a kill/resume: stderr, plus the webhook of --alert-webhook or OKXKIT_ALERT_WEBHOOK. */
+async function alert(
+  opts: KillOpts,
+  kind: 'kill-switch',
+  message: string,
+  details: Record<string, unknown>,
+): Promise<void> {
+  const url = opts.alertWebhook ?? process.env.OKXKIT_ALERT_WEBHOOK;
+  const alerts = new Alerts({ sinks: [new ConsoleSink(), ...(url ? [new WebhookSink({ url })] : [])] });
+  await alerts.emit({ kind, severity: 'critical', message, details });
 }
 
 /** Cancels every open spot order of the configured account now; never on an embedded exchange. */
@@ -78,6 +92,7 @@ export function register(program: Command): void {
     .option('--base-url <url>', 'REST base URL for --cancel-open (default: OKX_BASE_URL, else the OKX host)')
     .option('--demo', 'demo trading for --cancel-open')
     .option('--site <site>', 'global | eea | us for --cancel-open')
+    .option('--alert-webhook <url>', 'also POST the alert to this URL (default: OKXKIT_ALERT_WEBHOOK)')
     .action(async (opts: KillOpts) => {
       const ks = new KillSwitch(opts.state ? { path: opts.state } : {});
       const operator = opts.operator ?? defaultOperator();
@@ -94,6 +109,11 @@ export function register(program: Command): void {
         },
         why: opts.why,
         operator,
+      });
+      await alert(opts, 'kill-switch', `kill switch engaged by ${operator}: ${opts.why}`, {
+        operator,
+        why: opts.why,
+        ...(cancel ? { cancelled: cancel.cancelled, cancelFailures: cancel.failed } : {}),
       });
       print(opts, state, ks.path);
       if (cancel && !opts.json) {
