@@ -19,7 +19,7 @@ export interface KillState {
 
 /** Default state directory: $OKXKIT_HOME, else ~/.okxkit. */
 export function defaultStateDir(): string {
-  return process.env.OKXKIT_HOME ?? join(homedir(), '.okxkit');
+  return process.env.OKXKIT_HOME || join(homedir(), '.okxkit');
 }
 
 /**
