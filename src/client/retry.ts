@@ -1,3 +1,5 @@
+import { fullJitterDelay } from '../util/random.js';
+
 /** Backoff for what is safe to retry (R10, R11). */
 export interface RetryPolicy {
   /** Retries after the first attempt. Default 3. */
@@ -27,18 +29,7 @@ export function backoffDelay(
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.floor(random() * cap);
+  return fullJitterDelay(attempt, policy.baseDelayMs, policy.maxDelayMs, random);
 }
 
-/** A seeded uniform [0,1) generator (mulberry32), for deterministic jitter in tests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../util/random.js';

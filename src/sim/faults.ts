@@ -1,3 +1,5 @@
+import { seededRandom } from '../util/random.js';
+
 /**
  * Fault injection for the local exchange: the failures a bot must survive on the real OKX
  * (slow responses, 5xx, load shedding, rate limits, orders executed whose response is lost,
@@ -34,17 +36,7 @@ export const NO_FAULTS: Readonly<FaultSettings> = {
   dropWsEveryMs: 0,
 };
 
-/** mulberry32: small, fast, good enough for test decisions, and reproducible from a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export class FaultInjector {
   #settings: FaultSettings;

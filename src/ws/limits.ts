@@ -1,4 +1,5 @@
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { fullJitterDelay } from '../util/random.js';
 
 /**
  * Spaces new connections so that at most `perSecond` start in any 1 s window (facts §2.5:
@@ -65,6 +66,5 @@ export class OpBudget {
 
 /** Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^attempt)). */
 export function reconnectDelay(attempt: number, random: () => number, baseMs: number, maxMs: number): number {
-  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * cap);
+  return fullJitterDelay(attempt, baseMs, maxMs, random);
 }

@@ -1,17 +1,9 @@
 // A seeded generator of OKX `books` push strings (snapshot then updates) for tests and the
 // order-book benchmark. Replace with generateBookMessages from src/sim/market once it exists.
 import { bookChecksum, type BookLevel } from '../../../src/protocol/book-checksum.js';
+import { seededRandom } from '../../../src/util/random.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as mulberry32 };
 
 export interface GenOptions {
   seed: number;
@@ -25,7 +17,7 @@ export interface GenOptions {
 
 /** Returns `count` raw messages: one snapshot and count-1 updates, each with a correct checksum. */
 export function generateBookMessages(opts: GenOptions): string[] {
-  const rnd = mulberry32(opts.seed);
+  const rnd = seededRandom(opts.seed);
   const instId = opts.instId ?? 'BTC-USDT';
   const depth = opts.depth ?? 400;
   const changes = opts.changesPerUpdate ?? 5;
