@@ -4,3 +4,4 @@ export * from './hosts.js';
 export * from './error-codes.js';
 export * from './endpoints.js';
 export * from './book-checksum.js';
+export * from './bars.js';

@@ -1,3 +1,4 @@
+import { WS_CANDLE_BARS } from '../protocol/bars.js';
 /**
  * Which WebSocket endpoint each channel lives on (facts §2.1). Subscribing on the wrong one
  * yields 60018 or 64001, so every subscription is routed by this table, never by the caller.
@@ -95,35 +96,7 @@ export function channelNeedsLogin(channel: string): boolean {
 }
 
 /** Bar sizes of the candle channels (facts §7.2; WS also has 1s). */
-export const CANDLE_BARS = [
-  '1s',
-  '1m',
-  '3m',
-  '5m',
-  '15m',
-  '30m',
-  '1H',
-  '2H',
-  '4H',
-  '6H',
-  '12H',
-  '1D',
-  '2D',
-  '3D',
-  '5D',
-  '1W',
-  '1M',
-  '3M',
-  '6Hutc',
-  '12Hutc',
-  '1Dutc',
-  '2Dutc',
-  '3Dutc',
-  '5Dutc',
-  '1Wutc',
-  '1Mutc',
-  '3Mutc',
-] as const;
+export const CANDLE_BARS = WS_CANDLE_BARS;
 export type CandleBar = (typeof CANDLE_BARS)[number];
 
 /**

@@ -11,6 +11,7 @@ import { ValidationError } from '../../util/errors.js';
 import type { RestCaller } from '../caller.js';
 import { checkInstId, checkInt } from '../validate.js';
 import type { InstType } from './public.js';
+import { HISTORY_CANDLE_BARS } from '../../protocol/bars.js';
 
 const oneTicker = tickerSchema.array().min(1);
 const tickerArray = tickerSchema.array();
@@ -19,11 +20,7 @@ const candleRows = candleRowSchema.array();
 const tradeArray = tradeSchema.array();
 
 /** Bar sizes OKX serves (facts §7.2); 1s only from history-candles. */
-export const BARS = [
-  '1s', '1m', '3m', '5m', '15m', '30m', '1H', '2H', '4H',
-  '6H', '12H', '1D', '2D', '3D', '1W', '1M', '3M',
-  '6Hutc', '12Hutc', '1Dutc', '2Dutc', '3Dutc', '1Wutc', '1Mutc', '3Mutc',
-] as const; // prettier-ignore
+export const BARS = HISTORY_CANDLE_BARS;
 export type Bar = (typeof BARS)[number];
 
 const MIN = 60_000;

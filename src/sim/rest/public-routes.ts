@@ -1,37 +1,13 @@
 import type { Clock } from '../../util/clock.js';
 import type { SimInstrument, SimMarketApi } from '../contracts.js';
 import { ok, okxError, type Reply } from './reply.js';
+import { REST_CANDLE_BARS } from '../../protocol/bars.js';
 
 const INST_TYPES = ['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'];
 const TICKER_INST_TYPES = ['SPOT', 'SWAP', 'FUTURES', 'OPTION'];
 
 /** Bars of GET /market/candles (facts §7.2); history-candles adds 1s. */
-export const CANDLE_BARS = [
-  '1m',
-  '3m',
-  '5m',
-  '15m',
-  '30m',
-  '1H',
-  '2H',
-  '4H',
-  '6H',
-  '12H',
-  '1D',
-  '2D',
-  '3D',
-  '1W',
-  '1M',
-  '3M',
-  '6Hutc',
-  '12Hutc',
-  '1Dutc',
-  '2Dutc',
-  '3Dutc',
-  '1Wutc',
-  '1Mutc',
-  '3Mutc',
-];
+export const CANDLE_BARS: readonly string[] = REST_CANDLE_BARS;
 
 /** The full OKX instrument object (facts §7.2): strings, except instIdCode (Integer), futureSettlement (Boolean), tradeQuoteCcyList (array). */
 export function instrumentToOkx(i: SimInstrument): Record<string, unknown> {
