@@ -137,6 +137,7 @@ export class BotRunner {
   private subs: Unsubscribe[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private stopped: Promise<BotSummary> | undefined;
   private started = false;
   private startedMs = 0;
   private lastError = '';
@@ -567,9 +568,17 @@ export class BotRunner {
    * adopts them.
    */
   async stop(opts: { cancelOpenOrders?: boolean } = {}): Promise<BotSummary> {
+    // A second stop (a signal during shutdown, a cleanup hook) returns the first one's result.
+    this.stopped ??= this.doStop(opts);
+    return this.stopped;
+  }
+
+  private async doStop(opts: { cancelOpenOrders?: boolean }): Promise<BotSummary> {
     let canceled = 0;
+    // No new events from here on: the price and order streams stop before the last lookups.
+    this.stopping = true;
+    this.unsubscribe();
     await this.enqueue(async () => {
-      this.stopping = true;
       if (this.timer) clearInterval(this.timer);
       if (!this.row) return;
       if (opts.cancelOpenOrders) {

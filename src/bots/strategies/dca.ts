@@ -215,7 +215,8 @@ export class DcaStrategy implements Strategy<DcaState> {
       state.realisedPnl = fmt(dec(state.realisedPnl).plus(proceeds).minus(costPart).toDecimalPlaces(10));
       state.position = fmt(pos.minus(filled).gt(0) ? pos.minus(filled) : 0);
       state.cost = fmt(dec(state.cost).minus(costPart).toDecimalPlaces(10));
-      if (order.state === 'filled') {
+      // Filled, or canceled with only dust below the minimum order size left: the cycle is over.
+      if (order.state === 'filled' || dec(state.position).lt(inst.minSz)) {
         // The position is sold: a new cycle starts now; leftover dust below the lot size rolls into it.
         state.cyclesDone++;
         state.cycle++;
@@ -231,7 +232,7 @@ export class DcaStrategy implements Strategy<DcaState> {
     const baseFee = order.fee && order.feeCcy === inst.baseCcy ? dec(order.fee) : dec(0);
     const quoteFee = order.fee && order.feeCcy === inst.quoteCcy ? dec(order.fee) : dec(0);
     state.position = fmt(dec(state.position).plus(filled).plus(baseFee));
-    state.cost = fmt(dec(state.cost).plus(filled.mul(px)).minus(quoteFee));
+    state.cost = fmt(dec(state.cost).plus(filled.mul(px)).minus(quoteFee).toDecimalPlaces(10));
     state.entries++;
     state.buys++;
     state.lastEntryPx = px;
