@@ -13,6 +13,8 @@ export interface ClientFlags {
   site?: string;
   sim?: boolean;
   readOnly?: boolean;
+  profile?: string;
+  vault?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -24,6 +26,8 @@ export function addClientFlags(cmd: Command): Command {
     .option('--site <site>', 'global | eea | us (default: OKX_SITE or global)')
     .option('--sim', 'use the embedded local exchange (default when no credentials and no base URL are set)')
     .option('--read-only', 'refuse every trading call locally')
+    .option('--profile <name>', 'credentials from this vault profile (also OKXKIT_PROFILE); its demo, site and read-only settings apply')
+    .option('--vault <path>', 'vault file (default: OKXKIT_VAULT or ~/.okxkit/vault.json)')
     .option('--json', 'print JSON for scripts instead of a table')
     .option('--verbose', 'log each request (method, path, status, latency) to stderr');
 }
@@ -48,6 +52,23 @@ export async function openClient(
   const site = flags.site;
   if (site !== undefined && site !== 'global' && site !== 'eea' && site !== 'us') {
     throw new ValidationError('--site', `'${site}' is not a site`, 'use global, eea or us');
+  }
+  const profile = flags.profile ?? (env.OKXKIT_PROFILE || undefined);
+  if (profile) {
+    // A vault profile: the security layer decrypts it and builds the client, so a read-only
+    // profile always yields a read-only client (R2, issue: read-only guard).
+    const { openClient: openProfileClient } = await import('../security/client-factory.js');
+    const { client } = await openProfileClient({
+      profile,
+      env,
+      vaultPath: flags.vault,
+      client: {
+        ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+        readOnly: flags.readOnly,
+        logger,
+      },
+    });
+    return { client, local: false, close: () => client.close() };
   }
   const configured =
     !!flags.baseUrl || !!env.OKX_BASE_URL || !!env.OKX_BASE_URL_FILE || hasCredentialsInEnv(env);
