@@ -40,3 +40,37 @@ export function bookChecksumFromSegments(bidSegs: readonly string[], askSegs: re
   }
   return crc32(s) | 0;
 }
+
+/** CRC-32/IEEE (reflected, poly 0xEDB88320) byte table. */
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/**
+ * Continues a CRC-32 register over the characters of `s` (Latin-1 / ASCII: one byte each).
+ * The register is the raw one: start from ~0 (-1), finish with ~register, which equals
+ * zlib.crc32 of the whole text. Returns the new register, or NaN when `s` has a character above
+ * 0x7f (zlib would hash its UTF-8 bytes; callers then fall back to zlib). Keeping the register
+ * between calls lets a book resume from an unchanged prefix of the check string.
+ */
+export function crc32Continue(register: number, s: string): number {
+  let c = register;
+  if (c !== c) return NaN; // bit operations would turn NaN into 0
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch > 0x7f) return NaN;
+    c = CRC_TABLE[(c ^ ch) & 0xff]! ^ (c >>> 8);
+  }
+  return c;
+}
+
+/** Continues a CRC-32 register over one byte (see crc32Continue). */
+export function crc32Byte(register: number, byte: number): number {
+  return CRC_TABLE[(register ^ byte) & 0xff]! ^ (register >>> 8);
+}

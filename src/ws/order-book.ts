@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { bookChecksumFromSegments, type BookLevel } from '../protocol/book-checksum.js';
+import { bookChecksum, crc32Byte, crc32Continue, type BookLevel } from '../protocol/book-checksum.js';
 import { TypedEmitter } from './emitter.js';
 
 /** One element of a book push's `data` (facts §3): levels as [px, sz, "0", count] strings. */
@@ -61,9 +61,6 @@ type SideOrder = 1 | -1; // 1: ascending (asks), -1: descending (bids)
 class Side {
   lv: BookLevel[] = [];
   px: number[] = [];
-  /** "px:sz" of the top 25 levels for the checksum (facts §3.2); entries from segValid on are stale. */
-  private readonly seg: string[] = [];
-  private segValid = 0;
   constructor(private readonly order: SideOrder) {}
 
   /** Index of px, or -(insertion point) - 1. */
@@ -89,7 +86,6 @@ class Side {
     lv.sort((a, b) => (Number(a[0]) - Number(b[0])) * o);
     this.lv = lv;
     this.px = lv.map((l) => Number(l[0]));
-    this.segValid = 0;
   }
 
   /** Merges increments; returns the lowest index touched (Infinity when nothing changed). */
@@ -97,51 +93,77 @@ class Side {
     let low = Infinity;
     for (let i = 0; i < levels.length; i++) {
       const l = levels[i]!;
-      const p = Number(l[0]);
-      const at = this.find(p);
-      if (at >= 0) {
-        if (isZero(l[1])) {
-          this.lv.splice(at, 1);
-          this.px.splice(at, 1);
-        } else {
-          this.lv[at] = l;
-        }
-        if (at < low) low = at;
-      } else if (!isZero(l[1])) {
-        const ins = -at - 1;
-        if (ins === this.lv.length) {
-          this.lv.push(l);
-          this.px.push(p);
-        } else {
-          this.lv.splice(ins, 0, l);
-          this.px.splice(ins, 0, p);
-        }
-        if (ins < low) low = ins;
-      }
+      const at = this.put(Number(l[0]), l[1], l, undefined, 0);
+      if (at < low) low = at;
     }
-    if (low < this.segValid) this.segValid = low;
     return low;
   }
 
-  /** The top-25 "px:sz" strings, rebuilt from the shallowest level changed since the last call. */
-  segments(): readonly string[] {
-    const n = this.lv.length < 25 ? this.lv.length : 25;
-    for (let i = this.segValid; i < n; i++) {
-      const l = this.lv[i]!;
-      this.seg[i] = l[0] + ':' + l[1];
+  /** Merges the levels the scanner left in `s` (same rules as `merge`). */
+  mergeScan(s: ScanSide): number {
+    let low = Infinity;
+    for (let i = 0; i < s.n; i++) {
+      const at = this.put(s.num[i]!, s.sz[i]!, undefined, s, i);
+      if (at < low) low = at;
     }
-    this.seg.length = n;
-    this.segValid = n;
-    return this.seg;
+    return low;
+  }
+
+  /**
+   * One level of an increment (facts §3): size "0" deletes, an existing price is replaced, a new
+   * one inserted in order. The level is `l`, or item `i` of `s` (built only when it is kept).
+   * Returns the index touched, or Infinity.
+   */
+  private put(p: number, sz: string, l: BookLevel | undefined, s: ScanSide | undefined, i: number): number {
+    const at = this.find(p);
+    const zero = isZero(sz);
+    if (at >= 0) {
+      if (zero) {
+        this.lv.splice(at, 1);
+        this.px.splice(at, 1);
+      } else {
+        this.lv[at] = l ?? [s!.px[i]!, sz, s!.f3[i]!, s!.f4[i]!];
+      }
+      return at;
+    }
+    if (zero) return Infinity;
+    const ins = -at - 1;
+    const level = l ?? [s!.px[i]!, sz, s!.f3[i]!, s!.f4[i]!];
+    if (ins === this.lv.length) {
+      this.lv.push(level);
+      this.px.push(p);
+    } else {
+      this.lv.splice(ins, 0, level);
+      this.px.splice(ins, 0, p);
+    }
+    return ins;
   }
 }
 
-/** Levels of a REST snapshot: arrays whose first two items (px, sz) are strings. */
-function isLevels(levels: ReadonlyArray<readonly string[]>): levels is readonly BookLevel[] {
-  return (
-    Array.isArray(levels) &&
-    levels.every((l) => Array.isArray(l) && typeof l[0] === 'string' && typeof l[1] === 'string')
-  );
+/**
+ * Levels as OKX sends them: arrays whose price and size are decimal strings (size >= 0). Also
+ * the REST snapshot's levels (OkxClient.market.books).
+ */
+function validLevels(levels: unknown): levels is BookLevel[] {
+  if (!Array.isArray(levels)) return false;
+  for (const l of levels as unknown[]) {
+    if (!Array.isArray(l) || typeof l[0] !== 'string' || typeof l[1] !== 'string') return false;
+    if (Number.isNaN(levelPrice(l[0], l[1]))) return false;
+  }
+  return true;
+}
+
+/**
+ * The price of a level as a number (for ordering), or NaN for a level OKX would not send: price
+ * and size must be finite numbers, size >= 0. Refusing those keeps the book's order intact.
+ * Prices within one instrument have a fixed tick, so the number compares like the decimal.
+ */
+function levelPrice(px: string, sz: string): number {
+  if (px.length === 0 || sz.length === 0) return NaN;
+  const size = Number(sz);
+  if (!(size >= 0) || size === Infinity) return NaN;
+  const p = Number(px);
+  return p - p === 0 ? p : NaN;
 }
 
 /** "0", "0.0", "0.000": only zeros and a dot. Avoids a number parse for every level. */
@@ -154,11 +176,202 @@ function isZero(sz: string): boolean {
   return sz.length > 0;
 }
 
-const DATA_KEY = '"data":';
-const ACTION_UPDATE = '"action":"update"';
-const ACTION_SNAPSHOT = '"action":"snapshot"';
+/** Levels of one side of a scanned message; the arrays are reused from message to message. */
+class ScanSide {
+  n = 0;
+  readonly px: string[] = [];
+  readonly sz: string[] = [];
+  readonly f3: string[] = [];
+  readonly f4: string[] = [];
+  readonly num: number[] = [];
+  levels(): BookLevel[] {
+    const out: BookLevel[] = [];
+    for (let i = 0; i < this.n; i++) out.push([this.px[i]!, this.sz[i]!, this.f3[i]!, this.f4[i]!]);
+    return out;
+  }
+}
+
+/** What `scanBook` read from one message. */
+class Scan {
+  readonly asks = new ScanSide();
+  readonly bids = new ScanSide();
+  action: 'update' | 'snapshot' = 'update';
+  ts: string | undefined;
+  checksum: number | undefined;
+  seqId = 0;
+  prevSeqId: number | undefined;
+  /** Scratch for scanInt. */
+  int = 0;
+  toData(): BookData {
+    const d: BookData = { asks: this.asks.levels(), bids: this.bids.levels(), seqId: this.seqId };
+    if (this.ts !== undefined) d.ts = this.ts;
+    if (this.checksum !== undefined) d.checksum = this.checksum;
+    if (this.prevSeqId !== undefined) d.prevSeqId = this.prevSeqId;
+    return d;
+  }
+}
+
+const QUOTE = 34;
+const COMMA = 44;
+const COLON = 58;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const RBRACE = 125;
+/** Escapes and raw control characters: JSON.parse must judge those strings. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const UNSAFE = /[\u0000-\u001f\\]/;
+const ARG_OPEN = '{"arg":{';
+const DATA_OPEN = '","data":[{';
+
+/**
+ * Reads a book push laid out exactly as OKX sends it (facts §3):
+ * {"arg":{"k":"v",...},"action":"update|snapshot","data":[{"asks":[["px","sz","0","n"],...],
+ * "bids":[...],"ts":"...","checksum":N,"seqId":N,"prevSeqId":N}]} with the data keys in any
+ * order, no whitespace and no escapes. Returns false for anything else (including input that is
+ * not JSON at all); the caller then parses the message with JSON.parse, which decides. With no
+ * backslash in the message every '"' delimits a string, so indexOf finds string ends.
+ */
+function scanBook(raw: string, out: Scan): boolean {
+  if (!raw.startsWith(ARG_OPEN) || UNSAFE.test(raw)) return false;
+  let p = ARG_OPEN.length;
+  for (;;) {
+    // "key":"value" pairs only (channel, instId, ...)
+    if (raw.charCodeAt(p) !== QUOTE) return false;
+    p = raw.indexOf('"', p + 1) + 1;
+    if (p === 0 || raw.charCodeAt(p) !== COLON || raw.charCodeAt(p + 1) !== QUOTE) return false;
+    p = raw.indexOf('"', p + 2) + 1;
+    if (p === 0) return false;
+    const c = raw.charCodeAt(p++);
+    if (c === COMMA) continue;
+    if (c !== RBRACE) return false;
+    break;
+  }
+  if (raw.startsWith(',"action":"update', p)) {
+    out.action = 'update';
+    p += 17;
+  } else if (raw.startsWith(',"action":"snapshot', p)) {
+    out.action = 'snapshot';
+    p += 19;
+  } else return false;
+  if (!raw.startsWith(DATA_OPEN, p)) return false;
+  p += DATA_OPEN.length;
+  out.ts = undefined;
+  out.checksum = undefined;
+  out.prevSeqId = undefined;
+  let seen = 0;
+  for (;;) {
+    let bit: number;
+    if (raw.startsWith('"asks":[', p)) {
+      bit = 1;
+      p = scanLevels(raw, p + 8, out.asks);
+    } else if (raw.startsWith('"bids":[', p)) {
+      bit = 2;
+      p = scanLevels(raw, p + 8, out.bids);
+    } else if (raw.startsWith('"ts":"', p)) {
+      bit = 4;
+      const e = raw.indexOf('"', p + 6);
+      out.ts = raw.slice(p + 6, e);
+      p = e < 0 ? -1 : e + 1;
+    } else if (raw.startsWith('"checksum":', p)) {
+      bit = 8;
+      p = scanInt(raw, p + 11, out);
+      out.checksum = out.int;
+    } else if (raw.startsWith('"seqId":', p)) {
+      bit = 16;
+      p = scanInt(raw, p + 8, out);
+      out.seqId = out.int;
+    } else if (raw.startsWith('"prevSeqId":', p)) {
+      bit = 32;
+      p = scanInt(raw, p + 12, out);
+      out.prevSeqId = out.int;
+    } else return false;
+    // A repeated key: JSON.parse keeps the last one; leave such oddities to it.
+    if (p < 0 || (seen & bit) !== 0) return false;
+    seen |= bit;
+    const c = raw.charCodeAt(p++);
+    if (c === COMMA) continue;
+    if (c !== RBRACE) return false;
+    break;
+  }
+  // asks, bids and seqId present; exactly one data element and nothing after it.
+  return (
+    (seen & 19) === 19 &&
+    p + 2 === raw.length &&
+    raw.charCodeAt(p) === RBRACKET &&
+    raw.charCodeAt(p + 1) === RBRACE
+  );
+}
+
+/** `[` already read: ["px","sz","a","b"] levels up to `]`. Returns the index after it, or -1. */
+function scanLevels(raw: string, p: number, side: ScanSide): number {
+  side.n = 0;
+  if (raw.charCodeAt(p) === RBRACKET) return p + 1;
+  let n = 0;
+  for (;;) {
+    if (raw.charCodeAt(p) !== LBRACKET || raw.charCodeAt(p + 1) !== QUOTE) return -1;
+    let e = raw.indexOf('"', p + 2);
+    if (e < 0 || raw.charCodeAt(e + 1) !== COMMA || raw.charCodeAt(e + 2) !== QUOTE) return -1;
+    const px = raw.slice(p + 2, e);
+    p = e + 3;
+    e = raw.indexOf('"', p);
+    if (e < 0 || raw.charCodeAt(e + 1) !== COMMA || raw.charCodeAt(e + 2) !== QUOTE) return -1;
+    const sz = raw.slice(p, e);
+    p = e + 3;
+    e = raw.indexOf('"', p);
+    if (e < 0 || raw.charCodeAt(e + 1) !== COMMA || raw.charCodeAt(e + 2) !== QUOTE) return -1;
+    const f3 = raw.slice(p, e);
+    p = e + 3;
+    e = raw.indexOf('"', p);
+    if (e < 0 || raw.charCodeAt(e + 1) !== RBRACKET) return -1;
+    const num = levelPrice(px, sz);
+    // A level the book would refuse: let the full parse report it.
+    if (num !== num) return -1;
+    side.px[n] = px;
+    side.sz[n] = sz;
+    side.f3[n] = f3;
+    side.f4[n] = raw.slice(p, e);
+    side.num[n] = num;
+    n++;
+    p = e + 2;
+    const c = raw.charCodeAt(p++);
+    if (c === COMMA) continue;
+    if (c !== RBRACKET) return -1;
+    side.n = n;
+    return p;
+  }
+}
+
+/** A JSON integer (-?(0|[1-9][0-9]*)) of at most 15 digits into out.int. Returns the index after it, or -1. */
+function scanInt(raw: string, p: number, out: Scan): number {
+  let neg = false;
+  if (raw.charCodeAt(p) === 45 /* - */) {
+    neg = true;
+    p++;
+  }
+  const start = p;
+  let v = 0;
+  for (;;) {
+    const c = raw.charCodeAt(p); // NaN past the end
+    if (!(c >= 48 && c <= 57)) break;
+    v = v * 10 + (c - 48);
+    p++;
+  }
+  const len = p - start;
+  if (len === 0 || len > 15 || (len > 1 && raw.charCodeAt(start) === 48)) return -1;
+  out.int = neg ? -v : v;
+  return p;
+}
 
 const CHECKSUM_DEPTH = 25;
+
+/** Continues a CRC-32 register over "px:sz" of a level, after a ':' when it is not the first. NaN: not ASCII. */
+function crcLevel(c: number, l: BookLevel, colon: boolean): number {
+  if (c !== c) return c;
+  if (colon) c = crc32Byte(c, COLON);
+  c = crc32Continue(c, l[0]);
+  if (c !== c) return c;
+  return crc32Continue(crc32Byte(c, COLON), l[1]);
+}
 
 /**
  * A local order book kept from OKX book pushes (facts §3): snapshot + increments merged with
@@ -178,8 +391,12 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
   private last = -2; // seqId of the last applied message; -2 = no book
   private checksumValue = 0;
   private checksumStale = true;
+  /** CRC-32 register at the start of each checksum row; entries 0..crcValid are current. */
+  private readonly crcAt = new Int32Array(CHECKSUM_DEPTH + 1).fill(-1);
+  private crcValid = 0;
   private buffering = false;
   private readonly buffer: BookData[] = [];
+  private readonly scan = new Scan();
   private snapshotFloor: number | undefined;
   private lastTs = '';
   private changedLast = false;
@@ -215,25 +432,27 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
 
   /** Parses one raw WS message and applies it: the hot path. */
   applyRaw(raw: string): BookApplyResult {
-    // Fast path for OKX's layout {"arg":{...},"action":"...","data":[...]}: parse only the data
-    // array (the arg and action need no parsing). Anything else takes the full parse below.
-    const at = raw.lastIndexOf(DATA_KEY);
-    if (at > 0 && raw.charCodeAt(raw.length - 1) === 125 /* } */) {
-      const head = raw.slice(0, at);
-      const action = head.includes(ACTION_UPDATE)
-        ? 'update'
-        : head.includes(ACTION_SNAPSHOT)
-          ? 'snapshot'
-          : undefined;
-      if (action !== undefined) {
-        let data: unknown;
-        try {
-          data = JSON.parse(raw.slice(at + DATA_KEY.length, raw.length - 1));
-        } catch {
-          data = undefined;
-        }
-        if (Array.isArray(data) && data.length > 0) return this.apply(data[0] as BookData, action);
+    const sc = this.scan;
+    if (scanBook(raw, sc)) {
+      // The common case, an in-sequence update to a synced book, merges straight from the
+      // scanned strings; every other case goes through `apply` with the same data.
+      if (
+        sc.action === 'update' &&
+        this.incremental &&
+        !this.buffering &&
+        this.last !== -2 &&
+        this.snapshotFloor === undefined &&
+        sc.prevSeqId === this.last
+      ) {
+        const prev = sc.prevSeqId;
+        if (sc.seqId === prev) this.stats.heartbeats++;
+        else if (sc.seqId < prev) this.stats.resets++; // maintenance reset (facts §3.1)
+        const lb = sc.bids.n ? this.bids.mergeScan(sc.bids) : Infinity;
+        const la = sc.asks.n ? this.asks.mergeScan(sc.asks) : Infinity;
+        this.merged(lb, la, sc.seqId, sc.ts);
+        return this.finish(sc.checksum);
       }
+      return this.apply(sc.toData(), sc.action);
     }
     let msg: { action?: unknown; data?: unknown };
     try {
@@ -241,7 +460,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     } catch {
       return 'invalid';
     }
-    const data = msg.data;
+    const data = msg?.data;
     if (!Array.isArray(data) || data.length === 0) return 'invalid';
     return this.apply(data[0] as BookData, msg.action as string | undefined);
   }
@@ -251,14 +470,13 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
    * books5/bbo-tbt pushes have none and are full snapshots.
    */
   apply(d: BookData, action?: string): BookApplyResult {
-    if (!d || !Array.isArray(d.bids) || !Array.isArray(d.asks) || typeof d.seqId !== 'number')
-      return 'invalid';
+    if (!d || !validLevels(d.bids) || !validLevels(d.asks) || typeof d.seqId !== 'number') return 'invalid';
     if (!this.incremental || action === 'snapshot') {
       this.loadLevels(d.bids, d.asks, d.seqId, d.ts);
       this.buffering = false;
       this.buffer.length = 0;
       this.snapshotFloor = undefined;
-      return this.finish(d);
+      return this.finish(d.checksum);
     }
     const prev = d.prevSeqId;
     if (typeof prev !== 'number') return 'invalid';
@@ -282,11 +500,18 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     else if (d.seqId < prev) this.stats.resets++; // maintenance reset: continue from it (facts §3.1)
     const lb = d.bids.length ? this.bids.merge(d.bids) : Infinity;
     const la = d.asks.length ? this.asks.merge(d.asks) : Infinity;
-    if (lb < CHECKSUM_DEPTH || la < CHECKSUM_DEPTH) this.checksumStale = true;
+    this.merged(lb, la, d.seqId, d.ts);
+    return this.finish(d.checksum);
+  }
+
+  /** Bookkeeping after an update merged with lowest touched indexes lb (bids) and la (asks). */
+  private merged(lb: number, la: number, seqId: number, ts: string | undefined): void {
+    const low = lb < la ? lb : la;
+    if (low < CHECKSUM_DEPTH) this.checksumStale = true;
+    if (low < this.crcValid) this.crcValid = low;
     this.changedLast = lb !== Infinity || la !== Infinity;
-    this.last = d.seqId;
-    if (d.ts !== undefined) this.lastTs = d.ts;
-    return this.finish(d);
+    this.last = seqId;
+    if (ts !== undefined) this.lastTs = ts;
   }
 
   /**
@@ -303,7 +528,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
    * older than the first buffered event (facts §3.3: fetch it again).
    */
   loadSnapshot(s: BookSnapshot): BookApplyResult | 'retry' {
-    if (!isLevels(s.bids) || !isLevels(s.asks) || !Number.isInteger(s.seqId)) return 'invalid';
+    if (!validLevels(s.bids) || !validLevels(s.asks) || !Number.isInteger(s.seqId)) return 'invalid';
     const first = this.buffer.find((b) => (b.seqId ?? -1) > s.seqId);
     if (first && typeof first.prevSeqId === 'number' && first.prevSeqId > s.seqId) return 'retry';
     const pending = this.buffer.splice(0);
@@ -328,6 +553,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     this.asks.load([]);
     this.last = -2;
     this.checksumStale = true;
+    this.crcValid = 0;
     this.snapshotFloor = undefined;
   }
 
@@ -363,10 +589,39 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
   /** The checksum of the current book (facts §3.2), computed only when the top 25 changed. */
   checksum(): number {
     if (this.checksumStale) {
-      this.checksumValue = bookChecksumFromSegments(this.bids.segments(), this.asks.segments());
+      this.checksumValue = this.computeChecksum();
       this.checksumStale = false;
     }
     return this.checksumValue;
+  }
+
+  /**
+   * The check string of facts §3.2 (bid1px:bid1sz:ask1px:ask1sz:...; top 25 per side, the longer
+   * side alone once the other runs out) fed to CRC-32 without building it. The register at the
+   * start of each row is kept: rows above the shallowest change since the last call are
+   * unchanged, so hashing resumes there (an update often touches only deeper levels).
+   */
+  private computeChecksum(): number {
+    const bl = this.bids.lv;
+    const al = this.asks.lv;
+    const nb = bl.length < CHECKSUM_DEPTH ? bl.length : CHECKSUM_DEPTH;
+    const na = al.length < CHECKSUM_DEPTH ? al.length : CHECKSUM_DEPTH;
+    const rows = nb > na ? nb : na;
+    const at = this.crcAt;
+    let r = this.crcValid < rows ? this.crcValid : rows;
+    let c = at[r]!;
+    for (; r < rows; r++) {
+      if (r < nb) c = crcLevel(c, bl[r]!, r > 0);
+      if (r < na) c = crcLevel(c, al[r]!, r > 0 || r < nb);
+      if (c !== c) {
+        // A character beyond ASCII: zlib hashes its UTF-8 bytes; let it do the whole string.
+        this.crcValid = 0;
+        return bookChecksum(bl, al);
+      }
+      at[r + 1] = c;
+    }
+    this.crcValid = rows;
+    return ~c | 0;
   }
 
   private loadLevels(
@@ -380,11 +635,11 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     this.last = seqId;
     if (ts !== undefined) this.lastTs = ts;
     this.checksumStale = true;
+    this.crcValid = 0;
     this.changedLast = true;
   }
 
-  private finish(d: BookData): BookApplyResult {
-    const cs = d.checksum;
+  private finish(cs: unknown): BookApplyResult {
     // Checksum 0 means "not provided" since June 2026 (facts §3.3): seq continuity still applies.
     if (this.verify && typeof cs === 'number' && cs !== 0) {
       const local = this.checksum();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { bookChecksum, bookChecksumFromSegments, type BookLevel } from '../../src/protocol/book-checksum.js';
 import { OrderBook, type BookData } from '../../src/ws/order-book.js';
 import { generateBookMessages, mulberry32 } from './helpers/book-messages.js';
+import { generateBookMessages as generateSimBookMessages } from '../../src/sim/market/index.js';
 
 const L = (px: string, sz: string): BookLevel => [px, sz, '0', '1'];
 const snap = (seqId: number, bids: BookLevel[], asks: BookLevel[], checksum = 0): BookData => ({
@@ -291,3 +292,180 @@ describe('REST snapshot + buffered updates (facts §3.3)', () => {
     assert.equal(b.seqId, 21);
   });
 });
+
+/** Everything observable about a book, to compare two of them. */
+function stateOf(b: OrderBook): unknown {
+  return {
+    seqId: b.seqId,
+    synced: b.isSynced,
+    ts: b.ts,
+    changed: b.changed,
+    depth: b.depth(1000),
+    checksum: b.checksum(),
+    stats: { ...b.stats },
+  };
+}
+
+/** The reference: the whole message through JSON.parse, then `apply`. */
+function applyParsed(b: OrderBook, raw: string): string {
+  let msg: { action?: string; data?: BookData[] };
+  try {
+    msg = JSON.parse(raw) as typeof msg;
+  } catch {
+    return 'invalid';
+  }
+  if (!Array.isArray(msg.data) || msg.data.length === 0) return 'invalid';
+  return b.apply(msg.data[0]!, msg.action);
+}
+
+/** Feeds the same stream to applyRaw and to the reference; they must agree message by message. */
+function assertSameAsParsed(raws: string[], refRaws: string[] = raws, label = ''): void {
+  const fast = new OrderBook('BTC-USDT');
+  const ref = new OrderBook('BTC-USDT');
+  for (let i = 0; i < raws.length; i++) {
+    const got = fast.applyRaw(raws[i]!);
+    const want = applyParsed(ref, refRaws[i]!);
+    assert.equal(got, want, `${label} message ${i}`);
+    if (i % 97 === 0 || got !== 'applied')
+      assert.deepEqual(stateOf(fast), stateOf(ref), `${label} message ${i}`);
+  }
+  assert.deepEqual(stateOf(fast), stateOf(ref), `${label} end`);
+}
+
+describe('applyRaw: scanned fast path equals JSON.parse + apply', () => {
+  test('thousands of generated messages (two generators, checksum and checksum 0)', () => {
+    assertSameAsParsed(generateBookMessages({ seed: 11, count: 2000 }), undefined, 'helper');
+    assertSameAsParsed(generateBookMessages({ seed: 12, count: 500, zeroChecksum: true }), undefined, 'zero');
+    assertSameAsParsed(
+      generateSimBookMessages({ seed: 13, count: 2000, instId: 'BTC-USDT' }),
+      undefined,
+      'sim',
+    );
+    // The checksum the book computes incrementally equals the reference at every step.
+    const b = new OrderBook('BTC-USDT');
+    for (const m of generateSimBookMessages({ seed: 14, count: 600, instId: 'BTC-USDT' })) {
+      assert.equal(b.applyRaw(m), 'applied');
+      const d = b.depth(25);
+      assert.equal(b.checksum(), bookChecksum(d.bids, d.asks));
+    }
+  });
+
+  test('layouts the scanner does not take give the same books through the full parse', () => {
+    const msgs = generateBookMessages({ seed: 21, count: 300 });
+    const variants: Array<[string, (m: string) => string]> = [
+      ['pretty-printed', (m) => JSON.stringify(JSON.parse(m), null, 1)],
+      ['spaces after separators', (m) => m.replaceAll('":', '": ').replaceAll(',"', ', "')],
+      ['escaped digits', (m) => m.replace(/"(\d)/g, '"\\u003$1')],
+      ['escaped slash in instId', (m) => m.replace('"BTC-USDT"', '"BTC\\/USDT"')],
+      ['data keys reordered', (m) => reorder(m)],
+      ['extra data key', (m) => m.replace('"ts":', '"instType":"SPOT","ts":')],
+      ['extra top-level key', (m) => m.replace('"action":', '"id":"1","action":')],
+      ['action first', (m) => m.replace(/^\{("arg":\{[^}]*\}),("action":"\w+"),/, '{$2,$1,')],
+      ['arg with a number', (m) => m.replace('"channel":"books"', '"channel":"books","n":1')],
+      ['two-field levels', (m) => m.replace(/\["([^"]*)","([^"]*)","0","\d+"\]/g, '["$1","$2"]')],
+      ['seqId as a float', (m) => m.replace(/"seqId":(\d+)/, '"seqId":$1.0')],
+      ['seqId with exponent', (m) => m.replace(/"seqId":(\d+)/, '"seqId":$1e0')],
+    ];
+    for (const [name, f] of variants) {
+      const changed = msgs.map(f);
+      assert.notDeepEqual(changed, msgs, name);
+      // Same messages in meaning: books equal to the plain stream's, message by message.
+      const plain = new OrderBook('BTC-USDT');
+      const varied = new OrderBook('BTC-USDT');
+      for (let i = 0; i < msgs.length; i++) {
+        assert.equal(varied.applyRaw(changed[i]!), plain.applyRaw(msgs[i]!), `${name} ${i}`);
+      }
+      // Levels compared on price and size: the two-field variant keeps two fields, as received.
+      const pxSz = (b: OrderBook) => {
+        const d = b.depth(1000);
+        return [d.bids.map((l) => [l[0], l[1]]), d.asks.map((l) => [l[0], l[1]])];
+      };
+      assert.deepEqual(pxSz(varied), pxSz(plain), name);
+      assert.deepEqual(
+        { ...(stateOf(varied) as object), depth: 0 },
+        { ...(stateOf(plain) as object), depth: 0 },
+        name,
+      );
+      assertSameAsParsed(changed, changed, name);
+    }
+  });
+
+  test('malformed messages: a typed result, never a throw or a changed book', () => {
+    const msgs = generateBookMessages({ seed: 31, count: 40 });
+    const b = new OrderBook('BTC-USDT');
+    for (const m of msgs.slice(0, 30)) assert.equal(b.applyRaw(m), 'applied');
+    const before = stateOf(b);
+    const next = msgs[30]!;
+    // Every truncation of a valid update.
+    for (let cut = 0; cut < next.length; cut++) {
+      assert.equal(b.applyRaw(next.slice(0, cut)), 'invalid', `cut ${cut}`);
+    }
+    const bad: Array<[string, string]> = [
+      ['price not a number', next.replace(/\[\["[^"]*"/, '[["abc"')],
+      ['empty price', next.replace(/\[\["[^"]*"/, '[[""')],
+      ['negative size', next.replace(/\[\["([^"]*)","[^"]*"/, '[["$1","-1"')],
+      ['size not a number', next.replace(/\[\["([^"]*)","[^"]*"/, '[["$1","x"')],
+      ['empty level', next.replace(/\[\[/, '[[],[')],
+      ['level not an array', next.replace(/\[\[/, '["x",[')],
+      ['raw control character', next.replace(/\[\["([^"]*)"/, '[["$1\n"')],
+      ['leading zero in seqId', next.replace(/"seqId":(\d+)/, '"seqId":0$1')],
+      ['trailing garbage', `${next}x`],
+      ['trailing comma in levels', next.replace(/\]\],"bids"/, '],],"bids"')],
+      ['bids missing', next.replace('"bids":', '"bidz":')],
+      ['seqId missing', next.replace(/,"seqId":\d+/, '')],
+      ['prevSeqId missing', next.replace(/,?"prevSeqId":\d+/, '')],
+      ['not an object', '[1,2,3]'],
+      ['null', 'null'],
+      ['data null', next.replace(/"data":\[.*\]\}$/, '"data":null}')],
+    ];
+    for (const [name, raw] of bad) {
+      assert.notEqual(raw, next, name);
+      assert.equal(b.applyRaw(raw), 'invalid', name);
+      assert.deepEqual(stateOf(b), before, name);
+    }
+    // The stream goes on where it stopped.
+    for (const m of msgs.slice(30)) assert.equal(b.applyRaw(m), 'applied');
+  });
+
+  test('gaps, heartbeats and resets read by the scanner behave as through apply', () => {
+    const msgs = generateBookMessages({ seed: 41, count: 60 });
+    const seq = (m: string) => Number(/"seqId":(\d+)/.exec(m)![1]);
+    const last = seq(msgs[9]!);
+    const heartbeat = msgs[9]!
+      .replace(/"asks":\[.*?\]\],/, '"asks":[],')
+      .replace(/"bids":\[.*?\]\],/, '"bids":[],')
+      .replace(/"prevSeqId":\d+/, `"prevSeqId":${last}`)
+      .replace(/"checksum":-?\d+/, '"checksum":0');
+    const stream = [...msgs.slice(0, 10), heartbeat, ...msgs.slice(10, 30), ...msgs.slice(31)];
+    assertSameAsParsed(stream, stream, 'gap');
+    const b = new OrderBook('BTC-USDT');
+    const results = stream.map((m) => b.applyRaw(m));
+    assert.equal(results[10], 'applied');
+    assert.equal(b.stats.heartbeats, 1);
+    assert.equal(results[31], 'gap');
+    // A wrong checksum read by the scanner is still caught.
+    const c = new OrderBook('BTC-USDT');
+    for (const m of msgs.slice(0, 5)) c.applyRaw(m);
+    const wrong = msgs[5]!.replace(/"checksum":(-?\d+)/, (_, v: string) => `"checksum":${Number(v) ^ 1}`);
+    assert.equal(c.applyRaw(wrong), 'checksum');
+    assert.equal(c.isSynced, false);
+  });
+
+  test('a price with a non-ASCII character is hashed as zlib hashes its UTF-8', () => {
+    const b = new OrderBook('X', { verifyChecksum: false });
+    const bids = [L('100\u00a0', '1'), L('99', '2')];
+    const asks = [L('101', '1')];
+    assert.equal(b.apply(snap(1, bids, asks), 'snapshot'), 'applied');
+    assert.equal(b.checksum(), bookChecksum(bids, asks));
+    assert.equal(b.apply(upd(1, 2, [L('98', '1')]), 'update'), 'applied');
+    assert.equal(b.checksum(), bookChecksum(b.depth().bids, b.depth().asks));
+  });
+});
+
+/** Moves seqId and prevSeqId before asks in each message's data object. */
+function reorder(m: string): string {
+  const seq = /,"prevSeqId":-?\d+|,"seqId":-?\d+/g;
+  const found = m.match(seq) ?? [];
+  const rest = m.replace(seq, '');
+  return rest.replace('"data":[{', `"data":[{${found.map((f) => f.slice(1)).join(',')},`);
+}
