@@ -20,6 +20,10 @@ export interface WatchOptions {
   live?: boolean;
   depth?: number;
   bar?: string;
+  /** Vault profile for private channels (also OKXKIT_PROFILE). */
+  profile?: string;
+  /** Vault file (default OKXKIT_VAULT or ~/.okxkit/vault.json). */
+  vault?: string;
   /** Environment to read credentials and OKX_BASE_URL from (tests pass their own). */
   env?: Record<string, string | undefined>;
 }
@@ -38,7 +42,8 @@ async function target(kind: WatchKind, o: WatchOptions): Promise<Target> {
   const { hasCredentialsInEnv } = await import('../../client/env.js');
   const hasCreds = hasCredentialsInEnv(env);
   const baseUrl = o.baseUrl ?? env.OKX_BASE_URL;
-  const useSim = o.sim || (!baseUrl && !hasCreds && !o.live);
+  const profile = o.profile ?? (env.OKXKIT_PROFILE || undefined);
+  const useSim = o.sim || (!baseUrl && !hasCreds && !o.live && !profile);
   if (useSim) {
     const { startSimulator } = await import('../../sim/simulator.js');
     const sim = await startSimulator({ port: 0 });
@@ -57,12 +62,22 @@ async function target(kind: WatchKind, o: WatchOptions): Promise<Target> {
   }
   let credentials: Credentials | undefined;
   let clockSource: ClockSource | undefined;
+  let demo = o.demo;
+  let site = o.site;
   if (kind === 'orders') {
-    const { credentialsFromEnv } = await import('../../client/credentials.js');
-    credentials = credentialsFromEnv(env);
+    if (profile) {
+      const { resolveCredentials } = await import('../../security/resolve.js');
+      const r = await resolveCredentials({ profile, env, vaultPath: o.vault });
+      credentials = r.credentials;
+      demo = demo || r.demo;
+      site = site ?? r.site;
+    } else {
+      const { credentialsFromEnv } = await import('../../client/credentials.js');
+      credentials = credentialsFromEnv(env);
+    }
     // WS login timestamps must be within 30 s of server time (facts §2.2): measure the offset.
     const { OkxClient } = await import('../../client/okx-client.js');
-    const rest = new OkxClient({ baseUrl, site: o.site, demo: o.demo });
+    const rest = new OkxClient({ baseUrl, site, demo });
     await rest.syncClock().catch(() => undefined);
     clockSource = rest;
   }
@@ -73,8 +88,8 @@ async function target(kind: WatchKind, o: WatchOptions): Promise<Target> {
       throw new ValidationError('--base-url', `'${baseUrl}' is not a URL`, 'e.g. http://127.0.0.1:8080');
     }
   }
-  const ws = new OkxWsClient({ baseUrl, site: o.site, demo: o.demo, credentials, clockSource });
-  return { ws, where: baseUrl ?? (o.demo ? 'OKX demo' : 'OKX'), close: () => ws.close() };
+  const ws = new OkxWsClient({ baseUrl, site, demo, credentials, clockSource });
+  return { ws, where: baseUrl ?? (demo ? 'OKX demo' : 'OKX'), close: () => ws.close() };
 }
 
 function fmtBook(book: OrderBook, depth: number): string {
@@ -232,6 +247,8 @@ interface CliOpts {
   seconds?: string;
   sim?: boolean;
   live?: boolean;
+  profile?: string;
+  vault?: string;
   depth?: string;
   bar?: string;
 }
@@ -253,6 +270,8 @@ function toOptions(c: CliOpts): WatchOptions {
     json: c.json,
     sim: c.sim,
     live: c.live,
+    profile: c.profile,
+    vault: c.vault,
     seconds: num('--seconds', c.seconds),
     depth: num('--depth', c.depth),
     bar: c.bar,
@@ -269,6 +288,8 @@ function common(cmd: Command): Command {
     .option('--site <site>', 'global | eea | us (default global)')
     .option('--live', 'OKX live hosts even without credentials (public channels)')
     .option('--sim', 'run against an embedded local exchange (the default when nothing is configured)')
+    .option('--profile <name>', 'credentials from this vault profile for private channels (also OKXKIT_PROFILE)')
+    .option('--vault <path>', 'vault file (default: OKXKIT_VAULT or ~/.okxkit/vault.json)')
     .option('--json', 'one JSON object per line')
     .option('--seconds <n>', 'stop after n seconds');
 }
