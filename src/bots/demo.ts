@@ -11,7 +11,7 @@ import type { StatusOutput } from './status-view.js';
 export interface DemoOptions {
   /** How long the bot runs. Default 60. */
   seconds?: number;
-  /** The local market's seed: same seed, same prices. Default 7. */
+  /** The local market's seed: same seed, same prices. Default 1. */
   seed?: number;
   /** Half-width of the grid around the current price, in percent. Default 1. */
   rangePct?: string;
@@ -55,14 +55,14 @@ export function demoGridConfig(
  * guard, journal, risk, dead-man's switch); only the URL and the credentials differ from OKX.
  */
 export async function runDemo(opts: DemoOptions = {}): Promise<BotSummary> {
-  const sim = await startSimulator({ seed: opts.seed ?? 7, ...(opts.tickMs ? { tickMs: opts.tickMs } : {}) });
+  const sim = await startSimulator({ seed: opts.seed ?? 1, ...(opts.tickMs ? { tickMs: opts.tickMs } : {}) });
   const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') });
   try {
     const probe = new OkxExchange({ client });
     const [inst, ticker] = await Promise.all([probe.instrument('BTC-USDT'), probe.ticker('BTC-USDT')]);
     const config = demoGridConfig(ticker.last, inst.tickSz, opts.rangePct, opts.levels, opts.investment);
     opts.note?.(
-      `local exchange at ${sim.restUrl} (seed ${opts.seed ?? 7}); grid on BTC-USDT ${config.lower}..${config.upper}, ` +
+      `local exchange at ${sim.restUrl} (seed ${opts.seed ?? 1}); grid on BTC-USDT ${config.lower}..${config.upper}, ` +
         `${config.levels} levels, ${config.investment} USDT, for ${opts.seconds ?? 60} s\n`,
     );
     return await runBot({

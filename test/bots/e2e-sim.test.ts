@@ -1,11 +1,13 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { Decimal } from 'decimal.js';
 import { OkxClient } from '../../src/client/okx-client.js';
 import { checkKeyBeforeTrading } from '../../src/security/doctor.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { parseBotConfig } from '../../src/bots/config.js';
 import { BotRunner } from '../../src/bots/runner.js';
+import { runBot } from '../../src/bots/run-bot.js';
 import { openTradingStack, type TradingStack } from '../../src/bots/session.js';
 import { BotStateStore } from '../../src/bots/state-store.js';
 import type { DcaState } from '../../src/bots/strategies/dca.js';
@@ -235,7 +237,7 @@ describe('bots on the local exchange (end to end)', () => {
       assert.equal(s.sold, '0.01');
       assert.ok(Number(s.peak) > Number(s.startPx), `the peak ${s.peak} rose above the start ${s.startPx}`);
       // The trigger: a price at or below peak x (1 - 0.4 %); the market sell then fills near it.
-      assert.equal(s.stopPx, String(Number(s.peak) * 0.996).replace(/0+$/, ''));
+      assert.equal(s.stopPx, new Decimal(s.peak).mul('0.996').toFixed());
       assert.ok(Number(s.exitPx) < Number(s.peak) * 0.998, `exit ${s.exitPx} vs peak ${s.peak}`);
       const orders = await exchangeOrders(r.client, 'e2etrail');
       assert.ok(orders.every((o) => o.side === 'sell'));
@@ -291,6 +293,89 @@ describe('bots on the local exchange (end to end)', () => {
       assertNoDuplicates(final);
       assert.equal(final.length, r2.status().ordersPlaced);
       assert.equal(final.filter((o) => o.state === 'live').length, r2.status().openOrders);
+      await r2.stop();
+    },
+  );
+
+  test(
+    'refuses to start with a key that can withdraw: no order is placed',
+    { timeout: 20_000 },
+    async (t) => {
+      const sim = await withSim(t, { seed: 2 });
+      const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('withdraw') });
+      t.after(() => client.close());
+      const config = parseBotConfig('grid', {
+        id: 'unsafe',
+        instId: 'BTC-USDT',
+        lower: '50000',
+        upper: '70000',
+        levels: 5,
+        sizePerLevel: '0.001',
+      });
+      await assert.rejects(
+        runBot({
+          config,
+          client,
+          keyCheck: () => checkKeyBeforeTrading(client, { warn: () => undefined }),
+          statePath: ':memory:',
+          journalPath: ':memory:',
+          seconds: 1,
+        }),
+        (e: unknown) =>
+          (e as { code?: string }).code === 'KEY_UNSAFE' && /withdraw/i.test(String((e as Error).message)),
+      );
+      assert.equal((await client.trade.ordersPending({ instType: 'SPOT' })).length, 0);
+    },
+  );
+
+  test(
+    "dead-man's switch: after a crash the exchange cancels the orders; the restart places them again",
+    { timeout: 20_000 },
+    async (t) => {
+      const r = await rig(t, 11);
+      const dir = tempDir(t);
+      const stack1 = await openTradingStack({
+        client: r.client,
+        journalPath: join(dir, 'j.sqlite'),
+        clock: r.clock,
+        pollMs: 10,
+        deadMan: { timeOutSec: 10, heartbeatMs: 1000 },
+      });
+      r.defer(() => stack1.close());
+      const last = Number((await stack1.exchange.ticker('BTC-USDT')).last);
+      const raw = {
+        id: 'e2edms',
+        instId: 'BTC-USDT',
+        levels: 6,
+        sizePerLevel: '0.001',
+        lower: (last * 0.98).toFixed(1),
+        upper: (last * 1.02).toFixed(1),
+      };
+      const s1 = new BotStateStore(join(dir, 'bots.sqlite'));
+      const r1 = runnerFor(r, 'grid', raw, stack1, s1);
+      await r1.start();
+      const ladder = async () =>
+        (await exchangeOrders(r.client, 'e2edms'))
+          .filter((o) => o.state === 'live')
+          .map((o) => `${o.side} ${o.px}`)
+          .sort();
+      const before = await ladder();
+      assert.equal(before.length, 5);
+      // The crash: no more heartbeats, no clean stop.
+      (r1 as unknown as { unsubscribe(): void }).unsubscribe();
+      await stack1.deadMan!.halt();
+      s1.close();
+      r.clock.advance(11_000);
+      for (let i = 0; i < 50 && (await ladder()).length > 0; i++) await pause(20);
+      assert.deepEqual(await ladder(), [], 'cancel-all-after fired on the exchange');
+
+      const stack2 = await stackFor(r, join(dir, 'j.sqlite'));
+      const s2 = new BotStateStore(join(dir, 'bots.sqlite'));
+      r.defer(() => s2.close());
+      const r2 = runnerFor(r, 'grid', raw, stack2, s2);
+      await r2.start();
+      assert.deepEqual(await ladder(), before, 'the same ladder is back');
+      assertNoDuplicates(await exchangeOrders(r.client, 'e2edms'));
       await r2.stop();
     },
   );

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .command('demo')
     .description('run a grid bot on BTC-USDT against the embedded local exchange, then print a summary')
     .option('--seconds <n>', 'how long the bot runs (default: OKXKIT_DEMO_SECONDS, else 60)')
-    .option('--seed <n>', 'the local market seed (same seed, same prices)', '7')
+    .option('--seed <n>', 'the local market seed (same seed, same prices)', '1')
     .option('--json', 'print the summary as JSON')
     .action(async (flags: { seconds?: string; seed: string; json?: boolean }) => {
       const raw = flags.seconds ?? process.env.OKXKIT_DEMO_SECONDS ?? '60';
