@@ -13,6 +13,7 @@ import {
   OkxWsMessageError,
   OkxWsRateLimitError,
   OkxWsSubscribeError,
+  OkxWsSubscribeTimeoutError,
 } from './errors.js';
 import { reconnectDelay, OpBudget, sharedConnectLimiter, type ConnectLimiter } from './limits.js';
 
@@ -63,7 +64,11 @@ export interface WsConnectionOptions {
   pingIntervalMs?: number;
   /** Reconnect when no message (normally `pong`) arrives this long after a ping. Default 10 000. */
   pongTimeoutMs?: number;
-  /** Give up on a login or subscribe ack after this long and reconnect. Default 10 000. */
+  /**
+   * Ack timeout, ms. A login without an ack reconnects; a subscribe without an ack rejects its
+   * waiters with OkxWsSubscribeTimeoutError and stays subscribed (re-sent on reconnect or on the
+   * next `subscribe` of the same channel). Default 10 000.
+   */
   ackTimeoutMs?: number;
   backoff?: { baseMs?: number; maxMs?: number };
   connectLimiter?: ConnectLimiter;
@@ -122,6 +127,10 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
   private readonly acked = new Set<string>();
   /** Requests with an id that wait for their ack or error, by id. */
   private readonly pendingById = new Map<string, PendingRequest>();
+  /** Ack timers of subscribe requests on the current socket, by request id. */
+  private readonly ackTimers = new Map<string, unknown>();
+  /** Subscriptions whose ack timed out on the current socket: a new `subscribe` re-sends them. */
+  private readonly unanswered = new Set<string>();
   private readonly opWaiters = new Map<string, (msg: WsOpResponse | Error) => void>();
   private readyWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
@@ -208,6 +217,8 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
         fresh.push(arg);
       } else if (this.acked.has(key)) {
         continue;
+      } else if (this.unanswered.delete(key)) {
+        fresh.push(this.subs.get(key)!);
       }
       waits.push(
         new Promise<void>((resolve, reject) => {
@@ -231,6 +242,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       if (!had) continue;
       this.subs.delete(key);
       this.acked.delete(key);
+      this.unanswered.delete(key);
       gone.push(had);
     }
     if (gone.length && this.ready) this.sendSubscribe('unsubscribe', gone);
@@ -457,6 +469,8 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
         if (this.socket === socket) this.socket = undefined;
         for (const key of this.acked) this.acked.delete(key);
         this.pendingById.clear();
+        // Every subscription is sent again on the next socket, with fresh timers.
+        this.clearAckTimers();
         // Order ops in flight may or may not have executed: their callers decide (ambiguous).
         for (const [, w] of this.opWaiters)
           w(new OkxWsClosedError(this.endpoint, `socket closed (${code}) before the reply`));
@@ -547,6 +561,11 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       const id = this.newId();
       this.pendingById.set(id, { op, args: chunk });
       socket.send(JSON.stringify({ id, op, args: chunk }));
+      if (op === 'subscribe')
+        this.ackTimers.set(
+          id,
+          this.timers.setTimeout(() => this.subscribeTimedOut(id), this.ackTimeoutMs),
+        );
     }
   }
 
@@ -557,6 +576,8 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       if (ev === 'subscribe' && arg && typeof arg.channel === 'string') {
         const key = argKey(arg);
         this.acked.add(key);
+        this.unanswered.delete(key);
+        this.settleAckTimers();
         const list = this.subWaiters.get(key);
         this.subWaiters.delete(key);
         for (const w of list ?? []) w.resolve();
@@ -616,6 +637,49 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       );
     }
     this.emit('event', msg);
+  }
+
+  /**
+   * A subscribe request got no ack in time: its waiters get a typed error instead of waiting
+   * forever. The subscription stays in `subs`, so the next reconnect sends it again.
+   */
+  private subscribeTimedOut(id: string): void {
+    this.ackTimers.delete(id);
+    const pending = this.pendingById.get(id);
+    if (!pending) return;
+    this.pendingById.delete(id);
+    for (const arg of pending.args) {
+      const key = argKey(arg);
+      if (this.acked.has(key) || !this.subs.has(key)) continue;
+      this.unanswered.add(key);
+      const err = new OkxWsSubscribeTimeoutError(this.endpoint, arg, this.ackTimeoutMs);
+      this.failSub(key, err);
+      this.reportError(err);
+    }
+  }
+
+  /** Stops the ack timers of subscribe requests whose every arg is acked or gone. */
+  private settleAckTimers(): void {
+    for (const [id, timer] of this.ackTimers) {
+      const pending = this.pendingById.get(id);
+      if (
+        pending &&
+        pending.args.some((a) => {
+          const key = argKey(a);
+          return this.subs.has(key) && !this.acked.has(key);
+        })
+      )
+        continue;
+      this.timers.clearTimeout(timer);
+      this.ackTimers.delete(id);
+      this.pendingById.delete(id);
+    }
+  }
+
+  private clearAckTimers(): void {
+    for (const [, timer] of this.ackTimers) this.timers.clearTimeout(timer);
+    this.ackTimers.clear();
+    this.unanswered.clear();
   }
 
   /** Errors without an id: find the pending subscription the message names, if any. */
@@ -680,6 +744,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     this.stopRequested = true;
     this.ready = false;
     const failure = this.stoppedErr;
+    this.clearAckTimers();
     for (const w of this.readyWaiters) w.reject(failure);
     this.readyWaiters = [];
     for (const [key] of this.subWaiters) this.failSub(key, failure);

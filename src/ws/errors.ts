@@ -47,6 +47,22 @@ export class OkxWsSubscribeError extends OkxWsError {
   }
 }
 
+/**
+ * No ack (nor error) for a subscribe within the ack timeout. The subscription is kept: it is sent
+ * again after the next reconnect, or when `subscribe` is called again for the same channel.
+ */
+export class OkxWsSubscribeTimeoutError extends OkxWsError {
+  readonly arg: ChannelArg;
+  constructor(endpoint: string, arg: ChannelArg, timeoutMs: number) {
+    super(`No ack for subscribe ${arg.channel}${arg.instId ? ` ${arg.instId}` : ''} within ${timeoutMs} ms`, {
+      code: 'WS_SUBSCRIBE_TIMEOUT',
+      endpoint,
+      hint: 'The server did not answer; subscribe again, or wait for the reconnect, which re-sends it.',
+    });
+    this.arg = arg;
+  }
+}
+
 /** An incoming message did not have the shape OKX documents; it was dropped, the connection lives on. */
 export class OkxWsMessageError extends OkxWsError {
   readonly raw: string;

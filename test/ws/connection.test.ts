@@ -4,11 +4,15 @@ import { Credentials } from '../../src/client/credentials.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { channelNeedsLogin, endpointForChannel } from '../../src/ws/channels.js';
 import { OkxWsClient } from '../../src/ws/client.js';
-import { WsConnection } from '../../src/ws/connection.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { WsConnection, type WsTimers } from '../../src/ws/connection.js';
 import {
   OkxWsLoginError,
   OkxWsMessageError,
   OkxWsSubscribeError,
+  OkxWsSubscribeTimeoutError,
   type OkxWsError,
 } from '../../src/ws/errors.js';
 import { reconnectDelay, ConnectLimiter, OpBudget } from '../../src/ws/limits.js';
@@ -491,5 +495,114 @@ describe('login on /public for books-l2-tbt (facts §2.1)', () => {
       /books-l2-tbt needs a logged-in public connection/,
     );
     tick.close();
+  });
+});
+
+/** Timers fired by hand: the ack timeout runs when the test says so. */
+class HandTimers implements WsTimers {
+  private next = 1;
+  readonly pending = new Map<number, { fn: () => void; ms: number }>();
+  setTimeout(fn: () => void, ms: number): unknown {
+    const h = this.next++;
+    this.pending.set(h, { fn, ms });
+    return h;
+  }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  count(ms: number): number {
+    return [...this.pending.values()].filter((t) => t.ms === ms).length;
+  }
+  fire(ms: number): void {
+    for (const [h, t] of [...this.pending]) {
+      if (t.ms !== ms) continue;
+      this.pending.delete(h);
+      t.fn();
+    }
+  }
+}
+
+describe('subscribe ack timeout', () => {
+  test('no ack: the subscriber gets a typed error; a new subscribe re-sends; a reconnect re-sends and the ack resolves it', async (t) => {
+    // A server that never acks on its first connection and acks normally afterwards.
+    const server = createServer();
+    const wss = new WebSocketServer({ server });
+    const subscribes: Array<{ conn: number; args: unknown }> = [];
+    let conns = 0;
+    wss.on('connection', (ws) => {
+      const conn = ++conns;
+      ws.on('message', (data: Buffer) => {
+        const text = data.toString();
+        if (text === 'ping') return ws.send('pong');
+        const msg = JSON.parse(text) as { id: string; op: string; args: Array<Record<string, string>> };
+        if (msg.op !== 'subscribe') return;
+        subscribes.push({ conn, args: msg.args });
+        if (conn === 1) return;
+        for (const arg of msg.args)
+          ws.send(JSON.stringify({ id: msg.id, event: 'subscribe', arg, connId: 'c2' }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(async () => {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+    const ACK_MS = 7777;
+    const timers = new HandTimers();
+    const conn = new WsConnection({
+      url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws/v5/public`,
+      endpoint: 'public',
+      timers,
+      ackTimeoutMs: ACK_MS,
+      ...fast,
+    });
+    t.after(() => conn.close());
+    const errors: OkxWsError[] = [];
+    conn.on('error', (e) => errors.push(e));
+    const arg = { channel: 'tickers', instId: 'BTC-USDT' };
+
+    const first = conn.subscribe([arg]);
+    await until(() => subscribes.length === 1, 3000, 'the first subscribe');
+    assert.equal(timers.count(ACK_MS), 1);
+    let settled = false;
+    void first.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(settled, false, 'still waiting before the timeout');
+    timers.fire(ACK_MS);
+    await assert.rejects(first, (e: unknown) => {
+      assert.ok(e instanceof OkxWsSubscribeTimeoutError);
+      assert.ok(e instanceof OkxkitError);
+      assert.equal(e.code, 'WS_SUBSCRIBE_TIMEOUT');
+      assert.deepEqual(e.arg, arg);
+      assert.match(e.message, /tickers BTC-USDT within 7777 ms/);
+      return true;
+    });
+    assert.equal(errors.length, 1);
+    assert.deepEqual(conn.subscriptions(), [arg], 'kept for the reconnect');
+
+    // Subscribing again re-sends on the same socket; still no ack -> the same typed error.
+    const second = conn.subscribe([arg]);
+    await until(() => subscribes.length === 2, 3000, 'the re-sent subscribe');
+    assert.equal(subscribes[1]!.conn, 1);
+    timers.fire(ACK_MS);
+    await assert.rejects(second, OkxWsSubscribeTimeoutError);
+
+    // Again (sent a third time), but the socket drops before any timeout: the reconnect sends
+    // the subscription again, this time it is acked and the waiter resolves.
+    const third = conn.subscribe([arg]);
+    await until(() => subscribes.length === 3, 3000, 'the third subscribe');
+    conn.dropSocket('test');
+    await third;
+    assert.equal(subscribes.length, 4);
+    assert.equal(subscribes[3]!.conn, 2);
+    assert.equal(timers.count(ACK_MS), 0, 'the ack stopped its timer');
+    // Acked: a later subscribe resolves at once, without sending anything.
+    await conn.subscribe([arg]);
+    assert.equal(subscribes.length, 4);
+    assert.equal(errors.length, 2);
   });
 });
