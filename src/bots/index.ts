@@ -8,4 +8,3 @@ export * from './runner.js';
 export * from './status-view.js';
 export * from './session.js';
 export * from './run-bot.js';
-export * from './demo.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../util/errors.js';
-import { runDemo } from '../../bots/demo.js';
+import { runDemo } from '../demo.js';
 import { formatSummary } from '../../bots/status-view.js';
 
 function positiveInt(flag: string, v: string): number {

@@ -2,11 +2,11 @@ import { OkxClient } from '../client/okx-client.js';
 import { checkKeyBeforeTrading } from '../security/doctor.js';
 import { startSimulator } from '../sim/simulator.js';
 import { OkxExchange } from '../trading/okx-exchange.js';
-import { parseBotConfig, type GridConfig } from './config.js';
-import { dec, toStep } from './money.js';
-import type { BotSummary } from './runner.js';
-import { runBot } from './run-bot.js';
-import type { StatusOutput } from './status-view.js';
+import { parseBotConfig, type GridConfig } from '../bots/config.js';
+import { dec, toStep } from '../bots/money.js';
+import type { BotSummary } from '../bots/runner.js';
+import { runBot } from '../bots/run-bot.js';
+import type { StatusOutput } from '../bots/status-view.js';
 
 export interface DemoOptions {
   /** How long the bot runs. Default 60. */
