@@ -27,12 +27,17 @@ export class Transport {
     const u = new URL(baseUrl);
     this.origin = u.origin;
     this.prefix = u.pathname.replace(/\/+$/, '');
+    // The timeouts live on the dispatcher, so nothing is re-validated per request. Without them
+    // undici waits 300 s: a hung order request must surface as an ambiguous timeout long before.
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
     this.#dispatcher = opts.proxy
-      ? new ProxyAgent({ uri: opts.proxy, keepAliveTimeout: 30_000 })
+      ? new ProxyAgent({ uri: opts.proxy, keepAliveTimeout: 30_000, ...timeouts })
       : new Pool(this.origin, {
           connections: opts.connections ?? 16,
           keepAliveTimeout: 30_000,
           pipelining: 1,
+          ...timeouts,
         });
   }
 

@@ -31,6 +31,7 @@ test('a timed-out order POST is not resent: one request, ambiguous timeout error
     retry: { maxRetries: 5, baseDelayMs: 1, maxDelayMs: 2 },
   });
   t.after(() => client.close());
+  const started = Date.now();
   await assert.rejects(client.trade.placeOrder(order), (e: any) => {
     assert.ok(e instanceof OkxTimeoutError);
     assert.equal(e.ambiguous, true);
@@ -39,6 +40,8 @@ test('a timed-out order POST is not resent: one request, ambiguous timeout error
     assert.match(e.hint!, /clOrdId/);
     return true;
   });
+  // The configured 150 ms applies, not undici's 300 s default (a wide margin: this is not a speed test).
+  assert.ok(Date.now() - started < 5_000, `timed out after ${Date.now() - started} ms`);
   // give a (wrong) resend time to arrive before counting
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(okx.count('/api/v5/trade/order'), 1);
@@ -82,7 +85,9 @@ test('a GET that times out is retried', async (t) => {
   okx.handle((_r, n) => (n === 1 ? { hang: true } : ok([ticker])));
   const client = makeClient(okx.url, { timeoutMs: 150 });
   t.after(() => client.close());
+  const started = Date.now();
   assert.equal((await client.market.ticker('BTC-USDT')).instId, 'BTC-USDT');
+  assert.ok(Date.now() - started < 5_000, `retried after ${Date.now() - started} ms`);
   assert.equal(okx.count('/api/v5/market/ticker'), 2);
 });
 
