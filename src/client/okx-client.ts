@@ -184,6 +184,7 @@ export class OkxClient implements RestCaller {
           new RateLimiter({
             clock: this.#clock,
             sleep: this.#sleep,
+            holdUntilRelease: true,
             onPressure: (e) => {
               this.#logger.warn(e, 'okx rate limit above 80% of the rule');
               userPressure?.(e);
@@ -281,13 +282,15 @@ export class OkxClient implements RestCaller {
     let resynced = false;
     let attempt = 0;
     for (;;) {
-      if (this.#limiter !== undefined) await this.#acquire(ep, spec);
+      const held = this.#limiter === undefined ? undefined : await this.#acquire(ep, spec);
       const headers = this.#headers(def, path, body, spec.expTime);
       const started = this.#clock.now();
       let status: number;
       let text: string;
       try {
-        const res = await this.#transport.send(def.method, path, headers, body);
+        const res = await this.#transport
+          .send(def.method, path, headers, body)
+          .finally(() => this.#release(held));
         status = res.status;
         text = res.text;
       } catch (err) {
@@ -382,10 +385,18 @@ export class OkxClient implements RestCaller {
     return headers;
   }
 
-  async #acquire(ep: EndpointRuntime, spec: CallSpec): Promise<void> {
+  /** The response (or failure) is in: the exchange has counted the request by now (see RateLimiterOptions.holdUntilRelease). */
+  #release(held: Array<[string, number]> | undefined): void {
+    if (held === undefined) return;
+    for (const [key, n] of held) this.#limiter!.release(key, n);
+  }
+
+  /** Waits for capacity under every rule the request counts against; returns what it took, to release later. */
+  async #acquire(ep: EndpointRuntime, spec: CallSpec): Promise<Array<[string, number]>> {
     const limiter = this.#limiter!;
     const def = ep.def;
     const who = { user: this.#user };
+    const held: Array<[string, number]> = [];
     if (def.batch && Array.isArray(spec.body)) {
       const items = spec.body as Array<{ instId?: unknown }>;
       // Batch rules count orders per instrument (facts §5); a 1-order batch counts as a single call.
@@ -396,14 +407,18 @@ export class OkxClient implements RestCaller {
         groups.set(inst, (groups.get(inst) ?? 0) + 1);
       }
       for (const [instId, n] of groups) {
-        const w = limiter.acquire(rateKey(target, who, { instId }), target.rate, n, ep.label);
+        const key = rateKey(target, who, { instId });
+        const w = limiter.acquire(key, target.rate, n, ep.label);
         if (w) await w;
+        held.push([key, n]);
       }
       if (ep.subAccountLimit) {
-        const w = limiter.acquire(`sub|u:${this.#user}`, SUB_ACCOUNT_ORDER_LIMIT, items.length, ep.label);
+        const key = `sub|u:${this.#user}`;
+        const w = limiter.acquire(key, SUB_ACCOUNT_ORDER_LIMIT, items.length, ep.label);
         if (w) await w;
+        held.push([key, items.length]);
       }
-      return;
+      return held;
     }
     const src = (def.method === 'GET' ? spec.query : spec.body) as Record<string, unknown> | undefined;
     const req = {
@@ -411,12 +426,17 @@ export class OkxClient implements RestCaller {
       instType: typeof src?.instType === 'string' ? src.instType : undefined,
       tag: typeof src?.tag === 'string' ? src.tag : undefined,
     };
-    const w = limiter.acquire(rateKey(def, who, req), def.rate, 1, ep.label);
+    const key = rateKey(def, who, req);
+    const w = limiter.acquire(key, def.rate, 1, ep.label);
     if (w) await w;
+    held.push([key, 1]);
     if (ep.subAccountLimit) {
-      const s = limiter.acquire(`sub|u:${this.#user}`, SUB_ACCOUNT_ORDER_LIMIT, 1, ep.label);
+      const subKey = `sub|u:${this.#user}`;
+      const s = limiter.acquire(subKey, SUB_ACCOUNT_ORDER_LIMIT, 1, ep.label);
       if (s) await s;
+      held.push([subKey, 1]);
     }
+    return held;
   }
 
   #interpret<T>(

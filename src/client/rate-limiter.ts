@@ -15,6 +15,13 @@ export interface RateLimiterOptions {
   onPressure?: (e: RatePressureEvent) => void;
   /** Default 0.8. */
   pressureRatio?: number;
+  /**
+   * Hold each grant until `release()` is called (when the response has arrived), and count it in
+   * the window from then on. The exchange counts a request when it arrives, which is after the
+   * client sent it; counting from the response keeps the client's window a superset of the
+   * exchange's, so queueing on the way never turns into 50011 at a window edge.
+   */
+  holdUntilRelease?: boolean;
 }
 
 interface Waiter {
@@ -32,6 +39,9 @@ class Window {
   units: number[] = [];
   head = 0;
   used = 0;
+  /** Units granted but not yet released (holdUntilRelease): they count until released, then for a window. */
+  inFlight = 0;
+  wake: (() => void) | undefined;
   queue: Waiter[] = [];
   draining = false;
   lastPressureAt = -Infinity;
@@ -50,20 +60,32 @@ class Window {
     }
   }
 
-  take(now: number, n: number): void {
-    this.times.push(now);
-    this.units.push(n);
+  take(now: number, n: number, hold: boolean): void {
     this.used += n;
+    if (hold) this.inFlight += n;
+    else this.log(now, n);
   }
 
-  /** Ms until enough grants have left the window for n more units. */
+  release(now: number, n: number): void {
+    const units = Math.min(n, this.inFlight);
+    this.inFlight -= units;
+    this.log(now, units);
+    this.wake?.();
+  }
+
+  private log(now: number, n: number): void {
+    this.times.push(now);
+    this.units.push(n);
+  }
+
+  /** Ms until enough grants have left the window for n more units; Infinity when only a release can free them. */
   waitFor(now: number, n: number): number {
     let used = this.used;
     for (let i = this.head; i < this.times.length; i++) {
       used -= this.units[i]!;
       if (used + n <= this.rule.limit) return this.times[i]! + this.rule.windowMs - now;
     }
-    return 0;
+    return used + n <= this.rule.limit ? 0 : Infinity;
   }
 }
 
@@ -78,12 +100,21 @@ export class RateLimiter {
   readonly #sleep: Sleep;
   readonly #onPressure: ((e: RatePressureEvent) => void) | undefined;
   readonly #ratio: number;
+  readonly #hold: boolean;
 
   constructor(opts: RateLimiterOptions) {
     this.#clock = opts.clock;
     this.#sleep = opts.sleep;
     this.#onPressure = opts.onPressure;
     this.#ratio = opts.pressureRatio ?? 0.8;
+    this.#hold = opts.holdUntilRelease ?? false;
+  }
+
+  /** With holdUntilRelease: the response for n units under `key` has arrived (or the request failed). */
+  release(key: string, n = 1): void {
+    const w = this.#windows.get(key);
+    if (w === undefined || !this.#hold) return;
+    w.release(this.#clock.now(), Math.min(Math.max(1, n), w.rule.limit));
   }
 
   /**
@@ -126,7 +157,7 @@ export class RateLimiter {
   }
 
   #grant(w: Window, key: string, now: number, n: number, endpoint: string): void {
-    w.take(now, n);
+    w.take(now, n, this.#hold);
     if (w.used > w.rule.limit * this.#ratio && now - w.lastPressureAt >= w.rule.windowMs) {
       w.lastPressureAt = now;
       this.#onPressure?.({ endpoint, key, used: w.used, limit: w.rule.limit });
@@ -146,7 +177,14 @@ export class RateLimiter {
           next.resolve();
           continue;
         }
-        await this.#sleep(Math.max(1, w.waitFor(now, next.n)));
+        const ms = w.waitFor(now, next.n);
+        if (ms === Infinity) {
+          // Only a release can make room: wait for one instead of polling.
+          await new Promise<void>((resolve) => (w.wake = resolve));
+          w.wake = undefined;
+        } else {
+          await this.#sleep(Math.max(1, ms));
+        }
       }
     } finally {
       w.draining = false;
