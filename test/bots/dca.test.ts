@@ -46,6 +46,18 @@ describe('DCA bot on the paper exchange', () => {
     await r.stop();
   });
 
+  test('a late buy pushes the next one back: never two buys closer than the interval', async (t) => {
+    const { ex, r, step } = setup(t);
+    await r.start(); // buy 1 at t0; next due at t0 + 60 s
+    await step(119_000, '100000'); // 59 s late
+    assert.equal(ex.placeCount, 2);
+    await step(1_000, '100000'); // t0 + 120 s: a fixed cadence would buy again here, 1 s later
+    assert.equal(ex.placeCount, 2);
+    await step(59_000, '100000'); // 60 s after the late buy
+    assert.equal(ex.placeCount, 3);
+    await r.stop();
+  });
+
   test('after a long pause it buys once and restarts the schedule from now', async (t) => {
     const { ex, r, step } = setup(t);
     await r.start();

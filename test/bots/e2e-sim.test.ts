@@ -154,10 +154,10 @@ describe('bots on the local exchange (end to end)', () => {
         assert.ok(next, `a counter order for ${f.clOrdId}`);
         assert.equal(next.intent.px, prices[want]);
       }
+      await runner.stop();
       const onExchange = await exchangeOrders(r.client, 'e2egrid');
       assertNoDuplicates(onExchange);
-      assert.equal(onExchange.length, st.ordersPlaced);
-      await runner.stop();
+      assert.equal(onExchange.length, runner.status().ordersPlaced);
     },
   );
 
@@ -207,11 +207,12 @@ describe('bots on the local exchange (end to end)', () => {
         if (buys[i]!.meta.cycle !== buys[i - 1]!.meta.cycle) continue;
         assert.ok(buys[i]!.createdMs - buys[i - 1]!.createdMs >= 60_000, 'one buy per interval');
       }
+      // Stop first: an intent is journaled before its request, so a running bot can be mid-placement.
+      await runner.stop();
       const orders = await exchangeOrders(r.client, 'e2edca');
       assertNoDuplicates(orders);
       assert.equal(orders.length, store.intents('e2edca').filter((i) => i.status !== 'rejected').length);
       assert.ok(orders.some((o) => o.side === 'sell'));
-      await runner.stop();
     },
   );
 

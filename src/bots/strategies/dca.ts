@@ -192,11 +192,9 @@ export class DcaStrategy implements Strategy<DcaState> {
         state.done = true;
         return [];
       }
-      // After a long stop, buy once and restart the schedule from now rather than catching up.
-      state.nextBuyAt =
-        now >= state.nextBuyAt + c.intervalSec * 1000
-          ? now + c.intervalSec * 1000
-          : state.nextBuyAt + c.intervalSec * 1000;
+      // Never faster than the interval: a late buy (a restart, a stalled feed) pushes the next one
+      // back rather than letting two buys land seconds apart.
+      state.nextBuyAt = now + c.intervalSec * 1000;
       return this.buy(ctx, ticker, c.quoteAmount, 'buy', state);
     }
     return [];
