@@ -14,7 +14,9 @@ await new Promise<void>((resolve) => {
 });
 const bid = live.book.bestBid();
 const ask = live.book.bestAsk();
-console.log(`after ${updates} updates: best bid ${bid?.[0]} x ${bid?.[1]}, best ask ${ask?.[0]} x ${ask?.[1]}, spread ${live.book.spread()}`);
+console.log(
+  `after ${updates} updates: best bid ${bid?.[0]} x ${bid?.[1]}, best ask ${ask?.[0]} x ${ask?.[1]}, spread ${live.book.spread()}`,
+);
 console.log(`resyncs: ${live.resyncs}`);
 
 await ws.close();

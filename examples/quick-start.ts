@@ -8,7 +8,9 @@ const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credential
 const { offsetMs } = await client.syncClock(); // signatures use the server's clock from now on
 const ticker = await client.market.ticker('BTC-USDT');
 const balance = await client.account.balance('USDT');
-console.log(`clock offset ${offsetMs} ms; BTC-USDT last ${ticker.last}; USDT available ${balance.details[0]?.availBal}`);
+console.log(
+  `clock offset ${offsetMs} ms; BTC-USDT last ${ticker.last}; USDT available ${balance.details[0]?.availBal}`,
+);
 
 // A limit buy far below the market, looked up by its clOrdId, then canceled.
 const placed = await client.trade.placeOrder({

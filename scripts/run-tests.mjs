@@ -22,6 +22,16 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, OKXKIT_LOG_LEVEL: process.env.OKXKIT_LOG_LEVEL ?? 'silent' } });
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+  ...files,
+];
+const r = spawnSync(process.execPath, args, {
+  stdio: 'inherit',
+  env: { ...process.env, OKXKIT_LOG_LEVEL: process.env.OKXKIT_LOG_LEVEL ?? 'silent' },
+});
 process.exit(r.status ?? 1);

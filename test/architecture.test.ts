@@ -63,7 +63,10 @@ test('each layer imports only the layers below it (docs/ARCHITECTURE.md)', () =>
 
 test('nothing imports the CLI', () => {
   const bad = edges.filter((e) => layerOf(e.to) === 'cli' && layerOf(e.from) !== 'cli');
-  assert.deepEqual(bad.map((e) => relative(SRC, e.from)), []);
+  assert.deepEqual(
+    bad.map((e) => relative(SRC, e.from)),
+    [],
+  );
 });
 
 test('no runtime import cycles between files', () => {

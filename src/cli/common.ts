@@ -26,7 +26,10 @@ export function addClientFlags(cmd: Command): Command {
     .option('--site <site>', 'global | eea | us (default: OKX_SITE or global)')
     .option('--sim', 'use the embedded local exchange (default when no credentials and no base URL are set)')
     .option('--read-only', 'refuse every trading call locally')
-    .option('--profile <name>', 'credentials from this vault profile (also OKXKIT_PROFILE); its demo, site and read-only settings apply')
+    .option(
+      '--profile <name>',
+      'credentials from this vault profile (also OKXKIT_PROFILE); its demo, site and read-only settings apply',
+    )
     .option('--vault <path>', 'vault file (default: OKXKIT_VAULT or ~/.okxkit/vault.json)')
     .option('--json', 'print JSON for scripts instead of a table')
     .option('--verbose', 'log each request (method, path, status, latency) to stderr');

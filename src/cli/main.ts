@@ -38,7 +38,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
-const isEntry = process.argv[1] !== undefined && /(?:^|[\\/])(main\.(?:ts|js)|okxkit(?:\.js)?)$/.test(process.argv[1]);
+const isEntry =
+  process.argv[1] !== undefined && /(?:^|[\\/])(main\.(?:ts|js)|okxkit(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
   main().then(
     (code) => {

@@ -50,10 +50,13 @@ export class Credentials {
 export class CredentialsError extends OkxkitError {
   readonly variable: string;
   constructor(field: string, variable: string, detail?: string) {
-    super(detail ?? `Missing credential ${field}: set ${variable} (or ${variable}_FILE, or a vault profile)`, {
-      code: 'CREDENTIALS_MISSING',
-      hint: `Set ${variable} in the environment or .env, mount it as a file and set ${variable}_FILE, or use --profile with the vault.`,
-    });
+    super(
+      detail ?? `Missing credential ${field}: set ${variable} (or ${variable}_FILE, or a vault profile)`,
+      {
+        code: 'CREDENTIALS_MISSING',
+        hint: `Set ${variable} in the environment or .env, mount it as a file and set ${variable}_FILE, or use --profile with the vault.`,
+      },
+    );
     this.variable = variable;
   }
 }
@@ -76,7 +79,11 @@ export function readEnvValue(env: Env, name: string): string | undefined {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new CredentialsError(name, name, `${name}_FILE points to a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new CredentialsError(
+        name,
+        name,
+        `${name}_FILE points to a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
     return text.replace(/\r?\n$/, '');
   }
@@ -96,7 +103,11 @@ export function credentialsFromEnv(env: Env = process.env): Credentials {
     .filter(([, v]) => !v)
     .map(([n]) => n as string);
   if (missing.length) {
-    throw new CredentialsError(missing[0]!, missing[0]!, `Missing credentials: ${missing.join(', ')} (set them, or the *_FILE form, or use a vault profile)`);
+    throw new CredentialsError(
+      missing[0]!,
+      missing[0]!,
+      `Missing credentials: ${missing.join(', ')} (set them, or the *_FILE form, or use a vault profile)`,
+    );
   }
   return new Credentials(apiKey!, secretKey!, passphrase!);
 }

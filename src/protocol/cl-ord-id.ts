@@ -15,9 +15,14 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * A fresh clOrdId: an optional alphanumeric prefix (the caller's choice; okxkit adds none of its
  * own) followed by random alphanumerics, 32 characters in all unless `length` says otherwise.
  */
-export function newClOrdId(prefix = '', length = 32, random: (n: number) => Uint8Array = randomBytes): string {
+export function newClOrdId(
+  prefix = '',
+  length = 32,
+  random: (n: number) => Uint8Array = randomBytes,
+): string {
   if (prefix && !/^[A-Za-z0-9]*$/.test(prefix)) throw new RangeError('clOrdId prefix must be alphanumeric');
-  if (length > 32 || length <= prefix.length) throw new RangeError('clOrdId length must be 1..32 and longer than the prefix');
+  if (length > 32 || length <= prefix.length)
+    throw new RangeError('clOrdId length must be 1..32 and longer than the prefix');
   const n = length - prefix.length;
   const bytes = random(n);
   let out = prefix;

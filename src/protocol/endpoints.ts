@@ -33,7 +33,12 @@ export interface EndpointDef {
   expTime?: boolean;
 }
 
-const r = (limit: number, windowMs: number, scope: RateScope, countBy: RateRule['countBy'] = 'request'): RateRule => ({
+const r = (
+  limit: number,
+  windowMs: number,
+  scope: RateScope,
+  countBy: RateRule['countBy'] = 'request',
+): RateRule => ({
   limit,
   windowMs,
   scope,
@@ -43,34 +48,156 @@ const r = (limit: number, windowMs: number, scope: RateScope, countBy: RateRule[
 const DEFS = {
   // public
   'public.time': { method: 'GET', path: '/api/v5/public/time', auth: false, rate: r(10, 2000, 'ip') },
-  'public.instruments': { method: 'GET', path: '/api/v5/public/instruments', auth: false, rate: r(20, 2000, 'ip+instType') },
+  'public.instruments': {
+    method: 'GET',
+    path: '/api/v5/public/instruments',
+    auth: false,
+    rate: r(20, 2000, 'ip+instType'),
+  },
   // market
   'market.ticker': { method: 'GET', path: '/api/v5/market/ticker', auth: false, rate: r(20, 2000, 'ip') },
   'market.tickers': { method: 'GET', path: '/api/v5/market/tickers', auth: false, rate: r(20, 2000, 'ip') },
   'market.books': { method: 'GET', path: '/api/v5/market/books', auth: false, rate: r(40, 2000, 'ip') },
   'market.candles': { method: 'GET', path: '/api/v5/market/candles', auth: false, rate: r(40, 2000, 'ip') },
-  'market.historyCandles': { method: 'GET', path: '/api/v5/market/history-candles', auth: false, rate: r(20, 2000, 'ip') },
+  'market.historyCandles': {
+    method: 'GET',
+    path: '/api/v5/market/history-candles',
+    auth: false,
+    rate: r(20, 2000, 'ip'),
+  },
   'market.trades': { method: 'GET', path: '/api/v5/market/trades', auth: false, rate: r(100, 2000, 'ip') },
   // account (trading account)
-  'account.balance': { method: 'GET', path: '/api/v5/account/balance', auth: true, permission: 'read', rate: r(10, 2000, 'user') },
-  'account.positions': { method: 'GET', path: '/api/v5/account/positions', auth: true, permission: 'read', rate: r(10, 2000, 'user') },
-  'account.bills': { method: 'GET', path: '/api/v5/account/bills', auth: true, permission: 'read', rate: r(5, 1000, 'user') },
-  'account.config': { method: 'GET', path: '/api/v5/account/config', auth: true, permission: 'read', rate: r(5, 2000, 'user') },
+  'account.balance': {
+    method: 'GET',
+    path: '/api/v5/account/balance',
+    auth: true,
+    permission: 'read',
+    rate: r(10, 2000, 'user'),
+  },
+  'account.positions': {
+    method: 'GET',
+    path: '/api/v5/account/positions',
+    auth: true,
+    permission: 'read',
+    rate: r(10, 2000, 'user'),
+  },
+  'account.bills': {
+    method: 'GET',
+    path: '/api/v5/account/bills',
+    auth: true,
+    permission: 'read',
+    rate: r(5, 1000, 'user'),
+  },
+  'account.config': {
+    method: 'GET',
+    path: '/api/v5/account/config',
+    auth: true,
+    permission: 'read',
+    rate: r(5, 2000, 'user'),
+  },
   // asset (funding account)
-  'asset.balances': { method: 'GET', path: '/api/v5/asset/balances', auth: true, permission: 'read', rate: r(6, 1000, 'user') },
-  'asset.bills': { method: 'GET', path: '/api/v5/asset/bills', auth: true, permission: 'read', rate: r(6, 1000, 'user') },
+  'asset.balances': {
+    method: 'GET',
+    path: '/api/v5/asset/balances',
+    auth: true,
+    permission: 'read',
+    rate: r(6, 1000, 'user'),
+  },
+  'asset.bills': {
+    method: 'GET',
+    path: '/api/v5/asset/bills',
+    auth: true,
+    permission: 'read',
+    rate: r(6, 1000, 'user'),
+  },
   // trade
-  'trade.order': { method: 'POST', path: '/api/v5/trade/order', auth: true, permission: 'trade', rate: r(60, 2000, 'user+instId'), expTime: true },
-  'trade.batchOrders': { method: 'POST', path: '/api/v5/trade/batch-orders', auth: true, permission: 'trade', rate: r(300, 2000, 'user+instId', 'orders'), batch: true, maxBatch: 20, expTime: true },
-  'trade.cancelOrder': { method: 'POST', path: '/api/v5/trade/cancel-order', auth: true, permission: 'trade', rate: r(60, 2000, 'user+instId') },
-  'trade.cancelBatchOrders': { method: 'POST', path: '/api/v5/trade/cancel-batch-orders', auth: true, permission: 'trade', rate: r(300, 2000, 'user+instId', 'orders'), batch: true, maxBatch: 20 },
-  'trade.amendOrder': { method: 'POST', path: '/api/v5/trade/amend-order', auth: true, permission: 'trade', rate: r(60, 2000, 'user+instId'), expTime: true },
-  'trade.amendBatchOrders': { method: 'POST', path: '/api/v5/trade/amend-batch-orders', auth: true, permission: 'trade', rate: r(300, 2000, 'user+instId', 'orders'), batch: true, maxBatch: 20, expTime: true },
-  'trade.getOrder': { method: 'GET', path: '/api/v5/trade/order', auth: true, permission: 'read', rate: r(60, 2000, 'user+instId') },
-  'trade.ordersPending': { method: 'GET', path: '/api/v5/trade/orders-pending', auth: true, permission: 'read', rate: r(60, 2000, 'user') },
-  'trade.ordersHistory': { method: 'GET', path: '/api/v5/trade/orders-history', auth: true, permission: 'read', rate: r(40, 2000, 'user') },
-  'trade.fills': { method: 'GET', path: '/api/v5/trade/fills', auth: true, permission: 'read', rate: r(60, 2000, 'user') },
-  'trade.cancelAllAfter': { method: 'POST', path: '/api/v5/trade/cancel-all-after', auth: true, permission: 'trade', rate: r(1, 1000, 'user+tag') },
+  'trade.order': {
+    method: 'POST',
+    path: '/api/v5/trade/order',
+    auth: true,
+    permission: 'trade',
+    rate: r(60, 2000, 'user+instId'),
+    expTime: true,
+  },
+  'trade.batchOrders': {
+    method: 'POST',
+    path: '/api/v5/trade/batch-orders',
+    auth: true,
+    permission: 'trade',
+    rate: r(300, 2000, 'user+instId', 'orders'),
+    batch: true,
+    maxBatch: 20,
+    expTime: true,
+  },
+  'trade.cancelOrder': {
+    method: 'POST',
+    path: '/api/v5/trade/cancel-order',
+    auth: true,
+    permission: 'trade',
+    rate: r(60, 2000, 'user+instId'),
+  },
+  'trade.cancelBatchOrders': {
+    method: 'POST',
+    path: '/api/v5/trade/cancel-batch-orders',
+    auth: true,
+    permission: 'trade',
+    rate: r(300, 2000, 'user+instId', 'orders'),
+    batch: true,
+    maxBatch: 20,
+  },
+  'trade.amendOrder': {
+    method: 'POST',
+    path: '/api/v5/trade/amend-order',
+    auth: true,
+    permission: 'trade',
+    rate: r(60, 2000, 'user+instId'),
+    expTime: true,
+  },
+  'trade.amendBatchOrders': {
+    method: 'POST',
+    path: '/api/v5/trade/amend-batch-orders',
+    auth: true,
+    permission: 'trade',
+    rate: r(300, 2000, 'user+instId', 'orders'),
+    batch: true,
+    maxBatch: 20,
+    expTime: true,
+  },
+  'trade.getOrder': {
+    method: 'GET',
+    path: '/api/v5/trade/order',
+    auth: true,
+    permission: 'read',
+    rate: r(60, 2000, 'user+instId'),
+  },
+  'trade.ordersPending': {
+    method: 'GET',
+    path: '/api/v5/trade/orders-pending',
+    auth: true,
+    permission: 'read',
+    rate: r(60, 2000, 'user'),
+  },
+  'trade.ordersHistory': {
+    method: 'GET',
+    path: '/api/v5/trade/orders-history',
+    auth: true,
+    permission: 'read',
+    rate: r(40, 2000, 'user'),
+  },
+  'trade.fills': {
+    method: 'GET',
+    path: '/api/v5/trade/fills',
+    auth: true,
+    permission: 'read',
+    rate: r(60, 2000, 'user'),
+  },
+  'trade.cancelAllAfter': {
+    method: 'POST',
+    path: '/api/v5/trade/cancel-all-after',
+    auth: true,
+    permission: 'trade',
+    rate: r(1, 1000, 'user+tag'),
+  },
 } as const satisfies Record<string, Omit<EndpointDef, 'id'>>;
 
 export type EndpointId = keyof typeof DEFS;
@@ -79,7 +206,9 @@ export const ENDPOINTS: Readonly<Record<EndpointId, EndpointDef>> = Object.fromE
   Object.entries(DEFS).map(([id, d]) => [id, { id, ...d }]),
 ) as Record<EndpointId, EndpointDef>;
 
-const BY_ROUTE = new Map<string, EndpointDef>(Object.values(ENDPOINTS).map((e) => [`${e.method} ${e.path}`, e]));
+const BY_ROUTE = new Map<string, EndpointDef>(
+  Object.values(ENDPOINTS).map((e) => [`${e.method} ${e.path}`, e]),
+);
 
 /** The endpoint a method + path (without query) names, if okxkit knows it. */
 export function findEndpoint(method: string, path: string): EndpointDef | undefined {
@@ -90,7 +219,12 @@ export function findEndpoint(method: string, path: string): EndpointDef | undefi
  * The sub-account order limit (facts §5): 1000 new + amend orders per 2 s across all
  * instruments, REST and WS together; over it -> 50061.
  */
-export const SUB_ACCOUNT_ORDER_LIMIT: RateRule = { limit: 1000, windowMs: 2000, scope: 'user', countBy: 'orders' };
+export const SUB_ACCOUNT_ORDER_LIMIT: RateRule = {
+  limit: 1000,
+  windowMs: 2000,
+  scope: 'user',
+  countBy: 'orders',
+};
 
 /** The key a rate rule counts under, for a caller identity and a request. */
 export function rateKey(

@@ -38,5 +38,9 @@ export function wsUrlsForBase(baseUrl: string): Omit<HostSet, 'rest'> {
   const u = new URL(baseUrl);
   const scheme = u.protocol === 'https:' ? 'wss:' : 'ws:';
   const origin = `${scheme}//${u.host}`;
-  return { wsPublic: `${origin}/ws/v5/public`, wsPrivate: `${origin}/ws/v5/private`, wsBusiness: `${origin}/ws/v5/business` };
+  return {
+    wsPublic: `${origin}/ws/v5/public`,
+    wsPrivate: `${origin}/ws/v5/private`,
+    wsBusiness: `${origin}/ws/v5/business`,
+  };
 }

@@ -91,7 +91,11 @@ export interface SimMarketApi {
   last(instId: string): string;
   ticker(instId: string): TickerPayload;
   /** Every bar size OKX documents (1s? no: 1m 3m 5m 15m 30m 1H 2H 4H 6H 12H 1D 2D 3D 1W 1M 3M and the *utc forms); newest first; after/before exclusive, OKX paging. */
-  candles(instId: string, bar: string, opts: { after?: number; before?: number; limit?: number; history?: boolean }): CandleRow[];
+  candles(
+    instId: string,
+    bar: string,
+    opts: { after?: number; before?: number; limit?: number; history?: boolean },
+  ): CandleRow[];
   /** Most recent public trades, newest first. */
   trades(instId: string, limit: number): PublicTrade[];
   /**

@@ -23,7 +23,12 @@ export const REDACT_PATHS = [
 
 export function createLogger(opts: LoggerOptions = {}, destination?: pino.DestinationStream): Logger {
   const level = opts.level ?? process.env.OKXKIT_LOG_LEVEL ?? 'info';
-  const base: LoggerOptions = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined, ...opts };
+  const base: LoggerOptions = {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: undefined,
+    ...opts,
+  };
   return destination ? pino(base, destination) : pino(base);
 }
 

@@ -16,7 +16,12 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Exponential backoff with full jitter: a random delay in [0, min(maxMs, baseMs * 2^attempt)). */
-export function fullJitterDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+export function fullJitterDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number,
+): number {
   const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * cap);
 }

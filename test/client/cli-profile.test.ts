@@ -37,14 +37,32 @@ test('--profile: market/account/order commands take credentials and the read-onl
   v.add('watcher', sim.key('trade'), { readOnly: true });
   v.add('trader', sim.key('trade'), { readOnly: false });
   await v.save();
-  const env = { OKX_BASE_URL: sim.restUrl, OKXKIT_VAULT: vaultPath, OKXKIT_VAULT_PASSPHRASE: VAULT_PASS, HOME: dir };
+  const env = {
+    OKX_BASE_URL: sim.restUrl,
+    OKXKIT_VAULT: vaultPath,
+    OKXKIT_VAULT_PASSPHRASE: VAULT_PASS,
+    HOME: dir,
+  };
 
   const bal = await cli(['account', 'balance', '--profile', 'trader', '--json'], env);
   assert.equal(bal.code, 0, bal.stderr);
   assert.ok(JSON.stringify(JSON.parse(bal.stdout)).includes('USDT'));
   assert.doesNotMatch(bal.stderr, /embedded local exchange/);
 
-  const order = ['order', 'place', '--inst', 'BTC-USDT', '--side', 'buy', '--type', 'limit', '--px', '1000', '--sz', '0.001'];
+  const order = [
+    'order',
+    'place',
+    '--inst',
+    'BTC-USDT',
+    '--side',
+    'buy',
+    '--type',
+    'limit',
+    '--px',
+    '1000',
+    '--sz',
+    '0.001',
+  ];
   const refused = await cli([...order, '--profile', 'watcher'], env);
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /read-only/i);

@@ -41,9 +41,16 @@ test('a burst over a rule against the local exchange waits and earns no 50011', 
   let rejected = 0;
   sim.server.on('request', (_req, res) => res.on('finish', () => (res.statusCode === 429 ? rejected++ : 0)));
   // GET /account/bills: 5 per 1 s per user. No retries, so any 50011 would throw.
-  const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade'), retry: { maxRetries: 0 } });
+  const client = new OkxClient({
+    baseUrl: sim.restUrl,
+    credentials: sim.credentials('trade'),
+    retry: { maxRetries: 0 },
+  });
   t.after(() => client.close());
   const results = await Promise.allSettled(Array.from({ length: 16 }, () => client.account.bills()));
-  assert.deepEqual(results.filter((r) => r.status === 'rejected'), []);
+  assert.deepEqual(
+    results.filter((r) => r.status === 'rejected'),
+    [],
+  );
   assert.equal(rejected, 0);
 });

@@ -5,8 +5,14 @@ import { ALL_BARS } from '../../src/sim/market/index.js';
 
 test('bar lists nest: REST candles ⊂ history-candles (1s) ⊂ WS channels (5D)', () => {
   assert.equal(REST_CANDLE_BARS.length, 24);
-  assert.deepEqual(HISTORY_CANDLE_BARS.filter((b) => !(REST_CANDLE_BARS as readonly string[]).includes(b)), ['1s']);
-  assert.deepEqual(WS_CANDLE_BARS.filter((b) => !(HISTORY_CANDLE_BARS as readonly string[]).includes(b)), ['5D', '5Dutc']);
+  assert.deepEqual(
+    HISTORY_CANDLE_BARS.filter((b) => !(REST_CANDLE_BARS as readonly string[]).includes(b)),
+    ['1s'],
+  );
+  assert.deepEqual(
+    WS_CANDLE_BARS.filter((b) => !(HISTORY_CANDLE_BARS as readonly string[]).includes(b)),
+    ['5D', '5Dutc'],
+  );
 });
 
 test('the local exchange serves every REST and history bar', () => {

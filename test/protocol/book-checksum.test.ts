@@ -29,5 +29,8 @@ test('only the top 25 levels of each side count', () => {
 });
 
 test('raw strings are used as received (0.5000 is not 0.5)', () => {
-  assert.notEqual(bookChecksum([L('0.5000', '1')], [L('1', '1')]), bookChecksum([L('0.5', '1')], [L('1', '1')]));
+  assert.notEqual(
+    bookChecksum([L('0.5000', '1')], [L('1', '1')]),
+    bookChecksum([L('0.5', '1')], [L('1', '1')]),
+  );
 });

@@ -13,7 +13,8 @@ test('auth codes are the documented ones, not the blog myths (facts §4.6)', () 
 });
 
 test('ambiguous outcomes are flagged for reconciliation', () => {
-  for (const c of ['50001', '50004', '50013', '50026', '51054', '51149']) assert.equal(errorInfo(c).ambiguous, true, c);
+  for (const c of ['50001', '50004', '50013', '50026', '51054', '51149'])
+    assert.equal(errorInfo(c).ambiguous, true, c);
   for (const c of ['51008', '50113', '51016', '51603']) assert.equal(errorInfo(c).ambiguous, false, c);
   assert.equal(errorInfo('50011').retryable, true);
   assert.equal(errorInfo('51008').retryable, false);
@@ -27,5 +28,8 @@ test('unknown codes get a generic, non-retryable entry', () => {
 
 test('placeholders fill in order', () => {
   assert.equal(errorMessage('50014', 'instId'), 'Parameter instId can not be empty.');
-  assert.equal(errorMessage('50110', '10.0.0.1'), "Your IP 10.0.0.1 is not included in your API key's IP whitelist.");
+  assert.equal(
+    errorMessage('50110', '10.0.0.1'),
+    "Your IP 10.0.0.1 is not included in your API key's IP whitelist.",
+  );
 });

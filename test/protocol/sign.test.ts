@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { signRequest, signWsLogin, prepareSecret, isoTimestamp, parseIsoTimestamp, wsLoginTimestamp } from '../../src/protocol/sign.js';
+import {
+  signRequest,
+  signWsLogin,
+  prepareSecret,
+  isoTimestamp,
+  parseIsoTimestamp,
+  wsLoginTimestamp,
+} from '../../src/protocol/sign.js';
 
 // Vectors from the facts file §1.4 (the docs' example secret and timestamp).
 const secretKey = '22582BD0CFF14C41EDBF1AB98506286D';
@@ -38,19 +45,40 @@ test('D: whitespace in the body changes the signature (sign the bytes sent)', ()
 });
 
 test('method is upper-cased; a prepared KeyObject signs the same', () => {
-  const a = signRequest({ timestamp, method: 'get', requestPath: '/api/v5/account/balance?ccy=BTC', secretKey });
-  const b = signRequest({ timestamp, method: 'GET', requestPath: '/api/v5/account/balance?ccy=BTC', secretKey: prepareSecret(secretKey) });
+  const a = signRequest({
+    timestamp,
+    method: 'get',
+    requestPath: '/api/v5/account/balance?ccy=BTC',
+    secretKey,
+  });
+  const b = signRequest({
+    timestamp,
+    method: 'GET',
+    requestPath: '/api/v5/account/balance?ccy=BTC',
+    secretKey: prepareSecret(secretKey),
+  });
   assert.equal(a, 'HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY=');
   assert.equal(b, a);
 });
 
 test('not hex: the digest is Base64 of the raw bytes', () => {
-  const s = signRequest({ timestamp, method: 'GET', requestPath: '/api/v5/account/balance?ccy=BTC', secretKey });
-  assert.equal(Buffer.from(s, 'base64').toString('hex'), '1e2661bd27ccb56240dee5085575776bf6d25cd3c25af6055e8182552f15e336');
+  const s = signRequest({
+    timestamp,
+    method: 'GET',
+    requestPath: '/api/v5/account/balance?ccy=BTC',
+    secretKey,
+  });
+  assert.equal(
+    Buffer.from(s, 'base64').toString('hex'),
+    '1e2661bd27ccb56240dee5085575776bf6d25cd3c25af6055e8182552f15e336',
+  );
 });
 
 test('E: WS login signs seconds + GET/users/self/verify', () => {
-  assert.equal(signWsLogin({ timestamp: '1538054050', secretKey }), '+LdIr8lkkvhr5hoA3g9TMC0+uQJ849ftAcocA/ouu4M=');
+  assert.equal(
+    signWsLogin({ timestamp: '1538054050', secretKey }),
+    '+LdIr8lkkvhr5hoA3g9TMC0+uQJ849ftAcocA/ouu4M=',
+  );
 });
 
 test('timestamps: ISO with ms for REST, whole seconds for WS login', () => {

@@ -22,7 +22,12 @@ test('watch orders --profile logs in with the vault profile and prints its order
   let text = '';
   out.on('data', (d: Buffer) => (text += d.toString()));
   const env = { OKX_BASE_URL: sim.restUrl, OKXKIT_VAULT_PASSPHRASE: 'fake vault pass watch' };
-  const watching = runWatch('orders', undefined, { profile: 'trader', vault: vaultPath, json: true, seconds: 3, env }, out);
+  const watching = runWatch(
+    'orders',
+    undefined,
+    { profile: 'trader', vault: vaultPath, json: true, seconds: 3, env },
+    out,
+  );
 
   const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') });
   t.after(() => client.close());

@@ -15,4 +15,17 @@ import { register as registerDemo } from './demo.js';
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerKill, registerWatch, registerSim, registerMarket, registerAccount, registerOrder, registerKeys, registerDoctor, registerScan, registerAudit, registerBot, registerDemo];
+export const COMMANDS: RegisterCommand[] = [
+  registerKill,
+  registerWatch,
+  registerSim,
+  registerMarket,
+  registerAccount,
+  registerOrder,
+  registerKeys,
+  registerDoctor,
+  registerScan,
+  registerAudit,
+  registerBot,
+  registerDemo,
+];

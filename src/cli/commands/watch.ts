@@ -288,7 +288,10 @@ function common(cmd: Command): Command {
     .option('--site <site>', 'global | eea | us (default global)')
     .option('--live', 'OKX live hosts even without credentials (public channels)')
     .option('--sim', 'run against an embedded local exchange (the default when nothing is configured)')
-    .option('--profile <name>', 'credentials from this vault profile for private channels (also OKXKIT_PROFILE)')
+    .option(
+      '--profile <name>',
+      'credentials from this vault profile for private channels (also OKXKIT_PROFILE)',
+    )
     .option('--vault <path>', 'vault file (default: OKXKIT_VAULT or ~/.okxkit/vault.json)')
     .option('--json', 'one JSON object per line')
     .option('--seconds <n>', 'stop after n seconds');
