@@ -10,10 +10,10 @@ test('the README embeds every example verbatim', () => {
   const files = readdirSync('examples').filter((f) => f.endsWith('.ts'));
   assert.ok(files.length >= 2);
   for (const f of files) {
-    const marker = `<!-- example: examples/${f} -->\n\`\`\`ts\n`;
-    const at = readme.indexOf(marker);
-    assert.ok(at >= 0, `README has no block for examples/${f}`);
-    const start = at + marker.length;
+    // The marker, blank lines (prettier adds one), then the fenced block.
+    const m = new RegExp(`<!-- example: examples/${f.replace('.', '\\.')} -->\\n+\`\`\`ts\\n`).exec(readme);
+    assert.ok(m, `README has no block for examples/${f}`);
+    const start = m.index + m[0].length;
     const block = readme.slice(start, readme.indexOf('```', start));
     assert.equal(block, readFileSync(`examples/${f}`, 'utf8'), `README block differs from examples/${f}`);
   }
