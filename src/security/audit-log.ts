@@ -361,15 +361,18 @@ function list(seqs: number[]): string {
   return seqs.length > 2 && contiguous ? `${seqs[0]}..${seqs.at(-1)}` : seqs.join(', ');
 }
 
-export function verifyAuditLogFile(path: string, opts: { expectHead?: string } = {}): AuditVerifyResult {
-  let text: string;
+/** The audit log's text, or a typed error naming the path. */
+export function readAuditLogFile(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     throw new AuditLogError(
       `cannot read audit log ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
       'check the path',
     );
   }
-  return verifyAuditLog(text, opts);
+}
+
+export function verifyAuditLogFile(path: string, opts: { expectHead?: string } = {}): AuditVerifyResult {
+  return verifyAuditLog(readAuditLogFile(path), opts);
 }

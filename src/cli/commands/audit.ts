@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OkxClient } from '../../client/okx-client.js';
-import { AuditLog, parseAuditLog, verifyAuditLogFile, AuditLogError } from '../../security/audit-log.js';
+import { AuditLog, parseAuditLog, readAuditLogFile, verifyAuditLogFile } from '../../security/audit-log.js';
 import { Prompter, processIo, println, type SecurityIo } from '../../security/io.js';
 import { defaultAuditLogPath, defaultVaultPath, okxkitHome } from '../../security/paths.js';
 import { clientOptionsFor, resolveCredentials } from '../../security/resolve.js';
@@ -64,16 +63,7 @@ export function register(program: Command, io: SecurityIo = processIo(), sleep: 
     .option('--json', 'one JSON record per line')
     .action((file: string | undefined, opts: { tail?: string; json?: boolean }) => {
       const path = file ?? defaultAuditLogPath(io.env);
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (err) {
-        throw new AuditLogError(
-          `cannot read audit log ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-          'check the path',
-        );
-      }
-      let rows = parseAuditLog(text);
+      let rows = parseAuditLog(readAuditLogFile(path));
       if (opts.tail !== undefined) {
         const n = Number(opts.tail);
         if (!Number.isInteger(n) || n < 0)
