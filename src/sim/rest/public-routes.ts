@@ -2,6 +2,7 @@ import type { Clock } from '../../util/clock.js';
 import type { SimInstrument, SimMarketApi } from '../contracts.js';
 import { ok, okxError, type Reply } from './reply.js';
 import { REST_CANDLE_BARS } from '../../protocol/bars.js';
+import { tradePayload } from '../market/trade-payload.js';
 
 const INST_TYPES = ['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'];
 const TICKER_INST_TYPES = ['SPOT', 'SWAP', 'FUTURES', 'OPTION'];
@@ -128,16 +129,7 @@ export function publicRoutes(market: SimMarketApi, clock: Clock): Record<string,
       if (typeof instId !== 'string') return instId;
       const limit = intParam(q, 'limit', 100, 500);
       if (typeof limit !== 'number') return limit;
-      return ok(
-        market.trades(instId, limit).map((t) => ({
-          instId: t.instId,
-          tradeId: t.tradeId,
-          px: t.px,
-          sz: t.sz,
-          side: t.side,
-          ts: String(t.ts),
-        })),
-      );
+      return ok(market.trades(instId, limit).map(tradePayload));
     },
   };
 }

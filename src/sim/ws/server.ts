@@ -8,6 +8,7 @@ import { signWsLogin } from '../../protocol/sign.js';
 import type { MarketUpdate, SimKey, WsServerHandle, WsServerOptions } from '../contracts.js';
 import { barStart } from '../market/bars.js';
 import { hash32 } from '../market/prng.js';
+import { tradePayload } from '../market/trade-payload.js';
 import { PATHS, TRADE_OPS, channelOn, type ChannelKind, type WsPath } from './channels.js';
 
 /** Extra knobs of the local WS server (the OKX values are the defaults). */
@@ -413,24 +414,15 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
           if (u.trades.length === 0) break;
           send(c, {
             arg: s.arg,
-            data: u.trades.map((t) => ({
-              instId: t.instId,
-              tradeId: t.tradeId,
-              px: t.px,
-              sz: t.sz,
-              side: t.side,
-              ts: String(t.ts),
-              count: '1',
-            })),
+            // The trades channel adds the number of aggregated trades; each of ours is one.
+            data: u.trades.map((t) => ({ ...tradePayload(t), count: '1' })),
           });
           break;
         case 'trades-all':
           for (const t of u.trades) {
             send(c, {
               arg: s.arg,
-              data: [
-                { instId: t.instId, tradeId: t.tradeId, px: t.px, sz: t.sz, side: t.side, ts: String(t.ts) },
-              ],
+              data: [tradePayload(t)],
             });
           }
           break;
