@@ -427,9 +427,13 @@ export class MatchingEngine implements EngineEvents {
   /** Takes liquidity for `o` as taker, best price first; users' orders before synthetic size at the same price. */
   #execute(o: SimOrder): void {
     const inst = this.#instrument(o.instId)!;
+    let misses = 0;
     for (let guard = 0; guard < 10_000 && isPending(o); guard++) {
       const left = remaining(o);
       if (left.lte(0)) break;
+      // The synthetic book is read and taken at the same market time: without this, a step
+      // falling between the read and the take could move the book past the price read.
+      this.#market.advanceTo(this.#clock.now());
       const b = this.#book(o.instId);
       const opp = o.side === 'buy' ? b.asks : b.bids;
       const maker = opp[0];
@@ -462,8 +466,14 @@ export class MatchingEngine implements EngineEvents {
         this.#emitAccount(m.account);
       } else {
         q = Decimal.min(q, new Decimal(top![1]));
-        const fills = this.#market.take(o.instId, o.side, q.toFixed(), px.toFixed());
-        if (fills.length === 0) break;
+        // A priced order takes up to its own limit; a market order up to the price it reserved for.
+        const fills = this.#market.take(o.instId, o.side, q.toFixed(), (o.px ?? px).toFixed());
+        if (fills.length === 0) {
+          // The market stepped between the read and the take (the clock crossed a step): read again.
+          if (++misses > 3) break;
+          continue;
+        }
+        misses = 0;
         for (const f of fills)
           this.#fill(o, new Decimal(f.px), new Decimal(f.sz), false, this.#nextTradeId());
       }
