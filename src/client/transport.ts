@@ -41,24 +41,59 @@ export class Transport {
         });
   }
 
-  async send(
+  /**
+   * One request through undici's dispatch API: the body is collected straight into a string,
+   * without the Readable stream the request() API builds around each response.
+   */
+  send(
     method: 'GET' | 'POST',
     path: string,
     headers: Record<string, string>,
     body: string | undefined,
   ): Promise<TransportResponse> {
-    const res = await this.#dispatcher.request({
-      origin: this.origin,
-      path: this.prefix + path,
-      method,
-      headers,
-      body,
+    return new Promise<TransportResponse>((resolve, reject) => {
+      this.#dispatcher.dispatch(
+        { origin: this.origin, path: this.prefix + path, method, headers, body },
+        new CollectHandler(resolve, reject),
+      );
     });
-    const text = await res.body.text();
-    return { status: res.statusCode, text };
   }
 
   async close(): Promise<void> {
     await this.#dispatcher.close();
+  }
+}
+
+/** Collects one response: status and the whole body as UTF-8 text. */
+class CollectHandler implements Dispatcher.DispatchHandler {
+  #status = 0;
+  #chunks: Buffer[] = [];
+  readonly #resolve: (r: TransportResponse) => void;
+  readonly #reject: (err: Error) => void;
+
+  constructor(resolve: (r: TransportResponse) => void, reject: (err: Error) => void) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.#status = statusCode;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const c = this.#chunks;
+    // Decoded once at the end: a multi-byte character may straddle two chunks.
+    const text = c.length === 1 ? c[0]!.toString('utf8') : Buffer.concat(c).toString('utf8');
+    this.#resolve({ status: this.#status, text });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.#reject(err);
   }
 }
