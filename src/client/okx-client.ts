@@ -288,9 +288,8 @@ export class OkxClient implements RestCaller {
       let status: number;
       let text: string;
       try {
-        const res = await this.#transport
-          .send(def.method, path, headers, body)
-          .finally(() => this.#release(held));
+        const sent = this.#transport.send(def.method, path, headers, body);
+        const res = await (held === undefined ? sent : sent.finally(() => this.#release(held)));
         status = res.status;
         text = res.text;
       } catch (err) {
@@ -323,15 +322,16 @@ export class OkxClient implements RestCaller {
         // interpret returns errors; a throw here is a bug in a schema refinement: still typed.
         outcome = { error: new OkxSchemaError(ep.label, '', String(err), status, err) };
       }
-      logRequest(this.#logger, {
-        method: def.method,
-        path,
-        status,
-        okxCode: 'error' in outcome ? outcome.error.code : '0',
-        latencyMs: ended - started,
-        key: this.#maskedKey,
-        attempt,
-      });
+      if (this.#logger.isLevelEnabled('info'))
+        logRequest(this.#logger, {
+          method: def.method,
+          path,
+          status,
+          okxCode: 'error' in outcome ? outcome.error.code : '0',
+          latencyMs: ended - started,
+          key: this.#maskedKey,
+          attempt,
+        });
       if ('data' in outcome) return outcome.data;
 
       const error = outcome.error;
@@ -619,7 +619,24 @@ const serverTimeArray = serverTimeSchema.array();
 const itemsSchema = itemResultSchema.array();
 
 /** URLSearchParams over the caller's params in the caller's order, undefined dropped (never sorted). */
+/** Characters URLSearchParams leaves as they are: such values need no encoding pass. */
+const PLAIN = /^[A-Za-z0-9*._-]*$/;
+
 export function encodeQuery(q: Query): string {
+  // The form encoding of URLSearchParams, without building one for the usual plain values
+  // (instIds, numbers, enums); anything else goes through URLSearchParams itself.
+  let out = '';
+  for (const k in q) {
+    const v = q[k];
+    if (v === undefined) continue;
+    const sv = String(v);
+    if (!PLAIN.test(k) || !PLAIN.test(sv)) return slowEncodeQuery(q);
+    out += out === '' ? `${k}=${sv}` : `&${k}=${sv}`;
+  }
+  return out;
+}
+
+function slowEncodeQuery(q: Query): string {
   const p = new URLSearchParams();
   for (const k in q) {
     const v = q[k];
