@@ -2,7 +2,8 @@
 // the client's thread: OkxClient (query built once, clock-corrected timestamp, HMAC, undici
 // keep-alive pool, envelope + zod validation) against bare undici.request with precomputed
 // headers (the floor any client pays), bare undici signing each request (the floor of a signed
-// client), and bare node:http with a keep-alive agent.
+// client), bare node:http with a keep-alive agent, and the peers okx-api and ccxt making the
+// same signed call.
 // Target: OkxClient within 1.2x of bare undici (ratio >= 0.83). The limiter is off here: the
 // balance rule (10 / 2 s) would otherwise set the pace, which is the point of the limiter, not
 // of this bench.
@@ -157,6 +158,49 @@ export async function run(): Promise<BenchResult[]> {
         }),
     },
   ];
+  const peerNotes: string[] = [];
+  try {
+    const { RestClient } = (await import('okx-api')) as any;
+    const peer = new RestClient({
+      apiKey: KEY.apiKey,
+      apiSecret: KEY.secretKey,
+      apiPass: KEY.passphrase,
+      baseUrl: origin,
+      keepAlive: true,
+    });
+    variants.push({
+      name: 'okx-api RestClient.getBalance (peer)',
+      fn: async () => {
+        const b = (await peer.getBalance({ ccy: 'USDT' })) as unknown[];
+        sink += b.length;
+      },
+    });
+    peerNotes.push('axios, keep-alive on');
+  } catch (e) {
+    peerNotes.push(`okx-api skipped: ${(e as Error).message}`);
+  }
+  try {
+    const ccxt = (await import('ccxt')) as any;
+    const Okx = ccxt.okx ?? ccxt.default?.okx;
+    // ccxt's own throttle would set the pace (like okxkit's limiter, which is off here too)
+    const ex = new Okx({
+      apiKey: KEY.apiKey,
+      secret: KEY.secretKey,
+      password: KEY.passphrase,
+      enableRateLimit: false,
+    });
+    ex.urls.api = { rest: origin };
+    variants.push({
+      name: 'ccxt okx.privateGetAccountBalance (peer)',
+      fn: async () => {
+        const r = (await ex.privateGetAccountBalance({ ccy: 'USDT' })) as { code: string };
+        sink += r.code.length;
+      },
+    });
+    peerNotes.push("ccxt's implicit API call (no loadMarkets)");
+  } catch (e) {
+    peerNotes.push(`ccxt skipped: ${(e as Error).message}`);
+  }
   try {
     const { wall, cpu } = await compareWithCpu(variants, { warmupOps: 200, rounds: 7, opsPerRound: 300 });
     if (sink === 0) throw new Error('no responses');
@@ -168,6 +212,7 @@ export async function run(): Promise<BenchResult[]> {
       `target ratio >= 0.83 (1.2x); ${cpuNote(1)}`,
       cpuNote(2),
       cpuNote(3),
+      ...peerNotes.map((n, i) => `${n}; ${cpuNote(4 + i)}`),
     ]);
   } finally {
     await client.close();
