@@ -123,8 +123,9 @@ describe('matching engine over REST', () => {
     assertConsistent(await balances(sim, 'alice'));
   });
 
-  test('post_only that would take is rejected; one that would rest is live', async (t) => {
+  test('post_only that would take is accepted, then canceled (cancelSource 31); one that would rest is live', async (t) => {
     const { sim } = await start(t);
+    const before = await balances(sim, 'alice');
     const bad = await place(sim, 'alice', {
       instId: 'BTC-USDT',
       side: 'buy',
@@ -132,9 +133,17 @@ describe('matching engine over REST', () => {
       px: '50000',
       sz: '0.1',
     });
-    assert.equal(bad.code, '1');
-    assert.equal(bad.data[0].sCode, '51000');
-    assert.match(bad.data[0].sMsg, /post_only/);
+    assert.equal(bad.code, '0');
+    assert.equal(bad.data[0].sCode, '0');
+    const canceled = await order(sim, 'alice', 'BTC-USDT', bad.data[0].ordId);
+    assert.equal(canceled.state, 'canceled');
+    assert.equal(canceled.accFillSz, '0');
+    assert.equal(canceled.cancelSource, '31');
+    assert.equal(canceled.cancelSourceReason, 'The post-only order will take liquidity in taker orders');
+    // nothing taken, nothing left frozen
+    const after = await balances(sim, 'alice');
+    assert.equal(after.USDT!.cashBal.toFixed(), before.USDT!.cashBal.toFixed());
+    assert.equal(after.USDT!.frozenBal.toFixed(), '0');
     const good = await place(sim, 'alice', {
       instId: 'BTC-USDT',
       side: 'buy',
@@ -167,6 +176,7 @@ describe('matching engine over REST', () => {
     let o = await order(sim, 'alice', 'BTC-USDT', ioc.data[0].ordId);
     assert.equal(o.state, 'canceled');
     assert.equal(o.accFillSz, '0.1');
+    assert.equal(o.cancelSource, '14'); // OKX: IOC order partially canceled
     let b = await balances(sim, 'alice');
     assertConsistent(b);
     assert.equal(b.USDT!.frozenBal.toFixed(), '0');
@@ -192,6 +202,8 @@ describe('matching engine over REST', () => {
     o = await order(sim, 'alice', 'BTC-USDT', fokNo.data[0].ordId);
     assert.equal(o.state, 'canceled');
     assert.equal(o.accFillSz, '0');
+    assert.equal(o.cancelSource, '13'); // OKX: FOK order canceled due to incompletely filled
+    assert.match(o.cancelSourceReason, /FOK/);
     // The book is untouched by the refused FOK: 0.12 left at 50001.
     assert.deepEqual(market.depth('BTC-USDT', 1).asks[0]!.slice(0, 2), ['50001', '0.12']);
     b = await balances(sim, 'alice');

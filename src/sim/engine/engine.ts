@@ -45,8 +45,9 @@ const CANCELED_KEEP_MS = 2 * 3_600_000;
 // cancelSource values as OKX reports them on the order object.
 const CANCEL_BY_USER = '1';
 const CANCEL_IOC = '14';
-const CANCEL_FOK = '15';
+const CANCEL_FOK = '13';
 const CANCEL_ALL_AFTER = '20';
+const CANCEL_POST_ONLY = '31';
 const CANCEL_STP = '32';
 
 function str(v: unknown): string {
@@ -288,13 +289,6 @@ export class MatchingEngine implements EngineEvents {
     }
     if (clOrdId && (inBatch.has(clOrdId) || this.#pendingClOrdId(account, clOrdId))) return fail('51016');
 
-    if (ordType === 'post_only' && this.#wouldTake(account, instId, side, px!)) {
-      return {
-        sCode: '51000',
-        sMsg: 'Parameter px error: this post_only order would take liquidity, so it was not placed',
-      };
-    }
-
     // Reserve what the order can spend (facts: 51008 when the available balance is short).
     let frozenCcy: string;
     let freeze: Decimal;
@@ -349,7 +343,10 @@ export class MatchingEngine implements EngineEvents {
     }
     this.#emitOrder(o);
 
-    if (ordType === 'fok' && !this.#canFillFully(o)) {
+    if (ordType === 'post_only' && this.#wouldTake(account, instId, side, px!)) {
+      // OKX accepts the order, then cancels it at once rather than let it take (cancelSource 31).
+      this.#finish(o, 'canceled', CANCEL_POST_ONLY);
+    } else if (ordType === 'fok' && !this.#canFillFully(o)) {
       this.#finish(o, 'canceled', CANCEL_FOK);
     } else {
       this.#execute(o);

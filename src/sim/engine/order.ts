@@ -51,6 +51,16 @@ export function remaining(o: SimOrder): Decimal {
 }
 
 /** The OKX order object (facts §7.4): every scalar a string; reduceOnly "true"/"false". */
+/** cancelSourceReason for each cancelSource the local exchange produces, in OKX's words. */
+const CANCEL_REASONS: Readonly<Record<string, string>> = {
+  '1': 'Order canceled by user',
+  '13': 'Order canceled: FOK order was canceled due to incompletely filled.',
+  '14': 'Order canceled: IOC order was partially canceled due to incompletely filled.',
+  '20': 'Cancel all after triggered',
+  '31': 'The post-only order will take liquidity in taker orders',
+  '32': 'Self trade prevention',
+};
+
 export function orderToOkx(o: SimOrder): Record<string, unknown> {
   const avgPx = o.accFillSz.gt(0) ? o.accFillQuote.div(o.accFillSz).toFixed() : '';
   return {
@@ -99,7 +109,7 @@ export function orderToOkx(o: SimOrder): Record<string, unknown> {
     reduceOnly: o.reduceOnly ? 'true' : 'false',
     isTpLimit: 'false',
     cancelSource: o.cancelSource,
-    cancelSourceReason: '',
+    cancelSourceReason: CANCEL_REASONS[o.cancelSource] ?? '',
     quickMgnType: '',
     algoClOrdId: '',
     algoId: '',
