@@ -58,17 +58,35 @@ const botId = z
     message: 'must be 1 to 24 letters and digits (it prefixes the bot\'s clOrdIds): e.g. "grid1"',
   })
   .optional();
-/** Circuit breakers armed around the bot (the risk manager, outside the strategy). */
+/**
+ * Circuit breakers armed around the bot (the risk manager, outside the strategy). The amounts
+ * (maxDailyLoss, maxDrawdown, startingEquity) are in `ccy`, the reporting currency (default USDT).
+ */
 const risk = z
   .strictObject({
+    ccy: z
+      .string()
+      .regex(/^[A-Z0-9]{1,15}$/, { message: 'must be a currency code in capitals, like "USDT"' })
+      .optional(),
     maxDailyLoss: amount('200').optional(),
     maxDrawdown: amount('500').optional(),
+    maxDrawdownPct: percent('10').optional(),
+    startingEquity: amount('10000').optional(),
     maxOpenOrders: z
       .number()
       .int({ message: 'must be a whole number' })
       .min(1, { message: 'must be at least 1' })
       .optional(),
     maxPosition: amount('0.5').optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.maxDrawdownPct !== undefined && r.startingEquity === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxDrawdownPct'],
+        message: `needs risk.startingEquity (the equity in ${r.ccy ?? 'USDT'} when the bot starts) as the base of the percentage: add it, or use maxDrawdown (an amount)`,
+      });
+    }
   })
   .optional();
 /** cancel-all-after timeout in seconds (facts §7.4: 10 to 120), or 0 to leave it off. */

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
-import type { Fill, Order, Ticker } from '../trading/exchange-port.js';
+import type { Ticker } from '../trading/exchange-port.js';
 import { OkxExchange, type OkxTradingClient } from '../trading/okx-exchange.js';
 import { OrderJournal } from '../trading/journal.js';
 import { Executor } from '../trading/executor.js';
@@ -46,30 +46,20 @@ export interface TradingStack {
   close(): Promise<void>;
 }
 
-/** The fill a finished order amounts to, for risk accounting (one per order, keyed by ordId). */
-function fillOf(o: Order, now: number): Fill {
-  return {
-    tradeId: `ord${o.ordId || o.clOrdId}`,
-    ordId: o.ordId,
-    clOrdId: o.clOrdId,
-    instId: o.instId,
-    side: o.side,
-    fillPx: o.avgPx || o.px,
-    fillSz: o.accFillSz,
-    fee: o.fee,
-    feeCcy: o.feeCcy,
-    execType: 'T',
-    ts: now,
-  };
-}
-
 /** One line for the status view: how far each risk limit is from tripping. */
 export function riskHeadroom(risk: RiskManager, limits: RiskLimits): string {
   const s = risk.snapshot();
   if (s.halted) return `HALTED: ${s.halted}`;
   const parts: string[] = [];
-  if (limits.maxDailyLoss) parts.push(`daily pnl ${s.dailyPnl} (limit -${limits.maxDailyLoss})`);
-  if (limits.maxDrawdown) parts.push(`drawdown ${s.drawdown} (limit ${limits.maxDrawdown})`);
+  const c = s.ccy;
+  const v = (x: string | undefined, unit: string) => (x === undefined ? 'unknown' : `${x}${unit}`);
+  if (limits.maxDailyLoss)
+    parts.push(`daily pnl ${v(s.dailyPnl, ` ${c}`)} (limit -${limits.maxDailyLoss} ${c})`);
+  if (limits.maxDrawdown) parts.push(`drawdown ${v(s.drawdown, ` ${c}`)} (limit ${limits.maxDrawdown} ${c})`);
+  if (limits.maxDrawdownPct)
+    parts.push(`drawdown ${v(s.drawdownPct, '%')} (limit ${limits.maxDrawdownPct}%)`);
+  if (s.unconverted.length)
+    parts.push(`waiting for ${s.unconverted.map((u) => `${u}-${c}`).join(', ')} price`);
   if (limits.maxOpenOrders !== undefined) parts.push(`open orders ${s.openOrders}/${limits.maxOpenOrders}`);
   if (limits.maxPosition) parts.push(`positions ${JSON.stringify(s.positions)}`);
   return parts.length ? parts.join(', ') : 'no limits set';
@@ -124,9 +114,14 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     ? setInterval(() => void risk.pollKillSwitch(), opts.killPollMs ?? 1000)
     : undefined;
   killTimer?.unref();
+  // Marks that convert a quote currency other than the reporting one (e.g. BTC-USDT for ETH-BTC).
+  const stopMarks = risk.followMarks(exchange, {
+    ...(opts.onPollError ? { onError: opts.onPollError } : {}),
+  });
   const hooks: RunnerHooks = {
     onOrder: (o) => void risk.onOrder(o),
-    onFill: (o) => void risk.onFill(fillOf(o, clock.now())),
+    // An order's cumulative fills and fee count once per order, partial fills included.
+    onFill: (o) => void risk.onOrder(o),
     onTicker: (t: Ticker) => void risk.onMark(t.instId, t.last),
     riskHeadroom: () => riskHeadroom(risk, limits),
   };
@@ -138,6 +133,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     hooks,
     async close() {
       if (killTimer) clearInterval(killTimer);
+      stopMarks();
       try {
         await deadMan?.stop();
       } finally {

@@ -13,6 +13,7 @@ export type GuardRule =
   | 'maxOpenOrders'
   | 'maxPosition'
   | 'halted'
+  | 'unconvertedPnl'
   | 'invalidIntent';
 
 /**

@@ -119,6 +119,41 @@ describe('bot config validation', () => {
       says: /bot run grid/,
     },
     { name: 'not an object', kind: 'grid', raw: [1, 2], field: 'config', says: /JSON object/ },
+    {
+      name: 'a drawdown percent of 100 or more',
+      kind: 'grid',
+      raw: { ...grid, risk: { maxDrawdownPct: '150', startingEquity: '10000' } },
+      field: 'risk.maxDrawdownPct',
+      says: /percentage below 100/,
+    },
+    {
+      name: 'a drawdown percent that is not a number',
+      kind: 'dca',
+      raw: { ...dca, risk: { maxDrawdownPct: '10%', startingEquity: '10000' } },
+      field: 'risk.maxDrawdownPct',
+      says: /decimal number like "10"/,
+    },
+    {
+      name: 'a drawdown percent of 0',
+      kind: 'trailing',
+      raw: { ...trailing, risk: { maxDrawdownPct: '0', startingEquity: '10000' } },
+      field: 'risk.maxDrawdownPct',
+      says: /greater than 0/,
+    },
+    {
+      name: 'a drawdown percent without startingEquity',
+      kind: 'grid',
+      raw: { ...grid, risk: { ccy: 'BTC', maxDrawdownPct: '10' } },
+      field: 'risk.maxDrawdownPct',
+      says: /needs risk\.startingEquity \(the equity in BTC when the bot starts\)/,
+    },
+    {
+      name: 'a lower-case reporting currency',
+      kind: 'grid',
+      raw: { ...grid, risk: { ccy: 'usdt' } },
+      field: 'risk.ccy',
+      says: /currency code in capitals/,
+    },
   ];
   for (const c of bad) {
     test(`rejects ${c.name}, naming ${c.field}`, () => {
@@ -157,6 +192,20 @@ describe('bot config validation', () => {
     const tr = parseBotConfig('trailing', { ...trailing, id: 'guard1' });
     assert.equal(tr.limitSlippagePct, '0.5');
     assert.equal(tr.id, 'guard1');
+  });
+
+  test('a risk section with a reporting currency and a drawdown percent is accepted as given', () => {
+    const g = parseBotConfig('grid', {
+      ...grid,
+      instId: 'ETH-BTC',
+      risk: { ccy: 'USDT', maxDrawdownPct: 12.5, startingEquity: '5000', maxDailyLoss: '100' },
+    });
+    assert.deepEqual(g.risk, {
+      ccy: 'USDT',
+      maxDrawdownPct: '12.5',
+      startingEquity: '5000',
+      maxDailyLoss: '100',
+    });
   });
 });
 
