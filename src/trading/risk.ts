@@ -95,6 +95,7 @@ interface Valuation {
 /** Enough precision for any OKX amount and its conversions (decimal.js defaults to 20 digits). */
 const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP });
 const EMPTY: Flow = { pos: new D(0), cash: new D(0), fees: new Map() };
+const ENDED_KEEP = 10_000;
 const OPEN: ReadonlySet<string> = new Set(['live', 'partially_filled']);
 const SIGNED = /^-?\d+(\.\d+)?$/;
 
@@ -173,6 +174,8 @@ export class RiskManager implements RiskGate {
   private readonly orderFlows = new Map<string, OrderFlow>();
   private readonly seenTrades = new Set<string>();
   private readonly open = new Map<string, Order>();
+  /** Orders seen finished (oldest dropped past ENDED_KEEP): a stale open update cannot revive them. */
+  private readonly ended = new Set<string>();
   /** Currencies that need a mark into ccy, and who fetches it (followMarks). */
   private readonly wanted = new Set<string>();
   private readonly followers = new Set<(ccy: string) => void>();
@@ -339,8 +342,16 @@ export class RiskManager implements RiskGate {
    */
   async onOrder(o: Order): Promise<RiskTrip | undefined> {
     const key = o.ordId || o.clOrdId;
-    if (OPEN.has(o.state)) this.open.set(key, o);
-    else this.open.delete(key);
+    if (OPEN.has(o.state)) {
+      // A late "live" (a slow poll, a replayed push) never reopens a finished order or rolls a
+      // newer update back.
+      const known = this.open.get(key);
+      if (!this.ended.has(key) && !(known && known.uTime > o.uTime)) this.open.set(key, o);
+    } else {
+      this.open.delete(key);
+      this.ended.add(key);
+      if (this.ended.size > ENDED_KEEP) this.ended.delete(this.ended.values().next().value!);
+    }
     this.openCount = this.open.size;
     this.accountOrder(o);
     return this.evaluate();

@@ -523,3 +523,25 @@ describe('RiskManager: maxDrawdownPct', () => {
     );
   });
 });
+
+describe('RiskManager: open orders never go backwards', () => {
+  test('a late "live" update neither reopens a finished order nor rolls back a newer one', async (t) => {
+    const s = setup(t, { maxOpenOrders: 5 });
+    const at = (state: Order['state'], uTime: number, ordId = '777'): Order => ({
+      ...view(state, '0', '', '0', 'BTC'),
+      ordId,
+      uTime,
+    });
+    await s.risk.onOrder(at('live', 1));
+    assert.equal(s.risk.snapshot().openOrders, 1);
+    await s.risk.onOrder(at('canceled', 3));
+    assert.equal(s.risk.snapshot().openOrders, 0);
+    await s.risk.onOrder(at('live', 2)); // a slow poll taken before the cancel
+    assert.equal(s.risk.snapshot().openOrders, 0);
+    // a newer partial fill view is not replaced by an older live view of the same order
+    await s.risk.onOrder({ ...at('partially_filled', 5, '888'), accFillSz: '0.1', avgPx: '100' });
+    await s.risk.onOrder(at('live', 4, '888'));
+    assert.equal(s.risk.snapshot().openOrders, 1);
+    assert.equal(s.risk.snapshot().positions['BTC-USDT'], '0.1');
+  });
+});
