@@ -26,6 +26,8 @@ function status(over: Partial<BotStatus> = {}): BotStatus {
     pnl: '-0.15984',
     equityChange: '0.123456',
     riskHeadroom: 'open orders 10/20',
+    feesPaid: '0.15984',
+    feesByCcy: { BTC: '0.0000008', USDT: '0.08' },
     detail: '11 levels 99000.0..101000.0, 1 round trips',
     startedMs: 0,
     now: 65_000,
