@@ -266,6 +266,9 @@ export class BotRunner {
       }
     });
     if (startErr) {
+      // Events queued behind the start (a price pushed meanwhile) must not act for a bot that did not start.
+      this.stopping = true;
+      this.tickers.length = 0;
       this.unsubscribe();
       throw startErr;
     }

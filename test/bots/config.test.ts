@@ -119,6 +119,27 @@ describe('bot config validation', () => {
       says: /bot run grid/,
     },
     { name: 'not an object', kind: 'grid', raw: [1, 2], field: 'config', says: /JSON object/ },
+    {
+      name: 'buyMissingBase not a boolean',
+      kind: 'grid',
+      raw: { ...grid, buyMissingBase: 'yes' },
+      field: 'buyMissingBase',
+      says: /true or false/,
+    },
+    {
+      name: 'a purchase slippage outside the guard band',
+      kind: 'grid',
+      raw: { ...grid, buyMissingBase: true, buySlippagePct: '5' },
+      field: 'buySlippagePct',
+      says: /below 5, the order guard's price band/,
+    },
+    {
+      name: 'buySlippagePct without buyMissingBase',
+      kind: 'grid',
+      raw: { ...grid, buySlippagePct: '1' },
+      field: 'buySlippagePct',
+      says: /only applies with "buyMissingBase": true/,
+    },
   ];
   for (const c of bad) {
     test(`rejects ${c.name}, naming ${c.field}`, () => {
@@ -151,6 +172,9 @@ describe('bot config validation', () => {
     assert.equal(g.sizePerLevel, '0.001');
     assert.equal(g.mode, 'arithmetic');
     assert.equal(g.id, 'gridBTCUSDT');
+    assert.equal(g.buyMissingBase, undefined, 'no purchase unless asked for');
+    const gb = parseBotConfig('grid', { ...grid, buyMissingBase: true, buySlippagePct: 1 });
+    assert.equal(gb.buySlippagePct, '1');
     const d = parseBotConfig('dca', { ...dca, safetyOrders: { count: 2, dropPct: '2' } });
     assert.equal(d.orderType, 'market');
     assert.equal(d.safetyOrders?.sizeMultiplier, '1');

@@ -85,6 +85,7 @@ describe('status view', () => {
     assert.match(text, /open orders {8}0 \(10 canceled on exit\)/);
     assert.match(text, /realised profit {4}\+0\.0402 USDT/);
     assert.match(text, /bot PnL {12}-0\.1598 USDT/);
+    assert.match(text, /fees paid {10}0\.1598 USDT \(0\.0000008 BTC \+ 0\.08 USDT\)/);
     assert.match(text, /equity {13}20000\.1235 USDT/);
   });
 });
