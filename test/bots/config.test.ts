@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { BotConfigError, parseBotConfig } from '../../src/bots/config.js';
 import { botClOrdId } from '../../src/bots/cl-ord-id.js';
 import { isValidClOrdId } from '../../src/protocol/cl-ord-id.js';
@@ -193,5 +194,30 @@ describe('deterministic clOrdIds', () => {
     assert.equal(longest.length, 32);
     assert.ok(isValidClOrdId(longest));
     assert.throws(() => botClOrdId('grid-1', 0), /id/);
+  });
+});
+
+describe('the README bot configs', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  /** The first JSON block after a heading like **grid** (`grid.json`). */
+  const block = (marker: string): unknown => {
+    const at = readme.indexOf(marker);
+    assert.ok(at >= 0, `README has no ${marker}`);
+    const start = readme.indexOf('```json\n', at) + '```json\n'.length;
+    return JSON.parse(readme.slice(start, readme.indexOf('```', start)));
+  };
+  const cases: [BotKind, string][] = [
+    ['grid', '**grid** (`grid.json`)'],
+    ['dca', '**DCA** (`dca.json`)'],
+    ['trailing', '**trailing stop** (`trail.json`)'],
+  ];
+  for (const [kind, marker] of cases) {
+    test(`the ${kind} example is a valid config`, () => {
+      const c = parseBotConfig(kind, block(marker));
+      assert.equal(c.kind, kind);
+    });
+  }
+  test('the grid example shows the start-up purchase', () => {
+    assert.equal(parseBotConfig('grid', block('**grid** (`grid.json`)')).buyMissingBase, true);
   });
 });

@@ -40,6 +40,21 @@ describe('grid funding at the start', () => {
       assert.equal(e.shortfall, '0.003');
       assert.match(e.message, /need 0\.005 BTC but 0\.002 is available \(0\.003 BTC short\)/);
       assert.match(e.message, /"buyMissingBase": true/);
+      assert.equal(e.code, 'INVALID_INPUT');
+      assert.deepEqual(
+        { ...(e.toJSON() as object), message: undefined, hint: undefined },
+        {
+          name: 'GridFundingError',
+          code: 'INVALID_INPUT',
+          message: undefined,
+          hint: undefined,
+          field: 'buyMissingBase',
+          ccy: 'BTC',
+          needed: '0.005',
+          available: '0.002',
+          shortfall: '0.003',
+        },
+      );
       return true;
     });
     assert.equal(ex.placeCalls.length, 0, 'nothing is sent');

@@ -60,6 +60,16 @@ export class GridFundingError extends ValidationError {
     const s = dec(this.needed).minus(this.available);
     return fmt(s.gt(0) ? s : 0);
   }
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      field: this.field,
+      ccy: this.ccy,
+      needed: this.needed,
+      available: this.available,
+      shortfall: this.shortfall,
+    };
+  }
 }
 
 /** The purchase of missing base at the start of a grid, sized and priced from the ticker. */
