@@ -177,7 +177,8 @@ describe('bots on the local exchange (end to end)', () => {
           instId: 'BTC-USDT',
           quoteAmount: '100',
           intervalSec: 60,
-          takeProfitPct: '0.3',
+          // Net of both 0.1 % taker fees: the market of seed 5 soon moves that far above the average entry.
+          takeProfitPct: '0.1',
           safetyOrders: { count: 2, dropPct: '0.1' },
         },
         stack,
@@ -194,15 +195,16 @@ describe('bots on the local exchange (end to end)', () => {
         runner,
         () => state().cyclesDone >= 1 && filled('safety').length >= 1 && filled('buy').length >= 3,
         5_000,
+        800,
       );
       const s = state();
       assert.ok(filled('buy').length >= 3, `interval buys: ${filled('buy').length}`);
       assert.ok(filled('safety').length >= 1, 'a safety order bought the drop');
       assert.ok(filled('tp').length >= 1 && s.cyclesDone >= 1, 'a take profit completed a cycle');
-      // The take profit waits for the bid to clear +0.3 % after the buy fees and the sell fee, and
-      // sells with an IOC limit at that price: the completed cycle made at least 0.3 %, net of fees.
+      // The take profit waits for the bid to clear +0.1 % after the buy fees and the sell fee, and
+      // sells with an IOC limit at that price: the completed cycle made at least 0.1 %, net of fees.
       const lc = s.lastCycle!;
-      assert.ok(Number(lc.pnlPct) >= 0.3, `cycle ${lc.cycle}: ${lc.pnlPct} % (${JSON.stringify(lc)})`);
+      assert.ok(Number(lc.pnlPct) >= 0.1, `cycle ${lc.cycle}: ${lc.pnlPct} % (${JSON.stringify(lc)})`);
       assert.ok(Number(lc.fees) > 0, 'the cycle paid fees');
       assert.ok(Number(s.realisedPnl) > 0, `realised ${s.realisedPnl}`);
       const tps = filled('tp');
