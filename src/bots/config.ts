@@ -97,6 +97,11 @@ const deadManSec = z
     message: 'must be 10 to 120 seconds (OKX cancel-all-after), or 0 for off',
   })
   .default(60);
+/** The order guard refuses a buy priced more than its band (5 % by default) above the ask. */
+export const MAX_BUY_SLIPPAGE_PCT = 5;
+/** How far above the ask the grid's start-up purchase may pay, unless buySlippagePct says otherwise. */
+export const DEFAULT_BUY_SLIPPAGE_PCT = '0.5';
+
 const instId = z
   .string()
   .regex(/^[A-Z0-9]+-[A-Z0-9]+$/, { message: 'must be a spot instrument id like "BTC-USDT"' });
@@ -122,8 +127,22 @@ export const gridConfigSchema = z
       .default('arithmetic'),
     sizePerLevel: amount('0.001').optional(),
     investment: amount('1000').optional(),
+    // Optional without a default, so states saved before these settings existed still resume.
+    buyMissingBase: z.boolean({ message: 'must be true or false' }).optional(),
+    buySlippagePct: percent('0.5')
+      .refine((s) => Number(s) < MAX_BUY_SLIPPAGE_PCT, {
+        message: `must be below ${MAX_BUY_SLIPPAGE_PCT}, the order guard's price band around the market`,
+      })
+      .optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.buySlippagePct !== undefined && c.buyMissingBase !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['buySlippagePct'],
+        message: 'only applies with "buyMissingBase": true: set that too, or remove buySlippagePct',
+      });
+    }
     if (c.lower && c.upper && Number(c.lower) >= Number(c.upper)) {
       ctx.addIssue({
         code: 'custom',
@@ -200,7 +219,19 @@ const SCHEMAS = { grid: gridConfigSchema, dca: dcaConfigSchema, trailing: traili
 
 /** The settings that define what a bot trades (a saved state only resumes under the same ones). */
 export function strategySettings(c: BotConfig): Record<string, unknown> {
-  const { risk: _r, deadManSec: _d, ...rest } = c as BotConfig & { risk?: unknown; deadManSec?: unknown };
+  // The start-up purchase settings act once, before the ladder exists: a resumed grid ignores them.
+  const {
+    risk: _r,
+    deadManSec: _d,
+    buyMissingBase: _b,
+    buySlippagePct: _s,
+    ...rest
+  } = c as BotConfig & {
+    risk?: unknown;
+    deadManSec?: unknown;
+    buyMissingBase?: unknown;
+    buySlippagePct?: unknown;
+  };
   return rest;
 }
 

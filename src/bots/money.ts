@@ -35,3 +35,40 @@ export function feeInQuote(fee: string, feeCcy: string, quoteCcy: string, px: De
   const f = new D(fee);
   return feeCcy === quoteCcy ? f : f.mul(px);
 }
+
+/** What the fee helpers read of an order (the Exchange port's Order has these fields). */
+export interface FilledOrder {
+  accFillSz: string;
+  avgPx: string;
+  px: string;
+  /** OKX sign: negative = charged. */
+  fee: string;
+  feeCcy: string;
+}
+
+/** Base and quote an order moved, fees included in the currency they were charged in (OKX sign: negative = charged). */
+export function orderFlows(
+  order: FilledOrder & { side: 'buy' | 'sell' },
+  inst: { baseCcy: string; quoteCcy: string },
+): { base: Dec; quote: Dec; px: string } {
+  const filled = dec(order.accFillSz || '0');
+  const px = order.avgPx || order.px;
+  const fee = order.fee ? dec(order.fee) : dec(0);
+  const baseFee = order.feeCcy === inst.baseCcy ? fee : dec(0);
+  const quoteFee = order.feeCcy === inst.quoteCcy ? fee : dec(0);
+  const value = px ? filled.mul(px) : dec(0);
+  return order.side === 'buy'
+    ? { base: filled.plus(baseFee), quote: value.neg().plus(quoteFee), px }
+    : { base: filled.neg().plus(baseFee), quote: value.plus(quoteFee), px };
+}
+
+/** Fee rate an order paid, as a fraction of what it traded (0 without a fee). */
+export function paidFeeRate(order: FilledOrder, inst: { baseCcy: string; quoteCcy: string }): Dec {
+  const filled = dec(order.accFillSz || '0');
+  if (!order.fee || filled.lte(0)) return dec(0);
+  const fee = dec(order.fee).neg();
+  if (fee.lte(0)) return dec(0);
+  if (order.feeCcy === inst.baseCcy) return fee.div(filled);
+  const px = order.avgPx || order.px;
+  return px ? fee.div(filled.mul(px)) : dec(0);
+}

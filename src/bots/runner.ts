@@ -13,7 +13,7 @@ import type {
 import { isAmbiguous } from '../trading/errors.js';
 import { botClOrdId } from './cl-ord-id.js';
 import { strategySettings, type BotConfig } from './config.js';
-import { dec, fmt } from './money.js';
+import { dec, feeInQuote, fmt } from './money.js';
 import type { BotRow, BotStats, BotStateStore } from './state-store.js';
 import { createStrategy } from './strategies/index.js';
 import type { BotAction, IntentRecord, Strategy, StrategyContext } from './types.js';
@@ -80,6 +80,10 @@ export interface BotStatus {
   /** equity - startEquity: includes the price move of everything the account holds. */
   equityChange: string;
   riskHeadroom: string;
+  /** Fees the bot's orders paid, in quote (base fees valued at their fill price). */
+  feesPaid: string;
+  /** The same fees per currency they were charged in, e.g. { BTC: "0.000001", USDT: "0.08" }. */
+  feesByCcy: Record<string, string>;
   detail: string;
   startedMs: number;
   now: number;
@@ -262,6 +266,9 @@ export class BotRunner {
       }
     });
     if (startErr) {
+      // Events queued behind the start (a price pushed meanwhile) must not act for a bot that did not start.
+      this.stopping = true;
+      this.tickers.length = 0;
       this.unsubscribe();
       throw startErr;
     }
@@ -458,6 +465,7 @@ export class BotRunner {
     const filled = dec(o.accFillSz || '0').gt(0);
     if (filled) {
       this.row!.stats.fills++;
+      this.countFee(o);
       this.hooks.onFill?.(o);
       this.emit(
         'filled',
@@ -485,6 +493,22 @@ export class BotRunner {
     this.checkDone();
   }
 
+  /** Adds a finished order's fee to the bot's totals: per currency, and in quote at the fill price. */
+  private countFee(o: Order): void {
+    if (!o.fee || !o.feeCcy || !this.inst) return;
+    const paid = dec(o.fee).neg(); // OKX: negative = charged
+    if (paid.isZero()) return;
+    const stats = this.row!.stats;
+    const fees = (stats.fees ??= {});
+    fees[o.feeCcy] = fmt(dec(fees[o.feeCcy] ?? '0').plus(paid));
+    const inQuote = feeInQuote(o.fee, o.feeCcy, this.inst.quoteCcy, o.avgPx || o.px).neg();
+    stats.feesQuote = fmt(
+      dec(stats.feesQuote ?? '0')
+        .plus(inQuote)
+        .toDecimalPlaces(10),
+    );
+  }
+
   /**
    * An order the bot did not mean to lose was canceled (on exit, or by cancel-all-after while it
    * was down): a partial fill goes to the strategy, and the rest is placed again under a new
@@ -494,7 +518,9 @@ export class BotRunner {
     const remaining = dec(rec.intent.sz).minus(o.accFillSz || '0');
     const { clOrdId: _old, expTime: _exp, ...intent } = rec.intent;
     await this.adopt(rec, o, { replacing: true });
-    if (remaining.gt(0) && intent.ordType !== 'market') {
+    // Only resting orders go back: a market, IOC or FOK order that ended is done (placing it again
+    // would buy or sell a second time, e.g. a grid's start-up purchase).
+    if (remaining.gt(0) && (intent.ordType === 'limit' || intent.ordType === 'post_only')) {
       await this.apply([{ kind: 'place', intent: { ...intent, sz: fmt(remaining) }, meta: rec.meta }]);
     }
   }
@@ -656,6 +682,8 @@ export class BotRunner {
       pnl: fmt(dec(m.realisedPnl || '0').plus(m.unrealisedPnl || '0')),
       equityChange: equity && startEquity ? fmt(dec(equity).minus(startEquity).toDecimalPlaces(8)) : '',
       riskHeadroom: this.hooks.riskHeadroom?.() ?? '',
+      feesPaid: row?.stats.feesQuote ?? '0',
+      feesByCcy: { ...(row?.stats.fees ?? {}) },
       detail: m.detail,
       startedMs: this.startedMs,
       now: this.port.now(),

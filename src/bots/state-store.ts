@@ -11,6 +11,10 @@ export interface BotStats {
   ordersPlaced: number;
   fills: number;
   runs: number;
+  /** Fees paid per currency (positive = paid); absent in states saved before fees were counted. */
+  fees?: Record<string, string>;
+  /** The same fees in quote, base fees valued at their fill price. */
+  feesQuote?: string;
 }
 
 /** A bot's persisted row: its config, its strategy's state, its counters and the clOrdId counter. */

@@ -43,6 +43,14 @@ export function formatStatusLine(s: BotStatus): string {
   );
 }
 
+/** " (0.0000008 BTC + 0.08 USDT)": the fees in the currencies they were charged in. */
+function feeBreakdown(fees: Record<string, string> | undefined): string {
+  const parts = Object.entries(fees ?? {})
+    .filter(([, v]) => !dec(v).isZero())
+    .map(([ccy, v]) => `${dec(v).toFixed()} ${ccy}`);
+  return parts.length ? ` (${parts.join(' + ')})` : '';
+}
+
 /** The end-of-run summary. */
 export function formatSummary(s: BotSummary): string {
   const q = s.quoteCcy;
@@ -51,7 +59,8 @@ export function formatSummary(s: BotSummary): string {
     `  orders placed      ${s.ordersPlaced}`,
     `  fills              ${s.fills}`,
     `  open orders        ${s.openOrders}${s.canceledOnExit ? ` (${s.canceledOnExit} canceled on exit)` : ''}`,
-    `  realised profit    ${money(s.realisedPnl, true)} ${q}`,
+    `  realised profit    ${money(s.realisedPnl, true)} ${q} (net of fees)`,
+    `  fees paid          ${money(s.feesPaid)} ${q}${feeBreakdown(s.feesByCcy)}`,
     `  unrealised PnL     ${money(s.unrealisedPnl, true)} ${q}`,
     `  bot PnL            ${money(s.pnl, true)} ${q}`,
     `  equity             ${money(s.equity)} ${q} (${money(s.equityChange, true)} since start, holdings included)`,

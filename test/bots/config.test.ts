@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { BotConfigError, parseBotConfig } from '../../src/bots/config.js';
 import { botClOrdId } from '../../src/bots/cl-ord-id.js';
 import { isValidClOrdId } from '../../src/protocol/cl-ord-id.js';
@@ -154,6 +155,27 @@ describe('bot config validation', () => {
       field: 'risk.ccy',
       says: /currency code in capitals/,
     },
+    {
+      name: 'buyMissingBase not a boolean',
+      kind: 'grid',
+      raw: { ...grid, buyMissingBase: 'yes' },
+      field: 'buyMissingBase',
+      says: /true or false/,
+    },
+    {
+      name: 'a purchase slippage outside the guard band',
+      kind: 'grid',
+      raw: { ...grid, buyMissingBase: true, buySlippagePct: '5' },
+      field: 'buySlippagePct',
+      says: /below 5, the order guard's price band/,
+    },
+    {
+      name: 'buySlippagePct without buyMissingBase',
+      kind: 'grid',
+      raw: { ...grid, buySlippagePct: '1' },
+      field: 'buySlippagePct',
+      says: /only applies with "buyMissingBase": true/,
+    },
   ];
   for (const c of bad) {
     test(`rejects ${c.name}, naming ${c.field}`, () => {
@@ -186,6 +208,9 @@ describe('bot config validation', () => {
     assert.equal(g.sizePerLevel, '0.001');
     assert.equal(g.mode, 'arithmetic');
     assert.equal(g.id, 'gridBTCUSDT');
+    assert.equal(g.buyMissingBase, undefined, 'no purchase unless asked for');
+    const gb = parseBotConfig('grid', { ...grid, buyMissingBase: true, buySlippagePct: 1 });
+    assert.equal(gb.buySlippagePct, '1');
     const d = parseBotConfig('dca', { ...dca, safetyOrders: { count: 2, dropPct: '2' } });
     assert.equal(d.orderType, 'market');
     assert.equal(d.safetyOrders?.sizeMultiplier, '1');
@@ -218,5 +243,30 @@ describe('deterministic clOrdIds', () => {
     assert.equal(longest.length, 32);
     assert.ok(isValidClOrdId(longest));
     assert.throws(() => botClOrdId('grid-1', 0), /id/);
+  });
+});
+
+describe('the README bot configs', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  /** The first JSON block after a heading like **grid** (`grid.json`). */
+  const block = (marker: string): unknown => {
+    const at = readme.indexOf(marker);
+    assert.ok(at >= 0, `README has no ${marker}`);
+    const start = readme.indexOf('```json\n', at) + '```json\n'.length;
+    return JSON.parse(readme.slice(start, readme.indexOf('```', start)));
+  };
+  const cases: [BotKind, string][] = [
+    ['grid', '**grid** (`grid.json`)'],
+    ['dca', '**DCA** (`dca.json`)'],
+    ['trailing', '**trailing stop** (`trail.json`)'],
+  ];
+  for (const [kind, marker] of cases) {
+    test(`the ${kind} example is a valid config`, () => {
+      const c = parseBotConfig(kind, block(marker));
+      assert.equal(c.kind, kind);
+    });
+  }
+  test('the grid example shows the start-up purchase', () => {
+    assert.equal(parseBotConfig('grid', block('**grid** (`grid.json`)')).buyMissingBase, true);
   });
 });

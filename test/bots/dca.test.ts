@@ -124,6 +124,54 @@ describe('DCA bot on the paper exchange', () => {
     await r.stop();
   });
 
+  test('take profit accounts for the fees paid: the completed cycle clears takeProfitPct net of both fees', async (t) => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const ex = new PaperExchange({ clock, prices: { 'BTC-USDT': '100000' }, takerFeeRate: '0.001' });
+    const r = makeRunner('dca', { ...cfg, intervalSec: 3600 }, ex, openStore(t));
+    const state = () => (r as unknown as { row: { state: DcaState } }).row.state;
+    const at = async (px: string) => {
+      clock.advance(1_000);
+      ex.setPrice('BTC-USDT', px);
+      await r.idle();
+    };
+    await r.start();
+    // 100 USDT buys 0.001 BTC and pays 0.000001 BTC (0.1 %, in base): 0.000999 held for 100 USDT.
+    assert.equal(state().position, '0.000999');
+    assert.equal(state().cost, '100');
+    assert.equal(state().feeRate, '0.001');
+    // +3 % on the average entry alone (100100.1001 x 1.03 = 103103.1) would end the cycle at
+    // 0.000999 x 103103.2 x 0.999 - 100 = +2.897 USDT: short of 3 %, so the bot waits ...
+    await at('103103.2');
+    assert.equal(ex.placeCount, 1);
+    // ... for 100100.1001 x 1.03 / 0.999 = 103206.31 -> 103206.4 (see fee-math.test.ts).
+    await at('103206.3');
+    assert.equal(ex.placeCount, 1);
+    assert.match(r.status().detail, /take profit at 103206\.4/);
+    await at('103206.4');
+    assert.equal(ex.placeCount, 2);
+    const tp = ex.allOrders()[1]!;
+    assert.deepEqual(
+      [tp.side, tp.ordType, tp.px, tp.sz, tp.state],
+      ['sell', 'ioc', '103206.4', '0.00099900', 'filled'],
+    );
+    // Proceeds 0.000999 x 103206.4 = 103.1031936, fee 0.1031031936 USDT: +3.0000904064 on 100.
+    assert.equal(state().realisedPnl, '3.0000904064');
+    assert.deepEqual(state().lastCycle, {
+      cycle: 1,
+      entries: 1,
+      cost: '100',
+      pnl: '3.00009041',
+      pnlPct: '3',
+      fees: '0.20310319',
+    });
+    const st = r.status();
+    assert.match(st.detail, /last cycle 1: \+3\.0001 USDT \(3\.00 % net of 0\.2031 USDT fees\)/);
+    // Fees in the currency charged: the buy's in BTC, the sell's in USDT; in quote 0.1 + 0.1031031936.
+    assert.deepEqual(st.feesByCcy, { BTC: '0.000001', USDT: '0.1031031936' });
+    assert.equal(st.feesPaid, '0.2031031936');
+    await r.stop();
+  });
+
   test('maxCycles stops buying after the last take profit', async (t) => {
     const { ex, r, step } = setup(t, { ...cfg, maxCycles: 1 });
     await r.start();

@@ -163,7 +163,7 @@ describe('bots on the local exchange (end to end)', () => {
 
   test(
     'DCA: buys each interval, buys a drop with a safety order, takes profit and starts over',
-    { timeout: 20_000 },
+    { timeout: 40_000 },
     async (t) => {
       const r = await rig(t, 5);
       const stack = await stackFor(r);
@@ -177,7 +177,8 @@ describe('bots on the local exchange (end to end)', () => {
           instId: 'BTC-USDT',
           quoteAmount: '100',
           intervalSec: 60,
-          takeProfitPct: '0.3',
+          // Net of both 0.1 % taker fees: the market of seed 5 soon moves that far above the average entry.
+          takeProfitPct: '0.1',
           safetyOrders: { count: 2, dropPct: '0.1' },
         },
         stack,
@@ -194,13 +195,20 @@ describe('bots on the local exchange (end to end)', () => {
         runner,
         () => state().cyclesDone >= 1 && filled('safety').length >= 1 && filled('buy').length >= 3,
         5_000,
+        800,
       );
       const s = state();
       assert.ok(filled('buy').length >= 3, `interval buys: ${filled('buy').length}`);
       assert.ok(filled('safety').length >= 1, 'a safety order bought the drop');
       assert.ok(filled('tp').length >= 1 && s.cyclesDone >= 1, 'a take profit completed a cycle');
-      // Sold near +0.3 % over the average entry (fees included), minus the taker fee and slippage.
-      assert.ok(Math.abs(Number(s.realisedPnl)) < 5 && s.realisedPnl !== '0', `realised ${s.realisedPnl}`);
+      // The take profit waits for the bid to clear +0.1 % after the buy fees and the sell fee, and
+      // sells with an IOC limit at that price: the completed cycle made at least 0.1 %, net of fees.
+      const lc = s.lastCycle!;
+      assert.ok(Number(lc.pnlPct) >= 0.1, `cycle ${lc.cycle}: ${lc.pnlPct} % (${JSON.stringify(lc)})`);
+      assert.ok(Number(lc.fees) > 0, 'the cycle paid fees');
+      assert.ok(Number(s.realisedPnl) > 0, `realised ${s.realisedPnl}`);
+      const tps = filled('tp');
+      assert.ok(tps.every((i) => i.intent.ordType === 'ioc' && Number(i.avgPx) >= Number(i.intent.px)));
       // Within a cycle, interval buys are at least intervalSec apart (exchange time); a new cycle buys at once.
       const buys = filled('buy');
       for (let i = 1; i < buys.length; i++) {

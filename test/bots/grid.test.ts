@@ -129,8 +129,10 @@ describe('grid bot on the paper exchange', () => {
     assert.equal(r.status().realisedPnl, '0');
     ex.setPrice('BTC-USDT', '100000'); // the sell one level up fills
     await r.idle();
-    // 0.001 * 200 - buy fee (0.0000008 BTC * 99800) - sell fee (100 * 0.0008)
-    assert.equal(r.status().realisedPnl, '0.04016');
+    // The buy of 0.001 @ 99800 pays 0.0000008 BTC (0.08 %, charged in base) and delivers 0.0009992;
+    // the sell one level up sells those 0.0009992 @ 100000 = 99.92 USDT and pays 0.079936 USDT.
+    // Quote gained: 99.92 - 0.079936 - 99.8 = 0.040064; no base left over.
+    assert.equal(r.status().realisedPnl, '0.040064');
     const state = (r as unknown as { row: { state: GridState } }).row.state;
     assert.equal(state.completedPairs, 1);
     // ...and the buy at 99800 is back on the book.

@@ -26,6 +26,8 @@ function status(over: Partial<BotStatus> = {}): BotStatus {
     pnl: '-0.15984',
     equityChange: '0.123456',
     riskHeadroom: 'open orders 10/20',
+    feesPaid: '0.15984',
+    feesByCcy: { BTC: '0.0000008', USDT: '0.08' },
     detail: '11 levels 99000.0..101000.0, 1 round trips',
     startedMs: 0,
     now: 65_000,
@@ -83,6 +85,7 @@ describe('status view', () => {
     assert.match(text, /open orders {8}0 \(10 canceled on exit\)/);
     assert.match(text, /realised profit {4}\+0\.0402 USDT/);
     assert.match(text, /bot PnL {12}-0\.1598 USDT/);
+    assert.match(text, /fees paid {10}0\.1598 USDT \(0\.0000008 BTC \+ 0\.08 USDT\)/);
     assert.match(text, /equity {13}20000\.1235 USDT/);
   });
 });

@@ -230,6 +230,15 @@ export class PaperExchange implements ExchangePort {
       intent.side === 'sell' && (intent.ordType === 'market' || new Decimal(intent.px!).lte(t.bidPx));
     if (crossBuy) this.fill(order, baseSz, t.askPx, false);
     else if (crossSell) this.fill(order, baseSz, t.bidPx, false);
+    else if (intent.ordType === 'ioc' || intent.ordType === 'fok') {
+      // Nothing to take at the limit: an IOC/FOK never rests (facts: the remainder is canceled).
+      const ccy = intent.side === 'buy' ? inst.quoteCcy : inst.baseCcy;
+      this.add(this.frozen, ccy, new Decimal(order.reserved).neg());
+      this.add(this.avail, ccy, new Decimal(order.reserved));
+      order.reserved = '0';
+      order.state = 'canceled';
+      this.emit(this.strip(order));
+    }
     if (failure === 'lost-response') throw new PaperError('50004', 'request timeout (executed)', true);
     return this.strip(order);
   }

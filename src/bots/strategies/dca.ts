@@ -1,6 +1,6 @@
 import { ValidationError } from '../../util/errors.js';
 import type { DcaConfig } from '../config.js';
-import { D, dec, feeInQuote, fmt, toStep } from '../money.js';
+import { D, dec, feeInQuote, fmt, paidFeeRate, toStep } from '../money.js';
 import type {
   Balance,
   BotAction,
@@ -31,6 +31,48 @@ export interface DcaState {
   realisedPnl: string;
   buys: number;
   done: boolean;
+  /**
+   * Highest fee rate (a fraction) this cycle's buys paid; the take-profit target assumes the sell
+   * pays the same, so the cycle still clears takeProfitPct after both fees.
+   */
+  feeRate?: string;
+  /** This cycle so far: fees paid (in quote), cost and proceeds of what the take profit sold. */
+  cycleFees?: string;
+  cycleSoldCost?: string;
+  cyclePnl?: string;
+  /** Fees paid by all cycles, in quote (base fees valued at their fill price). */
+  feesPaid?: string;
+  /** The last completed cycle. */
+  lastCycle?: DcaCycleSummary;
+}
+
+/** What one completed cycle made. */
+export interface DcaCycleSummary {
+  cycle: number;
+  entries: number;
+  /** Quote paid for what was sold, buy fees included. */
+  cost: string;
+  /** Realised PnL in quote, net of the fees of the buys and the take profit. */
+  pnl: string;
+  /** pnl / cost in percent. */
+  pnlPct: string;
+  /** Fees of the cycle, in quote. */
+  fees: string;
+}
+
+/**
+ * The price a take-profit sell must reach so that the position, sold at it and paying `feeRate`
+ * on the proceeds, returns its cost (buy fees included) plus takeProfitPct:
+ * avg x (1 + tp/100) / (1 - feeRate), rounded up to the tick.
+ */
+export function dcaTakeProfitPrice(
+  averageEntry: string,
+  takeProfitPct: string,
+  feeRate: string,
+  tickSz: string,
+): string {
+  const gross = dec(averageEntry).mul(dec(1).plus(dec(takeProfitPct).div(100)));
+  return toStep(gross.div(dec(1).minus(feeRate)), tickSz, 'up');
 }
 
 /** Average entry price (quote per base, fees included), "" with no position. */
@@ -41,8 +83,9 @@ export function dcaAverageEntry(s: DcaState): string {
 
 /**
  * Dollar-cost averaging: buys a fixed quote amount every interval; optional safety orders buy
- * more when the price drops X% below the last entry; sells the whole position when the price is
- * Y% above the average entry, then starts a new cycle.
+ * more when the price drops X% below the last entry; sells the whole position once the bid
+ * reaches the take-profit price (Y% above the average entry after the fees paid on the buys and
+ * the fee the sell will pay), never below that price, then starts a new cycle.
  */
 export class DcaStrategy implements Strategy<DcaState> {
   readonly kind = 'dca' as const;
@@ -141,34 +184,32 @@ export class DcaStrategy implements Strategy<DcaState> {
     if (open.some((r) => r.meta.role === 'tp')) return [];
 
     const avg = dcaAverageEntry(state);
-    if (avg && last.gte(dec(avg).mul(dec(1).plus(dec(c.takeProfitPct).div(100))))) {
+    const tpPx = avg ? dcaTakeProfitPrice(avg, c.takeProfitPct, state.feeRate ?? '0', inst.tickSz) : '';
+    const bid = ticker.bidPx || ticker.last;
+    if (tpPx && dec(bid).gte(tpPx)) {
       const sz = toStep(pos, inst.lotSz, 'down');
       if (dec(sz).gte(inst.minSz)) {
         const actions: BotAction[] = open
           .filter((r) => r.status === 'live')
           .map((r) => ({ kind: 'cancel', clOrdId: r.clOrdId }));
-        const meta: IntentMeta = { role: 'tp', cycle: state.cycle };
-        if (c.orderType === 'market') {
-          actions.push({
-            kind: 'place',
-            intent: {
-              instId: this.instId,
-              side: 'sell',
-              ordType: 'market',
-              sz,
-              tgtCcy: 'base_ccy',
-              tdMode: 'cash',
-            },
-            meta,
-          });
-        } else {
-          const px = toStep(ticker.bidPx || ticker.last, inst.tickSz, 'down');
-          actions.push({
-            kind: 'place',
-            intent: { instId: this.instId, side: 'sell', ordType: 'limit', px, sz, tdMode: 'cash' },
-            meta,
-          });
-        }
+        const meta: IntentMeta = { role: 'tp', cycle: state.cycle, tpPx };
+        // Never below the take-profit price: a market sell could slip under it (a thin book), so
+        // "market" sells with an IOC limit at that price (whatever does not fill stays in the
+        // position for the next try), "limit" with a limit at the bid.
+        const floorBid = toStep(bid, inst.tickSz, 'down');
+        const px = c.orderType === 'market' ? tpPx : dec(floorBid).gt(tpPx) ? floorBid : tpPx;
+        actions.push({
+          kind: 'place',
+          intent: {
+            instId: this.instId,
+            side: 'sell',
+            ordType: c.orderType === 'market' ? 'ioc' : 'limit',
+            px,
+            sz,
+            tdMode: 'cash',
+          },
+          meta,
+        });
         return actions;
       }
     }
@@ -205,16 +246,49 @@ export class DcaStrategy implements Strategy<DcaState> {
     const filled = dec(order.accFillSz || '0');
     if (filled.lte(0)) return [];
     const px = order.avgPx || order.px;
+    // Fees in the currency OKX charged them in (buys: base, sells: quote), valued in quote here.
+    const feeQ = feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px).neg();
+    state.feesPaid = fmt(
+      dec(state.feesPaid ?? '0')
+        .plus(feeQ)
+        .toDecimalPlaces(10),
+    );
+    state.cycleFees = fmt(
+      dec(state.cycleFees ?? '0')
+        .plus(feeQ)
+        .toDecimalPlaces(10),
+    );
     if (meta.role === 'tp') {
       const pos = dec(state.position);
       const share = filled.gte(pos) ? dec(1) : filled.div(pos);
       const costPart = dec(state.cost).mul(share);
-      const proceeds = filled.mul(px).plus(feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px));
-      state.realisedPnl = fmt(dec(state.realisedPnl).plus(proceeds).minus(costPart).toDecimalPlaces(10));
+      const proceeds = filled.mul(px).minus(feeQ);
+      const profit = proceeds.minus(costPart);
+      state.realisedPnl = fmt(dec(state.realisedPnl).plus(profit).toDecimalPlaces(10));
+      state.cyclePnl = fmt(
+        dec(state.cyclePnl ?? '0')
+          .plus(profit)
+          .toDecimalPlaces(10),
+      );
+      state.cycleSoldCost = fmt(
+        dec(state.cycleSoldCost ?? '0')
+          .plus(costPart)
+          .toDecimalPlaces(10),
+      );
       state.position = fmt(pos.minus(filled).gt(0) ? pos.minus(filled) : 0);
       state.cost = fmt(dec(state.cost).minus(costPart).toDecimalPlaces(10));
       // Filled, or canceled with only dust below the minimum order size left: the cycle is over.
       if (order.state === 'filled' || dec(state.position).lt(inst.minSz)) {
+        const cost = dec(state.cycleSoldCost);
+        const pnl = dec(state.cyclePnl);
+        state.lastCycle = {
+          cycle: state.cycle,
+          entries: state.entries,
+          cost: fmt(cost.toDecimalPlaces(8)),
+          pnl: fmt(pnl.toDecimalPlaces(8)),
+          pnlPct: cost.gt(0) ? fmt(pnl.div(cost).mul(100).toDecimalPlaces(4, D.ROUND_DOWN)) : '0',
+          fees: fmt(dec(state.cycleFees).toDecimalPlaces(8)),
+        };
         // The position is sold: a new cycle starts now; leftover dust below the lot size rolls into it.
         state.cyclesDone++;
         state.cycle++;
@@ -222,11 +296,17 @@ export class DcaStrategy implements Strategy<DcaState> {
         state.safetyUsed = 0;
         state.lastEntryPx = '';
         state.nextBuyAt = ctx.now();
+        state.feeRate = '0';
+        state.cycleFees = '0';
+        state.cyclePnl = '0';
+        state.cycleSoldCost = '0';
         if (this.config.maxCycles !== undefined && state.cyclesDone >= this.config.maxCycles)
           state.done = true;
       }
       return [];
     }
+    const rate = paidFeeRate(order, inst);
+    if (rate.gt(state.feeRate ?? '0')) state.feeRate = fmt(rate.toSignificantDigits(12, D.ROUND_UP));
     const baseFee = order.fee && order.feeCcy === inst.baseCcy ? dec(order.fee) : dec(0);
     const quoteFee = order.fee && order.feeCcy === inst.quoteCcy ? dec(order.fee) : dec(0);
     state.position = fmt(dec(state.position).plus(filled).plus(baseFee));
@@ -241,13 +321,23 @@ export class DcaStrategy implements Strategy<DcaState> {
     return [];
   }
 
-  metrics(_ctx: StrategyContext, state: DcaState, last: string): StrategyMetrics {
+  metrics(ctx: StrategyContext, state: DcaState, last: string): StrategyMetrics {
     const upl = last ? dec(state.position).mul(last).minus(state.cost) : dec(0);
     const avg = dcaAverageEntry(state);
+    const q = ctx.instrument.quoteCcy;
+    const tpPx = avg
+      ? dcaTakeProfitPrice(avg, this.config.takeProfitPct, state.feeRate ?? '0', ctx.instrument.tickSz)
+      : '';
+    const lc = state.lastCycle;
     return {
       realisedPnl: state.realisedPnl,
       unrealisedPnl: fmt(upl.toDecimalPlaces(8)),
-      detail: `cycle ${state.cycle} (${state.cyclesDone} done), ${state.entries} entries, ${state.safetyUsed} safety, position ${state.position}${avg ? ` @ ${dec(avg).toSignificantDigits(8).toFixed()}` : ''}`,
+      detail:
+        `cycle ${state.cycle} (${state.cyclesDone} done), ${state.entries} entries, ${state.safetyUsed} safety, position ${state.position}` +
+        (avg ? ` @ ${dec(avg).toSignificantDigits(8).toFixed()}, take profit at ${tpPx}` : '') +
+        (lc
+          ? `; last cycle ${lc.cycle}: ${dec(lc.pnl).gte(0) ? '+' : ''}${dec(lc.pnl).toFixed(4)} ${q} (${dec(lc.pnlPct).toFixed(2)} % net of ${dec(lc.fees).toFixed(4)} ${q} fees)`
+          : ''),
     };
   }
 

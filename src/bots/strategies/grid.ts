@@ -1,6 +1,6 @@
 import { ValidationError } from '../../util/errors.js';
-import type { GridConfig } from '../config.js';
-import { D, dec, feeInQuote, fmt, toStep } from '../money.js';
+import { DEFAULT_BUY_SLIPPAGE_PCT, type GridConfig } from '../config.js';
+import { D, dec, feeInQuote, fmt, orderFlows, paidFeeRate, toStep, type Dec } from '../money.js';
 import type {
   Balance,
   BotAction,
@@ -19,12 +19,87 @@ export interface GridState {
   prices: string[];
   /** Base size of each level's order. */
   sizes: string[];
-  /** Realised grid profit in quote, net of fees. */
+  /** Realised grid profit in quote, net of fees (and of the start-up purchase's fee). */
   realisedProfit: string;
   completedPairs: number;
   fills: number;
   /** Orders that ended without a counter order (canceled outside the bot, rejected, off the ladder). */
   dropped: number;
+  /** The level left empty at the start (nearest the price then). */
+  startLevel?: number;
+  /** While the start-up purchase of missing base is out: what the sells need and what is held. */
+  buying?: { needBase: string; heldBase: string; attempts: number };
+  /** The start-up purchase once done: base received (net of its fee), quote paid, fee in quote. */
+  startBuy?: { base: string; quote: string; feeQuote: string };
+  /** Sell levels left empty at the start because the base held did not cover them. */
+  unfundedSells?: number;
+}
+
+/**
+ * Base to buy for a shortfall: grossed up by this share, so that after the fee (charged in base
+ * on OKX spot buys) the base received still covers the sells. Twice the regular-tier taker fee (0.1 %).
+ */
+export const BUY_FEE_ALLOWANCE = '0.002';
+/** Attempts at the start-up purchase (a refused or empty one is retried on the next start). */
+const MAX_BUY_ATTEMPTS = 3;
+
+/** The account cannot fund the grid: names the currency, what is needed and what is there. */
+export class GridFundingError extends ValidationError {
+  constructor(
+    field: string,
+    readonly ccy: string,
+    readonly needed: string,
+    readonly available: string,
+    problem: string,
+    fix: string,
+  ) {
+    super(field, problem, fix);
+  }
+  /** needed - available, never negative. */
+  get shortfall(): string {
+    const s = dec(this.needed).minus(this.available);
+    return fmt(s.gt(0) ? s : 0);
+  }
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      field: this.field,
+      ccy: this.ccy,
+      needed: this.needed,
+      available: this.available,
+      shortfall: this.shortfall,
+    };
+  }
+}
+
+/** The purchase of missing base at the start of a grid, sized and priced from the ticker. */
+export interface BaseBuyPlan {
+  /** Base the sells still need. */
+  shortfall: string;
+  /** Order size: the shortfall plus the fee allowance, rounded up to the lot (at least minSz). */
+  sz: string;
+  /** IOC limit price: the ask plus the slippage allowance, on the tick. */
+  px: string;
+  /** The most quote the purchase can cost (sz x px). */
+  maxQuote: string;
+}
+
+/**
+ * Sizes and prices the start-up purchase: an IOC limit buy at most `slippagePct` above the ask
+ * (within the order guard's band), for the shortfall grossed up by the fee allowance.
+ */
+export function planBaseBuy(
+  shortfall: string,
+  ask: string,
+  slippagePct: string,
+  inst: Pick<Instrument, 'tickSz' | 'lotSz' | 'minSz'>,
+): BaseBuyPlan {
+  let sz = toStep(dec(shortfall).mul(dec(1).plus(BUY_FEE_ALLOWANCE)), inst.lotSz, 'up');
+  if (dec(sz).lt(inst.minSz)) sz = toStep(inst.minSz, inst.lotSz, 'up');
+  const limit = dec(ask).mul(dec(1).plus(dec(slippagePct).div(100)));
+  let px = toStep(limit, inst.tickSz, 'down');
+  if (dec(px).lt(ask)) px = toStep(ask, inst.tickSz, 'up');
+  return { shortfall: fmt(shortfall), sz, px, maxQuote: fmt(dec(sz).mul(px)) };
 }
 
 /**
@@ -71,9 +146,11 @@ export function nearestLevel(prices: string[], px: string): number {
 /**
  * Grid bot: a ladder of limit orders over [lower, upper], buys below the price and sells above
  * (the level nearest the price is left empty). Each fill places the opposite order one level
- * away: a buy filled at level i -> a sell at i+1; a sell filled at i -> a buy at i-1. A fill that
- * closes a round trip (buy then the sell above, or sell then the buy below) adds its profit, net
- * of both fees, to the realised grid profit.
+ * away: a buy filled at level i -> a sell at i+1 of the base it delivered (net of its fee, charged
+ * in base); a sell filled at i -> a buy at i-1 sized to get the sold base back after the fee. A
+ * fill that closes a round trip adds its profit to the realised grid profit: the quote gained,
+ * both fees included in the currency they were charged in. With `buyMissingBase`, base the sells
+ * lack is bought once at the start (an IOC limit near the ask) before the ladder is placed.
  */
 export class GridStrategy implements Strategy<GridState> {
   readonly kind = 'grid' as const;
@@ -133,6 +210,10 @@ export class GridStrategy implements Strategy<GridState> {
     this.plan(inst);
   }
 
+  private get sizeField(): 'sizePerLevel' | 'investment' {
+    return this.config.sizePerLevel !== undefined ? 'sizePerLevel' : 'investment';
+  }
+
   init(
     ctx: StrategyContext,
     ticker: Ticker,
@@ -141,34 +222,94 @@ export class GridStrategy implements Strategy<GridState> {
     const inst = ctx.instrument;
     const { prices, sizes } = this.plan(inst);
     const skip = nearestLevel(prices, ticker.last);
-    const actions: BotAction[] = [];
     let needQuote = dec(0);
     let needBase = dec(0);
     prices.forEach((px, i) => {
-      if (i === skip) return;
-      const side = i < skip ? 'buy' : 'sell';
-      if (side === 'buy') needQuote = needQuote.plus(dec(px).mul(sizes[i]!));
-      else needBase = needBase.plus(sizes[i]!);
-      actions.push(this.order(i, side, sizes[i]!, prices, {}));
+      if (i < skip) needQuote = needQuote.plus(dec(px).mul(sizes[i]!));
+      else if (i > skip) needBase = needBase.plus(sizes[i]!);
     });
     const avail = (ccy: string) => dec(balances.find((b) => b.ccy === ccy)?.availBal || '0');
-    const field = this.config.sizePerLevel !== undefined ? 'sizePerLevel' : 'investment';
-    if (avail(inst.quoteCcy).lt(needQuote)) {
-      throw new ValidationError(
+    const haveQuote = avail(inst.quoteCcy);
+    const haveBase = avail(inst.baseCcy);
+    const field = this.sizeField;
+    const state: GridState = {
+      prices,
+      sizes,
+      realisedProfit: '0',
+      completedPairs: 0,
+      fills: 0,
+      dropped: 0,
+      startLevel: skip,
+    };
+    const shortfall = needBase.minus(haveBase);
+    if (shortfall.gt(0) && this.config.buyMissingBase !== true) {
+      throw new GridFundingError(
+        'buyMissingBase',
+        inst.baseCcy,
+        fmt(needBase),
+        fmt(haveBase),
+        `the sell orders above the price need ${fmt(needBase)} ${inst.baseCcy} but ${fmt(haveBase)} is available (${fmt(shortfall)} ${inst.baseCcy} short)`,
+        `set "buyMissingBase": true to buy the missing ${fmt(shortfall)} ${inst.baseCcy} once at the start, add ${inst.baseCcy}, lower ${field}, or move the range down`,
+      );
+    }
+    const buy = shortfall.gt(0)
+      ? planBaseBuy(
+          fmt(shortfall),
+          ticker.askPx || ticker.last,
+          this.config.buySlippagePct ?? DEFAULT_BUY_SLIPPAGE_PCT,
+          inst,
+        )
+      : undefined;
+    const totalQuote = buy ? needQuote.plus(buy.maxQuote) : needQuote;
+    if (haveQuote.lt(totalQuote)) {
+      const what = buy
+        ? `the buy orders need ${fmt(needQuote)} ${inst.quoteCcy} and buying the missing ${buy.sz} ${inst.baseCcy} (at most ${buy.px}) up to ${buy.maxQuote} more: ${fmt(totalQuote)} ${inst.quoteCcy} in all`
+        : `the buy orders need ${fmt(needQuote)} ${inst.quoteCcy}`;
+      throw new GridFundingError(
         field,
-        `the buy orders need ${fmt(needQuote)} ${inst.quoteCcy} but ${fmt(avail(inst.quoteCcy))} is available`,
+        inst.quoteCcy,
+        fmt(totalQuote),
+        fmt(haveQuote),
+        `${what}, but ${fmt(haveQuote)} is available (${fmt(totalQuote.minus(haveQuote))} ${inst.quoteCcy} short)`,
         `lower ${field}, use fewer levels, or add ${inst.quoteCcy}`,
       );
     }
-    if (avail(inst.baseCcy).lt(needBase)) {
-      throw new ValidationError(
-        field,
-        `the sell orders above the price need ${fmt(needBase)} ${inst.baseCcy} but ${fmt(avail(inst.baseCcy))} is available`,
-        `lower ${field}, move the range down, or add ${inst.baseCcy}`,
-      );
+    if (buy) {
+      state.buying = { needBase: fmt(needBase), heldBase: fmt(haveBase), attempts: 1 };
+      return { state, actions: [this.baseBuy(buy)] };
     }
-    const state: GridState = { prices, sizes, realisedProfit: '0', completedPairs: 0, fills: 0, dropped: 0 };
-    return { state, actions };
+    return { state, actions: this.ladder(state, haveBase) };
+  }
+
+  private baseBuy(plan: BaseBuyPlan): BotAction {
+    return {
+      kind: 'place',
+      intent: { instId: this.instId, side: 'buy', ordType: 'ioc', px: plan.px, sz: plan.sz, tdMode: 'cash' },
+      meta: { role: 'buyBase', shortfall: plan.shortfall },
+    };
+  }
+
+  /**
+   * The first ladder: buys below the start level, sells above it from the nearest up as far as
+   * `heldBase` covers them (the rest are left empty and counted in unfundedSells).
+   */
+  private ladder(state: GridState, heldBase: Dec): BotAction[] {
+    const skip = state.startLevel ?? 0;
+    const actions: BotAction[] = [];
+    let left = heldBase;
+    let unfunded = 0;
+    state.prices.forEach((_px, i) => {
+      if (i < skip) actions.push(this.order(i, 'buy', state.sizes[i]!, state.prices, {}));
+      else if (i > skip) {
+        const sz = dec(state.sizes[i]!);
+        if (left.gte(sz)) {
+          left = left.minus(sz);
+          actions.push(this.order(i, 'sell', state.sizes[i]!, state.prices, {}));
+        } else unfunded++;
+      }
+    });
+    if (unfunded) state.unfundedSells = unfunded;
+    return actions;
   }
 
   private order(
@@ -185,11 +326,64 @@ export class GridStrategy implements Strategy<GridState> {
     };
   }
 
-  onTicker(): BotAction[] {
-    return [];
+  onTicker(ctx: StrategyContext, state: GridState, ticker: Ticker): BotAction[] {
+    const b = state.buying;
+    if (!b || ctx.openIntents().some((r) => r.meta.role === 'buyBase')) return [];
+    // The start-up purchase ended without the base (refused, or the price ran away) and the bot
+    // was started again: what it already received is in heldBase, so only the rest is bought.
+    if (b.attempts >= MAX_BUY_ATTEMPTS || !(ticker.askPx || ticker.last)) return [];
+    const rest = dec(b.needBase).minus(b.heldBase);
+    if (rest.lte(0)) return this.finishBuying(state);
+    b.attempts++;
+    const inst = ctx.instrument;
+    return [
+      this.baseBuy(
+        planBaseBuy(
+          fmt(rest),
+          ticker.askPx || ticker.last,
+          this.config.buySlippagePct ?? DEFAULT_BUY_SLIPPAGE_PCT,
+          inst,
+        ),
+      ),
+    ];
+  }
+
+  private finishBuying(state: GridState): BotAction[] {
+    const held = dec(state.buying!.heldBase);
+    delete state.buying;
+    return this.ladder(state, held);
+  }
+
+  private onBaseBought(ctx: StrategyContext, state: GridState, order: Order): BotAction[] {
+    const inst = ctx.instrument;
+    const b = state.buying;
+    if (!b) return [];
+    const flows = orderFlows(order, inst);
+    if (flows.base.lte(0)) {
+      throw new GridFundingError(
+        'buySlippagePct',
+        inst.baseCcy,
+        fmt(dec(b.needBase).minus(b.heldBase)),
+        '0',
+        `the start-up buy of ${order.sz} ${inst.baseCcy} at up to ${order.px} got nothing: the price moved above the limit`,
+        'start the bot again to retry at the new price, or raise buySlippagePct',
+      );
+    }
+    b.heldBase = fmt(dec(b.heldBase).plus(flows.base));
+    const feeQ = feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, flows.px);
+    const prev = state.startBuy ?? { base: '0', quote: '0', feeQuote: '0' };
+    state.startBuy = {
+      base: fmt(dec(prev.base).plus(flows.base)),
+      quote: fmt(dec(prev.quote).minus(flows.quote).toDecimalPlaces(10)),
+      feeQuote: fmt(dec(prev.feeQuote).minus(feeQ).toDecimalPlaces(10)),
+    };
+    // The purchase's fee is a cost the grid has paid for good: it counts against realised profit.
+    state.realisedProfit = fmt(dec(state.realisedProfit).plus(feeQ).toDecimalPlaces(10));
+    return this.finishBuying(state);
   }
 
   onOrderDone(ctx: StrategyContext, state: GridState, order: Order, meta: IntentMeta): BotAction[] {
+    if (meta.role === 'buyBase') return this.onBaseBought(ctx, state, order);
     const filled = dec(order.accFillSz || '0');
     if (filled.lte(0)) {
       state.dropped++;
@@ -198,11 +392,18 @@ export class GridStrategy implements Strategy<GridState> {
     state.fills++;
     const inst = ctx.instrument;
     const level = Number(meta.level);
-    const px = order.avgPx || order.px;
-    const feeQ = feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px);
+    const flows = orderFlows(order, inst);
+    const px = flows.px;
     let open: IntentMeta = {};
-    if (typeof meta.openPx === 'string') {
-      // This fill closes a round trip: profit = size x spread between the two fills, net of both fees.
+    if (typeof meta.openQuote === 'string' && typeof meta.openBase === 'string') {
+      // This fill closes a round trip: the quote both legs moved, fees included, plus any base
+      // left over (lot rounding) valued at this fill's price.
+      const profit = dec(meta.openQuote).plus(flows.quote).plus(dec(meta.openBase).plus(flows.base).mul(px));
+      state.realisedProfit = fmt(dec(state.realisedProfit).plus(profit).toDecimalPlaces(10));
+      state.completedPairs++;
+    } else if (typeof meta.openPx === 'string') {
+      // A round trip opened by an earlier version (no flows recorded): size x spread, net of both fees.
+      const feeQ = feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px);
       const openPx = dec(meta.openPx);
       const spread = order.side === 'sell' ? dec(px).minus(openPx) : openPx.minus(px);
       const profit = spread
@@ -212,14 +413,19 @@ export class GridStrategy implements Strategy<GridState> {
       state.realisedProfit = fmt(dec(state.realisedProfit).plus(profit).toDecimalPlaces(10));
       state.completedPairs++;
     } else {
-      open = { openSide: order.side, openPx: px, openFeeQuote: fmt(feeQ) };
+      open = { openSide: order.side, openPx: px, openQuote: fmt(flows.quote), openBase: fmt(flows.base) };
     }
     const next = order.side === 'buy' ? level + 1 : level - 1;
     if (next < 0 || next >= state.prices.length) {
       state.dropped++;
       return [];
     }
-    const sz = toStep(filled, inst.lotSz, 'down');
+    // A buy's counter sell sells the base the buy delivered (its fee was charged in base); a
+    // sell's counter buy buys back the base sold, grossed up by the fee rate the sell paid.
+    const sz =
+      order.side === 'buy'
+        ? toStep(flows.base, inst.lotSz, 'down')
+        : toStep(filled.div(dec(1).minus(paidFeeRate(order, inst))), inst.lotSz, 'up');
     if (dec(sz).lt(inst.minSz)) {
       state.dropped++;
       return [];
@@ -227,7 +433,18 @@ export class GridStrategy implements Strategy<GridState> {
     return [this.order(next, order.side === 'buy' ? 'sell' : 'buy', sz, state.prices, open)];
   }
 
-  onRejected(_ctx: StrategyContext, state: GridState, _rec: IntentRecord, _reason: string): BotAction[] {
+  onRejected(ctx: StrategyContext, state: GridState, rec: IntentRecord, reason: string): BotAction[] {
+    if (rec.meta.role === 'buyBase') {
+      const inst = ctx.instrument;
+      throw new GridFundingError(
+        'buyMissingBase',
+        inst.baseCcy,
+        state.buying?.needBase ?? '0',
+        state.buying?.heldBase ?? '0',
+        `the start-up buy of ${rec.intent.sz} ${inst.baseCcy} at up to ${rec.intent.px} was refused: ${reason}`,
+        'fix the cause and start the bot again (it retries the purchase), or add the base yourself',
+      );
+    }
     state.dropped++;
     return [];
   }
@@ -235,15 +452,34 @@ export class GridStrategy implements Strategy<GridState> {
   metrics(ctx: StrategyContext, state: GridState, last: string): StrategyMetrics {
     let upl = dec(0);
     for (const r of ctx.openIntents()) {
-      if (typeof r.meta.openPx !== 'string' || !last) continue;
-      const open = dec(r.meta.openPx);
-      const sz = dec(r.intent.sz);
-      upl = upl.plus(r.intent.side === 'sell' ? dec(last).minus(open).mul(sz) : open.minus(last).mul(sz));
+      if (!last) continue;
+      if (typeof r.meta.openQuote === 'string' && typeof r.meta.openBase === 'string') {
+        // The open leg's quote plus its base at the last price: what closing now would realise, before the closing fee.
+        upl = upl.plus(dec(r.meta.openQuote).plus(dec(r.meta.openBase).mul(last)));
+      } else if (typeof r.meta.openPx === 'string') {
+        const open = dec(r.meta.openPx);
+        const sz = dec(r.intent.sz);
+        upl = upl.plus(r.intent.side === 'sell' ? dec(last).minus(open).mul(sz) : open.minus(last).mul(sz));
+      }
     }
+    const inst = ctx.instrument;
+    const notes: string[] = [];
+    if (state.buying)
+      notes.push(
+        `buying ${fmt(dec(state.buying.needBase).minus(state.buying.heldBase))} ${inst.baseCcy} before the ladder`,
+      );
+    if (state.startBuy)
+      notes.push(
+        `bought ${state.startBuy.base} ${inst.baseCcy} at start for ${fmt(dec(state.startBuy.quote).toDecimalPlaces(4))} ${inst.quoteCcy} (fee ${fmt(dec(state.startBuy.feeQuote).toDecimalPlaces(4))})`,
+      );
+    if (state.unfundedSells)
+      notes.push(`${state.unfundedSells} sell level(s) left empty: not enough ${inst.baseCcy}`);
     return {
       realisedPnl: state.realisedProfit,
       unrealisedPnl: fmt(upl.toDecimalPlaces(8)),
-      detail: `${state.prices.length} levels ${state.prices[0]}..${state.prices[state.prices.length - 1]}, ${state.completedPairs} round trips`,
+      detail:
+        `${state.prices.length} levels ${state.prices[0]}..${state.prices[state.prices.length - 1]}, ${state.completedPairs} round trips` +
+        (notes.length ? `; ${notes.join('; ')}` : ''),
     };
   }
 
