@@ -52,6 +52,8 @@ export interface Simulator {
    * connections opened after the notice are not affected. Returns how many were told.
    */
   announceWsUpgrade(opts?: WsUpgradeNotice): number;
+  /** WebSocket connections open now (all paths). */
+  wsConnectionCount(): number;
   readonly market: SimMarketApi;
   readonly engine: MatchingEngine;
   readonly server: Server;
@@ -208,6 +210,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     dropWsConnections,
     announceWsUpgrade,
+    wsConnectionCount: () => ws?.connectionCount() ?? 0,
     market,
     engine,
     server,
