@@ -32,7 +32,8 @@ export interface WsServerExtraOptions {
 
 const LOGIN_PATH_WINDOW_S = 30;
 const WS_ID = /^[A-Za-z0-9]{1,32}$/;
-const CANDLE_PUSH_MS = 500;
+/** OKX: candle channels push at most once a second. */
+const CANDLE_PUSH_MS = 1000;
 const PRIVATE_CHANNEL_CONNS = 30;
 const INST_TYPES = new Set(['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION']);
 /** Close code of a connection closed for an announced upgrade: WebSocket "Service Restart". */
