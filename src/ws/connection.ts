@@ -405,9 +405,11 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     return new Promise<string>((resolve) => {
       let why = 'closed';
       let finished = false;
-      // A new socket that closed before it could be taken over is no use: open another.
-      const adopted = this.adopt?.socket?.readyState === WebSocket.OPEN ? this.adopt : undefined;
+      const taken = this.adopt;
       this.adopt = undefined;
+      if (taken) this.handover = undefined;
+      // A new socket that closed before it could be taken over is no use: open another.
+      const adopted = taken?.socket?.readyState === WebSocket.OPEN ? taken : undefined;
       const socket = adopted?.socket ?? new WebSocket(this.url, { ...this.opts.wsOptions });
       this.socket = socket;
       this.budget = adopted?.budget ?? new OpBudget(this.clock);
@@ -415,7 +417,6 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
         // The handover's listeners go in the same tick as ours: no message falls between them.
         if (adopted.onMessage) socket.off('message', adopted.onMessage);
         if (adopted.onClose) socket.off('close', adopted.onClose);
-        this.handover = undefined;
       }
       let loginTimer: unknown;
       const finish = (reason: string) => {

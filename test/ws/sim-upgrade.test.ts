@@ -159,4 +159,34 @@ describe('64008 service upgrade notice', () => {
     a.close();
     b.close();
   });
+
+  test('two notices in a row: two moves, each to a fresh connection, with no reconnect and every push delivered once', async (t) => {
+    const f = await new FakeOkx().start();
+    t.after(() => f.close());
+    const ws = new OkxWsClient({ urls: f.urls, ...fast });
+    t.after(() => ws.close());
+    const reconnecting: string[] = [];
+    ws.on('reconnecting', (r) => reconnecting.push(r.reason));
+    const opens: boolean[] = [];
+    ws.on('open', (o) => opens.push(o.reconnect));
+    const s = ws.tickers('BTC-USDT');
+    await ws.connect('public');
+    await until(() => f.ops('public', 'subscribe').length === 1);
+    for (let move = 1; move <= 2; move++) {
+      f.push('public', { event: 'notice', code: '64008', msg: 'upgrade', connId: 'c' });
+      await until(() => opens.length === move + 1, 3000, `move ${move}`);
+      await until(() => f.sockets.filter((x) => x.ws.readyState === 1).length === 1, 3000, 'old dropped');
+    }
+    assert.equal(f.connections('public'), 3);
+    assert.deepEqual(opens, [false, true, true]);
+    assert.deepEqual(reconnecting, []);
+    // f.push sends to every open socket: only the newest is open, so one push arrives once
+    f.push('public', {
+      arg: { channel: 'tickers', instId: 'BTC-USDT' },
+      data: [{ instId: 'BTC-USDT', last: '3', ts: '1' }],
+    });
+    assert.equal((await s.next()).value!.last, '3');
+    await new Promise((r) => setTimeout(r, 50));
+    s.close();
+  });
 });
