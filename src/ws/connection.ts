@@ -117,6 +117,8 @@ interface Handover {
   sent: Map<string, ChannelArg>;
   timer: unknown;
   promoted: boolean;
+  /** The old socket was told to go. */
+  dropped: boolean;
   /** Listeners of the new socket until the connection adopts it. */
   onMessage?: (data: WebSocket.RawData, isBinary: boolean) => void;
   onClose?: () => void;
@@ -493,6 +495,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
           const resp = msg as unknown as WsOpResponse;
           if (w) w(resp);
           this.emit('opResponse', resp);
+          if (this.adopt?.old === socket && this.opWaiters.size === 0) this.dropOld(this.adopt);
           return;
         }
         if (msg.arg && typeof msg.arg === 'object' && Array.isArray(msg.data)) {
@@ -714,6 +717,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       sent: new Map(),
       timer: undefined,
       promoted: false,
+      dropped: false,
       finishOld,
       fallback: (why) => {
         if (this.handover !== h || h.promoted) return;
@@ -789,6 +793,16 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     h.promoted = true;
     this.timers.clearTimeout(h.timer);
     this.adopt = h;
+    // Order ops sent on the old socket are answered there: let the replies in (up to the ack
+    // timeout) rather than leave their outcome unknown.
+    if (this.opWaiters.size === 0) return this.dropOld(h);
+    h.timer = this.timers.setTimeout(() => this.dropOld(h), this.ackTimeoutMs);
+  }
+
+  private dropOld(h: Handover): void {
+    if (this.adopt !== h || h.dropped) return;
+    h.dropped = true;
+    this.timers.clearTimeout(h.timer);
     h.finishOld('service upgrade (64008): moved to a new connection');
   }
 

@@ -189,4 +189,51 @@ describe('64008 service upgrade notice', () => {
     await new Promise((r) => setTimeout(r, 50));
     s.close();
   });
+
+  test('an order op in flight on the old connection gets its reply there before the old connection goes', async (t) => {
+    let held: (() => void) | undefined;
+    const f = await new FakeOkx({
+      // the first reply is held back until the move is done
+      onOp: (msg, sock) => {
+        held = () =>
+          sock.send(
+            JSON.stringify({
+              id: msg.id,
+              op: msg.op,
+              code: '0',
+              msg: '',
+              data: [{ clOrdId: 'mv1', ordId: '77', tag: '', ts: '1', sCode: '0', sMsg: '' }],
+            }),
+          );
+      },
+    }).start();
+    t.after(() => f.close());
+    const ws = new OkxWsClient({
+      urls: f.urls,
+      credentials: new Credentials(FAKE_KEY, FAKE_SECRET, FAKE_PASSPHRASE),
+      ...fast,
+    });
+    t.after(() => ws.close());
+    const conn = ws.connection('private');
+    const orders = ws.orders();
+    await ws.connect('private');
+    await until(() => f.ops('private', 'subscribe').length === 1);
+    const reply = conn.request('order', [{ instIdCode: 1, clOrdId: 'mv1' }]);
+    await until(() => held !== undefined, 3000, 'order received');
+    f.push('private', { event: 'notice', code: '64008', msg: 'upgrade', connId: 'c1' });
+    await until(() => f.ops('private', 'subscribe').length === 2, 3000, 'subscribed on the new connection');
+    await new Promise((r) => setTimeout(r, 50));
+    // the old connection waits for the reply
+    assert.equal(f.sockets.filter((x) => x.path === 'private' && x.ws.readyState === 1).length, 2);
+    held!();
+    const r = await reply;
+    assert.equal(r.code, '0');
+    assert.equal((r.data[0] as { ordId: string }).ordId, '77');
+    await until(
+      () => f.sockets.filter((x) => x.path === 'private' && x.ws.readyState === 1).length === 1,
+      3000,
+      'old connection dropped after the reply',
+    );
+    orders.close();
+  });
 });
