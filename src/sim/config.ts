@@ -70,6 +70,7 @@ const faultSchema = z
     acceptThenTimeoutRate: z.number().min(0).max(1),
     clockSkewMs: z.number(),
     dropWsEveryMs: z.number().min(0),
+    wsUpgradeEveryMs: z.number().min(0),
   })
   .partial();
 

@@ -140,12 +140,36 @@ export interface KeyLookup {
   uid(account: string): string;
 }
 
+/** One cash balance as the balance_and_position channel carries it: all strings. */
+export interface CashBalance {
+  ccy: string;
+  cashBal: string;
+  /** ms string */
+  uTime: string;
+}
+
+/** A change of cash balances, for the balance_and_position channel. */
+export interface BalanceChange {
+  /** OKX eventType: `filled` for a trade of the account's order (the only cause on a spot sim). */
+  eventType: string;
+  /** The currencies whose cash balance changed, after the change. */
+  balData: CashBalance[];
+  /** The trades that caused it (instId, tradeId). */
+  trades: Array<{ instId: string; tradeId: string }>;
+  /** ms */
+  ts: number;
+}
+
 /** What the engine tells the private WS channels. */
 export interface EngineEvents {
   /** An order changed (placed, filled, canceled, amended): the OKX order object, all strings, as on the `orders` channel. */
   onOrder(listener: (account: string, order: Record<string, string>) => void): () => void;
   /** Balances changed: the OKX `account` channel data[0] object (totalEq, details[] ...). */
   onAccount(listener: (account: string, account0: Record<string, unknown>) => void): () => void;
+  /** Cash balances changed (a fill): the balance_and_position channel's push. */
+  onBalance(listener: (account: string, change: BalanceChange) => void): () => void;
+  /** Non-zero cash balances of an account now: the balance_and_position snapshot. */
+  cashBalances(account: string): CashBalance[];
 }
 
 /** Optional hook so WS order ops (order, batch-orders, cancel-order, amend-order) reach the same engine as REST. */
@@ -167,9 +191,27 @@ export interface WsServerOptions {
   idleTimeoutMs?: number;
 }
 
+export interface WsUpgradeNotice {
+  /** Close the announced connections this long after the notice, ms of the sim clock. Default 60 000 (facts §2.3). */
+  closeAfterMs?: number;
+  /** Paths whose connections get the notice; OKX sends it on /public and /private. Default both. */
+  paths?: Array<'public' | 'private' | 'business'>;
+}
+
 export interface WsServerHandle {
   /** Drops every open WS connection (fault injection); clients must reconnect. */
   dropConnections(): void;
+  /**
+   * Announces a service upgrade: every open connection on the given paths gets the 64008 notice
+   * and is closed `closeAfterMs` later by the sim clock (at a `tick()`); newer connections stay.
+   * Returns how many connections were told.
+   */
+  announceUpgrade(opts?: WsUpgradeNotice): number;
+  /**
+   * Time-driven duties at the sim clock's now: the ~60 s no-change book heartbeat (facts §3.1) and
+   * the closes announced by `announceUpgrade`. The simulator calls it on every tick.
+   */
+  tick(): void;
   /** Connections open now, by path. */
   connectionCount(): number;
   close(): Promise<void>;

@@ -24,6 +24,11 @@ export interface FaultSettings {
   clockSkewMs: number;
   /** Drop every WS connection this often, ms of the sim clock; 0 = never. */
   dropWsEveryMs: number;
+  /**
+   * Announce a service upgrade this often, ms of the sim clock; 0 = never. Each time, every open
+   * /public and /private connection gets the 64008 notice and is closed 60 s later (facts §2.3).
+   */
+  wsUpgradeEveryMs: number;
 }
 
 export const NO_FAULTS: Readonly<FaultSettings> = {
@@ -34,6 +39,7 @@ export const NO_FAULTS: Readonly<FaultSettings> = {
   acceptThenTimeoutRate: 0,
   clockSkewMs: 0,
   dropWsEveryMs: 0,
+  wsUpgradeEveryMs: 0,
 };
 
 export { seededRandom };

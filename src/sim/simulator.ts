@@ -4,7 +4,7 @@ import { Credentials } from '../client/credentials.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import { parseSimConfig, type SimConfig } from './config.js';
-import type { SimKey, SimMarketApi, WsServerHandle, WsServerOptions } from './contracts.js';
+import type { SimKey, SimMarketApi, WsServerHandle, WsServerOptions, WsUpgradeNotice } from './contracts.js';
 import { MatchingEngine, tradeEnvelope } from './engine/engine.js';
 import { Ledger } from './engine/ledger.js';
 import { FaultInjector, type FaultSettings } from './faults.js';
@@ -46,12 +46,23 @@ export interface Simulator {
   credentials(label: string): Credentials;
   readonly faults: FaultInjector;
   dropWsConnections(): void;
+  /**
+   * Announces a WS service upgrade: every open /public and /private connection gets
+   * `{"event":"notice","code":"64008",...}` and is closed 60 s later by the sim clock (at a tick);
+   * connections opened after the notice are not affected. Returns how many were told.
+   */
+  announceWsUpgrade(opts?: WsUpgradeNotice): number;
+  /** WebSocket connections open now (all paths). */
+  wsConnectionCount(): number;
   readonly market: SimMarketApi;
   readonly engine: MatchingEngine;
   readonly server: Server;
   /** The clock the sim was started with (callers' time; server time adds the skew fault). */
   readonly clock: Clock;
-  /** Runs one step now: market to the clock, cancel-all-after timers, scheduled WS drops. */
+  /**
+   * Runs one step now: market to the clock, cancel-all-after timers, scheduled WS drops and upgrade
+   * notices, announced upgrade closes, book heartbeats.
+   */
   tick(): void;
   close(): Promise<void>;
 }
@@ -81,6 +92,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const limiter = new SlidingWindowLimiter(serverClock);
   let ws: WsServerHandle | undefined;
   const dropWsConnections = () => ws?.dropConnections();
+  const announceWsUpgrade = (opts?: WsUpgradeNotice) => ws?.announceUpgrade(opts) ?? 0;
 
   const server = createServer(
     createRestHandler({
@@ -92,6 +104,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       limiter,
       sleep: options.sleep ?? realSleep,
       dropWsConnections,
+      announceWsUpgrade: () => void announceWsUpgrade(),
     }),
   );
   server.keepAliveTimeout = 5_000;
@@ -149,6 +162,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
   let lastDrop = clock.now();
+  let lastUpgrade = clock.now();
   const tick = () => {
     market.advanceTo(clock.now());
     engine.checkTimers();
@@ -157,6 +171,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       lastDrop = clock.now();
       dropWsConnections();
     }
+    const upgradeEvery = faults.settings.wsUpgradeEveryMs;
+    if (upgradeEvery > 0 && clock.now() - lastUpgrade >= upgradeEvery) {
+      lastUpgrade = clock.now();
+      announceWsUpgrade();
+    }
+    ws?.tick();
   };
   const timer = setInterval(tick, options.tickMs ?? 100);
   timer.unref();
@@ -189,6 +209,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     faults,
     dropWsConnections,
+    announceWsUpgrade,
+    wsConnectionCount: () => ws?.connectionCount() ?? 0,
     market,
     engine,
     server,

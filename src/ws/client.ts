@@ -18,16 +18,20 @@ import { OkxWsError, OkxWsMessageError } from './errors.js';
 import { sharedConnectLimiter, type ConnectLimiter } from './limits.js';
 import {
   checkAccount,
+  checkBalanceAndPosition,
   checkBookTop,
   checkCandle,
+  checkInstrument,
   checkOrder,
   checkPosition,
   checkTicker,
   checkTrade,
   type Check,
   type WsAccount,
+  type WsBalanceAndPosition,
   type WsBookTop,
   type WsCandle,
+  type WsInstrument,
   type WsOrder,
   type WsPosition,
   type WsTicker,
@@ -259,6 +263,17 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
   }
   account(filter: { ccy?: string } = {}): WsStream<WsAccount> {
     return this.stream({ channel: 'account', ccy: filter.ccy }, checkAccount);
+  }
+  /**
+   * balance_and_position (private): a snapshot of the non-zero cash balances and positions on
+   * subscribe (eventType `snapshot`), then each change with its cause and trades.
+   */
+  balanceAndPosition(): WsStream<WsBalanceAndPosition> {
+    return this.stream({ channel: 'balance_and_position' }, checkBalanceAndPosition);
+  }
+  /** instruments (public): the instType's instruments, then any instrument whose state changes. */
+  instruments(instType: 'SPOT' | 'MARGIN' | 'SWAP' | 'FUTURES' | 'OPTION' = 'SPOT'): WsStream<WsInstrument> {
+    return this.stream({ channel: 'instruments', instType }, checkInstrument);
   }
   positions(filter: { instType?: string; instId?: string; instFamily?: string } = {}): WsStream<WsPosition> {
     return this.stream(

@@ -101,6 +101,33 @@ interface PendingRequest {
   args: ChannelArg[];
 }
 
+/**
+ * A move to a new socket after a 64008 notice (facts §2.3): the new socket logs in and
+ * subscribes while the old one keeps delivering; each channel switches to the new socket when the
+ * new socket acknowledges it, and the old socket is dropped once every channel has switched.
+ */
+interface Handover {
+  /** The socket being replaced. */
+  old: WebSocket;
+  socket: WebSocket | undefined;
+  budget: OpBudget;
+  /** Subscriptions acknowledged on the new socket: their pushes now come from it alone. */
+  keys: Set<string>;
+  /** Subscriptions sent on the new socket, by key. */
+  sent: Map<string, ChannelArg>;
+  timer: unknown;
+  promoted: boolean;
+  /** The old socket was told to go. */
+  dropped: boolean;
+  /** Listeners of the new socket until the connection adopts it. */
+  onMessage?: (data: WebSocket.RawData, isBinary: boolean) => void;
+  onClose?: () => void;
+  /** Gives up on the move: drop the old socket and reconnect the ordinary way. */
+  fallback: (why: string) => void;
+  /** Ends the old socket (its runSocket finish). */
+  finishOld: (reason: string) => void;
+}
+
 // Login refusals that no retry can fix (facts §2.2, §4.5); 60006 gets one clock re-sync first.
 const RETRYABLE_LOGIN = new Set(['63999', '60014', '60023', '64007']);
 
@@ -147,6 +174,10 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
   private opened = 0;
   private clockResynced = false;
   private wake: (() => void) | undefined;
+  /** A move to a new socket in progress (64008 notice). */
+  private handover: Handover | undefined;
+  /** A new socket, logged in and subscribed, that the run loop takes over instead of reconnecting. */
+  private adopt: Handover | undefined;
 
   constructor(opts: WsConnectionOptions) {
     super();
@@ -330,6 +361,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
   /** Stops for good: closes the socket, rejects every waiter. */
   async close(): Promise<void> {
     this.stopRequested = true;
+    this.abandonHandover();
     this.wake?.();
     this.socket?.close(1000, 'client close');
     this.socket?.terminate();
@@ -344,10 +376,15 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     const base = this.opts.backoff?.baseMs ?? 500;
     const max = this.opts.backoff?.maxMs ?? 30_000;
     while (!this.stopRequested && !this.stoppedErr) {
-      await limiter.acquire();
+      // A socket taken over after a 64008 notice is already open: no new connection to pace.
+      if (!this.adopt) await limiter.acquire();
       if (this.stopRequested) break;
       const reason = await this.runSocket();
       if (this.stopRequested || this.stoppedErr) break;
+      if (this.adopt) {
+        this.logger.info({ endpoint: this.endpoint, reason }, 'ws moved to a new connection');
+        continue;
+      }
       const delayMs = reason === 'resync-clock' ? 0 : reconnectDelay(this.attempt, this.random, base, max);
       this.attempt++;
       this.emit('reconnecting', { attempt: this.attempt, delayMs, reason });
@@ -370,9 +407,19 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     return new Promise<string>((resolve) => {
       let why = 'closed';
       let finished = false;
-      const socket = new WebSocket(this.url, { ...this.opts.wsOptions });
+      const taken = this.adopt;
+      this.adopt = undefined;
+      if (taken) this.handover = undefined;
+      // A new socket that closed before it could be taken over is no use: open another.
+      const adopted = taken?.socket?.readyState === WebSocket.OPEN ? taken : undefined;
+      const socket = adopted?.socket ?? new WebSocket(this.url, { ...this.opts.wsOptions });
       this.socket = socket;
-      this.budget = new OpBudget(this.clock);
+      this.budget = adopted?.budget ?? new OpBudget(this.clock);
+      if (adopted) {
+        // The handover's listeners go in the same tick as ours: no message falls between them.
+        if (adopted.onMessage) socket.off('message', adopted.onMessage);
+        if (adopted.onClose) socket.off('close', adopted.onClose);
+      }
       let loginTimer: unknown;
       const finish = (reason: string) => {
         if (finished) return;
@@ -401,6 +448,10 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
           this.onReady();
         }
       });
+      if (adopted) {
+        this.armHeartbeat(socket);
+        this.onAdopted(adopted);
+      }
 
       socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
         this.armHeartbeat(socket);
@@ -444,9 +495,12 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
           const resp = msg as unknown as WsOpResponse;
           if (w) w(resp);
           this.emit('opResponse', resp);
+          if (this.adopt?.old === socket && this.opWaiters.size === 0) this.dropOld(this.adopt);
           return;
         }
         if (msg.arg && typeof msg.arg === 'object' && Array.isArray(msg.data)) {
+          // During a move, a channel the new socket already serves is not taken from the old one.
+          if (this.handover?.old === socket && this.handover.keys.has(argKey(msg.arg as ChannelArg))) return;
           this.emit('push', msg as unknown as WsPush);
           return;
         }
@@ -462,8 +516,11 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
 
       socket.on('close', (code: number, reasonBuf: Buffer) => {
         this.timers.clearTimeout(loginTimer);
-        this.disarmHeartbeat();
+        if (this.socket === socket || !this.socket) this.disarmHeartbeat();
         const reason = reasonBuf.toString();
+        // Replaced by a socket that already serves every channel: no gap to tell anyone about.
+        const handedOver = this.adopt?.old === socket;
+        if (!handedOver && this.handover?.old === socket) this.abandonHandover();
         const wasReady = this.ready;
         this.ready = false;
         if (this.socket === socket) this.socket = undefined;
@@ -476,7 +533,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
           w(new OkxWsClosedError(this.endpoint, `socket closed (${code}) before the reply`));
         this.opWaiters.clear();
         if (wasReady) this.attempt = 0;
-        this.emit('close', { code, reason });
+        if (!handedOver) this.emit('close', { code, reason });
         const out = finished
           ? why
           : why === 'closed'
@@ -487,13 +544,13 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     });
   }
 
-  private async sendLogin(socket: WebSocket): Promise<void> {
+  private async sendLogin(socket: WebSocket, budget: OpBudget = this.budget): Promise<void> {
     const creds = this.opts.credentials!;
     const off = this.opts.clockOffsetMs;
     const offset = typeof off === 'function' ? off() : (off ?? 0);
     // Unix SECONDS, not ms (facts §2.2: ms is rejected as expired, 60006).
     const timestamp = wsLoginTimestamp(this.clock.now() + offset);
-    if (!this.budget.take()) throw new OkxWsRateLimitError(this.endpoint);
+    if (!budget.take()) throw new OkxWsRateLimitError(this.endpoint);
     const sign = signWsLogin({ timestamp, secretKey: creds.revealSecret() });
     socket.send(
       JSON.stringify({
@@ -619,9 +676,13 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       return;
     }
     if (ev === 'notice' && msg.code === '64008') {
-      // Service upgrade in about 60 s (facts §2.3): move to a fresh connection now.
+      // Service upgrade in about 60 s (facts §2.3): move to a new connection before this one closes.
       this.emit('event', msg);
-      finish('service upgrade notice (64008)');
+      this.logger.info(
+        { endpoint: this.endpoint },
+        'ws service upgrade notice (64008): moving to a new connection',
+      );
+      this.startHandover(finish);
       return;
     }
     if (ev === 'channel-conn-count-error') {
@@ -637,6 +698,146 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       );
     }
     this.emit('event', msg);
+  }
+
+  /**
+   * Opens a new socket, logs it in and subscribes every channel on it while the current socket
+   * keeps delivering; each channel switches over at its ack on the new socket. When all have
+   * switched the run loop adopts the new socket and the old one is dropped. Any failure (login,
+   * error, close, no acks within the ack timeout) falls back on an ordinary reconnect.
+   */
+  private startHandover(finishOld: (reason: string) => void): void {
+    const old = this.socket;
+    if (this.handover || this.adopt || !old || this.stopRequested) return;
+    const h: Handover = {
+      old,
+      socket: undefined,
+      budget: new OpBudget(this.clock),
+      keys: new Set(),
+      sent: new Map(),
+      timer: undefined,
+      promoted: false,
+      dropped: false,
+      finishOld,
+      fallback: (why) => {
+        if (this.handover !== h || h.promoted) return;
+        this.abandonHandover();
+        this.logger.info(
+          { endpoint: this.endpoint, why },
+          'ws move to a new connection failed: reconnecting',
+        );
+        if (this.socket === old) finishOld('service upgrade notice (64008)');
+      },
+    };
+    this.handover = h;
+    h.timer = this.timers.setTimeout(() => h.fallback('no acks in time'), this.ackTimeoutMs);
+    const limiter = this.opts.connectLimiter ?? sharedConnectLimiter;
+    void limiter.acquire().then(() => {
+      if (this.handover !== h) return;
+      const s2 = new WebSocket(this.url, { ...this.opts.wsOptions });
+      h.socket = s2;
+      h.onMessage = (data, isBinary) => this.onHandoverMessage(h, isBinary ? '' : data.toString());
+      h.onClose = () => h.fallback('the new socket closed');
+      s2.on('message', h.onMessage);
+      s2.on('close', h.onClose);
+      s2.on('error', (err: Error) =>
+        this.logger.warn({ endpoint: this.endpoint, err: err.message }, 'ws socket error'),
+      );
+      s2.on('open', () => {
+        if (this.handover !== h) return;
+        if (!this.opts.credentials) return this.subscribeOnHandover(h);
+        this.sendLogin(s2, h.budget).catch(() => h.fallback('login not sent'));
+      });
+    });
+  }
+
+  private onHandoverMessage(h: Handover, raw: string): void {
+    if (this.handover !== h || raw === 'pong') return;
+    const msg = this.parse(raw);
+    if (!msg) return;
+    const ev = msg.event;
+    if (ev === 'login') {
+      if (msg.code === '0' || msg.code === undefined) this.subscribeOnHandover(h);
+      else h.fallback(`login refused (${String(msg.code)})`);
+      return;
+    }
+    if (ev === 'error') return h.fallback(`error ${String(msg.code)}`);
+    if (ev === 'subscribe') {
+      const arg = msg.arg as ChannelArg | undefined;
+      if (arg && typeof arg.channel === 'string') h.keys.add(argKey(arg));
+      if ([...h.sent.keys()].every((k) => h.keys.has(k))) this.promote(h);
+      return;
+    }
+    if (ev !== undefined) return;
+    if (msg.arg && typeof msg.arg === 'object' && Array.isArray(msg.data)) {
+      if (h.keys.has(argKey(msg.arg as ChannelArg))) this.emit('push', msg as unknown as WsPush);
+    }
+  }
+
+  private subscribeOnHandover(h: Handover): void {
+    const s2 = h.socket;
+    if (!s2 || s2.readyState !== WebSocket.OPEN) return h.fallback('the new socket is not open');
+    const all = [...this.subs.entries()];
+    if (all.length === 0) return this.promote(h);
+    for (let i = 0; i < all.length; i += 100) {
+      const chunk = all.slice(i, i + 100);
+      if (!h.budget.take()) return h.fallback('subscribe budget spent');
+      for (const [k, a] of chunk) h.sent.set(k, a);
+      s2.send(JSON.stringify({ id: this.newId(), op: 'subscribe', args: chunk.map(([, a]) => a) }));
+    }
+  }
+
+  /** Every channel is served by the new socket: the run loop adopts it and the old one goes. */
+  private promote(h: Handover): void {
+    if (h.promoted) return;
+    h.promoted = true;
+    this.timers.clearTimeout(h.timer);
+    this.adopt = h;
+    // Order ops sent on the old socket are answered there: let the replies in (up to the ack
+    // timeout) rather than leave their outcome unknown.
+    if (this.opWaiters.size === 0) return this.dropOld(h);
+    h.timer = this.timers.setTimeout(() => this.dropOld(h), this.ackTimeoutMs);
+  }
+
+  private dropOld(h: Handover): void {
+    if (this.adopt !== h || h.dropped) return;
+    h.dropped = true;
+    this.timers.clearTimeout(h.timer);
+    h.finishOld('service upgrade (64008): moved to a new connection');
+  }
+
+  /** The connection runs on the handed-over socket: logged in, its channels acknowledged. */
+  private onAdopted(h: Handover): void {
+    this.ready = true;
+    this.opened++;
+    for (const k of h.keys) if (this.subs.has(k)) this.acked.add(k);
+    // Channels added or removed on the old socket during the move.
+    const missing = [...this.subs.entries()].filter(([k]) => !h.keys.has(k)).map(([, a]) => a);
+    const stale = [...h.sent.entries()].filter(([k]) => !this.subs.has(k)).map(([, a]) => a);
+    if (missing.length) this.sendSubscribe('subscribe', missing);
+    if (stale.length) this.sendSubscribe('unsubscribe', stale);
+    for (const k of this.acked) {
+      const list = this.subWaiters.get(k);
+      this.subWaiters.delete(k);
+      for (const w of list ?? []) w.resolve();
+    }
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w.resolve();
+    this.emit('open', { reconnect: true, attempt: this.attempt });
+  }
+
+  private abandonHandover(): void {
+    const h = this.handover;
+    if (!h) return;
+    this.handover = undefined;
+    if (this.adopt === h) this.adopt = undefined;
+    this.timers.clearTimeout(h.timer);
+    try {
+      h.socket?.terminate();
+    } catch {
+      // already gone
+    }
   }
 
   /**
@@ -743,6 +944,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     this.stoppedErr = err ?? new OkxWsClosedError(this.endpoint, 'closed by the caller');
     this.stopRequested = true;
     this.ready = false;
+    this.abandonHandover();
     const failure = this.stoppedErr;
     this.clearAckTimers();
     for (const w of this.readyWaiters) w.reject(failure);

@@ -88,6 +88,45 @@ export interface WsPosition {
   [field: string]: unknown;
 }
 
+/**
+ * balance_and_position push item (private), e.g. {"pTime":"1597026383085","eventType":"filled",
+ * "balData":[{"ccy":"BTC","cashBal":"1","uTime":"1597026383085"}],"posData":[],
+ * "trades":[{"instId":"BTC-USDT","tradeId":"2"}]}. eventType is `snapshot` on subscribe, then the
+ * cause (filled, transferred, delivered, funding_fee...). OKX may leave out balData or posData
+ * when only the other changed: the check fills them in as [].
+ */
+export interface WsBalanceAndPosition {
+  pTime: string;
+  eventType: string;
+  balData: Array<{ ccy: string; cashBal: string; uTime: string; [field: string]: unknown }>;
+  posData: Array<{
+    posId: string;
+    instId: string;
+    instType: string;
+    pos: string;
+    [field: string]: unknown;
+  }>;
+  trades: Array<{ instId: string; tradeId: string }>;
+}
+
+/**
+ * instruments push item: the object of GET /public/instruments, e.g. {"instType":"SPOT",
+ * "instId":"BTC-USDT","baseCcy":"BTC","quoteCcy":"USDT","tickSz":"0.1","lotSz":"0.00000001",
+ * "minSz":"0.00001","state":"live","instIdCode":10001,...}; instIdCode is an integer.
+ */
+export interface WsInstrument {
+  instType: string;
+  instId: string;
+  baseCcy: string;
+  quoteCcy: string;
+  tickSz: string;
+  lotSz: string;
+  minSz: string;
+  state: string;
+  instIdCode?: number;
+  [field: string]: unknown;
+}
+
 /** books5 / bbo-tbt push item: a full snapshot of the top levels. */
 export interface WsBookTop {
   instId: string;
@@ -159,4 +198,48 @@ export const checkBookTop: Check<WsBookTop> = (item, arg) => {
     ...(item as unknown as WsBookTop),
     instId: (item.instId as string | undefined) ?? arg.instId ?? '',
   };
+};
+
+/** Checks an array of objects whose listed fields are strings; a missing array reads as []. */
+function listOf(
+  v: unknown,
+  name: string,
+  fields: readonly string[],
+): { ok: Array<Record<string, unknown>> } | string {
+  if (v === undefined) return { ok: [] };
+  if (!Array.isArray(v)) return `${name} is not an array`;
+  for (let i = 0; i < v.length; i++) {
+    const e: unknown = v[i];
+    if (!isRecord(e)) return `${name}[${i}] is not an object`;
+    const bad = missingString(e, fields);
+    if (bad) return `${name}[${i}].${bad} is not a string`;
+  }
+  return { ok: v as Array<Record<string, unknown>> };
+}
+
+export const checkBalanceAndPosition: Check<WsBalanceAndPosition> = (item) => {
+  if (!isRecord(item)) return 'item is not an object';
+  const bad = missingString(item, ['pTime', 'eventType']);
+  if (bad) return `field ${bad} is not a string`;
+  const bal = listOf(item.balData, 'balData', ['ccy', 'cashBal', 'uTime']);
+  if (typeof bal === 'string') return bal;
+  const pos = listOf(item.posData, 'posData', ['posId', 'instId', 'instType', 'pos']);
+  if (typeof pos === 'string') return pos;
+  const trades = listOf(item.trades, 'trades', ['instId', 'tradeId']);
+  if (typeof trades === 'string') return trades;
+  return {
+    ...(item as unknown as WsBalanceAndPosition),
+    balData: bal.ok as WsBalanceAndPosition['balData'],
+    posData: pos.ok as WsBalanceAndPosition['posData'],
+    trades: trades.ok as WsBalanceAndPosition['trades'],
+  };
+};
+
+export const checkInstrument: Check<WsInstrument> = (item) => {
+  if (!isRecord(item)) return 'item is not an object';
+  const bad = missingString(item, ['instType', 'instId', 'tickSz', 'lotSz', 'minSz', 'state']);
+  if (bad) return `field ${bad} is not a string`;
+  if (item.instIdCode !== undefined && !Number.isInteger(item.instIdCode))
+    return 'instIdCode is not an integer';
+  return item as unknown as WsInstrument;
 };

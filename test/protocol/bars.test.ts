@@ -18,3 +18,8 @@ test('bar lists nest: REST candles ⊂ history-candles (1s) ⊂ WS channels (5D)
 test('the local exchange serves every REST and history bar', () => {
   for (const b of HISTORY_CANDLE_BARS) assert.ok(ALL_BARS.includes(b), b);
 });
+
+test('the local exchange has every WS candle bar (5D, 5Dutc and 1s included) and REST leaves out 5D', () => {
+  for (const b of WS_CANDLE_BARS) assert.ok(ALL_BARS.includes(b), b);
+  assert.ok(!(REST_CANDLE_BARS as readonly string[]).includes('5D'));
+});

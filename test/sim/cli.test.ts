@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { runSim } from '../../src/cli/commands/sim.js';
 import { loadSimConfig, parseSimConfig } from '../../src/sim/config.js';
 import { ValidationError } from '../../src/util/errors.js';
+import { buildProgram } from '../../src/cli/main.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { withSim } from '../helpers/sim.js';
+import { Client, isEvent } from './ws/helpers.js';
 
 test('okxkit sim prints its URLs and fake keys, serves, and stops on abort', async () => {
   const out: string[] = [];
@@ -103,4 +107,29 @@ test('bad flags and configs are ValidationErrors naming the field', async () => 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('okxkit sim-faults --ws-upgrade sends the 64008 notice to the WS clients of a running sim', async (t) => {
+  const sim = await withSim(t, { clock: new ManualClock(Date.UTC(2026, 10, 21, 11, 0, 0)) });
+  const c = await Client.open(sim.wsUrls.wsPublic);
+  t.after(() => c.ws.terminate());
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  try {
+    await buildProgram().parseAsync(['node', 'okxkit', 'sim-faults', '--url', sim.restUrl, '--ws-upgrade']);
+  } finally {
+    process.stdout.write = write;
+  }
+  const notice = await c.next(isEvent('notice'));
+  assert.equal(notice.code, '64008');
+  assert.match(out.join(''), /"wsUpgradeEveryMs": 0/);
+});
+
+test('the config file takes wsUpgradeEveryMs among its faults; a negative one names the field', () => {
+  assert.equal(parseSimConfig({ faults: { wsUpgradeEveryMs: 5000 } }).faults.wsUpgradeEveryMs, 5000);
+  assert.throws(
+    () => parseSimConfig({ faults: { wsUpgradeEveryMs: -1 } }),
+    (e: unknown) => e instanceof ValidationError && /wsUpgradeEveryMs/.test(`${e.field} ${e.message}`),
+  );
 });

@@ -103,6 +103,8 @@ describe('fault injection', () => {
     const handle: WsServerHandle = {
       dropConnections: () => void drops++,
       connectionCount: () => 0,
+      announceUpgrade: () => 0,
+      tick: () => {},
       close: async () => {},
     };
     const clock = new ManualClock(T0);
@@ -122,6 +124,50 @@ describe('fault injection', () => {
     });
     assert.equal(r.status, 200);
     assert.equal(drops, 3);
+  });
+
+  test('WS upgrade notices: on demand, on a schedule of the sim clock, and from the admin route; every tick reaches the WS server', async (t) => {
+    const notices: unknown[] = [];
+    let ticks = 0;
+    const handle: WsServerHandle = {
+      dropConnections: () => {},
+      connectionCount: () => 0,
+      announceUpgrade: (opts) => {
+        notices.push(opts);
+        return 1;
+      },
+      tick: () => void ticks++,
+      close: async () => {},
+    };
+    const clock = new ManualClock(T0);
+    const sim = await withSim(t, {
+      clock,
+      market: new FakeMarket(),
+      attachWs: () => handle,
+      faults: { wsUpgradeEveryMs: 10_000 },
+    });
+    assert.equal(sim.announceWsUpgrade({ closeAfterMs: 5000 }), 1);
+    assert.deepEqual(notices, [{ closeAfterMs: 5000 }]);
+    const before = ticks;
+    clock.advance(9_999);
+    sim.tick();
+    assert.equal(notices.length, 1);
+    assert.equal(ticks, before + 1);
+    clock.advance(1);
+    sim.tick();
+    assert.equal(notices.length, 2);
+    sim.faults.set({ wsUpgradeEveryMs: 0 });
+    clock.advance(60_000);
+    sim.tick();
+    assert.equal(notices.length, 2);
+    const r = await fetch(`${sim.restUrl}/sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ wsUpgrade: true }),
+    });
+    assert.equal(r.status, 200);
+    assert.equal(notices.length, 3);
+    const body = (await r.json()) as { data: Array<{ wsUpgradeEveryMs: number }> };
+    assert.equal(body.data[0]!.wsUpgradeEveryMs, 0);
   });
 
   test('admin route sets faults at runtime, validates its body, and reports settings', async (t) => {

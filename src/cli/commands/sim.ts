@@ -100,10 +100,11 @@ export function register(program: Command): void {
     .option('--reset', 'back to the faults the run started with')
     .option('--clear', 'no faults at all')
     .option('--drop-ws', 'drop every WebSocket connection now')
+    .option('--ws-upgrade', 'announce a service upgrade (64008 notice) to WebSocket clients now')
     .action(
       async (
         settings: string | undefined,
-        flags: { url: string; reset?: boolean; clear?: boolean; dropWs?: boolean },
+        flags: { url: string; reset?: boolean; clear?: boolean; dropWs?: boolean; wsUpgrade?: boolean },
       ) => {
         let patch: Record<string, unknown> = {};
         if (settings) {
@@ -120,6 +121,7 @@ export function register(program: Command): void {
         if (flags.reset) patch.reset = true;
         if (flags.clear) patch.clear = true;
         if (flags.dropWs) patch.dropWs = true;
+        if (flags.wsUpgrade) patch.wsUpgrade = true;
         const res = await fetch(`${flags.url.replace(/\/$/, '')}/sim/faults`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -2,7 +2,14 @@ import { Decimal } from 'decimal.js';
 import { CL_ORD_ID_PATTERN, TAG_PATTERN } from '../../protocol/cl-ord-id.js';
 import { errorMessage } from '../../protocol/error-codes.js';
 import type { Clock } from '../../util/clock.js';
-import type { EngineEvents, PublicTrade, SimInstrument, SimMarketApi } from '../contracts.js';
+import type {
+  BalanceChange,
+  CashBalance,
+  EngineEvents,
+  PublicTrade,
+  SimInstrument,
+  SimMarketApi,
+} from '../contracts.js';
 import type { Ledger } from './ledger.js';
 import { isPending, orderToOkx, remaining, ZERO, type OrdType, type Side, type SimOrder } from './order.js';
 
@@ -96,6 +103,7 @@ export class MatchingEngine implements EngineEvents {
   readonly #timers = new Map<string, AccountTimers>();
   readonly #orderListeners = new Set<(account: string, order: Record<string, string>) => void>();
   readonly #accountListeners = new Set<(account: string, account0: Record<string, unknown>) => void>();
+  readonly #balanceListeners = new Set<(account: string, change: BalanceChange) => void>();
   #ordSeq = 0;
   #tradeSeq = 0;
   #prioritySeq = 0;
@@ -128,6 +136,34 @@ export class MatchingEngine implements EngineEvents {
   onAccount(listener: (account: string, account0: Record<string, unknown>) => void): () => void {
     this.#accountListeners.add(listener);
     return () => this.#accountListeners.delete(listener);
+  }
+
+  onBalance(listener: (account: string, change: BalanceChange) => void): () => void {
+    this.#balanceListeners.add(listener);
+    return () => this.#balanceListeners.delete(listener);
+  }
+
+  /** Non-zero cash balances of the trading account, by currency (balance_and_position snapshot). */
+  cashBalances(account: string): CashBalance[] {
+    const a = this.#ledger.account(account);
+    return [...a.trading.entries()]
+      .filter(([, b]) => !b.cash.isZero())
+      .sort(([x], [y]) => (x < y ? -1 : 1))
+      .map(([ccy, b]) => ({ ccy, cashBal: b.cash.toFixed(), uTime: String(b.uTime) }));
+  }
+
+  #emitBalance(account: string, ccys: string[], trade: { instId: string; tradeId: string }): void {
+    if (this.#balanceListeners.size === 0) return;
+    const change: BalanceChange = {
+      eventType: 'filled',
+      balData: ccys.map((ccy) => {
+        const b = this.#ledger.balance(account, ccy);
+        return { ccy, cashBal: b.cash.toFixed(), uTime: String(b.uTime) };
+      }),
+      trades: [trade],
+      ts: this.#clock.now(),
+    };
+    for (const l of this.#balanceListeners) l(account, change);
   }
 
   #emitOrder(o: SimOrder): void {
@@ -560,6 +596,8 @@ export class MatchingEngine implements EngineEvents {
     list.push(fill.record);
     this.#fills.set(fill.account, list);
     this.#emitOrder(o);
+    // Both cash balances moved: balance_and_position pushes them with the trade (eventType filled).
+    this.#emitBalance(o.account, [o.baseCcy, o.quoteCcy], { instId: o.instId, tradeId });
   }
 
   #release(o: SimOrder): void {

@@ -13,7 +13,8 @@ type BarKind =
 
 /**
  * Every bar OKX documents (facts §7.2): 1m..4H; 6H..3M aligned to UTC+8 (Hong Kong time) and
- * their *utc forms aligned to UTC; 1s on history-candles only. 2D/3D count days from the epoch.
+ * their *utc forms aligned to UTC; 1s on history-candles and candle1s only; 5D / 5Dutc on the WS
+ * candle channels only (candle5D, candle5Dutc). 2D/3D/5D count days from the epoch.
  */
 const BARS: Record<string, BarKind> = {
   '1s': { kind: 'fixed', ms: SECOND, off: 0 },
@@ -30,6 +31,7 @@ const BARS: Record<string, BarKind> = {
   '1D': { kind: 'fixed', ms: DAY, off: UTC8 },
   '2D': { kind: 'fixed', ms: 2 * DAY, off: UTC8 },
   '3D': { kind: 'fixed', ms: 3 * DAY, off: UTC8 },
+  '5D': { kind: 'fixed', ms: 5 * DAY, off: UTC8 },
   '1W': { kind: 'week', off: UTC8 },
   '1M': { kind: 'month', months: 1, off: UTC8 },
   '3M': { kind: 'month', months: 3, off: UTC8 },
@@ -38,12 +40,13 @@ const BARS: Record<string, BarKind> = {
   '1Dutc': { kind: 'fixed', ms: DAY, off: 0 },
   '2Dutc': { kind: 'fixed', ms: 2 * DAY, off: 0 },
   '3Dutc': { kind: 'fixed', ms: 3 * DAY, off: 0 },
+  '5Dutc': { kind: 'fixed', ms: 5 * DAY, off: 0 },
   '1Wutc': { kind: 'week', off: 0 },
   '1Mutc': { kind: 'month', months: 1, off: 0 },
   '3Mutc': { kind: 'month', months: 3, off: 0 },
 };
 
-/** Bars of GET /market/candles and the candle* WS channels (1s only on history-candles and candle1s). */
+/** Every bar but 1s (which only history-candles and candle1s serve); REST also leaves out 5D / 5Dutc. */
 export const CANDLE_BARS: readonly string[] = Object.keys(BARS).filter((b) => b !== '1s');
 export const ALL_BARS: readonly string[] = Object.keys(BARS);
 

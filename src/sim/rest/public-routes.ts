@@ -1,7 +1,8 @@
 import type { Clock } from '../../util/clock.js';
-import type { SimInstrument, SimMarketApi } from '../contracts.js';
+import type { SimMarketApi } from '../contracts.js';
 import { ok, okxError, type Reply } from './reply.js';
 import { REST_CANDLE_BARS } from '../../protocol/bars.js';
+import { instrumentToOkx } from '../market/instrument-payload.js';
 import { tradePayload } from '../market/trade-payload.js';
 
 const INST_TYPES = ['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'];
@@ -9,50 +10,6 @@ const TICKER_INST_TYPES = ['SPOT', 'SWAP', 'FUTURES', 'OPTION'];
 
 /** Bars of GET /market/candles (facts §7.2); history-candles adds 1s. */
 export const CANDLE_BARS: readonly string[] = REST_CANDLE_BARS;
-
-/** The full OKX instrument object (facts §7.2): strings, except instIdCode (Integer), futureSettlement (Boolean), tradeQuoteCcyList (array). */
-export function instrumentToOkx(i: SimInstrument): Record<string, unknown> {
-  return {
-    instType: i.instType,
-    instId: i.instId,
-    uly: '',
-    instFamily: '',
-    baseCcy: i.baseCcy,
-    quoteCcy: i.quoteCcy,
-    settleCcy: '',
-    ctVal: '',
-    ctMult: '',
-    ctValCcy: '',
-    ctType: '',
-    optType: '',
-    stk: '',
-    listTime: i.listTime,
-    expTime: '',
-    contTdSwTime: '',
-    openType: '',
-    lever: '',
-    tickSz: i.tickSz,
-    lotSz: i.lotSz,
-    minSz: i.minSz,
-    alias: '',
-    state: i.state,
-    ruleType: 'normal',
-    maxLmtSz: i.maxLmtSz,
-    maxMktSz: i.maxMktSz,
-    maxLmtAmt: '20000000',
-    maxMktAmt: '1000000',
-    maxTwapSz: '',
-    maxIcebergSz: '',
-    maxTriggerSz: '',
-    maxStopSz: '',
-    category: '1',
-    auctionEndTime: '',
-    futureSettlement: false,
-    tradeQuoteCcyList: [i.quoteCcy],
-    instIdCode: i.instIdCode,
-    groupId: '1',
-  };
-}
 
 type Query = URLSearchParams;
 

@@ -29,6 +29,8 @@ export interface RestServerDeps {
   limiter: SlidingWindowLimiter;
   sleep: Sleep;
   dropWsConnections: () => void;
+  /** Sends the 64008 upgrade notice to WS clients (closing them 60 s later); optional for small setups. */
+  announceWsUpgrade?: () => void;
 }
 
 /** Order endpoints whose response may be lost after execution (accept-then-timeout fault). */
@@ -64,9 +66,11 @@ const adminSchema = z.strictObject({
   acceptThenTimeoutRate: z.number().min(0).max(1).optional(),
   clockSkewMs: z.number().optional(),
   dropWsEveryMs: z.number().min(0).optional(),
+  wsUpgradeEveryMs: z.number().min(0).optional(),
   reset: z.boolean().optional(),
   clear: z.boolean().optional(),
   dropWs: z.boolean().optional(),
+  wsUpgrade: z.boolean().optional(),
 });
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -182,11 +186,12 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
         },
       };
     }
-    const { reset, clear, dropWs, ...patch } = parsed.data;
+    const { reset, clear, dropWs, wsUpgrade, ...patch } = parsed.data;
     if (reset) deps.faults.reset();
     if (clear) deps.faults.clear();
     deps.faults.set(patch);
     if (dropWs) deps.dropWsConnections();
+    if (wsUpgrade) deps.announceWsUpgrade?.();
     return ok([{ ...deps.faults.settings }]);
   }
 

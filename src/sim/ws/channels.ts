@@ -1,12 +1,15 @@
-import { ALL_BARS } from '../market/bars.js';
+import { WS_CANDLE_BARS } from '../../protocol/bars.js';
 
 export type WsPath = 'public' | 'private' | 'business';
 
 export type ChannelKind =
-  | { kind: 'tickers' | 'trades' | 'books' | 'books5' | 'bbo-tbt' | 'trades-all' }
-  | { kind: 'vip'; code: '60029' | '60030' }
+  | { kind: 'tickers' | 'trades' | 'books' | 'books5' | 'bbo-tbt' | 'trades-all' | 'instruments' }
+  | { kind: 'vip'; code: '60029' | '60030' | '64003' }
   | { kind: 'candle'; bar: string }
-  | { kind: 'orders' | 'account' | 'positions' };
+  | { kind: PrivateKind };
+
+/** Channels of /private that the local exchange pushes (all need a login). */
+export type PrivateKind = 'orders' | 'account' | 'positions' | 'balance_and_position';
 
 const PUBLIC: Record<string, ChannelKind> = {
   tickers: { kind: 'tickers' },
@@ -14,6 +17,7 @@ const PUBLIC: Record<string, ChannelKind> = {
   books: { kind: 'books' },
   books5: { kind: 'books5' },
   'bbo-tbt': { kind: 'bbo-tbt' },
+  instruments: { kind: 'instruments' },
   // VIP-only depth (facts §3): the local exchange's keys are all fee tier VIP0.
   'books-l2-tbt': { kind: 'vip', code: '60029' },
   'books50-l2-tbt': { kind: 'vip', code: '60030' },
@@ -21,14 +25,22 @@ const PUBLIC: Record<string, ChannelKind> = {
 
 const BUSINESS: Record<string, ChannelKind> = {
   'trades-all': { kind: 'trades-all' },
-  ...Object.fromEntries(ALL_BARS.map((b) => [`candle${b}`, { kind: 'candle', bar: b } as ChannelKind])),
+  // Every candle channel OKX documents, 1s and 5D included (facts §2.1; the REST bars plus those two).
+  ...Object.fromEntries(WS_CANDLE_BARS.map((b) => [`candle${b}`, { kind: 'candle', bar: b } as ChannelKind])),
 };
 
 const PRIVATE: Record<string, ChannelKind> = {
   orders: { kind: 'orders' },
   account: { kind: 'account' },
   positions: { kind: 'positions' },
+  balance_and_position: { kind: 'balance_and_position' },
+  // OKX opens the fills channel to fee tier VIP5 and above only; the local exchange's keys are VIP0.
+  fills: { kind: 'vip', code: '64003' },
 };
+
+export function isPrivateKind(kind: ChannelKind['kind']): kind is PrivateKind {
+  return kind === 'orders' || kind === 'account' || kind === 'positions' || kind === 'balance_and_position';
+}
 
 /** Which channels live on which path (facts §2.1); anything else there is 60018. */
 export function channelOn(path: WsPath, channel: string): ChannelKind | undefined {

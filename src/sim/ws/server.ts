@@ -5,11 +5,12 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { bookChecksum, type BookLevel } from '../../protocol/book-checksum.js';
 import { errorMessage } from '../../protocol/error-codes.js';
 import { signWsLogin } from '../../protocol/sign.js';
-import type { MarketUpdate, SimKey, WsServerHandle, WsServerOptions } from '../contracts.js';
+import type { MarketUpdate, SimKey, WsServerHandle, WsServerOptions, WsUpgradeNotice } from '../contracts.js';
 import { barStart } from '../market/bars.js';
+import { instrumentToOkx } from '../market/instrument-payload.js';
 import { hash32 } from '../market/prng.js';
 import { tradePayload } from '../market/trade-payload.js';
-import { PATHS, TRADE_OPS, channelOn, type ChannelKind, type WsPath } from './channels.js';
+import { PATHS, TRADE_OPS, channelOn, isPrivateKind, type ChannelKind, type WsPath } from './channels.js';
 
 /** Extra knobs of the local WS server (the OKX values are the defaults). */
 export interface WsServerExtraOptions {
@@ -22,12 +23,21 @@ export interface WsServerExtraOptions {
    * §3.3): clients take the snapshot from GET /market/books (with seqId) and apply buffered updates.
    */
   noBookSnapshot?: boolean;
+  /**
+   * A book channel with no change for this long gets a heartbeat push (facts §3.1: ~60 s): an empty
+   * update with prevSeqId == seqId on books, the latest snapshot again on books5 / bbo-tbt.
+   */
+  bookHeartbeatMs?: number;
 }
 
 const LOGIN_PATH_WINDOW_S = 30;
 const WS_ID = /^[A-Za-z0-9]{1,32}$/;
-const CANDLE_PUSH_MS = 500;
+/** OKX: candle channels push at most once a second. */
+const CANDLE_PUSH_MS = 1000;
 const PRIVATE_CHANNEL_CONNS = 30;
+const INST_TYPES = new Set(['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION']);
+/** Close code of a connection closed for an announced upgrade: WebSocket "Service Restart". */
+const UPGRADE_CLOSE = 1012;
 
 interface Sub {
   key: string;
@@ -37,6 +47,9 @@ interface Sub {
   /** candle: start of the bar last pushed */
   barTs?: number;
   lastPushTs?: number;
+  /** book channels: sim time of the last push, and the last seqId pushed (books) */
+  bookPushAt?: number;
+  lastSeqId?: number;
 }
 
 interface Conn {
@@ -49,6 +62,8 @@ interface Conn {
   opsWindow: number;
   ops: number;
   idle: NodeJS.Timeout | undefined;
+  /** sim time at which an announced upgrade closes this connection */
+  upgradeAt?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -64,6 +79,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
   const idleMs = opts.idleTimeoutMs ?? 30_000;
   const perSecond = opts.connectionsPerSecond ?? 3;
   const opsPerHour = opts.opsPerHour ?? 480;
+  const bookHeartbeatMs = opts.bookHeartbeatMs ?? 60_000;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
   const conns = new Set<Conn>();
   let connSeq = 0;
@@ -239,8 +255,9 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
         sendError(c, '60018', wrongUrl(raw), id);
         continue;
       }
-      const isPrivate = ch.kind === 'orders' || ch.kind === 'account' || ch.kind === 'positions';
-      if (isPrivate && c.account === undefined) {
+      const isPrivate = isPrivateKind(ch.kind);
+      // Everything on /private needs the login first (facts §2.1), fills included.
+      if ((isPrivate || c.path === 'private') && c.account === undefined) {
         sendError(c, '60011', errorMessage('60011'), id);
         continue;
       }
@@ -249,7 +266,13 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
         continue;
       }
       const instId = arg.instId ?? '';
-      if (!isPrivate && !market.instrument(instId)) {
+      if (ch.kind === 'instruments') {
+        // instType is required and is the channel's only parameter (OKX: SPOT/MARGIN/SWAP/FUTURES/OPTION).
+        if (!INST_TYPES.has(arg.instType ?? '')) {
+          sendError(c, '60012', invalidRequest(text), id);
+          continue;
+        }
+      } else if (!isPrivate && !market.instrument(instId)) {
         sendError(c, '60018', wrongUrl(raw), id);
         continue;
       }
@@ -300,8 +323,10 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     const { ch, instId } = sub;
     switch (ch.kind) {
       case 'books': {
+        sub.bookPushAt = clock.now();
         if (opts.noBookSnapshot) break;
         const d = market.depth(instId, 400);
+        sub.lastSeqId = d.seqId;
         send(c, {
           arg: sub.arg,
           action: 'snapshot',
@@ -320,10 +345,32 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
       }
       case 'books5':
       case 'bbo-tbt':
+        sub.bookPushAt = clock.now();
         send(c, topPayload(sub));
         break;
       case 'tickers':
         send(c, { arg: sub.arg, data: [market.ticker(instId)] });
+        break;
+      case 'instruments':
+        // The instType's instruments on subscribe; the local exchange lists SPOT only.
+        if (sub.arg.instType === 'SPOT')
+          send(c, { arg: sub.arg, data: market.instruments().map(instrumentToOkx) });
+        break;
+      case 'balance_and_position':
+        // Snapshot: every non-zero cash balance; a spot account has no positions.
+        if (c.account !== undefined)
+          send(c, {
+            arg: privArg(c, sub),
+            data: [
+              {
+                pTime: String(clock.now()),
+                eventType: 'snapshot',
+                balData: engine.cashBalances(c.account),
+                posData: [],
+                trades: [],
+              },
+            ],
+          });
         break;
       case 'candle': {
         const row = market.candles(instId, ch.bar, { limit: 1, history: ch.bar === '1s' })[0];
@@ -363,7 +410,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     const targets: [Conn, Sub][] = [];
     for (const c of conns) {
       const mine: Sub[] = [];
-      for (const s of c.subs.values()) if (s.instId === u.instId && s.ch.kind !== 'orders') mine.push(s);
+      for (const s of c.subs.values()) if (s.instId === u.instId && !isPrivateKind(s.ch.kind)) mine.push(s);
       // facts §3: within a connection, bbo-tbt, then books, then books5
       if (mine.length > 1) mine.sort((a, b) => PUSH_RANK[a.ch.kind] - PUSH_RANK[b.ch.kind]);
       for (const s of mine) targets.push([c, s]);
@@ -398,12 +445,20 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
             });
           }
           send(c, `{"arg":${JSON.stringify(s.arg)},"action":"update","data":[${bookMsg}]}`);
+          s.bookPushAt = clock.now();
+          s.lastSeqId = u.book.seqId;
           break;
         case 'books5':
-          if (u.book && topNow().b5 !== prevTop?.b5) send(c, topPayload(s));
+          if (u.book && topNow().b5 !== prevTop?.b5) {
+            send(c, topPayload(s));
+            s.bookPushAt = clock.now();
+          }
           break;
         case 'bbo-tbt':
-          if (u.book && topNow().bbo !== prevTop?.bbo) send(c, topPayload(s));
+          if (u.book && topNow().bbo !== prevTop?.bbo) {
+            send(c, topPayload(s));
+            s.bookPushAt = clock.now();
+          }
           break;
         case 'tickers':
           if (u.trades.length === 0 && !(u.book && topNow().bbo !== prevTop?.bbo)) break;
@@ -481,6 +536,84 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     }
   });
 
+  const offBalance = engine.onBalance((account, change) => {
+    for (const c of conns) {
+      if (c.account !== account) continue;
+      for (const s of c.subs.values()) {
+        if (s.ch.kind !== 'balance_and_position') continue;
+        send(c, {
+          arg: privArg(c, s),
+          data: [
+            {
+              pTime: String(change.ts),
+              eventType: change.eventType,
+              balData: change.balData,
+              posData: [],
+              trades: change.trades,
+            },
+          ],
+        });
+      }
+    }
+  });
+
+  // --- time-driven duties (sim clock) ---------------------------------------------------------
+
+  /** facts §3.1: no depth change for ~60 s -> an empty increment on books, the snapshot again on books5/bbo-tbt. */
+  const bookHeartbeat = (c: Conn, s: Sub, now: number) => {
+    if (s.bookPushAt === undefined || now - s.bookPushAt < bookHeartbeatMs) return;
+    s.bookPushAt = now;
+    if (s.ch.kind === 'books') {
+      const d = market.depth(s.instId, 25);
+      const seqId = s.lastSeqId ?? d.seqId;
+      send(c, {
+        arg: s.arg,
+        action: 'update',
+        data: [
+          {
+            asks: [],
+            bids: [],
+            ts: String(now),
+            checksum: checksumOf(d.bids, d.asks),
+            prevSeqId: seqId,
+            seqId,
+          },
+        ],
+      });
+    } else {
+      send(c, topPayload(s));
+    }
+  };
+
+  const tick = () => {
+    const now = clock.now();
+    for (const c of conns) {
+      if (c.upgradeAt !== undefined && now >= c.upgradeAt) {
+        c.upgradeAt = undefined;
+        c.ws.close(UPGRADE_CLOSE, 'Service upgrade');
+        continue;
+      }
+      for (const s of c.subs.values()) {
+        const k = s.ch.kind;
+        if (k === 'books' || k === 'books5' || k === 'bbo-tbt') bookHeartbeat(c, s, now);
+      }
+    }
+  };
+
+  const announceUpgrade = (notice: WsUpgradeNotice = {}): number => {
+    const paths = notice.paths ?? ['public', 'private'];
+    const at = clock.now() + (notice.closeAfterMs ?? 60_000);
+    let told = 0;
+    for (const c of conns) {
+      if (!paths.includes(c.path) || c.upgradeAt !== undefined) continue;
+      // facts §2.3: the notice comes ~60 s before the upgrade; the client should move to a new connection.
+      send(c, { event: 'notice', code: '64008', msg: errorMessage('64008'), connId: c.connId });
+      c.upgradeAt = at;
+      told++;
+    }
+    return told;
+  };
+
   // --- WS order ops (facts §2.6) -------------------------------------------------------------
 
   const tradeOp = async (c: Conn, op: string, m: Json, text: string) => {
@@ -535,11 +668,14 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     connectionCount(): number {
       return conns.size;
     },
+    announceUpgrade,
+    tick,
     async close(): Promise<void> {
       server.off('upgrade', onUpgrade);
       offMarket();
       offOrder();
       offAccount();
+      offBalance();
       for (const c of conns) {
         clearTimeout(c.idle);
         c.ws.terminate();
@@ -562,6 +698,8 @@ const PUSH_RANK: Record<ChannelKind['kind'], number> = {
   orders: 8,
   account: 9,
   positions: 10,
+  balance_and_position: 11,
+  instruments: 12,
 };
 
 function hasChannel(c: Conn, kind: ChannelKind['kind']): boolean {

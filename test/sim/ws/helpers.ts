@@ -4,6 +4,8 @@ import { WebSocket } from 'ws';
 import { signWsLogin, wsLoginTimestamp } from '../../../src/protocol/sign.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import type {
+  BalanceChange,
+  CashBalance,
   EngineEvents,
   KeyLookup,
   SimKey,
@@ -54,6 +56,19 @@ export class FakeEngine implements EngineEvents {
   }
   account(account: string, a0: Record<string, unknown>) {
     for (const l of this.accountListeners) l(account, a0);
+  }
+  balanceListeners = new Set<(account: string, change: BalanceChange) => void>();
+  /** Cash balances per account, as the balance_and_position snapshot reads them. */
+  cash: Record<string, CashBalance[]> = {};
+  onBalance(l: (account: string, change: BalanceChange) => void) {
+    this.balanceListeners.add(l);
+    return () => this.balanceListeners.delete(l);
+  }
+  cashBalances(account: string): CashBalance[] {
+    return this.cash[account] ?? [];
+  }
+  balance(account: string, change: BalanceChange) {
+    for (const l of this.balanceListeners) l(account, change);
   }
 }
 
