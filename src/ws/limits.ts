@@ -4,15 +4,21 @@ import { fullJitterDelay } from '../util/random.js';
 /**
  * Spaces new connections so that at most `perSecond` start in any 1 s window (facts §2.5:
  * 3 new connections per second per IP). One limiter is shared by every client in the process.
+ * The exchange counts a connection when it arrives, which is later than it starts here by a
+ * varying connect time: the window is widened by `marginMs` so arrivals stay within the rule.
  */
 export class ConnectLimiter {
   private readonly starts: number[] = [];
   private chain: Promise<void> = Promise.resolve();
+  private readonly windowMs: number;
   constructor(
     private readonly perSecond = 3,
     private readonly clock: Clock = systemClock,
     private readonly sleep: Sleep = realSleep,
-  ) {}
+    marginMs = 250,
+  ) {
+    this.windowMs = 1000 + marginMs;
+  }
 
   /** Resolves when a new connection may start; callers are served in order. */
   acquire(): Promise<void> {
@@ -24,12 +30,12 @@ export class ConnectLimiter {
   private async take(): Promise<void> {
     for (;;) {
       const now = this.clock.now();
-      while (this.starts.length && this.starts[0]! <= now - 1000) this.starts.shift();
+      while (this.starts.length && this.starts[0]! <= now - this.windowMs) this.starts.shift();
       if (this.starts.length < this.perSecond) {
         this.starts.push(now);
         return;
       }
-      await this.sleep(this.starts[0]! + 1000 - now);
+      await this.sleep(this.starts[0]! + this.windowMs - now);
     }
   }
 }
