@@ -56,7 +56,8 @@ export function demoGridConfig(
  */
 export async function runDemo(opts: DemoOptions = {}): Promise<BotSummary> {
   const sim = await startSimulator({ seed: opts.seed ?? 1, ...(opts.tickMs ? { tickMs: opts.tickMs } : {}) });
-  const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') });
+  const credentials = sim.credentials('trade');
+  const client = new OkxClient({ baseUrl: sim.restUrl, credentials });
   try {
     const probe = new OkxExchange({ client });
     const [inst, ticker] = await Promise.all([probe.instrument('BTC-USDT'), probe.ticker('BTC-USDT')]);
@@ -73,8 +74,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<BotSummary> {
       journalPath: ':memory:',
       seconds: opts.seconds ?? 60,
       cancelOnExit: true,
+      // Prices and order updates stream over the WebSocket; REST polls only while it is down.
+      streams: { credentials },
       pollMs: 250,
-      reconcileMs: 1000,
       ...(opts.out ? { out: opts.out } : {}),
       ...(opts.tty !== undefined ? { tty: opts.tty } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),

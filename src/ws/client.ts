@@ -85,6 +85,8 @@ export interface OkxWsClientEvents {
   error: (err: OkxWsError) => void;
   open: (info: { endpoint: WsEndpoint; reconnect: boolean }) => void;
   reconnecting: (info: { endpoint: WsEndpoint; attempt: number; delayMs: number; reason: string }) => void;
+  /** A subscription was acknowledged: the first time, and again after every reconnect. */
+  subscribed: (info: { endpoint: WsEndpoint; arg: ChannelArg }) => void;
   /** An endpoint stopped for good (closed, or login refused: err is then an OkxWsLoginError). */
   stopped: (info: { endpoint: WsEndpoint; err: OkxWsError | undefined }) => void;
 }
@@ -171,6 +173,11 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     conn.on('error', (err) => this.emitError(err));
     conn.on('open', ({ reconnect }) => this.emit('open', { endpoint, reconnect }));
     conn.on('reconnecting', (info) => this.emit('reconnecting', { endpoint, ...info }));
+    conn.on('event', (msg) => {
+      const arg = msg.arg as ChannelArg | undefined;
+      if (msg.event === 'subscribe' && arg && typeof arg.channel === 'string')
+        this.emit('subscribed', { endpoint, arg });
+    });
     conn.on('stopped', (err) => this.emit('stopped', { endpoint, err }));
     this.conns.set(endpoint, conn);
     return conn;
