@@ -5,7 +5,7 @@ import type { KillSwitch } from '../trading/kill-switch.js';
 import type { RiskLimits } from '../trading/risk.js';
 import type { BotConfig } from './config.js';
 import { BotRunner, type BotEvent, type BotSummary } from './runner.js';
-import { openTradingStack, type BotClient, type StackStreamOptions } from './session.js';
+import { openTradingStack, type BotClient, type StackStreamOptions, type TradingStack } from './session.js';
 import { BotStateStore } from './state-store.js';
 import { StatusView, type StatusOutput } from './status-view.js';
 
@@ -49,6 +49,8 @@ export interface RunBotOptions {
   onEvent?: (e: BotEvent) => void;
   /** Called once the bot has started (e.g. to show where it runs). */
   onStarted?: (runner: BotRunner) => void;
+  /** Called once the trading stack is open (e.g. to read its stream counters after the run). */
+  onStack?: (stack: TradingStack) => void;
 }
 
 function wait(ms: number, signal: AbortSignal): Promise<void> {
@@ -83,6 +85,7 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     onPollError: (err) =>
       opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'poll failed'),
   });
+  opts.onStack?.(stack);
   let store: BotStateStore | undefined;
   let runner: BotRunner | undefined;
   const view = opts.out

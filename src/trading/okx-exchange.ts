@@ -17,7 +17,7 @@ import type {
   Unsubscribe,
 } from './exchange-port.js';
 import { errorCode } from './errors.js';
-import { fillOfPush, OrderFeed } from './order-feed.js';
+import { fillOfPush, newOrderFeedStats, OrderFeed, type OrderFeedStats } from './order-feed.js';
 
 type Obj = Record<string, unknown>;
 
@@ -211,8 +211,8 @@ export interface OkxExchangeOptions {
 export interface OrderStreamState {
   /** The private `orders` subscription is acknowledged and its connection is up. */
   streaming: boolean;
-  /** OrderFeed counters: states and fills by source, stale REST states dropped. */
-  stats: OrderFeed['stats'];
+  /** Counters since the exchange object was made: states and fills by source, stale states dropped, fill delays. */
+  stats: OrderFeedStats;
 }
 
 /**
@@ -232,6 +232,7 @@ export class OkxExchange implements ExchangePort {
   private stopFeed: (() => void) | undefined;
   private ordersLive = false;
   private ordersAck: Promise<boolean> | undefined;
+  private readonly feedStats = newOrderFeedStats();
 
   constructor(opts: OkxExchangeOptions) {
     this.client = opts.client;
@@ -470,9 +471,9 @@ export class OkxExchange implements ExchangePort {
     return this.ordersAck;
   }
 
-  /** Whether orders stream over WS right now, and the feed's counters. */
-  orderStream(): OrderStreamState | undefined {
-    return this.feed ? { streaming: this.ordersLive, stats: { ...this.feed.stats } } : undefined;
+  /** Whether orders stream over WS right now, and the feed's counters (kept after it stops). */
+  orderStream(): OrderStreamState {
+    return { streaming: this.ordersLive, stats: { ...this.feedStats } };
   }
 
   /** Runs one REST pass of the order feed now (open orders, finished orders, fills). */
@@ -490,6 +491,8 @@ export class OkxExchange implements ExchangePort {
       },
       startMs: this.now(),
       onError: (err) => this.onPollError(err),
+      now: () => this.now(),
+      stats: this.feedStats,
     });
     this.feed = feed;
     this.ordersLive = false;

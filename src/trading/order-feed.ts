@@ -72,6 +72,33 @@ export interface OrderFeedSource {
   fillsSince(sinceMs: number): Promise<Fill[]>;
 }
 
+/** What went through a feed, by source: for monitoring, the demo's summary and tests. */
+export interface OrderFeedStats {
+  /** Order states passed on, from the orders channel and from REST. */
+  wsOrders: number;
+  restOrders: number;
+  /** REST (or late WS) states older than one already passed on, dropped. */
+  staleDropped: number;
+  /** Trades passed on, from the orders channel and from GET /trade/fills. */
+  wsFills: number;
+  restFills: number;
+  /** Exchange fill time to the moment a trade was passed on (ms): sum and maximum. */
+  fillDelayMsSum: number;
+  fillDelayMsMax: number;
+}
+
+export function newOrderFeedStats(): OrderFeedStats {
+  return {
+    wsOrders: 0,
+    restOrders: 0,
+    staleDropped: 0,
+    wsFills: 0,
+    restFills: 0,
+    fillDelayMsSum: 0,
+    fillDelayMsMax: 0,
+  };
+}
+
 export interface OrderFeedOptions {
   source: OrderFeedSource;
   /** Fills before this time (exchange ms) are not reported. */
@@ -81,6 +108,10 @@ export interface OrderFeedOptions {
   fillOverlapMs?: number;
   /** Final orders and trade ids remembered to drop late duplicates. Default 20 000. */
   memory?: number;
+  /** Exchange time (ms), to measure how late fills arrive. */
+  now?: () => number;
+  /** Counters to add to (shared across feeds); default a fresh set. */
+  stats?: OrderFeedStats;
 }
 
 /**
@@ -103,14 +134,16 @@ export class OrderFeed {
   private fillsFrom: number;
   private running: Promise<void> | undefined;
   private again = false;
-  /** Orders and fills offered, and how many were news, by source: for monitoring and tests. */
-  readonly stats = { wsOrders: 0, restOrders: 0, staleDropped: 0, wsFills: 0, restFills: 0 };
+  private readonly now: (() => number) | undefined;
+  readonly stats: OrderFeedStats;
 
   constructor(opts: OrderFeedOptions) {
     this.source = opts.source;
     this.onError = opts.onError;
     this.overlapMs = opts.fillOverlapMs ?? 60_000;
     this.memory = opts.memory ?? 20_000;
+    this.now = opts.now;
+    this.stats = opts.stats ?? newOrderFeedStats();
     this.startMs = opts.startMs;
     this.fillsFrom = opts.startMs;
   }
@@ -165,6 +198,11 @@ export class OrderFeed {
     remember(this.trades, key, this.memory);
     if (via === 'ws') this.stats.wsFills++;
     else this.stats.restFills++;
+    if (this.now) {
+      const delay = Math.max(0, this.now() - f.ts);
+      this.stats.fillDelayMsSum += delay;
+      if (delay > this.stats.fillDelayMsMax) this.stats.fillDelayMsMax = delay;
+    }
     for (const h of [...this.fillHandlers]) h(f);
     return true;
   }
