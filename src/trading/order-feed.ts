@@ -74,6 +74,8 @@ export interface OrderFeedSource {
 
 /** What went through a feed, by source: for monitoring, the demo's summary and tests. */
 export interface OrderFeedStats {
+  /** REST reconciliation passes run. */
+  restPasses: number;
   /** Order states passed on, from the orders channel and from REST. */
   wsOrders: number;
   restOrders: number;
@@ -89,6 +91,7 @@ export interface OrderFeedStats {
 
 export function newOrderFeedStats(): OrderFeedStats {
   return {
+    restPasses: 0,
     wsOrders: 0,
     restOrders: 0,
     staleDropped: 0,
@@ -171,7 +174,8 @@ export class OrderFeed {
   offerOrder(o: Order, via: 'ws' | 'rest'): boolean {
     if (!o.ordId) return false;
     if (this.finished.has(o.ordId)) {
-      this.stats.staleDropped++;
+      // The final state again is a repeat; an open state after it is stale.
+      if (rank(o.state) < 2) this.stats.staleDropped++;
       return false;
     }
     const prev = this.orders.get(o.ordId);
@@ -230,6 +234,7 @@ export class OrderFeed {
   }
 
   private async pass(): Promise<void> {
+    this.stats.restPasses++;
     // Taken before the reads: anything newer than the reads is already on its way by WS.
     const watched = [...this.orders.values()];
     let open: Order[] | undefined;
