@@ -82,9 +82,10 @@ describe('trading stack over the WebSocket streams', () => {
     const top = buys[0]!;
     const placedBefore = runner.status().ordersPlaced;
     r.market.emitTrades('BTC-USDT', [{ px: top.px, sz: top.sz, side: 'sell' }]);
-    await until(() => runner.status().fills === 1, 'the bot sees the fill');
+    // (The answer may trade at once too, so the count can pass 1 between two looks.)
+    await until(() => runner.status().fills >= 1, 'the bot sees the fill');
     // The strategy answered at once: a sell one level up.
-    await until(() => runner.status().ordersPlaced === placedBefore + 1, 'the answering order');
+    await until(() => runner.status().ordersPlaced > placedBefore, 'the answering order');
     await until(() => r.told.some((f) => f.ordId === top.ordId), 'risk told of the trade');
     const trade = r.told.find((f) => f.ordId === top.ordId)!;
     assert.equal(trade.fillSz, top.sz);
