@@ -194,3 +194,48 @@ describe('OkxExchange order feed over the orders channel', () => {
     assert.equal(r.orders.length, before, 'the final state again is no news');
   });
 });
+
+describe('OkxExchange prices over the tickers channel', () => {
+  test('while the public connection is down, prices come over REST; the resubscription ends that', async (t) => {
+    const sim = await withSim(t, { seed: 9, tickMs: 20 });
+    const client = new OkxClient({ baseUrl: sim.restUrl });
+    const ws = new OkxWsClient({
+      urls: sim.wsUrls,
+      connectLimiter: new ConnectLimiter(1000),
+      backoff: { baseMs: 1200, maxMs: 1200 },
+      random: () => 0.999,
+    });
+    t.after(async () => {
+      await ws.close();
+      await client.close();
+    });
+    let restReads = 0;
+    const plainTicker = client.market.ticker.bind(client.market);
+    client.market.ticker = (instId) => (restReads++, plainTicker(instId));
+    const okx = new OkxExchange({ client, ws, pollMs: 50 });
+    let down = false;
+    let upAgain = false;
+    const during: number[] = [];
+    const after: number[] = [];
+    ws.on('reconnecting', (i) => (down ||= i.endpoint === 'public'));
+    ws.on('subscribed', (i) => (upAgain ||= down && i.endpoint === 'public'));
+    const off = okx.onTicker('BTC-USDT', (tk) => {
+      if (down && !upAgain) during.push(tk.ts);
+      else if (upAgain) after.push(tk.ts);
+    });
+    t.after(off);
+    await until(() => !down && ws.connection('public').isReady, 'the first subscription');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(restReads, 0, 'no REST while the stream is up');
+    sim.dropWsConnections();
+    await until(() => upAgain, 'the resubscription');
+    const readsWhileDown = restReads;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(restReads <= readsWhileDown + 1, 'REST polling stops once the stream is back');
+    // About 1.2 s down with a 50 ms REST poll and a market stepping every 20 ms.
+    assert.ok(during.length >= 3, `prices while down: ${during.length}`);
+    // Never back in time, across the switch.
+    const all = [...during, ...after];
+    assert.ok(all.every((ts, i) => i === 0 || ts >= all[i - 1]!));
+  });
+});
