@@ -5,7 +5,7 @@ import type { KillSwitch } from '../trading/kill-switch.js';
 import type { RiskLimits } from '../trading/risk.js';
 import type { BotConfig } from './config.js';
 import { BotRunner, type BotEvent, type BotSummary } from './runner.js';
-import { openTradingStack, type BotClient } from './session.js';
+import { openTradingStack, type BotClient, type StackStreamOptions, type TradingStack } from './session.js';
 import { BotStateStore } from './state-store.js';
 import { StatusView, type StatusOutput } from './status-view.js';
 
@@ -31,9 +31,17 @@ export interface RunBotOptions {
   statusEveryMs?: number;
   /** Without a terminal, one status line this often (ms). Default 10 s. */
   lineEveryMs?: number;
-  /** Price and order polling (ms). Default 1000. */
+  /**
+   * WebSocket streams (prices; with credentials order updates and fills); on by default for a
+   * client with a base URL, false = REST polling only.
+   */
+  streams?: StackStreamOptions | false;
+  /** REST polling of prices and orders while a stream is off or down (ms). Default 1000. */
   pollMs?: number;
-  /** Reconciliation by open orders and clOrdId lookups (ms). Default 2000. */
+  /**
+   * Reconciliation over REST (open orders, fills, clOrdId lookups), ms. Default 30 000 when orders
+   * stream over WS (a reconnect reconciles at once), else 2000.
+   */
   reconcileMs?: number;
   killSwitch?: KillSwitch;
   clock?: Clock;
@@ -41,6 +49,8 @@ export interface RunBotOptions {
   onEvent?: (e: BotEvent) => void;
   /** Called once the bot has started (e.g. to show where it runs). */
   onStarted?: (runner: BotRunner) => void;
+  /** Called once the trading stack is open (e.g. to read its stream counters after the run). */
+  onStack?: (stack: TradingStack) => void;
 }
 
 function wait(ms: number, signal: AbortSignal): Promise<void> {
@@ -64,6 +74,8 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     journalPath: opts.journalPath,
     clock,
     pollMs: opts.pollMs ?? 1000,
+    ...(opts.reconcileMs !== undefined ? { reconcileMs: opts.reconcileMs } : {}),
+    ...(opts.streams !== undefined ? { ws: opts.streams } : {}),
     risk,
     deadMan: c.deadManSec
       ? { timeOutSec: c.deadManSec, heartbeatMs: Math.min(5000, (c.deadManSec * 1000) / 4) }
@@ -73,6 +85,7 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     onPollError: (err) =>
       opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'poll failed'),
   });
+  opts.onStack?.(stack);
   let store: BotStateStore | undefined;
   let runner: BotRunner | undefined;
   const view = opts.out
@@ -89,7 +102,7 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
       store,
       config: c,
       hooks: stack.hooks,
-      reconcileIntervalMs: opts.reconcileMs ?? 2000,
+      reconcileIntervalMs: opts.reconcileMs ?? (stack.streams.orders ? stack.reconcileMs : 2000),
       ...(opts.logger ? { logger: opts.logger } : {}),
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     });

@@ -24,7 +24,10 @@ export interface RunnerHooks {
   beforePlace?(intent: OrderIntent): void | Promise<void>;
   /** Every state the bot learns of one of its orders (risk counts open orders with it). */
   onOrder?(order: Order): void;
-  /** Every order that finished with a fill, for risk accounting. */
+  /**
+   * Every order that finished with a fill (once per order). The trading stack feeds its risk
+   * manager per trade from the exchange instead, partial fills included.
+   */
   onFill?(order: Order): void;
   /** Every price the bot sees (risk marks its positions with it). */
   onTicker?(t: Ticker): void;
@@ -140,6 +143,8 @@ export class BotRunner {
   private readonly tickers: Ticker[] = [];
   private subs: Unsubscribe[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private nudge: NodeJS.Timeout | undefined;
+  private balancesInFlight = false;
   private stopping = false;
   private stopped: Promise<BotSummary> | undefined;
   private started = false;
@@ -415,6 +420,7 @@ export class BotRunner {
         this.lastError = `order ${rec.clOrdId} outcome unknown (${errText(err)}); will look it up`;
         this.emit('error', this.lastError, rec.clOrdId);
         this.commit();
+        this.reconcileSoon(this.resendAfterMs);
         return;
       }
       return this.reject(rec, errText(err));
@@ -467,6 +473,7 @@ export class BotRunner {
       this.row!.stats.fills++;
       this.countFee(o);
       this.hooks.onFill?.(o);
+      this.refreshBalances();
       this.emit(
         'filled',
         `${o.side} ${o.accFillSz} @ ${o.avgPx || o.px}${o.state === 'filled' ? '' : ' (partial, then canceled)'}`,
@@ -574,6 +581,34 @@ export class BotRunner {
     });
   }
 
+  /**
+   * One reconcile ahead of the period (an order whose outcome is unknown must be looked up, and
+   * sent again if it never arrived, without waiting for a slow period).
+   */
+  private reconcileSoon(ms: number): void {
+    if (this.reconcileIntervalMs <= 0 || this.nudge || this.stopping) return;
+    this.nudge = setTimeout(() => {
+      this.nudge = undefined;
+      void this.reconcile();
+    }, ms);
+    this.nudge.unref();
+  }
+
+  /** Balances after a fill, for the equity line; off the event queue, one read at a time. */
+  private refreshBalances(): void {
+    if (this.balancesInFlight || this.stopping) return;
+    this.balancesInFlight = true;
+    this.port.balances().then(
+      (b) => {
+        this.balancesInFlight = false;
+        if (!this.stopping) this.balances = b;
+      },
+      () => {
+        this.balancesInFlight = false;
+      },
+    );
+  }
+
   private checkDone(): void {
     if (this.row && this.strategy.isDone(this.row.state) && this.open.size === 0) this.doneResolve?.();
   }
@@ -586,6 +621,8 @@ export class BotRunner {
     for (const u of this.subs.splice(0)) u();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.nudge) clearTimeout(this.nudge);
+    this.nudge = undefined;
   }
 
   /**

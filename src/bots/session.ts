@@ -1,9 +1,12 @@
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Clock } from '../util/clock.js';
+import { OkxkitError } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
 import type { Ticker } from '../trading/exchange-port.js';
 import { OkxExchange, type OkxTradingClient } from '../trading/okx-exchange.js';
+import { streamClientFor, type StreamCredentials, type WsUrls } from '../trading/streams.js';
+import type { Site } from '../protocol/hosts.js';
 import { OrderJournal } from '../trading/journal.js';
 import { Executor } from '../trading/executor.js';
 import { OrderGuard, type GuardLimits } from '../trading/order-guard.js';
@@ -14,15 +17,39 @@ import type { KillSwitch } from '../trading/kill-switch.js';
 import type { RunnerHooks } from './runner.js';
 
 /** What the trading stack needs of a client: OkxClient has this shape. */
-export type BotClient = OkxTradingClient & { trade: CancelAllAfterApi; syncClock?(): Promise<unknown> };
+export type BotClient = OkxTradingClient & {
+  trade: CancelAllAfterApi;
+  syncClock?(): Promise<unknown>;
+  /** Where the WebSocket hosts are derived from (OkxClient has these). */
+  readonly baseUrl?: string;
+  readonly site?: Site;
+  readonly demo?: boolean;
+};
+
+/** The WebSocket streams of a trading stack. */
+export interface StackStreamOptions {
+  /** The key the REST client signs with: logs in on /private for order updates and fills. */
+  credentials?: StreamCredentials;
+  /** Explicit WS URLs; default derived from the client's base URL (or site and demo flag). */
+  urls?: WsUrls;
+  /** How long to wait at start for the `orders` subscription before relying on REST (ms). Default 5000. */
+  readyTimeoutMs?: number;
+}
 
 export interface TradingStackOptions {
   client: BotClient;
   /** SQLite file of the order journal (the executor's exactly-once record). */
   journalPath: string;
   clock?: Clock;
-  /** How often prices and order states are polled (ms). Default 1000. */
+  /**
+   * Streams: prices from `tickers`, and with credentials order updates and fills from the private
+   * `orders` channel. On when the client's base URL is known; false = REST polling only.
+   */
+  ws?: StackStreamOptions | false;
+  /** REST polling period (ms) when a stream is off or down. Default 1000. */
   pollMs?: number;
+  /** With the orders stream up: REST reconciliation of orders and fills (ms). Default 30 000. */
+  reconcileMs?: number;
   risk?: RiskLimits;
   guard?: GuardLimits;
   killSwitch?: KillSwitch;
@@ -42,7 +69,11 @@ export interface TradingStack {
   risk: RiskManager;
   deadMan: DeadMansSwitch | undefined;
   hooks: RunnerHooks;
-  /** Disarms the dead-man's switch and closes the journal. */
+  /** What streams over WebSocket (the rest is polled over REST every pollMs). */
+  streams: { tickers: boolean; orders: boolean };
+  /** The REST reconciliation period in use (reconcileMs with the orders stream, else pollMs). */
+  reconcileMs: number;
+  /** Disarms the dead-man's switch, stops the streams and closes the journal. */
   close(): Promise<void>;
 }
 
@@ -67,18 +98,33 @@ export function riskHeadroom(risk: RiskManager, limits: RiskLimits): string {
 
 /**
  * The live trading path a bot runs on, the same for OKX, demo trading and the local exchange:
- * key audit -> clock sync -> OkxExchange -> SafeExchange (order guard, journaled executor, risk
- * manager) -> dead-man's switch armed.
+ * key audit -> clock sync -> OkxExchange (WS streams, REST reconciliation) -> SafeExchange (order
+ * guard, journaled executor, risk manager) -> dead-man's switch armed. The risk manager hears of
+ * every order state of the account and of every trade (partial fills included) as it happens.
  */
 export async function openTradingStack(opts: TradingStackOptions): Promise<TradingStack> {
   const clock = opts.clock ?? systemClock;
   if (opts.keyCheck) await opts.keyCheck();
   if (opts.client.syncClock) await opts.client.syncClock();
+  const onError = opts.onPollError ?? (() => undefined);
+  const ws =
+    opts.ws === false
+      ? undefined
+      : streamClientFor(opts.client, {
+          clock,
+          ...(opts.ws?.credentials ? { credentials: opts.ws.credentials } : {}),
+          ...(opts.ws?.urls ? { urls: opts.ws.urls } : {}),
+        });
+  // Order updates need the private login; without credentials only prices stream.
+  const ordersOverWs = !!ws && opts.ws !== false && !!opts.ws?.credentials;
+  ws?.on('error', (err) => onError(err));
   const exchange = new OkxExchange({
     client: opts.client,
     clock,
     pollMs: opts.pollMs ?? 1000,
-    ...(opts.onPollError ? { onPollError: opts.onPollError } : {}),
+    reconcileMs: opts.reconcileMs ?? 30_000,
+    onPollError: onError,
+    ...(ws ? { ws, streamOrders: ordersOverWs } : {}),
   });
   const limits = opts.risk ?? {};
   const risk = new RiskManager({
@@ -98,7 +144,35 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
   });
   const port = new SafeExchange({ inner: exchange, executor, guard, risk });
   let deadMan: DeadMansSwitch | undefined;
+  // Every order state of the account and every trade, once each, as they happen.
+  const guardRisk = (p: Promise<unknown>) => void p.catch(onError);
+  const offOrders = exchange.onOrder((o) => guardRisk(risk.onOrder(o)));
+  const offFills = exchange.onFill((f) => guardRisk(risk.onFill(f)));
+  const stopStreams = async () => {
+    offOrders();
+    offFills();
+    await ws?.close();
+  };
   try {
+    if (ordersOverWs) {
+      const wait = opts.ws ? (opts.ws.readyTimeoutMs ?? 5000) : 5000;
+      let timer: NodeJS.Timeout | undefined;
+      const streaming = await Promise.race([
+        exchange.ordersStreamReady(),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), wait))),
+      ]);
+      clearTimeout(timer);
+      if (!streaming)
+        onError(
+          new OkxkitError(
+            `the orders stream is not up after ${wait} ms: order states are polled over REST until it is`,
+            {
+              code: 'WS_ORDERS_NOT_READY',
+              hint: 'Check that the WebSocket host is reachable and the key may log in (okxkit doctor).',
+            },
+          ),
+        );
+    }
     // Orders already open (a restart, other bots of the account) count against maxOpenOrders.
     await risk.setOpenOrders(await exchange.openOrders());
     if (opts.deadMan !== false) {
@@ -107,6 +181,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     }
   } catch (err) {
     journal.close();
+    await stopStreams();
     throw err;
   }
   // `okxkit kill` in another process engages the persisted switch: notice it within a second.
@@ -118,11 +193,10 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
   const stopMarks = risk.followMarks(exchange, {
     ...(opts.onPollError ? { onError: opts.onPollError } : {}),
   });
+  // Orders and fills reach the risk manager from the exchange's feed above; the runner's own
+  // onOrder/onFill hooks would only repeat its bot's share of them.
   const hooks: RunnerHooks = {
-    onOrder: (o) => void risk.onOrder(o),
-    // An order's cumulative fills and fee count once per order, partial fills included.
-    onFill: (o) => void risk.onOrder(o),
-    onTicker: (t: Ticker) => void risk.onMark(t.instId, t.last),
+    onTicker: (t: Ticker) => guardRisk(risk.onMark(t.instId, t.last)),
     riskHeadroom: () => riskHeadroom(risk, limits),
   };
   return {
@@ -131,6 +205,8 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     risk,
     deadMan,
     hooks,
+    streams: { tickers: !!ws, orders: ordersOverWs },
+    reconcileMs: ordersOverWs ? (opts.reconcileMs ?? 30_000) : (opts.pollMs ?? 1000),
     async close() {
       if (killTimer) clearInterval(killTimer);
       stopMarks();
@@ -138,6 +214,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
         await deadMan?.stop();
       } finally {
         journal.close();
+        await stopStreams();
       }
     },
   };

@@ -6,6 +6,7 @@ import { parseBotConfig, type GridConfig } from '../bots/config.js';
 import { dec, toStep } from '../bots/money.js';
 import type { BotSummary } from '../bots/runner.js';
 import { runBot } from '../bots/run-bot.js';
+import type { TradingStack } from '../bots/session.js';
 import type { StatusOutput } from '../bots/status-view.js';
 
 export interface DemoOptions {
@@ -56,7 +57,8 @@ export function demoGridConfig(
  */
 export async function runDemo(opts: DemoOptions = {}): Promise<BotSummary> {
   const sim = await startSimulator({ seed: opts.seed ?? 1, ...(opts.tickMs ? { tickMs: opts.tickMs } : {}) });
-  const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') });
+  const credentials = sim.credentials('trade');
+  const client = new OkxClient({ baseUrl: sim.restUrl, credentials });
   try {
     const probe = new OkxExchange({ client });
     const [inst, ticker] = await Promise.all([probe.instrument('BTC-USDT'), probe.ticker('BTC-USDT')]);
@@ -65,7 +67,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<BotSummary> {
       `local exchange at ${sim.restUrl} (seed ${opts.seed ?? 1}); grid on BTC-USDT ${config.lower}..${config.upper}, ` +
         `${config.levels} levels, ${config.investment} USDT, for ${opts.seconds ?? 60} s\n`,
     );
-    return await runBot({
+    let stack: TradingStack | undefined;
+    const summary = await runBot({
       config,
       client,
       keyCheck: () => checkKeyBeforeTrading(client, { warn: (t) => opts.note?.(t) }),
@@ -73,15 +76,32 @@ export async function runDemo(opts: DemoOptions = {}): Promise<BotSummary> {
       journalPath: ':memory:',
       seconds: opts.seconds ?? 60,
       cancelOnExit: true,
+      // Prices and order updates stream over the WebSocket; REST polls only while it is down.
+      streams: { credentials },
       pollMs: 250,
-      reconcileMs: 1000,
       ...(opts.out ? { out: opts.out } : {}),
       ...(opts.tty !== undefined ? { tty: opts.tty } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       lineEveryMs: 5000,
+      onStack: (s) => (stack = s),
     });
+    if (stack) opts.note?.(streamLine(stack));
+    return summary;
   } finally {
     await client.close();
     await sim.close();
   }
+}
+
+/** How order news reached the bot and its risk manager: by stream or by REST, and how late. */
+export function streamLine(stack: TradingStack): string {
+  const st = stack.exchange.orderStream().stats;
+  const fills = st.wsFills + st.restFills;
+  const avg = fills ? Math.round(st.fillDelayMsSum / fills) : 0;
+  return (
+    `order updates: ${st.wsOrders} by WebSocket, ${st.restOrders} by REST (${st.staleDropped} stale dropped); ` +
+    `trades to risk: ${st.wsFills} by WebSocket, ${st.restFills} by REST` +
+    (fills ? `, ${avg} ms after the exchange fill on average (max ${st.fillDelayMsMax} ms)` : '') +
+    '\n'
+  );
 }

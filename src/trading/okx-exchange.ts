@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';
@@ -16,6 +17,7 @@ import type {
   Unsubscribe,
 } from './exchange-port.js';
 import { errorCode } from './errors.js';
+import { fillOfPush, newOrderFeedStats, OrderFeed, type OrderFeedStats } from './order-feed.js';
 
 type Obj = Record<string, unknown>;
 
@@ -80,7 +82,6 @@ function ms(o: Obj, f: string, what: string): number {
 }
 
 const ORD_TYPES = new Set(['market', 'limit', 'post_only', 'fok', 'ioc']);
-const OPEN_STATES: ReadonlySet<string> = new Set(['live', 'partially_filled']);
 
 export function mapInstrument(o: Obj): Instrument {
   const w = 'instrument';
@@ -153,31 +154,65 @@ export function mapFill(o: Obj): Fill {
   };
 }
 
+/** What a stream client reports about one endpoint (OkxWsClient's events). */
+export interface StreamEndpointInfo {
+  endpoint: string;
+}
+
 /** The slice of OkxWsClient used for live streams: OkxWsClient satisfies it. */
 export interface OkxStreamClient {
   subscribe(
     arg: { channel: string; instId?: string; instType?: string },
     onPush: (push: { arg: unknown; data: unknown[] }) => void,
-  ): { close(): void };
-  /** OkxWsClient's 'open' event: after a reconnect, missed order updates are read over REST. */
-  on?(event: 'open', listener: (info: { endpoint: string; reconnect: boolean }) => void): unknown;
-  off?(event: 'open', listener: (info: { endpoint: string; reconnect: boolean }) => void): unknown;
+  ): { readonly ready?: Promise<void>; close(): void };
+  /** A subscription acknowledged, the first time and after every reconnect. */
+  on?(
+    event: 'subscribed',
+    listener: (info: StreamEndpointInfo & { arg: { channel: string } }) => void,
+  ): unknown;
+  /** An endpoint's socket closed; a reconnect follows. */
+  on?(event: 'reconnecting', listener: (info: StreamEndpointInfo) => void): unknown;
+  /** An endpoint stopped for good. */
+  on?(event: 'stopped', listener: (info: StreamEndpointInfo) => void): unknown;
+  off?(
+    event: 'subscribed',
+    listener: (info: StreamEndpointInfo & { arg: { channel: string } }) => void,
+  ): unknown;
+  off?(event: 'reconnecting', listener: (info: StreamEndpointInfo) => void): unknown;
+  off?(event: 'stopped', listener: (info: StreamEndpointInfo) => void): unknown;
 }
 
 export interface OkxExchangeOptions {
   client: OkxTradingClient;
   /**
-   * WebSocket client for onTicker (`tickers`) and onOrder (`orders`, needs credentials). Without
-   * it both poll over REST every `pollMs`.
+   * WebSocket client: onTicker streams `tickers`, onOrder and onFill stream the private `orders`
+   * channel (needs credentials). Without it, or while its connection is down, they poll over REST
+   * every `pollMs`.
    */
   ws?: OkxStreamClient;
+  /** Whether onOrder/onFill use `ws` (the private `orders` channel needs credentials). Default true. */
+  streamOrders?: boolean;
   clock?: Clock;
   /** Trade mode sent with each order when the intent has none. Default "cash" (spot). */
   tdMode?: 'cash' | 'cross' | 'isolated';
-  /** Poll period for onTicker/onOrder (REST polling until the WS stream is wired). Default 1000 ms. */
+  /** REST poll period without a WebSocket stream, or while it is down (ms). Default 1000. */
   pollMs?: number;
+  /**
+   * With the `orders` stream up: how often open orders and fills are also read over REST, so a
+   * push that never arrived cannot leave a state wrong for longer (ms). Default 30 000. A
+   * reconnect triggers this pass at once.
+   */
+  reconcileMs?: number;
   /** Called when a poll fails (the poll keeps going) or a pushed item is malformed. */
   onPollError?: (err: unknown) => void;
+}
+
+/** Where the account's order feed is: streaming over WS, or polling REST. */
+export interface OrderStreamState {
+  /** The private `orders` subscription is acknowledged and its connection is up. */
+  streaming: boolean;
+  /** Counters since the exchange object was made: states and fills by source, stale states dropped, fill delays. */
+  stats: OrderFeedStats;
 }
 
 /**
@@ -187,17 +222,26 @@ export interface OkxExchangeOptions {
 export class OkxExchange implements ExchangePort {
   readonly client: OkxTradingClient;
   private readonly ws: OkxStreamClient | undefined;
+  private readonly ordersWs: OkxStreamClient | undefined;
   private readonly clock: Clock;
   private readonly tdMode: 'cash' | 'cross' | 'isolated';
   private readonly pollMs: number;
+  private readonly reconcileMs: number;
   private readonly onPollError: (err: unknown) => void;
+  private feed: OrderFeed | undefined;
+  private stopFeed: (() => void) | undefined;
+  private ordersLive = false;
+  private ordersAck: Promise<boolean> | undefined;
+  private readonly feedStats = newOrderFeedStats();
 
   constructor(opts: OkxExchangeOptions) {
     this.client = opts.client;
     this.ws = opts.ws;
+    this.ordersWs = opts.streamOrders === false ? undefined : opts.ws;
     this.clock = opts.clock ?? systemClock;
     this.tdMode = opts.tdMode ?? 'cash';
     this.pollMs = opts.pollMs ?? 1_000;
+    this.reconcileMs = opts.reconcileMs ?? 30_000;
     this.onPollError = opts.onPollError ?? (() => undefined);
   }
 
@@ -274,7 +318,14 @@ export class OkxExchange implements ExchangePort {
     await this.client.trade.amendOrder(req);
   }
 
+  /** Reads one order; the answer also goes to the order feed, which passes it on if it is news. */
   async getOrder(ref: OrderRef): Promise<Order | undefined> {
+    const o = await this.readOrder(ref);
+    if (o) this.feed?.offerOrder(o, 'rest');
+    return o;
+  }
+
+  private async readOrder(ref: OrderRef): Promise<Order | undefined> {
     try {
       const o = first(await this.client.trade.getOrder(ref));
       return o ? mapOrder(o) : undefined;
@@ -311,71 +362,243 @@ export class OkxExchange implements ExchangePort {
     return rows.filter((f) => sinceMs === undefined || f.ts >= sinceMs).sort((a, b) => a.ts - b.ts);
   }
 
-  onTicker(instId: string, handler: (t: Ticker) => void): Unsubscribe {
-    if (this.ws) {
-      const sub = this.ws.subscribe({ channel: 'tickers', instId }, (push) =>
-        this.each(push.data, mapTicker, handler),
-      );
-      return () => sub.close();
-    }
-    let lastKey = '';
-    return this.poll(async () => {
-      const t = await this.ticker(instId);
-      const key = `${t.ts}:${t.last}:${t.bidPx}:${t.askPx}`;
-      if (key !== lastKey) {
-        lastKey = key;
-        handler(t);
+  /** Every fill of the account since `sinceMs`, all pages (GET /trade/fills pages by billId, newest first). */
+  private async fillsSince(sinceMs: number): Promise<Fill[]> {
+    const out: Fill[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 50; pages++) {
+      const params: Record<string, string> = { instType: 'SPOT', limit: '100', begin: String(sinceMs) };
+      if (after) params.after = after;
+      const rows = list(await this.client.trade.fills(params));
+      for (const r of rows) {
+        const f = mapFill(r);
+        if (f.ts >= sinceMs) out.push(f);
       }
-    });
+      const last = rows[rows.length - 1];
+      const billId = last ? str(last, 'billId', 'fill', true) : '';
+      if (rows.length < 100 || !billId || billId === after) break;
+      after = billId;
+    }
+    return out;
   }
 
-  onOrder(handler: (o: Order) => void): Unsubscribe {
-    const known = new Map<string, { key: string; instId: string }>();
-    const keyOf = (o: Order) => `${o.state}:${o.accFillSz}:${o.uTime}`;
-    const emit = (o: Order) => {
-      if (OPEN_STATES.has(o.state)) known.set(o.ordId, { key: keyOf(o), instId: o.instId });
-      else known.delete(o.ordId);
-      handler(o);
+  onTicker(instId: string, handler: (t: Ticker) => void): Unsubscribe {
+    let lastKey = '';
+    let lastTs = 0;
+    // A REST answer older than a pushed ticker is not passed on: prices never go back in time.
+    const offer = (t: Ticker) => {
+      const key = `${t.ts}:${t.last}:${t.bidPx}:${t.askPx}`;
+      if (key === lastKey || t.ts < lastTs) return;
+      lastKey = key;
+      lastTs = t.ts;
+      handler(t);
     };
-    // One REST pass: report open orders that changed and the final state of those that left.
-    const sweep = async (report: boolean) => {
-      const open = await this.openOrders();
-      const seen = new Set<string>();
-      for (const o of open) {
-        seen.add(o.ordId);
-        if (known.get(o.ordId)?.key !== keyOf(o)) {
-          if (report) emit(o);
-          else known.set(o.ordId, { key: keyOf(o), instId: o.instId });
-        }
-      }
-      for (const [ordId, k] of [...known]) {
-        if (seen.has(ordId)) continue;
-        known.delete(ordId);
-        const o = await this.getOrder({ instId: k.instId, ordId });
-        if (o && report) handler(o);
-      }
+    const restPoll = () =>
+      this.poll(async () => {
+        offer(await this.ticker(instId));
+      }, this.pollMs);
+    if (!this.ws) return restPoll();
+    const ws = this.ws;
+    let stopPoll: Unsubscribe | undefined;
+    let closed = false;
+    const down = () => {
+      if (!closed && !stopPoll) stopPoll = restPoll();
     };
-    if (this.ws) {
-      const ws = this.ws;
-      const sub = ws.subscribe({ channel: 'orders', instType: 'SPOT' }, (push) =>
-        this.each(push.data, mapOrder, emit),
-      );
-      // OKX does not replay order pushes missed while disconnected (facts §2): read them over REST.
-      const onOpen = (info: { endpoint: string; reconnect: boolean }) => {
-        if (info.endpoint === 'private' && info.reconnect)
-          sweep(true).catch((err: unknown) => this.onPollError(err));
-      };
-      ws.on?.('open', onOpen);
-      return () => {
-        sub.close();
-        ws.off?.('open', onOpen);
-      };
-    }
-    let primed = false;
-    return this.poll(async () => {
-      await sweep(primed);
-      primed = true;
+    const up = () => {
+      stopPoll?.();
+      stopPoll = undefined;
+    };
+    const sub = ws.subscribe({ channel: 'tickers', instId }, (push) =>
+      this.each(push.data, mapTicker, offer),
+    );
+    // While the public connection is down, prices come over REST; the resubscription ends that.
+    const onDown = (info: StreamEndpointInfo) => {
+      if (info.endpoint === 'public') down();
+    };
+    const onSubscribed = (info: StreamEndpointInfo & { arg: { channel: string; instId?: string } }) => {
+      if (info.endpoint === 'public' && info.arg.channel === 'tickers' && info.arg.instId === instId) up();
+    };
+    ws.on?.('reconnecting', onDown);
+    ws.on?.('stopped', onDown);
+    ws.on?.('subscribed', onSubscribed);
+    sub.ready?.catch((err: unknown) => {
+      this.onPollError(err);
+      down();
     });
+    return () => {
+      closed = true;
+      up();
+      sub.close();
+      ws.off?.('reconnecting', onDown);
+      ws.off?.('stopped', onDown);
+      ws.off?.('subscribed', onSubscribed);
+    };
+  }
+
+  /**
+   * Order state changes of the account, each once and never backwards, from the `orders`
+   * channel when a WS client is given (with REST reconciliation every `reconcileMs` and after a
+   * reconnect), else from REST polls every `pollMs`.
+   */
+  onOrder(handler: (o: Order) => void): Unsubscribe {
+    const feed = this.ensureFeed();
+    const off = feed.onOrder(handler);
+    return () => {
+      off();
+      this.releaseFeed();
+    };
+  }
+
+  /**
+   * Every trade of the account from now on, once per tradeId: partial fills included, with the
+   * fill's own price, size and fee (the `orders` channel's fill fields, or GET /trade/fills).
+   */
+  onFill(handler: (f: Fill) => void): Unsubscribe {
+    const feed = this.ensureFeed();
+    const off = feed.onFill(handler);
+    return () => {
+      off();
+      this.releaseFeed();
+    };
+  }
+
+  /**
+   * Resolves true once the `orders` subscription is acknowledged, false when it was refused or
+   * there is no WS client (the feed then polls REST). Starts the feed if nothing else has.
+   */
+  ordersStreamReady(): Promise<boolean> {
+    if (!this.ordersWs || !this.ordersAck) return Promise.resolve(false);
+    return this.ordersAck;
+  }
+
+  /** Whether orders stream over WS right now, and the feed's counters (kept after it stops). */
+  orderStream(): OrderStreamState {
+    return { streaming: this.ordersLive, stats: { ...this.feedStats } };
+  }
+
+  /** Runs one REST pass of the order feed now (open orders, finished orders, fills). */
+  async reconcileOrders(): Promise<void> {
+    await this.feed?.reconcile();
+  }
+
+  private ensureFeed(): OrderFeed {
+    if (this.feed) return this.feed;
+    const feed = new OrderFeed({
+      source: {
+        openOrders: () => this.openOrders(),
+        getOrder: (ref) => this.readOrder(ref),
+        fillsSince: (ms) => this.fillsSince(ms),
+      },
+      startMs: this.now(),
+      onError: (err) => this.onPollError(err),
+      now: () => this.now(),
+      stats: this.feedStats,
+    });
+    this.feed = feed;
+    this.ordersLive = false;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const schedule = (ms = this.ordersLive ? this.reconcileMs : this.pollMs) => {
+      if (stopped) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        void feed.reconcile().finally(() => {
+          if (!timer) schedule();
+        });
+      }, ms);
+    };
+    const cleanups: Array<() => void> = [() => (stopped = true), () => timer && clearTimeout(timer)];
+    if (this.ordersWs) {
+      const ws = this.ordersWs;
+      const sub = ws.subscribe({ channel: 'orders', instType: 'SPOT' }, (push) =>
+        this.onOrdersPush(push.data),
+      );
+      let ackResolve!: (ok: boolean) => void;
+      this.ordersAck = new Promise<boolean>((r) => (ackResolve = r));
+      // Every (re)subscription: pushes flow again; what happened while they did not is read over
+      // REST (OKX does not replay order pushes missed while disconnected).
+      const onSubscribed = (info: StreamEndpointInfo & { arg: { channel: string } }) => {
+        if (info.endpoint !== 'private' || info.arg.channel !== 'orders' || stopped) return;
+        this.ordersLive = true;
+        ackResolve(true);
+        void feed.reconcile();
+        schedule();
+      };
+      const onDown = (info: StreamEndpointInfo) => {
+        if (info.endpoint !== 'private' || stopped) return;
+        this.ordersLive = false;
+        schedule();
+      };
+      ws.on?.('subscribed', onSubscribed);
+      ws.on?.('reconnecting', onDown);
+      ws.on?.('stopped', onDown);
+      const ready = sub.ready ?? Promise.resolve();
+      ready.then(
+        () => {
+          // Stream clients without a 'subscribed' event: the first ack is all they tell.
+          if (!this.ordersLive && !stopped) onSubscribed({ endpoint: 'private', arg: { channel: 'orders' } });
+        },
+        (err: unknown) => {
+          this.onPollError(err);
+          ackResolve(false);
+        },
+      );
+      cleanups.push(() => {
+        sub.close();
+        ws.off?.('subscribed', onSubscribed);
+        ws.off?.('reconnecting', onDown);
+        ws.off?.('stopped', onDown);
+        ackResolve(false);
+      });
+      // Until the subscription is acknowledged, REST polls.
+      schedule(this.pollMs);
+    } else {
+      schedule(0);
+    }
+    this.stopFeed = () => {
+      for (const c of cleanups) c();
+    };
+    return feed;
+  }
+
+  private releaseFeed(): void {
+    if (!this.feed || this.feed.handlers > 0) return;
+    this.stopFeed?.();
+    this.stopFeed = undefined;
+    this.feed = undefined;
+    this.ordersLive = false;
+    this.ordersAck = undefined;
+  }
+
+  private onOrdersPush(items: unknown[]): void {
+    const feed = this.feed;
+    if (!feed) return;
+    for (const item of items) {
+      let o: Order;
+      try {
+        o = mapOrder(item as Obj);
+      } catch (err) {
+        this.onPollError(err);
+        continue;
+      }
+      const prev = feed.latest(o.ordId);
+      const fill = fillOfPush(item as Obj, o);
+      if (fill) {
+        let fee = fill.fee;
+        if (fee === undefined && prev && prev.feeCcy === o.feeCcy) {
+          // No fillFee in the push: the step of the order's cumulative fee, when this fill is the
+          // only change since the state we hold.
+          const before = new Decimal(prev.accFillSz || '0');
+          if (before.plus(fill.fillSz).eq(o.accFillSz || '0'))
+            fee = new Decimal(o.fee || '0').minus(prev.fee || '0').toFixed();
+        }
+        if (fee !== undefined) feed.offerFill({ ...fill, fee }, 'ws');
+        // Fee unknown: GET /trade/fills has it.
+        else void feed.reconcile();
+      }
+      feed.offerOrder(o, 'ws');
+    }
   }
 
   /** Maps each pushed item; a malformed one is reported, never passed on half-read. */
@@ -392,7 +615,7 @@ export class OkxExchange implements ExchangePort {
     }
   }
 
-  private poll(tick: () => Promise<void>): Unsubscribe {
+  private poll(tick: () => Promise<void>, everyMs: number): Unsubscribe {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     const run = async () => {
@@ -402,7 +625,7 @@ export class OkxExchange implements ExchangePort {
       } catch (err) {
         this.onPollError(err);
       }
-      if (!stopped) timer = setTimeout(() => void run(), this.pollMs);
+      if (!stopped) timer = setTimeout(() => void run(), everyMs);
     };
     timer = setTimeout(() => void run(), 0);
     return () => {

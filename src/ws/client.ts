@@ -89,11 +89,24 @@ export interface OkxWsClientEvents {
   error: (err: OkxWsError) => void;
   open: (info: { endpoint: WsEndpoint; reconnect: boolean }) => void;
   reconnecting: (info: { endpoint: WsEndpoint; attempt: number; delayMs: number; reason: string }) => void;
+  /** A subscription was acknowledged: the first time, and again after every reconnect. */
+  subscribed: (info: { endpoint: WsEndpoint; arg: ChannelArg }) => void;
   /** An endpoint stopped for good (closed, or login refused: err is then an OkxWsLoginError). */
   stopped: (info: { endpoint: WsEndpoint; err: OkxWsError | undefined }) => void;
 }
 
 type PushHandler = (push: WsPush) => void;
+
+/** A consumer that reads a channel's pushes from the raw text; returns false to get them parsed. */
+export type RawPushHandler = (raw: string) => boolean;
+
+interface RawRoute {
+  key: string;
+  onPush: PushHandler;
+  raw: RawPushHandler;
+}
+
+const PUSH_OPEN = '{"arg":';
 
 /** A live subscription: `ready` resolves on the ack, `close()` unsubscribes. */
 export interface WsSubscription {
@@ -112,6 +125,8 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
   private readonly opts: OkxWsClientOptions;
   private readonly conns = new Map<WsEndpoint, WsConnection>();
   private readonly handlers = new Map<string, Set<PushHandler>>();
+  /** Raw consumers by the exact text of their subscription's arg object. */
+  private readonly rawRoutes = new Map<string, RawRoute>();
   private readonly logger: Logger;
   private tradingApi: WsTrading | undefined;
   private closed = false;
@@ -172,9 +187,15 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
       wsOptions: this.opts.wsOptions,
     });
     conn.on('push', (push) => this.route(push));
+    conn.setRawFilter((raw) => this.routeRaw(raw));
     conn.on('error', (err) => this.emitError(err));
     conn.on('open', ({ reconnect }) => this.emit('open', { endpoint, reconnect }));
     conn.on('reconnecting', (info) => this.emit('reconnecting', { endpoint, ...info }));
+    conn.on('event', (msg) => {
+      const arg = msg.arg as ChannelArg | undefined;
+      if (msg.event === 'subscribe' && arg && typeof arg.channel === 'string')
+        this.emit('subscribed', { endpoint, arg });
+    });
     conn.on('stopped', (err) => this.emit('stopped', { endpoint, err }));
     this.conns.set(endpoint, conn);
     return conn;
@@ -182,9 +203,11 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
 
   /**
    * Subscribes to a channel on the endpoint the channel table names; `onPush` receives every
-   * push for it. The subscription survives reconnects until `close()`.
+   * push for it. The subscription survives reconnects until `close()`. With `raw`, a push whose
+   * text starts with this arg exactly as subscribed goes to `raw` unparsed first (only while
+   * this is the channel's one consumer); whatever it declines comes parsed to `onPush`.
    */
-  subscribe(arg: ChannelArg, onPush: PushHandler): WsSubscription {
+  subscribe(arg: ChannelArg, onPush: PushHandler, opts: { raw?: RawPushHandler } = {}): WsSubscription {
     const endpoint = endpointForChannel(arg.channel);
     const needsLogin = endpoint === 'private' || channelNeedsLogin(arg.channel);
     const conn = this.connection(endpoint, { login: needsLogin || undefined });
@@ -200,6 +223,9 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     let set = this.handlers.get(key);
     if (!set) this.handlers.set(key, (set = new Set()));
     set.add(onPush);
+    const argText = JSON.stringify(arg);
+    const rawRoute = opts.raw && !this.rawRoutes.has(argText) ? { key, onPush, raw: opts.raw } : undefined;
+    if (rawRoute) this.rawRoutes.set(argText, rawRoute);
     const ready = conn.subscribe([arg]);
     ready.catch(() => undefined);
     let open = true;
@@ -209,6 +235,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
       close: () => {
         if (!open) return;
         open = false;
+        if (rawRoute && this.rawRoutes.get(argText) === rawRoute) this.rawRoutes.delete(argText);
         const s = this.handlers.get(key);
         s?.delete(onPush);
         if (s && s.size === 0) {
@@ -333,6 +360,22 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
   emitError(err: OkxWsError): void {
     if (!this.emit('error', err))
       this.logger.warn({ code: err.code, endpoint: err.endpoint, msg: err.message }, 'ws error');
+  }
+
+  /**
+   * The raw fast path: a push that starts with a raw consumer's arg text goes to it unparsed,
+   * when it is the channel's only consumer. OKX sends `{"arg":{...},` first; anything else, or
+   * any arg text not subscribed this way, is parsed as usual.
+   */
+  private routeRaw(raw: string): boolean {
+    if (this.rawRoutes.size === 0 || !raw.startsWith(PUSH_OPEN)) return false;
+    const end = raw.indexOf('}', PUSH_OPEN.length);
+    if (end < 0) return false;
+    const route = this.rawRoutes.get(raw.slice(PUSH_OPEN.length, end + 1));
+    if (!route) return false;
+    const set = this.handlers.get(route.key);
+    if (!set || set.size !== 1 || !set.has(route.onPush)) return false;
+    return route.raw(raw);
   }
 
   private route(push: WsPush): void {

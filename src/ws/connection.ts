@@ -178,6 +178,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
   private handover: Handover | undefined;
   /** A new socket, logged in and subscribed, that the run loop takes over instead of reconnecting. */
   private adopt: Handover | undefined;
+  private rawFilter: ((raw: string) => boolean) | undefined;
 
   constructor(opts: WsConnectionOptions) {
     super();
@@ -342,6 +343,15 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     });
   }
 
+  /**
+   * Sees every text message before it is parsed; returning true means it was consumed (a hot
+   * path such as a book that reads its pushes from the raw text). Anything it declines is parsed
+   * and dispatched as usual.
+   */
+  setRawFilter(filter: ((raw: string) => boolean) | undefined): void {
+    this.rawFilter = filter;
+  }
+
   /** Forgets a pending request (after the caller's own timeout). */
   abandon(id: string): void {
     this.opWaiters.delete(id);
@@ -457,6 +467,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
         this.armHeartbeat(socket);
         const raw = isBinary ? '' : data.toString();
         if (raw === 'pong') return;
+        if (this.rawFilter !== undefined && this.rawFilter(raw)) return;
         const msg = this.parse(raw);
         if (!msg) return;
         const ev = msg.event;

@@ -3,7 +3,13 @@ import type { ChannelArg } from './channels.js';
 import type { OkxWsClient, WsSubscription } from './client.js';
 import { TypedEmitter } from './emitter.js';
 import { OkxWsError } from './errors.js';
-import { OrderBook, type BookChannel, type BookData, type BookSnapshot } from './order-book.js';
+import {
+  OrderBook,
+  type BookApplyResult,
+  type BookChannel,
+  type BookData,
+  type BookSnapshot,
+} from './order-book.js';
 
 export interface LiveOrderBookOptions {
   /** Default 'books' (400 levels, 100 ms increments). */
@@ -41,6 +47,8 @@ export class LiveOrderBook extends TypedEmitter<LiveOrderBookEvents> {
   readonly ready: Promise<void>;
   /** Number of resyncs so far. */
   resyncs = 0;
+  /** Pushes applied straight from the raw text (OrderBook.applyScanned), without JSON.parse. */
+  rawApplied = 0;
   private readonly sub: WsSubscription;
   private readonly opts: LiveOrderBookOptions;
   private fetching = false;
@@ -73,7 +81,11 @@ export class LiveOrderBook extends TypedEmitter<LiveOrderBookEvents> {
       rejectReady = reject;
     });
     this.ready.catch(() => undefined);
-    this.sub = client.subscribe(this.arg, (push) => this.onPush(push.data, push.action));
+    // Book pushes are read from the raw text when laid out as OKX sends them (applyRaw's
+    // scanner); anything else arrives parsed through onPush, with the same checks.
+    this.sub = client.subscribe(this.arg, (push) => this.onPush(push.data, push.action), {
+      raw: (raw) => this.onRaw(raw),
+    });
     this.sub.ready.catch((err: unknown) => rejectReady(err));
     const conn = client.connection('public');
     conn.on('close', this.onClose);
@@ -110,10 +122,22 @@ export class LiveOrderBook extends TypedEmitter<LiveOrderBookEvents> {
     this.wasSynced = false;
   };
 
+  private onRaw(raw: string): boolean {
+    const r = this.book.applyScanned(raw);
+    if (r === undefined) return false;
+    this.rawApplied++;
+    this.afterApply(r, this.book.scannedAction, () => this.book.applyRaw(raw));
+    return true;
+  }
+
   private onPush(data: unknown[], action: string | undefined): void {
     const d = data[0] as BookData | undefined;
     if (!d) return;
-    const r = this.book.apply(d, action);
+    this.afterApply(this.book.apply(d, action), action, () => this.book.apply(d, action));
+  }
+
+  /** What a push's result calls for; `again` applies the same push once more. */
+  private afterApply(r: BookApplyResult, action: string | undefined, again: () => unknown): void {
     if (r === 'invalid') {
       this.client.emitError(
         new OkxWsError(`${this.arg.channel} ${this.instId}: malformed book push dropped`, {
@@ -130,7 +154,7 @@ export class LiveOrderBook extends TypedEmitter<LiveOrderBookEvents> {
     ) {
       // No snapshot push (delisted in 2026, facts §3.3): build the book from REST.
       this.startResync('no-snapshot', 'an update arrived before any snapshot');
-      this.book.apply(d, action);
+      again();
     }
   }
 

@@ -432,28 +432,8 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
 
   /** Parses one raw WS message and applies it: the hot path. */
   applyRaw(raw: string): BookApplyResult {
-    const sc = this.scan;
-    if (scanBook(raw, sc)) {
-      // The common case, an in-sequence update to a synced book, merges straight from the
-      // scanned strings; every other case goes through `apply` with the same data.
-      if (
-        sc.action === 'update' &&
-        this.incremental &&
-        !this.buffering &&
-        this.last !== -2 &&
-        this.snapshotFloor === undefined &&
-        sc.prevSeqId === this.last
-      ) {
-        const prev = sc.prevSeqId;
-        if (sc.seqId === prev) this.stats.heartbeats++;
-        else if (sc.seqId < prev) this.stats.resets++; // maintenance reset (facts §3.1)
-        const lb = sc.bids.n ? this.bids.mergeScan(sc.bids) : Infinity;
-        const la = sc.asks.n ? this.asks.mergeScan(sc.asks) : Infinity;
-        this.merged(lb, la, sc.seqId, sc.ts);
-        return this.finish(sc.checksum);
-      }
-      return this.apply(sc.toData(), sc.action);
-    }
+    const r = this.applyScanned(raw);
+    if (r !== undefined) return r;
     let msg: { action?: unknown; data?: unknown };
     try {
       msg = JSON.parse(raw) as { action?: unknown; data?: unknown };
@@ -463,6 +443,40 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     const data = msg?.data;
     if (!Array.isArray(data) || data.length === 0) return 'invalid';
     return this.apply(data[0] as BookData, msg.action as string | undefined);
+  }
+
+  /**
+   * applyRaw without its fallback: applies a message laid out exactly as OKX sends book pushes,
+   * read straight from the text; undefined (nothing done) for any other text, which the caller
+   * then parses and gives to `apply`, with the same outcome applyRaw would have had.
+   */
+  applyScanned(raw: string): BookApplyResult | undefined {
+    const sc = this.scan;
+    if (!scanBook(raw, sc)) return undefined;
+    // The common case, an in-sequence update to a synced book, merges straight from the
+    // scanned strings; every other case goes through `apply` with the same data.
+    if (
+      sc.action === 'update' &&
+      this.incremental &&
+      !this.buffering &&
+      this.last !== -2 &&
+      this.snapshotFloor === undefined &&
+      sc.prevSeqId === this.last
+    ) {
+      const prev = sc.prevSeqId;
+      if (sc.seqId === prev) this.stats.heartbeats++;
+      else if (sc.seqId < prev) this.stats.resets++; // maintenance reset (facts §3.1)
+      const lb = sc.bids.n ? this.bids.mergeScan(sc.bids) : Infinity;
+      const la = sc.asks.n ? this.asks.mergeScan(sc.asks) : Infinity;
+      this.merged(lb, la, sc.seqId, sc.ts);
+      return this.finish(sc.checksum);
+    }
+    return this.apply(sc.toData(), sc.action);
+  }
+
+  /** The `action` of the last message applyScanned took. */
+  get scannedAction(): 'update' | 'snapshot' {
+    return this.scan.action;
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envWithDotEnv } from '../../client/env.js';
+import type { Credentials } from '../../client/credentials.js';
 import { OkxClient } from '../../client/okx-client.js';
 import { AuditLog } from '../../security/audit-log.js';
 import { checkKeyBeforeTrading, FORCE_UNSAFE_KEY_FLAG, WITHDRAW_RISK_FLAG } from '../../security/doctor.js';
@@ -117,6 +118,7 @@ export function register(program: Command): void {
         statePath === ':memory:' ? ':memory:' : statePath.replace(/(\.sqlite)?$/, '.journal.sqlite');
 
       let client: OkxClient;
+      let credentials: Credentials;
       let keyCheck: () => Promise<unknown>;
       let closeSim: (() => Promise<void>) | undefined;
       if (flags.sim) {
@@ -127,7 +129,8 @@ export function register(program: Command): void {
         process.stderr.write(
           `note: trading on the embedded local exchange at ${sim.restUrl} (seed ${seed}); nothing reaches OKX\n`,
         );
-        client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') });
+        credentials = sim.credentials('trade');
+        client = new OkxClient({ baseUrl: sim.restUrl, credentials });
         keyCheck = () => checkKeyBeforeTrading(client);
       } else {
         const creds = await resolveCredentials({
@@ -141,6 +144,7 @@ export function register(program: Command): void {
             'use a profile with a trade-permission key',
           );
         }
+        credentials = creds.credentials;
         client = new OkxClient(clientOptionsFor(creds, flags.baseUrl ? { baseUrl: flags.baseUrl } : {}));
         const auditLog = new AuditLog(defaultAuditLogPath());
         keyCheck = () =>
@@ -165,6 +169,8 @@ export function register(program: Command): void {
             ...(seconds !== undefined ? { seconds } : {}),
             signal,
             cancelOnExit: !!flags.cancelOnExit,
+            // Order updates and fills stream over the private WebSocket with the same key.
+            streams: { credentials },
             out: process.stdout,
             lineEveryMs: statusEvery * 1000,
             killSwitch: new KillSwitch(),

@@ -11,7 +11,16 @@ import type {
   SimMarketApi,
 } from '../contracts.js';
 import type { Ledger } from './ledger.js';
-import { isPending, orderToOkx, remaining, ZERO, type OrdType, type Side, type SimOrder } from './order.js';
+import {
+  isPending,
+  orderPushToOkx,
+  orderToOkx,
+  remaining,
+  ZERO,
+  type OrdType,
+  type Side,
+  type SimOrder,
+} from './order.js';
 
 /** Per-item result of a trade operation, as OKX returns it in `data` (facts §7.1). */
 export type ItemResult = Record<string, string>;
@@ -168,7 +177,7 @@ export class MatchingEngine implements EngineEvents {
 
   #emitOrder(o: SimOrder): void {
     if (this.#orderListeners.size === 0) return;
-    const obj = orderToOkx(o) as Record<string, string>;
+    const obj = orderPushToOkx(o) as Record<string, string>;
     for (const l of this.#orderListeners) l(o.account, obj);
   }
 
@@ -556,7 +565,14 @@ export class MatchingEngine implements EngineEvents {
     o.accFillSz = o.accFillSz.plus(q);
     o.accFillQuote = o.accFillQuote.plus(quote);
     o.fee = o.fee.minus(fee);
-    o.lastFill = { px: px.toFixed(), sz: q.toFixed(), tradeId, time: now };
+    o.lastFill = {
+      px: px.toFixed(),
+      sz: q.toFixed(),
+      tradeId,
+      time: now,
+      fee: fee.neg().toFixed(),
+      execType: maker ? 'M' : 'T',
+    };
     o.uTime = now;
     const done = o.tgtCcy === 'quote_ccy' ? false : o.accFillSz.gte(o.sz);
     o.state = done ? 'filled' : 'partially_filled';

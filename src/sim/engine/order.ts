@@ -36,7 +36,8 @@ export interface SimOrder {
   frozenCcy: string;
   /** Amount still reserved for this order. */
   frozen: Decimal;
-  lastFill: { px: string; sz: string; tradeId: string; time: number } | null;
+  /** The last execution; `fee` negative = charged, in feeCcy; `execType` M (maker) or T (taker). */
+  lastFill: { px: string; sz: string; tradeId: string; time: number; fee?: string; execType?: string } | null;
   cancelSource: string;
   stpMode: string;
 }
@@ -116,6 +117,19 @@ export function orderToOkx(o: SimOrder): Record<string, unknown> {
     uTime: String(o.uTime),
     cTime: String(o.cTime),
     tradeQuoteCcy: o.quoteCcy,
+  };
+}
+
+/**
+ * An `orders` channel push item: the order object plus the last fill's own fee and liquidity
+ * (fillFee negative = charged, fillFeeCcy, execType), which OKX pushes and GET /trade/order lacks.
+ */
+export function orderPushToOkx(o: SimOrder): Record<string, unknown> {
+  return {
+    ...orderToOkx(o),
+    fillFee: o.lastFill?.fee ?? '0',
+    fillFeeCcy: o.lastFill ? o.feeCcy : '',
+    execType: o.lastFill?.execType ?? '',
   };
 }
 
