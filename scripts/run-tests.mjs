@@ -27,6 +27,11 @@ const args = [
   'tsx',
   '--test',
   '--test-reporter=spec',
+  // A test that times out can leave a server or timer behind; without this its file would keep
+  // the run open forever instead of reporting the failure.
+  '--test-force-exit',
+  // and a test that hangs fails after two minutes rather than holding the run
+  '--test-timeout=120000',
   `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
   ...files,
 ];

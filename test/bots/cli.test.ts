@@ -36,7 +36,7 @@ function okxkit(
 describe('okxkit demo and okxkit bot run (CLI, end to end)', () => {
   test(
     '`okxkit demo --seconds 5` runs a grid on the local exchange, prints a summary and exits 0',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async (t) => {
       const r = await okxkit(['demo', '--seconds', '5'], tempDir(t));
       assert.equal(r.code, 0, r.err);
@@ -55,7 +55,7 @@ describe('okxkit demo and okxkit bot run (CLI, end to end)', () => {
 
   test(
     'OKXKIT_DEMO_SECONDS sets the demo length; a bad value names the variable',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async (t) => {
       const r = await okxkit(['demo', '--json'], tempDir(t), { OKXKIT_DEMO_SECONDS: 'soon' });
       assert.equal(r.code, 1);
@@ -65,7 +65,7 @@ describe('okxkit demo and okxkit bot run (CLI, end to end)', () => {
 
   test(
     '`okxkit bot run grid --sim` trades, then cancels its orders on exit with --cancel-on-exit',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async (t) => {
       const dir = tempDir(t);
       const cfg = join(dir, 'grid.json');
@@ -95,7 +95,7 @@ describe('okxkit demo and okxkit bot run (CLI, end to end)', () => {
 
   test(
     'a bad config is refused before anything runs, naming the field and the fix',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async (t) => {
       const dir = tempDir(t);
       const cfg = join(dir, 'bad.json');

@@ -77,7 +77,11 @@ function runnerFor(
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Moves the market clock in steps until `done` (or the step budget runs out), reconciling as it goes. */
+/**
+ * Moves the market clock in steps until `done` (or the step budget runs out). After each step the
+ * bot reconciles and settles before the market moves again, so what it sees does not depend on
+ * how fast this machine is.
+ */
 async function drive(
   r: Rig,
   runner: BotRunner,
@@ -87,8 +91,10 @@ async function drive(
 ): Promise<void> {
   for (let i = 0; i < maxSteps && !done(); i++) {
     r.clock.advance(stepMs);
-    await pause(15);
-    if (i % 5 === 4) await runner.reconcile();
+    r.sim.tick();
+    await pause(5);
+    await runner.reconcile();
+    await runner.idle();
   }
   await runner.reconcile();
   await runner.idle();
@@ -113,7 +119,7 @@ function assertNoDuplicates(orders: { clOrdId: string }[]): void {
 describe('bots on the local exchange (end to end)', () => {
   test(
     'grid: places the ladder, fills, and answers each fill one level away',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async (t) => {
       const r = await rig(t, 11);
       const stack = await stackFor(r);
@@ -226,7 +232,7 @@ describe('bots on the local exchange (end to end)', () => {
 
   test(
     'trailing stop: follows the peak and sells once the price falls trailPct below it',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async (t) => {
       const r = await rig(t, 2);
       const stack = await stackFor(r);
@@ -260,7 +266,7 @@ describe('bots on the local exchange (end to end)', () => {
 
   test(
     'restart: a new runner on the same state adopts the orders and places none twice',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async (t) => {
       const r = await rig(t, 11);
       const dir = tempDir(t);
@@ -308,7 +314,7 @@ describe('bots on the local exchange (end to end)', () => {
 
   test(
     'refuses to start with a key that can withdraw: no order is placed',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async (t) => {
       const sim = await withSim(t, { seed: 2 });
       const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('withdraw') });
@@ -339,7 +345,7 @@ describe('bots on the local exchange (end to end)', () => {
 
   test(
     "dead-man's switch: after a crash the exchange cancels the orders; the restart places them again",
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async (t) => {
       const r = await rig(t, 11);
       const dir = tempDir(t);
