@@ -202,7 +202,9 @@ export async function run(): Promise<BenchResult[]> {
     peerNotes.push(`ccxt skipped: ${(e as Error).message}`);
   }
   try {
-    const { wall, cpu } = await compareWithCpu(variants, { warmupOps: 200, rounds: 7, opsPerRound: 300 });
+    // Loopback round trips wander with thread scheduling: many short rotated rounds and their
+    // median keep one variant from drawing a slow stretch of the machine for itself.
+    const { wall, cpu } = await compareWithCpu(variants, { warmupOps: 1000, rounds: 21, opsPerRound: 300 });
     if (sink === 0) throw new Error('no responses');
     // CPU is the whole process (both threads); the server's share is the same for every variant
     const cpuNote = (i: number) =>
