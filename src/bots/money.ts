@@ -29,6 +29,11 @@ export function fmt(v: DecValue, dp?: number): string {
   return dp === undefined ? d.toFixed() : d.toFixed(dp);
 }
 
+/** A running total kept as a state string: `total + v`, to 10 decimals ("" or absent counts as 0). */
+export function addTo(total: string | undefined, v: DecValue): string {
+  return fmt(new D(total || '0').plus(v).toDecimalPlaces(10));
+}
+
 /** Fee in quote currency: OKX charges spot buys in base (negative = charged), sells in quote. */
 export function feeInQuote(fee: string, feeCcy: string, quoteCcy: string, px: DecValue): Dec {
   if (!fee) return new D(0);

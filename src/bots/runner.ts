@@ -13,7 +13,7 @@ import type {
 import { isAmbiguous } from '../trading/errors.js';
 import { botClOrdId } from './cl-ord-id.js';
 import { strategySettings, type BotConfig } from './config.js';
-import { dec, feeInQuote, fmt } from './money.js';
+import { addTo, dec, feeInQuote, fmt } from './money.js';
 import type { BotRow, BotStats, BotStateStore } from './state-store.js';
 import { createStrategy } from './strategies/index.js';
 import type { BotAction, IntentRecord, Strategy, StrategyContext } from './types.js';
@@ -509,11 +509,7 @@ export class BotRunner {
     const fees = (stats.fees ??= {});
     fees[o.feeCcy] = fmt(dec(fees[o.feeCcy] ?? '0').plus(paid));
     const inQuote = feeInQuote(o.fee, o.feeCcy, this.inst.quoteCcy, o.avgPx || o.px).neg();
-    stats.feesQuote = fmt(
-      dec(stats.feesQuote ?? '0')
-        .plus(inQuote)
-        .toDecimalPlaces(10),
-    );
+    stats.feesQuote = addTo(stats.feesQuote, inQuote);
   }
 
   /**

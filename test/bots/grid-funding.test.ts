@@ -5,18 +5,11 @@ import type { BotRunner } from '../../src/bots/runner.js';
 import { BotStateStore } from '../../src/bots/state-store.js';
 import { GridFundingError, type GridState } from '../../src/bots/strategies/grid.js';
 import { PaperExchange } from '../helpers/paper-exchange.js';
-import { makeRunner, openStore, tempDir } from './helpers.js';
+import { makeRunner, openStore, tempDir, GRID_11 } from './helpers.js';
 
 // 11 levels 99000..101000 every 200; at 100050 the level 100000 stays empty, so the five sells
 // (100200..101000) need 5 x 0.001 = 0.005 BTC and the five buys 0.001 x (99000+...+99800) = 497 USDT.
-const grid = {
-  id: 'g1',
-  instId: 'BTC-USDT',
-  lower: '99000',
-  upper: '101000',
-  levels: 11,
-  sizePerLevel: '0.001',
-};
+const grid = GRID_11;
 const PRICES = { 'BTC-USDT': '100050' };
 
 function stateOf(r: BotRunner): GridState {

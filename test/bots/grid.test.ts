@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { gridLadder, nearestLevel, type GridState } from '../../src/bots/strategies/grid.js';
 import { ValidationError } from '../../src/util/errors.js';
 import { PaperExchange } from '../helpers/paper-exchange.js';
-import { makeRunner, openStore } from './helpers.js';
+import { makeRunner, openStore, GRID_11 } from './helpers.js';
 
 describe('grid ladder prices', () => {
   const cases: { name: string; args: Parameters<typeof gridLadder>; want: string[] }[] = [
@@ -45,14 +45,7 @@ describe('grid ladder prices', () => {
   });
 });
 
-const base = {
-  id: 'g1',
-  instId: 'BTC-USDT',
-  lower: '99000',
-  upper: '101000',
-  levels: 11,
-  sizePerLevel: '0.001',
-};
+const base = GRID_11;
 
 describe('grid bot on the paper exchange', () => {
   test('places buys below and sells above the price, skipping the nearest level', async (t) => {

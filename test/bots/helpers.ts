@@ -31,3 +31,13 @@ export function makeRunner(
 ): BotRunner {
   return new BotRunner({ port, store, config: parseBotConfig(kind, raw), ...extra });
 }
+
+/** The grid most bot tests use: 11 levels from 99000 to 101000 every 200, 0.001 BTC each. */
+export const GRID_11 = {
+  id: 'g1',
+  instId: 'BTC-USDT',
+  lower: '99000',
+  upper: '101000',
+  levels: 11,
+  sizePerLevel: '0.001',
+} as const;

@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import type { BotRunner } from '../../src/bots/runner.js';
 import { BotStateStore } from '../../src/bots/state-store.js';
 import { PaperExchange } from '../helpers/paper-exchange.js';
-import { makeRunner, tempDir } from './helpers.js';
+import { makeRunner, tempDir, GRID_11 } from './helpers.js';
 
 // At 100050 the five sells need 0.005 BTC; the account holds none, so the grid buys 0.00501 first.
-const grid = {
-  id: 'g1',
-  instId: 'BTC-USDT',
-  lower: '99000',
-  upper: '101000',
-  levels: 11,
-  sizePerLevel: '0.001',
-  buyMissingBase: true,
-};
+const grid = { ...GRID_11, buyMissingBase: true };
 
 function paper(): PaperExchange {
   return new PaperExchange({ prices: { 'BTC-USDT': '100050' }, balances: { USDT: '10000', BTC: '0' } });

@@ -5,16 +5,9 @@ import type { BotRunner } from '../../src/bots/runner.js';
 import { BotStateStore } from '../../src/bots/state-store.js';
 import { ValidationError } from '../../src/util/errors.js';
 import { PaperExchange } from '../helpers/paper-exchange.js';
-import { makeRunner, tempDir } from './helpers.js';
+import { makeRunner, tempDir, GRID_11 } from './helpers.js';
 
-const grid = {
-  id: 'g1',
-  instId: 'BTC-USDT',
-  lower: '99000',
-  upper: '101000',
-  levels: 11,
-  sizePerLevel: '0.001',
-};
+const grid = GRID_11;
 
 /** Simulates a crash: the runner stops listening and its store is closed, with no clean stop. */
 function crash(r: BotRunner, store: BotStateStore): void {

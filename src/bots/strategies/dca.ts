@@ -1,6 +1,6 @@
 import { ValidationError } from '../../util/errors.js';
 import type { DcaConfig } from '../config.js';
-import { D, dec, feeInQuote, fmt, paidFeeRate, toStep } from '../money.js';
+import { addTo, D, dec, feeInQuote, fmt, paidFeeRate, toStep } from '../money.js';
 import type {
   Balance,
   BotAction,
@@ -248,33 +248,17 @@ export class DcaStrategy implements Strategy<DcaState> {
     const px = order.avgPx || order.px;
     // Fees in the currency OKX charged them in (buys: base, sells: quote), valued in quote here.
     const feeQ = feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px).neg();
-    state.feesPaid = fmt(
-      dec(state.feesPaid ?? '0')
-        .plus(feeQ)
-        .toDecimalPlaces(10),
-    );
-    state.cycleFees = fmt(
-      dec(state.cycleFees ?? '0')
-        .plus(feeQ)
-        .toDecimalPlaces(10),
-    );
+    state.feesPaid = addTo(state.feesPaid, feeQ);
+    state.cycleFees = addTo(state.cycleFees, feeQ);
     if (meta.role === 'tp') {
       const pos = dec(state.position);
       const share = filled.gte(pos) ? dec(1) : filled.div(pos);
       const costPart = dec(state.cost).mul(share);
       const proceeds = filled.mul(px).minus(feeQ);
       const profit = proceeds.minus(costPart);
-      state.realisedPnl = fmt(dec(state.realisedPnl).plus(profit).toDecimalPlaces(10));
-      state.cyclePnl = fmt(
-        dec(state.cyclePnl ?? '0')
-          .plus(profit)
-          .toDecimalPlaces(10),
-      );
-      state.cycleSoldCost = fmt(
-        dec(state.cycleSoldCost ?? '0')
-          .plus(costPart)
-          .toDecimalPlaces(10),
-      );
+      state.realisedPnl = addTo(state.realisedPnl, profit);
+      state.cyclePnl = addTo(state.cyclePnl, profit);
+      state.cycleSoldCost = addTo(state.cycleSoldCost, costPart);
       state.position = fmt(pos.minus(filled).gt(0) ? pos.minus(filled) : 0);
       state.cost = fmt(dec(state.cost).minus(costPart).toDecimalPlaces(10));
       // Filled, or canceled with only dust below the minimum order size left: the cycle is over.

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../util/errors.js';
 import { DEFAULT_BUY_SLIPPAGE_PCT, type GridConfig } from '../config.js';
-import { D, dec, feeInQuote, fmt, orderFlows, paidFeeRate, toStep, type Dec } from '../money.js';
+import { addTo, D, dec, feeInQuote, fmt, orderFlows, paidFeeRate, toStep, type Dec } from '../money.js';
 import type {
   Balance,
   BotAction,
@@ -378,7 +378,7 @@ export class GridStrategy implements Strategy<GridState> {
       feeQuote: fmt(dec(prev.feeQuote).minus(feeQ).toDecimalPlaces(10)),
     };
     // The purchase's fee is a cost the grid has paid for good: it counts against realised profit.
-    state.realisedProfit = fmt(dec(state.realisedProfit).plus(feeQ).toDecimalPlaces(10));
+    state.realisedProfit = addTo(state.realisedProfit, feeQ);
     return this.finishBuying(state);
   }
 
@@ -399,7 +399,7 @@ export class GridStrategy implements Strategy<GridState> {
       // This fill closes a round trip: the quote both legs moved, fees included, plus any base
       // left over (lot rounding) valued at this fill's price.
       const profit = dec(meta.openQuote).plus(flows.quote).plus(dec(meta.openBase).plus(flows.base).mul(px));
-      state.realisedProfit = fmt(dec(state.realisedProfit).plus(profit).toDecimalPlaces(10));
+      state.realisedProfit = addTo(state.realisedProfit, profit);
       state.completedPairs++;
     } else if (typeof meta.openPx === 'string') {
       // A round trip opened by an earlier version (no flows recorded): size x spread, net of both fees.
@@ -410,7 +410,7 @@ export class GridStrategy implements Strategy<GridState> {
         .mul(filled)
         .plus(feeQ)
         .plus(dec(String(meta.openFeeQuote ?? '0')));
-      state.realisedProfit = fmt(dec(state.realisedProfit).plus(profit).toDecimalPlaces(10));
+      state.realisedProfit = addTo(state.realisedProfit, profit);
       state.completedPairs++;
     } else {
       open = { openSide: order.side, openPx: px, openQuote: fmt(flows.quote), openBase: fmt(flows.base) };
