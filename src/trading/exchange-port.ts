@@ -7,6 +7,9 @@ export type Side = 'buy' | 'sell';
 export type OrdType = 'market' | 'limit' | 'post_only' | 'fok' | 'ioc';
 export type OrderState = 'live' | 'partially_filled' | 'filled' | 'canceled' | 'mmp_canceled';
 
+/** The states in which an order still rests on the book; every other state is final. */
+export const OPEN_STATES: ReadonlySet<string> = new Set<OrderState>(['live', 'partially_filled']);
+
 export interface Instrument {
   instId: string;
   instType: string;

@@ -2,7 +2,7 @@ import { newClOrdId, isValidClOrdId } from '../protocol/cl-ord-id.js';
 import type { Sleep } from '../util/clock.js';
 import { realSleep } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
-import type { ExchangePort, Order, OrderIntent } from './exchange-port.js';
+import { OPEN_STATES, type ExchangePort, type Order, type OrderIntent } from './exchange-port.js';
 import { ExecutionUnresolvedError, errorCode, isAmbiguous } from './errors.js';
 import { payloadHash, type JournalRow, type OrderJournal } from './journal.js';
 import type { AlertInput } from './alerts.js';
@@ -47,8 +47,6 @@ export interface ReconcileReport {
   /** rows still unresolved (lookups failed). */
   unresolved: JournalRow[];
 }
-
-const OPEN_STATES = new Set(['live', 'partially_filled']);
 
 /**
  * Refusals that prove the exchange did not act, so the same clOrdId may go again: rate limits

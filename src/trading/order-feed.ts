@@ -1,11 +1,10 @@
 import { Decimal } from 'decimal.js';
-import type { Fill, Order, OrderRef } from './exchange-port.js';
+import { OPEN_STATES, type Fill, type Order, type OrderRef } from './exchange-port.js';
 
 type Obj = Record<string, unknown>;
 
 const RANK: Record<string, number> = { live: 0, partially_filled: 1 };
 const rank = (state: string): number => RANK[state] ?? 2;
-const OPEN: ReadonlySet<string> = new Set(['live', 'partially_filled']);
 
 function amount(v: string): Decimal {
   try {
@@ -185,7 +184,7 @@ export class OrderFeed {
     }
     if (via === 'ws') this.stats.wsOrders++;
     else this.stats.restOrders++;
-    if (OPEN.has(o.state)) this.orders.set(o.ordId, o);
+    if (OPEN_STATES.has(o.state)) this.orders.set(o.ordId, o);
     else {
       this.orders.delete(o.ordId);
       remember(this.finished, o.ordId, this.memory);

@@ -2,7 +2,8 @@ import { Decimal } from 'decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
-import type { ExchangePort, Fill, Order, Unsubscribe } from './exchange-port.js';
+import { OPEN_STATES, type ExchangePort, type Fill, type Order, type Unsubscribe } from './exchange-port.js';
+import { isNewerOrder } from './order-feed.js';
 import type { AuditSink } from './audit.js';
 import type { AlertInput } from './alerts.js';
 import { GuardRejection } from './errors.js';
@@ -95,8 +96,7 @@ interface Valuation {
 /** Enough precision for any OKX amount and its conversions (decimal.js defaults to 20 digits). */
 const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP });
 const EMPTY: Flow = { pos: new D(0), cash: new D(0), fees: new Map() };
-const ENDED_KEEP = 10_000;
-const OPEN: ReadonlySet<string> = new Set(['live', 'partially_filled']);
+const VIEWS_KEEP = 10_000;
 const SIGNED = /^-?\d+(\.\d+)?$/;
 
 function checkDec(field: string, v: string | undefined): void {
@@ -174,8 +174,8 @@ export class RiskManager implements RiskGate {
   private readonly orderFlows = new Map<string, OrderFlow>();
   private readonly seenTrades = new Set<string>();
   private readonly open = new Map<string, Order>();
-  /** Orders seen finished (oldest dropped past ENDED_KEEP): a stale open update cannot revive them. */
-  private readonly ended = new Set<string>();
+  /** The newest view of each order (oldest dropped past VIEWS_KEEP), to drop stale updates. */
+  private readonly views = new Map<string, Order>();
   /** Currencies that need a mark into ccy, and who fetches it (followMarks). */
   private readonly wanted = new Set<string>();
   private readonly followers = new Set<(ccy: string) => void>();
@@ -342,17 +342,16 @@ export class RiskManager implements RiskGate {
    */
   async onOrder(o: Order): Promise<RiskTrip | undefined> {
     const key = o.ordId || o.clOrdId;
-    if (OPEN.has(o.state)) {
-      // A late "live" (a slow poll, a replayed push) never reopens a finished order or rolls a
-      // newer update back.
-      const known = this.open.get(key);
-      if (!this.ended.has(key) && !(known && known.uTime > o.uTime)) this.open.set(key, o);
-    } else {
-      this.open.delete(key);
-      this.ended.add(key);
-      if (this.ended.size > ENDED_KEEP) this.ended.delete(this.ended.values().next().value!);
+    // A late view (a slow poll, a replayed push) never reopens a finished order or rolls a newer
+    // one back: the feed's own ordering rule decides.
+    const prev = this.views.get(key);
+    if (!prev || isNewerOrder(o, prev)) {
+      this.views.set(key, o);
+      if (this.views.size > VIEWS_KEEP) this.views.delete(this.views.keys().next().value!);
+      if (OPEN_STATES.has(o.state)) this.open.set(key, o);
+      else this.open.delete(key);
+      this.openCount = this.open.size;
     }
-    this.openCount = this.open.size;
     this.accountOrder(o);
     return this.evaluate();
   }
@@ -361,7 +360,7 @@ export class RiskManager implements RiskGate {
   async setOpenOrders(orders: Order[]): Promise<RiskTrip | undefined> {
     this.open.clear();
     for (const o of orders) {
-      if (OPEN.has(o.state)) this.open.set(o.ordId || o.clOrdId, o);
+      if (OPEN_STATES.has(o.state)) this.open.set(o.ordId || o.clOrdId, o);
       this.accountOrder(o);
     }
     this.openCount = this.open.size;
