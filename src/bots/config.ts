@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../util/errors.js';
 import { BOT_ID_PATTERN } from './cl-ord-id.js';
+import { DEFAULT_BAND_PCT } from '../trading/order-guard.js';
 import type { BotKind } from './types.js';
 
 /** One problem in a bot config: the field, what is wrong, and what to do. */
@@ -97,8 +98,8 @@ const deadManSec = z
     message: 'must be 10 to 120 seconds (OKX cancel-all-after), or 0 for off',
   })
   .default(60);
-/** The order guard refuses a buy priced more than its band (5 % by default) above the ask. */
-export const MAX_BUY_SLIPPAGE_PCT = 5;
+/** The order guard refuses a buy priced more than its band above the ask. */
+export const MAX_BUY_SLIPPAGE_PCT = Number(DEFAULT_BAND_PCT);
 /** How far above the ask the grid's start-up purchase may pay, unless buySlippagePct says otherwise. */
 export const DEFAULT_BUY_SLIPPAGE_PCT = '0.5';
 

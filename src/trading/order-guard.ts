@@ -43,6 +43,9 @@ export interface RiskGate {
 
 export type GuardMarket = Pick<ExchangePort, 'instrument' | 'ticker' | 'openOrders'>;
 
+/** The fat-finger band, in percent of the reference price, unless GuardLimits.bandPct says otherwise. */
+export const DEFAULT_BAND_PCT = '5';
+
 const LIMIT_TYPES = new Set(['limit', 'post_only', 'fok', 'ioc']);
 
 function dec(field: string, v: string | undefined, instId: string): Decimal {
@@ -103,7 +106,7 @@ export class OrderGuard {
     this.limits = {
       ...l,
       rounding: l.rounding ?? 'conservative',
-      bandPct: l.bandPct ?? '5',
+      bandPct: l.bandPct ?? DEFAULT_BAND_PCT,
       bandMode: l.bandMode ?? 'aggressive',
       instrumentTtlMs: l.instrumentTtlMs ?? 60_000,
       tickerMaxAgeMs: l.tickerMaxAgeMs ?? 1_000,
