@@ -1,6 +1,6 @@
 import { ValidationError } from '../../util/errors.js';
 import type { DcaConfig } from '../config.js';
-import { addTo, D, dec, feeInQuote, fmt, paidFeeRate, toStep } from '../money.js';
+import { addTo, D, dec, feeInQuote, fmt, orderFlows, paidFeeRate, toStep } from '../money.js';
 import type {
   Balance,
   BotAction,
@@ -260,7 +260,7 @@ export class DcaStrategy implements Strategy<DcaState> {
       state.cyclePnl = addTo(state.cyclePnl, profit);
       state.cycleSoldCost = addTo(state.cycleSoldCost, costPart);
       state.position = fmt(pos.minus(filled).gt(0) ? pos.minus(filled) : 0);
-      state.cost = fmt(dec(state.cost).minus(costPart).toDecimalPlaces(10));
+      state.cost = addTo(state.cost, costPart.neg());
       // Filled, or canceled with only dust below the minimum order size left: the cycle is over.
       if (order.state === 'filled' || dec(state.position).lt(inst.minSz)) {
         const cost = dec(state.cycleSoldCost);
@@ -291,10 +291,10 @@ export class DcaStrategy implements Strategy<DcaState> {
     }
     const rate = paidFeeRate(order, inst);
     if (rate.gt(state.feeRate ?? '0')) state.feeRate = fmt(rate.toSignificantDigits(12, D.ROUND_UP));
-    const baseFee = order.fee && order.feeCcy === inst.baseCcy ? dec(order.fee) : dec(0);
-    const quoteFee = order.fee && order.feeCcy === inst.quoteCcy ? dec(order.fee) : dec(0);
-    state.position = fmt(dec(state.position).plus(filled).plus(baseFee));
-    state.cost = fmt(dec(state.cost).plus(filled.mul(px)).minus(quoteFee).toDecimalPlaces(10));
+    // What the buy moved, its fee included in the currency it was charged in.
+    const flows = orderFlows(order, inst);
+    state.position = fmt(dec(state.position).plus(flows.base));
+    state.cost = addTo(state.cost, flows.quote.neg());
     state.entries++;
     state.buys++;
     state.lastEntryPx = px;

@@ -374,8 +374,8 @@ export class GridStrategy implements Strategy<GridState> {
     const prev = state.startBuy ?? { base: '0', quote: '0', feeQuote: '0' };
     state.startBuy = {
       base: fmt(dec(prev.base).plus(flows.base)),
-      quote: fmt(dec(prev.quote).minus(flows.quote).toDecimalPlaces(10)),
-      feeQuote: fmt(dec(prev.feeQuote).minus(feeQ).toDecimalPlaces(10)),
+      quote: addTo(prev.quote, flows.quote.neg()),
+      feeQuote: addTo(prev.feeQuote, feeQ.neg()),
     };
     // The purchase's fee is a cost the grid has paid for good: it counts against realised profit.
     state.realisedProfit = addTo(state.realisedProfit, feeQ);
