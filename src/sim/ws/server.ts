@@ -359,17 +359,11 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
       case 'balance_and_position':
         // Snapshot: every non-zero cash balance; a spot account has no positions.
         if (c.account !== undefined)
-          send(c, {
-            arg: privArg(c, sub),
-            data: [
-              {
-                pTime: String(clock.now()),
-                eventType: 'snapshot',
-                balData: engine.cashBalances(c.account),
-                posData: [],
-                trades: [],
-              },
-            ],
+          sendBalPos(c, sub, {
+            ts: clock.now(),
+            eventType: 'snapshot',
+            balData: engine.cashBalances(c.account),
+            trades: [],
           });
         break;
       case 'candle': {
@@ -536,23 +530,24 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     }
   });
 
+  /** One balance_and_position push; a spot account has no positions. */
+  const sendBalPos = (
+    c: Conn,
+    s: Sub,
+    e: { ts: number; eventType: string; balData: unknown[]; trades: unknown[] },
+  ) =>
+    send(c, {
+      arg: privArg(c, s),
+      data: [
+        { pTime: String(e.ts), eventType: e.eventType, balData: e.balData, posData: [], trades: e.trades },
+      ],
+    });
+
   const offBalance = engine.onBalance((account, change) => {
     for (const c of conns) {
       if (c.account !== account) continue;
       for (const s of c.subs.values()) {
-        if (s.ch.kind !== 'balance_and_position') continue;
-        send(c, {
-          arg: privArg(c, s),
-          data: [
-            {
-              pTime: String(change.ts),
-              eventType: change.eventType,
-              balData: change.balData,
-              posData: [],
-              trades: change.trades,
-            },
-          ],
-        });
+        if (s.ch.kind === 'balance_and_position') sendBalPos(c, s, change);
       }
     }
   });
