@@ -18,6 +18,7 @@ import type {
 } from './exchange-port.js';
 import { errorCode } from './errors.js';
 import { fillOfPush, newOrderFeedStats, OrderFeed, type OrderFeedStats } from './order-feed.js';
+import { repeatEvery } from '../util/repeat.js';
 
 type Obj = Record<string, unknown>;
 
@@ -616,22 +617,7 @@ export class OkxExchange implements ExchangePort {
   }
 
   private poll(tick: () => Promise<void>, everyMs: number): Unsubscribe {
-    let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
-    const run = async () => {
-      if (stopped) return;
-      try {
-        await tick();
-      } catch (err) {
-        this.onPollError(err);
-      }
-      if (!stopped) timer = setTimeout(() => void run(), everyMs);
-    };
-    timer = setTimeout(() => void run(), 0);
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    };
+    return repeatEvery(tick, everyMs, this.onPollError);
   }
 }
 

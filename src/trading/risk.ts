@@ -9,6 +9,7 @@ import type { AlertInput } from './alerts.js';
 import { GuardRejection } from './errors.js';
 import type { KillSwitch } from './kill-switch.js';
 import type { RiskGate } from './order-guard.js';
+import { repeatEvery } from '../util/repeat.js';
 
 export interface RiskLimits {
   /**
@@ -463,8 +464,6 @@ export class RiskManager implements RiskGate {
     }
     offs.push(this.followMarks(exchange, { onError }));
     let since = opts.sinceMs ?? this.clock.now();
-    let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
     const poll = async () => {
       await this.pollKillSwitch();
       for (const f of await exchange.fills(undefined, since)) {
@@ -473,15 +472,8 @@ export class RiskManager implements RiskGate {
       }
       await this.setOpenOrders(await exchange.openOrders());
     };
-    const loop = async () => {
-      if (stopped) return;
-      await guard(poll());
-      if (!stopped) timer = setTimeout(() => void loop(), opts.pollMs ?? 2_000);
-    };
-    timer = setTimeout(() => void loop(), 0);
+    offs.push(repeatEvery(poll, opts.pollMs ?? 2_000, onError));
     return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
       for (const off of offs) off();
     };
   }
