@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { clientOptionsFromEnv, envWithDotEnv, hasCredentialsInEnv } from '../client/env.js';
+import { clientOptionsFromEnv, envWithDotEnv, hasCredentialsInEnv, isFromDotEnv } from '../client/env.js';
+import { isOfficialRestUrl, type Site } from '../protocol/hosts.js';
 import { OkxClient } from '../client/okx-client.js';
 import { checkInstId } from '../client/validate.js';
 import type { Env } from '../client/credentials.js';
@@ -13,6 +14,7 @@ export interface ClientFlags {
   site?: string;
   sim?: boolean;
   readOnly?: boolean;
+  allowCustomBaseUrl?: boolean;
   profile?: string;
   vault?: string;
   json?: boolean;
@@ -26,6 +28,10 @@ export function addClientFlags(cmd: Command): Command {
     .option('--site <site>', 'global | eea | us (default: OKX_SITE or global)')
     .option('--sim', 'use the embedded local exchange (default when no credentials and no base URL are set)')
     .option('--read-only', 'refuse every trading call locally')
+    .option(
+      '--allow-custom-base-url',
+      "send a vault profile's credentials to a base URL that is not OKX's host for its site (e.g. the local exchange); printed",
+    )
     .option(
       '--profile <name>',
       'credentials from this vault profile (also OKXKIT_PROFILE); its demo, site and read-only settings apply',
@@ -61,16 +67,15 @@ export async function openClient(
     // A vault profile: the security layer decrypts it and builds the client, so a read-only
     // profile always yields a read-only client (R2, issue: read-only guard).
     const { openClient: openProfileClient } = await import('../security/client-factory.js');
-    const { client } = await openProfileClient({
+    const { client, resolved } = await openProfileClient({
       profile,
       env,
       vaultPath: flags.vault,
-      client: {
-        ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
-        readOnly: flags.readOnly,
-        logger,
-      },
+      ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+      ...(flags.allowCustomBaseUrl ? { allowCustomBaseUrl: true } : {}),
+      client: { readOnly: flags.readOnly, logger },
     });
+    if (resolved.baseUrlNotice) process.stderr.write(`${resolved.baseUrlNotice}\n`);
     return { client, local: false, close: () => client.close() };
   }
   const configured =
@@ -97,6 +102,17 @@ export async function openClient(
     };
   }
   const fromEnv = clientOptionsFromEnv(env);
+  const target = flags.baseUrl ?? fromEnv.baseUrl;
+  if (
+    fromEnv.credentials &&
+    target !== undefined &&
+    !isOfficialRestUrl((site ?? fromEnv.site ?? 'global') as Site, target)
+  ) {
+    // Never silent: the key goes somewhere that is not OKX.
+    process.stderr.write(
+      `note: key ${fromEnv.credentials.maskedKey} is sent to ${target}${!flags.baseUrl && isFromDotEnv(env, 'OKX_BASE_URL') ? ' (OKX_BASE_URL from .env)' : ''}, not an official OKX host\n`,
+    );
+  }
   const client = new OkxClient({
     ...fromEnv,
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),

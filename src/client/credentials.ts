@@ -1,24 +1,43 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { OkxkitError } from '../util/errors.js';
+import { AccessPolicy, DEFAULT_POLICY, type AccessPolicyInit } from '../protocol/policy.js';
+import { OkxkitError, ValidationError } from '../util/errors.js';
 
 /**
  * An OKX API key's credentials. The secret and passphrase are held in private fields and the
  * object redacts itself in toString, util.inspect and JSON, so logging or throwing it leaks
  * nothing. The passphrase is kept byte for byte (R5): no trimming, no case change.
+ *
+ * The access policy (read-only, withdrawals) is resolved once with the credentials and travels
+ * with them: every client built from them enforces it, and it can only be made stricter.
  */
 export class Credentials {
   readonly apiKey: string;
   readonly #secretKey: string;
   readonly #passphrase: string;
+  readonly #policy: AccessPolicy;
 
-  constructor(apiKey: string, secretKey: string, passphrase: string) {
+  constructor(apiKey: string, secretKey: string, passphrase: string, policy?: AccessPolicyInit) {
     if (!apiKey) throw new CredentialsError('apiKey', 'OKX_API_KEY');
     if (!secretKey) throw new CredentialsError('secretKey', 'OKX_SECRET_KEY');
     if (!passphrase) throw new CredentialsError('passphrase', 'OKX_PASSPHRASE');
     this.apiKey = apiKey;
     this.#secretKey = secretKey;
     this.#passphrase = passphrase;
+    this.#policy = policy ? DEFAULT_POLICY.restrict(policy) : DEFAULT_POLICY;
+    Object.freeze(this);
+  }
+
+  /** What these credentials may do (read-only, withdrawals); enforced by every okxkit client. */
+  get policy(): AccessPolicy {
+    return this.#policy;
+  }
+
+  /** The same key under a policy at least as strict as this one (never looser). */
+  restrict(policy: AccessPolicyInit | undefined): Credentials {
+    const next = this.#policy.restrict(policy);
+    if (next === this.#policy) return this;
+    return new Credentials(this.apiKey, this.#secretKey, this.#passphrase, next);
   }
 
   /** The secret, for the signer only. */
@@ -45,6 +64,23 @@ export class Credentials {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off', '']);
+
+/** OKXKIT_READ_ONLY (1/true/yes/on or 0/false/no/off): the environment's read-only switch. */
+export function readOnlyFromEnv(env: Env): boolean {
+  const v = env.OKXKIT_READ_ONLY;
+  if (v === undefined) return false;
+  const s = v.trim().toLowerCase();
+  if (TRUE.has(s)) return true;
+  if (FALSE.has(s)) return false;
+  throw new ValidationError(
+    'OKXKIT_READ_ONLY',
+    `"${v}" is not a boolean`,
+    'set OKXKIT_READ_ONLY=1 or OKXKIT_READ_ONLY=0',
+  );
 }
 
 export class CredentialsError extends OkxkitError {
@@ -90,7 +126,10 @@ export function readEnvValue(env: Env, name: string): string | undefined {
   return undefined;
 }
 
-/** Credentials from OKX_API_KEY, OKX_SECRET_KEY, OKX_PASSPHRASE (each also as *_FILE). Names every missing one. */
+/**
+ * Credentials from OKX_API_KEY, OKX_SECRET_KEY, OKX_PASSPHRASE (each also as *_FILE), with the
+ * read-only policy of OKXKIT_READ_ONLY. Names every missing one.
+ */
 export function credentialsFromEnv(env: Env = process.env): Credentials {
   const apiKey = readEnvValue(env, 'OKX_API_KEY');
   const secretKey = readEnvValue(env, 'OKX_SECRET_KEY');
@@ -109,5 +148,5 @@ export function credentialsFromEnv(env: Env = process.env): Credentials {
       `Missing credentials: ${missing.join(', ')} (set them, or the *_FILE form, or use a vault profile)`,
     );
   }
-  return new Credentials(apiKey!, secretKey!, passphrase!);
+  return new Credentials(apiKey!, secretKey!, passphrase!, { readOnly: readOnlyFromEnv(env) });
 }

@@ -18,9 +18,25 @@ export function readDotEnv(path = '.env'): Env {
   }
 }
 
+/**
+ * Marks, on an env built by envWithDotEnv, the names whose value came from the .env file. An
+ * enumerable symbol: it survives `{ ...env }` and is invisible to Object.keys and JSON.
+ */
+export const FROM_DOTENV: unique symbol = Symbol.for('okxkit.fromDotEnv');
+
 /** The process environment over a .env file: a variable set in the environment wins. */
 export function envWithDotEnv(env: Env = process.env, path = '.env'): Env {
-  return { ...readDotEnv(path), ...env };
+  const file = readDotEnv(path);
+  const merged: Env = { ...file, ...env };
+  const fromFile = new Set(Object.keys(file).filter((k) => env[k] === undefined));
+  (merged as Record<symbol, unknown>)[FROM_DOTENV] = fromFile;
+  return merged;
+}
+
+/** True when `name` in this env came from a .env file (see envWithDotEnv). */
+export function isFromDotEnv(env: Env, name: string): boolean {
+  const set = (env as Record<symbol, unknown>)[FROM_DOTENV];
+  return set instanceof Set && set.has(name);
 }
 
 const CREDENTIAL_VARS = ['OKX_API_KEY', 'OKX_SECRET_KEY', 'OKX_PASSPHRASE'];

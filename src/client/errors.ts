@@ -185,10 +185,15 @@ export class OkxReadOnlyError extends OkxkitError {
   readonly endpoint: string;
   constructor(endpoint: string, permission: string) {
     super(
-      `${endpoint} needs the '${permission}' permission and this client is read-only: refused locally, nothing sent`,
+      permission === 'withdraw'
+        ? `${endpoint} needs the 'withdraw' permission and these credentials do not allow withdrawals: refused locally, nothing sent`
+        : `${endpoint} needs the '${permission}' permission and these credentials are read-only: refused locally, nothing sent`,
       {
         code: 'READ_ONLY',
-        hint: 'Create the client without readOnly: true (CLI: without --read-only) to trade.',
+        hint:
+          permission === 'withdraw'
+            ? 'Withdrawals need a vault profile with allowWithdraw set (okxkit keys update --allow-withdraw).'
+            : 'Read-only comes from the vault profile, OKXKIT_READ_ONLY=1, --read-only or readOnly: true; use credentials without it to trade.',
       },
     );
     this.endpoint = endpoint;

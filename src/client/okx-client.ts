@@ -7,9 +7,11 @@ import {
   rateKey,
   type EndpointDef,
   type EndpointId,
+  type Permission,
 } from '../protocol/endpoints.js';
 import { errorInfo } from '../protocol/error-codes.js';
 import { hostsFor, type Site } from '../protocol/hosts.js';
+import { AccessPolicy, DEFAULT_POLICY } from '../protocol/policy.js';
 import { isoTimestamp, prepareSecret, signRequest } from '../protocol/sign.js';
 import { itemResultSchema } from '../protocol/schemas/common.js';
 import { serverTimeSchema } from '../protocol/schemas/public.js';
@@ -49,7 +51,10 @@ export interface OkxClientOptions {
   demo?: boolean;
   /** Required for private endpoints. */
   credentials?: Credentials;
-  /** Refuses every trade- or withdraw-permission endpoint locally, before signing. */
+  /**
+   * Refuses every trade- or withdraw-permission endpoint locally, before signing. Adds to the
+   * credentials' own policy (`credentials.policy`); nothing here can loosen it.
+   */
   readOnly?: boolean;
   clock?: Clock;
   sleep?: Sleep;
@@ -74,7 +79,8 @@ interface EndpointRuntime {
   def: EndpointDef;
   label: string;
   write: boolean;
-  refused: boolean;
+  /** The permission the policy refuses this endpoint for, if any. */
+  refused: Permission | undefined;
   /** Rule whose key a 1-order batch counts against (facts §5). */
   singleId?: EndpointId;
   /** New and amended orders also count against the sub-account order limit (facts §5). */
@@ -119,6 +125,8 @@ export class OkxClient implements RestCaller {
   readonly site: Site;
   readonly demo: boolean;
   readonly readOnly: boolean;
+  /** The access policy every request is checked against: the credentials' own, plus `readOnly`. */
+  readonly policy: AccessPolicy;
   readonly public: PublicApi;
   readonly market: MarketApi;
   readonly account: AccountApi;
@@ -148,7 +156,8 @@ export class OkxClient implements RestCaller {
       throw new ValidationError('site', `unknown site '${String(this.site)}'`, "use 'global', 'eea' or 'us'");
     }
     this.demo = opts.demo ?? false;
-    this.readOnly = opts.readOnly ?? false;
+    this.policy = (opts.credentials?.policy ?? DEFAULT_POLICY).restrict({ readOnly: opts.readOnly === true });
+    this.readOnly = this.policy.readOnly;
     this.baseUrl = opts.baseUrl ?? hostsFor(this.site, this.demo).rest;
     try {
       new URL(this.baseUrl);
@@ -196,7 +205,7 @@ export class OkxClient implements RestCaller {
         def,
         label: `${def.method} ${def.path}`,
         write: def.method === 'POST',
-        refused: this.readOnly && (def.permission === 'trade' || def.permission === 'withdraw'),
+        refused: this.policy.refusesEndpoint(def),
         singleId: SINGLE_OF[def.id],
         subAccountLimit: SUB_LIMITED.has(def.id),
       });
@@ -271,7 +280,7 @@ export class OkxClient implements RestCaller {
     if (ep === undefined) throw new ValidationError('endpoint', `unknown endpoint id '${id}'`);
     const def = ep.def;
     // Refuse before anything is built or signed (R6 read-only mode).
-    if (ep.refused) throw new OkxReadOnlyError(ep.label, def.permission ?? 'trade');
+    if (ep.refused !== undefined) throw new OkxReadOnlyError(ep.label, ep.refused);
     if (def.auth && this.#secret === undefined) throw new OkxCredentialsRequiredError(ep.label);
 
     // Encode once; the same strings are signed and sent (facts §1.1).

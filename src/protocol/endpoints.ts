@@ -202,9 +202,22 @@ const DEFS = {
 
 export type EndpointId = keyof typeof DEFS;
 
-export const ENDPOINTS: Readonly<Record<EndpointId, EndpointDef>> = Object.fromEntries(
-  Object.entries(DEFS).map(([id, d]) => [id, { id, ...d }]),
-) as Record<EndpointId, EndpointDef>;
+/** Freezes an object and everything it holds: the catalogue cannot be edited at run time. */
+function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Frozen, deeply: a permission or rate rule changed at run time would bypass the read-only policy. */
+export const ENDPOINTS: Readonly<Record<EndpointId, Readonly<EndpointDef>>> = deepFreeze(
+  Object.fromEntries(Object.entries(DEFS).map(([id, d]) => [id, { id, ...d }])) as Record<
+    EndpointId,
+    EndpointDef
+  >,
+);
 
 const BY_ROUTE = new Map<string, EndpointDef>(
   Object.values(ENDPOINTS).map((e) => [`${e.method} ${e.path}`, e]),
@@ -219,12 +232,12 @@ export function findEndpoint(method: string, path: string): EndpointDef | undefi
  * The sub-account order limit (facts §5): 1000 new + amend orders per 2 s across all
  * instruments, REST and WS together; over it -> 50061.
  */
-export const SUB_ACCOUNT_ORDER_LIMIT: RateRule = {
+export const SUB_ACCOUNT_ORDER_LIMIT: Readonly<RateRule> = Object.freeze({
   limit: 1000,
   windowMs: 2000,
   scope: 'user',
   countBy: 'orders',
-};
+});
 
 /** The key a rate rule counts under, for a caller identity and a request. */
 export function rateKey(

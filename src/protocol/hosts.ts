@@ -44,3 +44,22 @@ export function wsUrlsForBase(baseUrl: string): Omit<HostSet, 'rest'> {
     wsBusiness: `${origin}/ws/v5/business`,
   };
 }
+
+/** Official REST origins of a site (facts §1.3); global also answers on openapi.okx.com. */
+export function officialRestOrigins(site: Site): string[] {
+  const o = [HOSTS[site].live.rest, HOSTS[site].demo.rest];
+  if (site === 'global') o.push('https://openapi.okx.com');
+  return [...new Set(o)];
+}
+
+/** True when `url` is an https URL on one of the site's official OKX REST hosts (no other port, no credentials in it). */
+export function isOfficialRestUrl(site: Site, url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.username || u.password) return false;
+  return officialRestOrigins(site).includes(u.origin);
+}

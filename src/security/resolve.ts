@@ -1,5 +1,12 @@
-import { credentialsFromEnv, readEnvValue, type Credentials, type Env } from '../client/credentials.js';
-import type { Site } from '../protocol/hosts.js';
+import {
+  credentialsFromEnv,
+  readEnvValue,
+  readOnlyFromEnv,
+  type Credentials,
+  type Env,
+} from '../client/credentials.js';
+import { isFromDotEnv } from '../client/env.js';
+import { isOfficialRestUrl, type Site } from '../protocol/hosts.js';
 import type { Clock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import { defaultVaultPath } from './paths.js';
@@ -15,6 +22,14 @@ export interface ResolveCredentialsOptions {
   vaultPassphrase?: string;
   promptPassphrase?: () => Promise<string>;
   clock?: Clock;
+  /** An explicit base URL (a CLI --base-url); wins over OKX_BASE_URL. */
+  baseUrl?: string;
+  /**
+   * Send a vault profile's credentials to a base URL that is not OKX's official host for the
+   * profile's site (e.g. the local exchange). Also OKXKIT_ALLOW_CUSTOM_BASE_URL=1 in the process
+   * environment (never from .env). Without it such a URL is refused.
+   */
+  allowCustomBaseUrl?: boolean;
 }
 
 /** Credentials plus the settings that travel with them, ready for an OkxClient. */
@@ -25,10 +40,41 @@ export interface ResolvedCredentials {
   site: Site;
   readOnly: boolean;
   allowWithdraw: boolean;
-  /** OKX_BASE_URL when set (e.g. the local exchange). */
+  /** OKX_BASE_URL or the explicit base URL when set (e.g. the local exchange). */
   baseUrl?: string;
+  /** A vault profile may be sent to a non-official base URL (explicitly allowed). */
+  allowCustomBaseUrl: boolean;
+  /** Set when the credentials go to a URL that is not OKX's official host: print it. */
+  baseUrlNotice?: string;
   profile?: ProfileInfo;
   vaultPath?: string;
+}
+
+/** A vault profile's credentials were about to go to a host that is not OKX's for its site. */
+export class BaseUrlRefusedError extends ValidationError {
+  constructor(profile: string, site: Site, url: string) {
+    super(
+      'base URL',
+      `profile "${profile}" is bound to OKX ${site}; ${url} is not an official OKX host for it, so its credentials are not sent there`,
+      'Unset OKX_BASE_URL (a .env file never redirects a profile), or pass --allow-custom-base-url (library: allowCustomBaseUrl: true) to send them there on purpose',
+    );
+  }
+}
+
+/** Throws BaseUrlRefusedError when a vault profile's credentials would leave for a non-official host. */
+export function guardBaseUrl(r: ResolvedCredentials, url: string | undefined): string | undefined {
+  if (url === undefined || r.source !== 'vault' || isOfficialRestUrl(r.site, url)) return undefined;
+  if (!r.allowCustomBaseUrl) throw new BaseUrlRefusedError(r.profile?.name ?? '?', r.site, url);
+  return `note: profile "${r.profile?.name ?? '?'}" (${r.credentials.maskedKey}) is sent to ${url}, not an official OKX ${r.site} host (allowed by --allow-custom-base-url)`;
+}
+
+/**
+ * The environment a vault profile reads: a .env file in the working directory never sets its
+ * target or keys (OKX_*), its vault file or the custom-URL switch. The process environment does.
+ */
+function profileEnv(env: Env, name: string): string | undefined {
+  if (isFromDotEnv(env, name)) return undefined;
+  return env[name];
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -80,38 +126,60 @@ export async function vaultPassphraseFrom(opts: {
 export async function resolveCredentials(opts: ResolveCredentialsOptions = {}): Promise<ResolvedCredentials> {
   const env = opts.env ?? process.env;
   const profile = opts.profile ?? (env.OKXKIT_PROFILE || undefined);
-  const baseUrl = env.OKX_BASE_URL || undefined;
   if (profile) {
-    const vaultPath = opts.vaultPath ?? defaultVaultPath(env);
+    const vaultPath =
+      opts.vaultPath ?? defaultVaultPath({ ...env, OKXKIT_VAULT: profileEnv(env, 'OKXKIT_VAULT') });
     const passphrase = await vaultPassphraseFrom({ ...opts, env });
     const vault = await Vault.open(vaultPath, passphrase, { clock: opts.clock });
     const info = vault.info(profile);
+    const readOnly = info.readOnly || readOnlyFromEnv(env);
+    const allowCustom =
+      opts.allowCustomBaseUrl === true ||
+      envFlag({ X: profileEnv(env, 'OKXKIT_ALLOW_CUSTOM_BASE_URL') }, 'X');
     const r: ResolvedCredentials = {
       source: 'vault',
-      credentials: vault.credentials(profile),
+      // The policy is fixed here, with the credentials: every client built from them obeys it.
+      credentials: vault.credentials(profile).restrict({ readOnly }),
       demo: info.demo,
       site: info.site,
-      readOnly: info.readOnly || envFlag(env, 'OKXKIT_READ_ONLY'),
-      allowWithdraw: info.allowWithdraw,
+      readOnly,
+      allowWithdraw: info.allowWithdraw && !readOnly,
+      allowCustomBaseUrl: allowCustom,
       profile: info,
       vaultPath,
     };
-    if (baseUrl) r.baseUrl = baseUrl;
+    const baseUrl = opts.baseUrl ?? (profileEnv(env, 'OKX_BASE_URL') || undefined);
+    if (baseUrl) {
+      const notice = guardBaseUrl(r, baseUrl);
+      r.baseUrl = baseUrl;
+      if (notice) r.baseUrlNotice = notice;
+    }
     return r;
   }
+  const baseUrl = opts.baseUrl ?? (env.OKX_BASE_URL || undefined);
+  const credentials = credentialsFromEnv(env);
   const r: ResolvedCredentials = {
     source: 'env',
-    credentials: credentialsFromEnv(env),
+    credentials,
     demo: envFlag(env, 'OKX_DEMO'),
     site: envSite(env),
-    readOnly: envFlag(env, 'OKXKIT_READ_ONLY'),
+    readOnly: credentials.policy.readOnly,
     allowWithdraw: false,
+    allowCustomBaseUrl: true,
   };
-  if (baseUrl) r.baseUrl = baseUrl;
+  if (baseUrl) {
+    r.baseUrl = baseUrl;
+    if (!isOfficialRestUrl(r.site, baseUrl))
+      r.baseUrlNotice = `note: key ${credentials.maskedKey} from the environment is sent to ${baseUrl}${isFromDotEnv(env, 'OKX_BASE_URL') ? ' (OKX_BASE_URL from .env)' : ''}, not an official OKX host`;
+  }
   return r;
 }
 
-/** The OkxClient options a resolved profile implies (a read-only profile gives a read-only client). */
+/**
+ * The OkxClient options a resolved profile implies (a read-only profile gives a read-only client).
+ * A base URL override is checked like OKX_BASE_URL: a vault profile never follows one to a host
+ * that is not OKX's for its site unless that was explicitly allowed.
+ */
 export function clientOptionsFor(
   r: ResolvedCredentials,
   overrides: { baseUrl?: string } = {},
@@ -129,6 +197,7 @@ export function clientOptionsFor(
     readOnly: r.readOnly,
   };
   const baseUrl = overrides.baseUrl ?? r.baseUrl;
+  if (overrides.baseUrl !== undefined) guardBaseUrl(r, overrides.baseUrl);
   if (baseUrl) o.baseUrl = baseUrl;
   return o;
 }

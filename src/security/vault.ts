@@ -432,7 +432,11 @@ export class Vault {
 
   credentials(name: string): Credentials {
     const p = this.#get(name);
-    return new Credentials(p.apiKey, p.secretKey, p.passphrase);
+    // The profile's access policy travels with its credentials (read-only, withdrawals).
+    return new Credentials(p.apiKey, p.secretKey, p.passphrase, {
+      readOnly: p.readOnly,
+      allowWithdraw: p.allowWithdraw,
+    });
   }
 
   /** Adds a profile (in memory; call save()). */

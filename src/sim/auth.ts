@@ -117,3 +117,73 @@ export function authenticate(input: AuthInput): AuthOutcome {
   if (!keyHasPermission(key, input.permission)) return { ok: false, code: '50114' };
   return { ok: true, key };
 }
+
+// --- WebSocket: the same environment, IP and permission checks as REST ----------------------
+
+/**
+ * Whether a WebSocket connection is on the demo environment. OKX tells demo by its WS host
+ * (wspap.okx.com); the local exchange serves both on one origin, so a connection is demo when its
+ * upgrade request carries `x-simulated-trading: 1` (as REST does) or the legacy `brokerId=9999`
+ * query of OKX's demo URLs.
+ */
+export function wsConnectionIsDemo(headers: IncomingHttpHeaders, rawUrl: string): boolean {
+  if (header(headers, 'x-simulated-trading') === '1') return true;
+  const q = rawUrl.indexOf('?');
+  return q >= 0 && new URLSearchParams(rawUrl.slice(q + 1)).get('brokerId') === '9999';
+}
+
+/**
+ * The checks after a WS login's signature verified, in REST's order: environment (50101, as OKX
+ * answers a demo key on the live WS), then the key's IP whitelist (50110 with the IP).
+ */
+export function checkWsLogin(key: SimKey, ctx: { demo: boolean; ip: string }): AuthOutcome {
+  if (key.demo !== ctx.demo) return { ok: false, code: '50101' };
+  if (!ipAllowed(key.ip, ctx.ip)) return { ok: false, code: '50110', params: [ctx.ip] };
+  return { ok: true, key };
+}
+
+/** The WS order ops and the permission each needs (the same as its REST endpoint's). */
+const WS_OP_PERMISSION: Readonly<Record<string, Permission>> = {
+  order: 'trade',
+  'batch-orders': 'trade',
+  'cancel-order': 'trade',
+  'batch-cancel-orders': 'trade',
+  'amend-order': 'trade',
+  'batch-amend-orders': 'trade',
+  'mass-cancel': 'trade',
+};
+
+/**
+ * The checks on every WS order op of a logged-in connection: the key's permission (50120, "this
+ * API key doesn't have permission to use this function"), and the IP again, since a key's
+ * whitelist is checked per request on OKX. Undefined when the op may go ahead.
+ */
+export function checkWsOp(
+  key: SimKey,
+  op: string,
+  ctx: { ip: string },
+): { code: string; params?: string[] } | undefined {
+  if (!ipAllowed(key.ip, ctx.ip)) return { code: '50110', params: [ctx.ip] };
+  if (!keyHasPermission(key, WS_OP_PERMISSION[op] ?? 'trade')) return { code: '50120' };
+  return undefined;
+}
+
+// --- the fault admin route ------------------------------------------------------------------
+
+/** The header every request to the local exchange's admin route (/sim/faults) must carry. */
+export const SIM_ADMIN_HEADER = 'x-okxkit-sim-admin';
+
+/**
+ * Refuses a request to the admin route that a web page could have sent: one with an Origin (or a
+ * cross-site Sec-Fetch-Site) header, or without the custom admin header. A page cannot add a
+ * custom header to a cross-origin request without a CORS preflight, which the local exchange never
+ * grants, so a site open in the user's browser cannot change the faults. Returns the reason, or
+ * undefined when the request may go ahead.
+ */
+export function adminRequestRefusal(headers: IncomingHttpHeaders): string | undefined {
+  if (header(headers, 'origin') !== '') return 'requests from a web page (Origin header) are refused';
+  const site = header(headers, 'sec-fetch-site');
+  if (site !== '' && site !== 'none' && site !== 'same-origin') return 'cross-site requests are refused';
+  if (header(headers, SIM_ADMIN_HEADER) !== '1') return `send the header "${SIM_ADMIN_HEADER}: 1"`;
+  return undefined;
+}

@@ -10,6 +10,16 @@ export {
   type ResolvedSimConfig,
 } from './config.js';
 export { FaultInjector, NO_FAULTS, FAULT_KINDS, type FaultSettings, type FaultErrorKind } from './faults.js';
-export { authenticate, normaliseIp, ipAllowed, TIMESTAMP_WINDOW_MS, type AuthOutcome } from './auth.js';
+export {
+  authenticate,
+  normaliseIp,
+  ipAllowed,
+  TIMESTAMP_WINDOW_MS,
+  SIM_ADMIN_HEADER,
+  adminRequestRefusal,
+  checkWsLogin,
+  checkWsOp,
+  type AuthOutcome,
+} from './auth.js';
 export { MatchingEngine, tradeEnvelope, type ItemResult, type TradeEnvelope } from './engine/engine.js';
 export type * from './contracts.js';

@@ -61,6 +61,8 @@ export interface OkxWsClientOptions {
   site?: Site;
   demo?: boolean;
   credentials?: Credentials;
+  /** Refuses every order op locally; adds to the credentials' own policy, never loosens it. */
+  readOnly?: boolean;
   clock?: Clock;
   sleep?: Sleep;
   random?: () => number;
@@ -133,7 +135,10 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
 
   constructor(opts: OkxWsClientOptions = {}) {
     super();
-    this.opts = opts;
+    // The policy travels with the credentials: a read-only profile's key can never trade over WS.
+    this.opts = opts.credentials
+      ? { ...opts, credentials: opts.credentials.restrict({ readOnly: opts.readOnly === true }) }
+      : opts;
     this.logger = opts.logger ?? silentLogger;
     this.urls =
       opts.urls ??
@@ -184,7 +189,13 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
       backoff: this.opts.backoff,
       connectLimiter: this.opts.connectLimiter ?? sharedConnectLimiter,
       logger: this.logger,
-      wsOptions: this.opts.wsOptions,
+      wsOptions: this.opts.demo
+        ? {
+            ...this.opts.wsOptions,
+            // OKX tells demo by its WS host; a same-origin server (the local exchange) by this header.
+            headers: { ...this.opts.wsOptions?.headers, 'x-simulated-trading': '1' },
+          }
+        : this.opts.wsOptions,
     });
     conn.on('push', (push) => this.route(push));
     conn.setRawFilter((raw) => this.routeRaw(raw));

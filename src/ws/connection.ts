@@ -1,5 +1,6 @@
 import WebSocket, { type ClientOptions } from 'ws';
 import type { Credentials } from '../client/credentials.js';
+import { OkxReadOnlyError } from '../client/errors.js';
 import { errorInfo } from '../protocol/error-codes.js';
 import { signWsLogin, wsLoginTimestamp } from '../protocol/sign.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
@@ -297,6 +298,9 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     id = this.newId(),
     timeoutMs = this.ackTimeoutMs,
   ): Promise<WsOpResponse> {
+    // The credentials' access policy binds every op sent on this connection, raw ones included.
+    const refused = this.opts.credentials?.policy.refusesWsOp(op);
+    if (refused !== undefined) throw new OkxReadOnlyError(`WS ${op}`, refused);
     let timer: unknown;
     const notSent = (why: string) =>
       new OkxWsError(`${op} not sent on ${this.endpoint}: ${why}`, {

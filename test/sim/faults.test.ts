@@ -119,6 +119,7 @@ describe('fault injection', () => {
     sim.tick();
     assert.equal(drops, 2);
     const r = await fetch(`${sim.restUrl}/sim/faults`, {
+      headers: { 'x-okxkit-sim-admin': '1' },
       method: 'POST',
       body: JSON.stringify({ dropWs: true, latencyMs: 0 }),
     });
@@ -161,6 +162,7 @@ describe('fault injection', () => {
     sim.tick();
     assert.equal(notices.length, 2);
     const r = await fetch(`${sim.restUrl}/sim/faults`, {
+      headers: { 'x-okxkit-sim-admin': '1' },
       method: 'POST',
       body: JSON.stringify({ wsUpgrade: true }),
     });
@@ -173,16 +175,19 @@ describe('fault injection', () => {
   test('admin route sets faults at runtime, validates its body, and reports settings', async (t) => {
     const sim = await withSim(t, { clock: new ManualClock(T0), market: new FakeMarket() });
     let r = await fetch(`${sim.restUrl}/sim/faults`, {
+      headers: { 'x-okxkit-sim-admin': '1' },
       method: 'POST',
       body: JSON.stringify({ errorRate: 1, errorKind: '50001' }),
     });
     assert.equal(r.status, 200);
     assert.equal(sim.faults.settings.errorRate, 1);
     assert.equal((await fetch(`${sim.restUrl}/api/v5/public/time`)).status, 503);
-    r = await fetch(`${sim.restUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ errorRate: 2 }) });
+    r = await fetch(`${sim.restUrl}/sim/faults`, {
+      headers: { 'x-okxkit-sim-admin': '1' }, method: 'POST', body: JSON.stringify({ errorRate: 2 }) });
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as any).msg, /errorRate/);
-    r = await fetch(`${sim.restUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ reset: true }) });
+    r = await fetch(`${sim.restUrl}/sim/faults`, {
+      headers: { 'x-okxkit-sim-admin': '1' }, method: 'POST', body: JSON.stringify({ reset: true }) });
     assert.equal(((await r.json()) as any).data[0].errorRate, 0);
     assert.equal((await fetch(`${sim.restUrl}/api/v5/public/time`)).status, 200);
   });

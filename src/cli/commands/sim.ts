@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadSimConfig } from '../../sim/config.js';
 import { startSimulator, type Simulator } from '../../sim/simulator.js';
+import { SIM_ADMIN_HEADER } from '../../sim/auth.js';
 import { ValidationError } from '../../util/errors.js';
 
 export interface SimFlags {
@@ -31,7 +32,7 @@ export function describeSim(sim: Simulator): string {
     `WS public    ${sim.wsUrls.wsPublic}`,
     `WS private   ${sim.wsUrls.wsPrivate}`,
     `WS business  ${sim.wsUrls.wsBusiness}`,
-    `faults       POST ${sim.restUrl}/sim/faults (loopback only), or: okxkit sim-faults --url ${sim.restUrl} '{"errorRate":0.1}'`,
+    `faults       POST ${sim.restUrl}/sim/faults (loopback only, header x-okxkit-sim-admin: 1), or: okxkit sim-faults --url ${sim.restUrl} '{"errorRate":0.1}'`,
     '',
     'keys:',
   ];
@@ -124,7 +125,7 @@ export function register(program: Command): void {
         if (flags.wsUpgrade) patch.wsUpgrade = true;
         const res = await fetch(`${flags.url.replace(/\/$/, '')}/sim/faults`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', [SIM_ADMIN_HEADER]: '1' },
           body: JSON.stringify(patch),
         });
         const body = (await res.json()) as { code?: string; msg?: string; data?: unknown[] };

@@ -9,7 +9,7 @@ import {
 } from '../../protocol/endpoints.js';
 import { errorMessage } from '../../protocol/error-codes.js';
 import type { Clock, Sleep } from '../../util/clock.js';
-import { authenticate, normaliseIp } from '../auth.js';
+import { adminRequestRefusal, authenticate, normaliseIp } from '../auth.js';
 import type { SimMarketApi } from '../contracts.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import { FAULT_KINDS, type FaultInjector, type FaultSettings } from '../faults.js';
@@ -133,7 +133,11 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
     const rawBody = await readBody(req);
     const ip = normaliseIp(req.socket.remoteAddress);
 
-    if (path === '/sim/faults') return send(res, admin(method, ip, rawBody));
+    if (path === '/sim/faults') {
+      const refused = adminRequestRefusal(req.headers);
+      if (refused) return send(res, { status: 403, body: { code: '403', msg: `/sim/faults: ${refused}` } });
+      return send(res, admin(method, ip, rawBody));
+    }
 
     const endpoint = findEndpoint(method, path);
     if (!endpoint) {

@@ -5,6 +5,7 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { bookChecksum, type BookLevel } from '../../protocol/book-checksum.js';
 import { errorMessage } from '../../protocol/error-codes.js';
 import { signWsLogin } from '../../protocol/sign.js';
+import { checkWsLogin, checkWsOp, normaliseIp, wsConnectionIsDemo } from '../auth.js';
 import type { MarketUpdate, SimKey, WsServerHandle, WsServerOptions, WsUpgradeNotice } from '../contracts.js';
 import { barStart } from '../market/bars.js';
 import { instrumentToOkx } from '../market/instrument-payload.js';
@@ -64,6 +65,10 @@ interface Conn {
   idle: NodeJS.Timeout | undefined;
   /** sim time at which an announced upgrade closes this connection */
   upgradeAt?: number;
+  /** the peer's IP and environment (demo?), for the checks of src/sim/auth.ts */
+  peer: { ip: string; demo: boolean };
+  /** the key logged in with */
+  key?: SimKey;
 }
 
 type Json = Record<string, unknown>;
@@ -125,11 +130,15 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
       socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, path));
+    const peer = {
+      ip: normaliseIp(req.socket.remoteAddress),
+      demo: wsConnectionIsDemo(req.headers, req.url ?? ''),
+    };
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, path, peer));
   };
   server.on('upgrade', onUpgrade);
 
-  const onConnection = (ws: WebSocket, path: WsPath) => {
+  const onConnection = (ws: WebSocket, path: WsPath, peer: Conn['peer']) => {
     connSeq += 1;
     const c: Conn = {
       ws,
@@ -141,6 +150,7 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
       opsWindow: 0,
       ops: 0,
       idle: undefined,
+      peer,
     };
     conns.add(c);
     // facts §2.4: a connection that sends nothing for 30 s is closed (4004).
@@ -196,8 +206,8 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
   };
 
   const login = (c: Conn, m: Json, id: string | undefined) => {
-    const fail = (code: string) => {
-      sendError(c, code, errorMessage(code), id);
+    const fail = (code: string, params: string[] = []) => {
+      sendError(c, code, errorMessage(code, ...params), id);
       if (code !== '60031') c.ws.close(4001, 'Login Failed');
     };
     if (c.account !== undefined) return fail('60031');
@@ -220,6 +230,9 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
     if (!key) return fail('60005');
     if (!sameString(passphrase, key.passphrase)) return fail('60024');
     if (!sameString(sign, signWsLogin({ timestamp, secretKey: key.secretKey }))) return fail('60007');
+    const checked = checkWsLogin(key, c.peer);
+    if (!checked.ok) return fail(checked.code, checked.params);
+    c.key = key;
     c.account = key.account;
     c.uid = keys.uid(key.account);
     send(c, { ...(id !== undefined ? { id } : {}), event: 'login', code: '0', msg: '', connId: c.connId });
@@ -646,6 +659,8 @@ export function attachWsServer(opts: WsServerOptions & WsServerExtraOptions): Ws
       if (clock.now() > exp) return reply('50037', errorMessage('50037'));
     }
     if (!opts.trade) return reply('60028', errorMessage('60028'));
+    const refused = c.key ? checkWsOp(c.key, op, c.peer) : undefined;
+    if (refused) return reply(refused.code, errorMessage(refused.code, ...(refused.params ?? [])));
     try {
       const r = await opts.trade.handle(c.account, op, args as Record<string, unknown>[]);
       reply(String(r.code ?? '0'), String(r.msg ?? ''), Array.isArray(r.data) ? r.data : [], r);
