@@ -39,6 +39,8 @@ test('--profile: market/account/order commands take credentials and the read-onl
   await v.save();
   const env = {
     OKX_BASE_URL: sim.restUrl,
+    // The local exchange is not an OKX host: a profile goes there only when allowed (issue 11).
+    OKXKIT_ALLOW_CUSTOM_BASE_URL: '1',
     OKXKIT_VAULT: vaultPath,
     OKXKIT_VAULT_PASSPHRASE: VAULT_PASS,
     HOME: dir,

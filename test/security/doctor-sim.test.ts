@@ -115,6 +115,8 @@ test('okxkit doctor CLI: --sim exit codes and a vault profile against the local 
     OKXKIT_VAULT: vaultPath,
     OKXKIT_VAULT_PASSPHRASE: 'fake vault pass',
     OKX_BASE_URL: sim.restUrl,
+    // The local exchange is not an OKX host: a profile goes there only when allowed (issue 11).
+    OKXKIT_ALLOW_CUSTOM_BASE_URL: '1',
   };
   const prof = await runCli(registerDoctor, ['doctor', '--profile', 'grid'], { env });
   assert.equal(prof.code, 0, prof.stdout + prof.stderr);

@@ -21,7 +21,11 @@ test('watch orders --profile logs in with the vault profile and prints its order
   const out = new PassThrough();
   let text = '';
   out.on('data', (d: Buffer) => (text += d.toString()));
-  const env = { OKX_BASE_URL: sim.restUrl, OKXKIT_VAULT_PASSPHRASE: 'fake vault pass watch' };
+  const env = {
+    OKX_BASE_URL: sim.restUrl,
+    OKXKIT_ALLOW_CUSTOM_BASE_URL: '1',
+    OKXKIT_VAULT_PASSPHRASE: 'fake vault pass watch',
+  };
   const watching = runWatch(
     'orders',
     undefined,
