@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BotKind, IntentRecord, IntentStatus } from './types.js';
+import { createPrivateFile } from '../util/atomic-write.js';
 
 /** Counters the runner keeps across restarts. */
 export interface BotStats {
@@ -41,6 +42,7 @@ export class BotStateStore {
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    createPrivateFile(path); // 0600: bot state is private
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit is on disk before the order it records is sent.

@@ -232,6 +232,14 @@ function permissionsCheck(perms: string[], opts: AuditOptions): CheckResult {
   return r('permissions', 'pass', `${perms.join(',') || '(none)'} (no withdraw)`, undefined, data);
 }
 
+/** 0.0.0.0/0, ::/0, 0.0.0.0, :: and any other range with a /0 prefix. */
+export function isWholeInternet(entry: string): boolean {
+  const e = entry.trim();
+  if (e === '0.0.0.0' || e === '::' || e === '*') return true;
+  const m = /^(.+)\/(\d+)$/.exec(e);
+  return !!m && Number(m[2]) === 0;
+}
+
 function ipCheck(ips: string[], perms: string[], opts: AuditOptions): CheckResult {
   const canAct = perms.includes('trade') || perms.includes('withdraw');
   if (!ips.length) {
@@ -248,6 +256,18 @@ function ipCheck(ips: string[], perms: string[], opts: AuditOptions): CheckResul
       'warn',
       `no IP whitelist on a ${perms.includes('withdraw') ? 'withdraw' : 'trading'} key: a leaked key works from anywhere${opts.demo ? '' : ', and OKX deletes such keys after 14 days unused'}`,
       "Bind the key to your server's IPs on OKX (up to 20 per key).",
+      { ips },
+    );
+  }
+  // A /0 range (0.0.0.0/0, ::/0, or any address with /0) whitelists the whole internet: it looks
+  // bound but stops nothing, and it keeps OKX from expiring the key.
+  const open = ips.filter(isWholeInternet);
+  if (open.length) {
+    return r(
+      'ip-whitelist',
+      'fail',
+      `the whitelist ${open.join(', ')} admits every address: a leaked key works from anywhere`,
+      "Replace it with your server's own IPs on OKX (up to 20 per key).",
       { ips },
     );
   }

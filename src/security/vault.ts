@@ -8,7 +8,7 @@ import {
   timingSafeEqual,
   type ScryptOptions,
 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isIP } from 'node:net';
 import { Credentials } from '../client/credentials.js';
@@ -17,6 +17,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { OkxkitError, ValidationError } from '../util/errors.js';
 import { maskKey } from '../util/logger.js';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 import { canonicalJson } from './audit-log.js';
 import { withFileLock } from './file-lock.js';
 
@@ -24,18 +26,57 @@ import { withFileLock } from './file-lock.js';
  * The credentials vault (R2, R3): named profiles, one OKX key each, encrypted at rest.
  *
  * File layout (JSON): a header `{format, version, kdf, cipher, check}` and `{ciphertext, tag}`.
- * - KDF: scrypt (memory-hard), N >= 2^15, r = 8, p = 1, a fresh random salt on every write.
+ * - KDF: scrypt (memory-hard), written at OWASP's recommended cost N = 2^17, r = 8, p = 1 (files
+ *   at N >= 2^15 still open), a fresh random salt on every write.
  * - Cipher: AES-256-GCM, a fresh 12-byte IV on every write; the canonical header is the AAD,
  *   so changing the KDF parameters, salt or IV is detected like any other edit.
  * - check: an HMAC of a constant under a second derived key. It tells a wrong passphrase apart
  *   from a damaged file without decrypting, and gives a guesser nothing the GCM tag does not.
+ * - integrity (version 2): SHA-256 of everything else in the file. It needs no passphrase, so an
+ *   edited salt, check or KDF parameter is reported as corruption, not as a wrong passphrase.
+ *   It is not a defence against a forger (who can recompute it): GCM is.
  * Secrets live only inside the ciphertext; errors name fields and profiles, never values.
  */
 
 export const VAULT_FORMAT = 'okxkit-vault';
-export const VAULT_VERSION = 1;
+export const VAULT_VERSION = 2;
+/** Versions this okxkit reads: 1 (no integrity digest) and 2. */
+const READABLE_VERSIONS = [1, 2];
+/** The lowest scrypt cost a vault file may use (older files); new writes use DEFAULT_SCRYPT_N. */
 export const MIN_SCRYPT_N = 2 ** 15;
+/** OWASP Password Storage Cheat Sheet: scrypt N = 2^17 (128 MiB), r = 8, p = 1. */
+export const DEFAULT_SCRYPT_N = 2 ** 17;
+/** A new vault passphrase needs this many characters and a zxcvbn score of at least MIN_PASSPHRASE_SCORE. */
+export const MIN_PASSPHRASE_LENGTH = 12;
+export const MIN_PASSPHRASE_SCORE = 3;
 const MAX_SCRYPT_N = 2 ** 20;
+let strength: ZxcvbnFactory | undefined;
+
+/** The vault passphrase was rejected as too weak (only when creating a vault or changing it). */
+export class WeakPassphraseError extends ValidationError {
+  constructor(reason: string) {
+    super(
+      'vault passphrase',
+      `is too weak: ${reason}`,
+      `use at least ${MIN_PASSPHRASE_LENGTH} characters that are hard to guess, e.g. four or five random words`,
+    );
+  }
+}
+
+/**
+ * Rejects a weak new vault passphrase: shorter than MIN_PASSPHRASE_LENGTH, or a zxcvbn strength
+ * score below MIN_PASSPHRASE_SCORE (common passwords, keyboard walks, repeats, dates...).
+ */
+export function checkPassphraseStrength(passphrase: string, userInputs: string[] = []): void {
+  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH)
+    throw new WeakPassphraseError(`shorter than ${MIN_PASSPHRASE_LENGTH} characters`);
+  strength ??= new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+  const r = strength.check(passphrase, ['okxkit', 'okx', 'vault', ...userInputs]);
+  if (r.score < MIN_PASSPHRASE_SCORE) {
+    const why = r.feedback.warning || 'easy to guess';
+    throw new WeakPassphraseError(`${why} (strength ${r.score}/4, needs ${MIN_PASSPHRASE_SCORE})`);
+  }
+}
 const CHECK_LABEL = 'okxkit-vault-passphrase-check';
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const PERMS = ['read_only', 'trade', 'withdraw'] as const;
@@ -170,12 +211,16 @@ interface VaultHeader {
 interface VaultFile extends VaultHeader {
   ciphertext: string;
   tag: string;
+  /** Version 2: hex SHA-256 of the canonical JSON of every other field. */
+  integrity?: string;
 }
 
 export interface VaultOptions {
   clock?: Clock;
-  /** scrypt cost for writes (>= 2^15). */
+  /** scrypt cost for writes (a power of two >= 2^15); default DEFAULT_SCRYPT_N (OWASP). */
   scryptN?: number;
+  /** Called with a warning (e.g. a vault readable by group/other); default process.emitWarning. */
+  onWarning?: (message: string) => void;
   /** Replaces the atomic writer (tests use this to simulate a crash mid-write). */
   writeFile?: (path: string, data: string) => void;
 }
@@ -225,11 +270,17 @@ function parseFile(text: string, path: string): VaultFile {
   const f = raw as Partial<VaultFile>;
   if (!f || typeof f !== 'object' || f.format !== VAULT_FORMAT)
     throw new VaultCorruptError(path, 'not an okxkit vault');
-  if (f.version !== VAULT_VERSION)
+  if (!READABLE_VERSIONS.includes(f.version as number))
     throw new VaultCorruptError(
       path,
-      `unsupported vault version ${String(f.version)} (this okxkit reads version ${VAULT_VERSION})`,
+      `unsupported vault version ${String(f.version)} (this okxkit reads versions ${READABLE_VERSIONS.join(', ')})`,
     );
+  // Before anything depends on the passphrase: any edit of any field is corruption.
+  if ((f.version ?? 0) >= 2) {
+    const { integrity, ...rest } = f;
+    if (typeof integrity !== 'string' || integrity !== digest(canonicalJson(rest)))
+      throw new VaultCorruptError(path, 'integrity digest mismatch: the file was edited or damaged');
+  }
   const k = f.kdf as Partial<KdfParams> | undefined;
   if (
     !k ||
@@ -334,7 +385,7 @@ function checkName(name: string): void {
 
 export class Vault {
   readonly path: string;
-  readonly #passphrase: string;
+  #passphrase: string;
   readonly #clock: Clock;
   readonly #scryptN: number;
   readonly #writeFile: (path: string, data: string) => void;
@@ -348,7 +399,7 @@ export class Vault {
     this.#passphrase = passphrase;
     this.#data = data;
     this.#clock = opts.clock ?? systemClock;
-    this.#scryptN = opts.scryptN ?? MIN_SCRYPT_N;
+    this.#scryptN = opts.scryptN ?? DEFAULT_SCRYPT_N;
     if (this.#scryptN < MIN_SCRYPT_N || (this.#scryptN & (this.#scryptN - 1)) !== 0) {
       throw new ValidationError(
         'scryptN',
@@ -381,7 +432,15 @@ export class Vault {
       );
     if (!existsSync(path)) {
       if (!opts.create) throw new VaultNotFoundError(path);
+      checkPassphraseStrength(passphrase);
       return new Vault(path, passphrase, { profiles: {}, history: [] }, opts);
+    }
+    const mode = statSync(path).mode & 0o777;
+    if (process.platform !== 'win32' && mode & 0o077) {
+      const warn = opts.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'OKXKIT_VAULT_MODE' }));
+      warn(
+        `vault ${path} is ${mode & 0o044 ? 'readable' : 'accessible'} by group/other (mode 0${mode.toString(8)}): run chmod 600 ${path}`,
+      );
     }
     let text: string;
     try {
@@ -524,13 +583,19 @@ export class Vault {
     return this.#data.history.filter((h) => name === undefined || h.profile === name).map((h) => ({ ...h }));
   }
 
-  /** Encrypts with a fresh salt and IV and replaces the file atomically (mode 0600). */
-  async save(): Promise<void> {
+  /**
+   * Encrypts with a fresh salt and IV and replaces the file atomically (mode 0600). `record`
+   * (e.g. the audit-trail append for this change) runs under the same lock after the write; if it
+   * throws, the previous file is put back (or the new one removed) and the error rethrown, so a
+   * change and its record never diverge.
+   */
+  async save(opts: { record?: () => void } = {}): Promise<void> {
     const text = await encryptVault(this.#data, this.#passphrase, this.#scryptN);
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     withFileLock(this.path, () => {
       // Another process saved since this one opened: writing now would drop its change.
-      const current = existsSync(this.path) ? digest(readFileSync(this.path, 'utf8')) : undefined;
+      const before = existsSync(this.path) ? readFileSync(this.path, 'utf8') : undefined;
+      const current = before === undefined ? undefined : digest(before);
       if (current !== this.#loaded) {
         throw new VaultError(
           `vault ${this.path} was changed by another process since it was opened; nothing written`,
@@ -539,8 +604,36 @@ export class Vault {
         );
       }
       this.#writeFile(this.path, text);
+      if (opts.record) {
+        try {
+          opts.record();
+        } catch (err) {
+          if (before === undefined) rmSync(this.path, { force: true });
+          else this.#writeFile(this.path, before);
+          throw err;
+        }
+      }
     });
     this.#loaded = digest(text);
+  }
+
+  /**
+   * Re-encrypts the vault under a new passphrase (checked for strength) and replaces the file
+   * atomically: readers see the old file or the new one, never a mix. On any failure the vault
+   * keeps its old passphrase, on disk and in memory.
+   */
+  async changePassphrase(newPassphrase: string, opts: { record?: () => void } = {}): Promise<void> {
+    checkPassphraseStrength(newPassphrase);
+    if (newPassphrase === this.#passphrase)
+      throw new ValidationError('new vault passphrase', 'is the same as the current one', 'choose a new one');
+    const old = this.#passphrase;
+    this.#passphrase = newPassphrase;
+    try {
+      await this.save(opts);
+    } catch (err) {
+      this.#passphrase = old;
+      throw err;
+    }
   }
 
   #get(name: string): StoredProfile {
@@ -576,7 +669,8 @@ async function encryptVault(data: Payload, passphrase: string, N: number): Promi
   cipher.setAAD(Buffer.from(canonicalJson(header), 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]);
   key.fill(0);
-  const file: VaultFile = { ...header, ciphertext: b64(ciphertext), tag: b64(cipher.getAuthTag()) };
+  const body = { ...header, ciphertext: b64(ciphertext), tag: b64(cipher.getAuthTag()) };
+  const file: VaultFile = { ...body, integrity: digest(canonicalJson(body)) };
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 

@@ -4,6 +4,7 @@ import { Decimal } from 'decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Order, OrderIntent } from './exchange-port.js';
+import { createPrivateFile } from '../util/atomic-write.js';
 
 /**
  * Journal row states:
@@ -131,6 +132,7 @@ export class OrderJournal {
    */
   constructor(path: string, opts: { clock?: Clock; synchronous?: 'FULL' | 'NORMAL' } = {}) {
     this.clock = opts.clock ?? systemClock;
+    createPrivateFile(path); // 0600: the journal holds order history
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);

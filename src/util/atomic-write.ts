@@ -24,3 +24,17 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   closeSync(fd);
   renameSync(tmp, path);
 }
+
+/**
+ * Creates `path` empty with mode 0600 when it does not exist yet (SQLite state files: SQLite
+ * gives its -wal and -shm files the database file's mode, so they stay private too). An existing
+ * file is left as it is; ':memory:' and '' are ignored.
+ */
+export function createPrivateFile(path: string): void {
+  if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}

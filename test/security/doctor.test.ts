@@ -36,6 +36,8 @@ const KEYS = [
   key('trade-no-ip', 'read_only,trade', ''),
   key('demo', 'read_only,trade', '127.0.0.1', true),
   key('elsewhere', 'read_only,trade', '198.51.100.4'),
+  key('open-v4', 'read_only,trade', '127.0.0.1,0.0.0.0/0'),
+  key('open-v6', 'read_only,trade', '127.0.0.1,::/0'),
 ];
 const creds = (k: MiniKey, over: Partial<MiniKey> = {}) => {
   const m = { ...k, ...over };
@@ -122,6 +124,16 @@ test('withdraw-enabled key fails, and trading is refused unless the loud flag is
     checkKeyBeforeTrading(miniClient(okx.url, creds(byLabel('withdraw')))),
     UnsafeKeyError,
   );
+});
+
+test('a whitelist of 0.0.0.0/0 or ::/0 fails the audit: it admits every address (issue 11)', async () => {
+  for (const label of ['open-v4', 'open-v6']) {
+    const rep = await auditKey(miniClient(okx.url, creds(byLabel(label))));
+    const ip = check(rep, 'ip-whitelist');
+    assert.equal(ip.status, 'fail', label);
+    assert.match(ip.message, label === 'open-v4' ? /0\.0\.0\.0\/0/ : /::\/0/);
+    assert.equal(rep.ok, false);
+  }
 });
 
 test('a trading key without an IP whitelist warns (and mentions the 14-day expiry on live)', async () => {

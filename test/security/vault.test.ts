@@ -27,6 +27,8 @@ import {
 import { clientOptionsFor, resolveCredentials } from '../../src/security/resolve.js';
 
 const PASS = 'correct horse battery staple';
+/** Tests write at the lowest accepted scrypt cost; the default (OWASP's) is tested in vault-hardening. */
+const FAST = { scryptN: MIN_SCRYPT_N };
 const KEY = { apiKey: 'fake-key-vault-0001', secretKey: 'fake-secret-vault-0001', passphrase: 'Fake Pass!' };
 const KEY2 = {
   apiKey: 'fake-key-vault-0002',
@@ -44,7 +46,7 @@ async function makeVault(
   path: string,
   clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z')),
 ): Promise<Vault> {
-  const v = await Vault.open(path, PASS, { create: true, clock });
+  const v = await Vault.open(path, PASS, { ...FAST, create: true, clock });
   v.add('grid', KEY, { label: 'grid bot', demo: true, ips: ['203.0.113.7'], notes: 'server A' });
   await v.save();
   return v;
@@ -64,7 +66,10 @@ test('a saved vault reopens with the same profiles; file is 0600 and holds no pl
   assert.equal(f.kdf.p, 1);
   assert.equal(Buffer.from(f.cipher.iv, 'base64').length, 12);
 
-  const v = await Vault.open(path, PASS, { clock: new ManualClock(Date.parse('2026-01-31T00:00:00Z')) });
+  const v = await Vault.open(path, PASS, {
+    ...FAST,
+    clock: new ManualClock(Date.parse('2026-01-31T00:00:00Z')),
+  });
   const info = v.info('grid');
   assert.equal(info.label, 'grid bot');
   assert.equal(info.demo, true);
@@ -110,14 +115,14 @@ test('a flipped byte anywhere in the ciphertext, tag or header gives VaultCorrup
   ];
   for (const c of cases) {
     writeFileSync(path, JSON.stringify(c));
-    await assert.rejects(Vault.open(path, PASS), VaultCorruptError);
+    await assert.rejects(Vault.open(path, PASS, FAST), VaultCorruptError);
   }
-  // A changed salt derives other keys: indistinguishable from a wrong passphrase, and still typed.
+  // A changed salt derives other keys; the integrity digest still tells it from a wrong passphrase (issue 11).
   writeFileSync(path, JSON.stringify({ ...f, kdf: { ...f.kdf, salt: flip(f.kdf.salt, 1) } }));
-  await assert.rejects(Vault.open(path, PASS), VaultPassphraseError);
+  await assert.rejects(Vault.open(path, PASS, FAST), VaultCorruptError);
   // Weakened KDF parameters are refused before any derivation.
   writeFileSync(path, JSON.stringify({ ...f, kdf: { ...f.kdf, N: 1024 } }));
-  await assert.rejects(Vault.open(path, PASS), /KDF parameters out of range/);
+  await assert.rejects(Vault.open(path, PASS, FAST), VaultCorruptError);
 });
 
 test('a truncated or non-vault file gives VaultCorruptError', async (t) => {
@@ -126,10 +131,10 @@ test('a truncated or non-vault file gives VaultCorruptError', async (t) => {
   const text = readFileSync(path, 'utf8');
   for (const cut of [0, 10, Math.floor(text.length / 2), text.length - 3]) {
     writeFileSync(path, text.slice(0, cut));
-    await assert.rejects(Vault.open(path, PASS), VaultCorruptError, `cut at ${cut}`);
+    await assert.rejects(Vault.open(path, PASS, FAST), VaultCorruptError, `cut at ${cut}`);
   }
   writeFileSync(path, '{"profiles":{}}');
-  await assert.rejects(Vault.open(path, PASS), /not an okxkit vault/);
+  await assert.rejects(Vault.open(path, PASS, FAST), /not an okxkit vault/);
   await assert.rejects(Vault.open(join(tempDir(t), 'none.json'), PASS), VaultNotFoundError);
 });
 
@@ -152,12 +157,12 @@ test('a crash between the temp write and the rename leaves the old vault intact'
   assert.equal(readFileSync(path, 'utf8'), before);
   // The temp file the crash left behind is a complete new vault, but the real one is untouched.
   assert.ok(readdirSync(dir).some((n) => n.endsWith('.tmp')));
-  const reopened = await Vault.open(path, PASS);
+  const reopened = await Vault.open(path, PASS, FAST);
   assert.deepEqual(reopened.names(), ['grid']);
   // and the next save succeeds
   reopened.add('dca', KEY2);
   await reopened.save();
-  assert.deepEqual((await Vault.open(path, PASS)).names(), ['dca', 'grid']);
+  assert.deepEqual((await Vault.open(path, PASS, FAST)).names(), ['dca', 'grid']);
 });
 
 test('a failing injected writer (crash before rename) also leaves the old file', async (t) => {
@@ -165,6 +170,7 @@ test('a failing injected writer (crash before rename) also leaves the old file',
   await makeVault(path);
   const before = readFileSync(path, 'utf8');
   const v = await Vault.open(path, PASS, {
+    ...FAST,
     writeFile: (p, data) => {
       writeFileSync(`${p}.partial`, data.slice(0, 40));
       throw new Error('killed');
@@ -173,7 +179,7 @@ test('a failing injected writer (crash before rename) also leaves the old file',
   v.remove('grid');
   await assert.rejects(v.save(), /killed/);
   assert.equal(readFileSync(path, 'utf8'), before);
-  assert.deepEqual((await Vault.open(path, PASS)).names(), ['grid']);
+  assert.deepEqual((await Vault.open(path, PASS, FAST)).names(), ['grid']);
 });
 
 test('rotate swaps the key, keeps the old metadata in history and resets the age', async (t) => {
@@ -181,7 +187,7 @@ test('rotate swaps the key, keeps the old metadata in history and resets the age
   const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
   await makeVault(path, clock);
   clock.set(Date.parse('2026-04-15T00:00:00Z'));
-  const v = await Vault.open(path, PASS, { clock });
+  const v = await Vault.open(path, PASS, { ...FAST, clock });
   assert.equal(v.info('grid').ageDays, 104);
   const { retired, profile } = v.rotate('grid', KEY2);
   await v.save();
@@ -190,7 +196,7 @@ test('rotate swaps the key, keeps the old metadata in history and resets the age
   assert.equal(retired.retiredAt, '2026-04-15T00:00:00.000Z');
   assert.equal(profile.ageDays, 0);
   assert.equal(profile.label, 'grid bot');
-  const again = await Vault.open(path, PASS, { clock });
+  const again = await Vault.open(path, PASS, { ...FAST, clock });
   assert.equal(again.credentials('grid').apiKey, KEY2.apiKey);
   assert.equal(again.credentials('grid').revealPassphrase(), ' Fake Pass 2 ');
   assert.equal(again.history('grid').length, 1);
@@ -199,7 +205,7 @@ test('rotate swaps the key, keeps the old metadata in history and resets the age
 });
 
 test('profile validation: names, duplicates, sites, permissions, IPs, missing secrets', async (t) => {
-  const v = await Vault.open(join(tempDir(t), 'v.json'), PASS, { create: true });
+  const v = await Vault.open(join(tempDir(t), 'v.json'), PASS, { ...FAST, create: true });
   assert.throws(() => v.add('bad name', KEY), ValidationError);
   v.add('a', KEY);
   assert.throws(() => v.add('a', KEY), ProfileExistsError);
@@ -230,7 +236,7 @@ test('the vault never shows its secrets when printed or serialised', async (t) =
 test('resolveCredentials: a profile brings its demo/site/readOnly; env credentials otherwise', async (t) => {
   const dir = tempDir(t);
   const path = join(dir, 'vault.json');
-  const v = await Vault.open(path, PASS, { create: true });
+  const v = await Vault.open(path, PASS, { ...FAST, create: true });
   v.add('watcher', KEY, { readOnly: true, site: 'eea', demo: true });
   await v.save();
   const r = await resolveCredentials({
@@ -242,7 +248,8 @@ test('resolveCredentials: a profile brings its demo/site/readOnly; env credentia
   assert.equal(r.site, 'eea');
   assert.equal(r.demo, true);
   assert.equal(r.credentials.revealSecret(), KEY.secretKey);
-  assert.deepEqual(clientOptionsFor(r, { baseUrl: 'http://127.0.0.1:1' }).readOnly, true);
+  assert.deepEqual(clientOptionsFor(r, { baseUrl: 'https://eea.okx.com' }).readOnly, true);
+  assert.equal(r.credentials.policy.readOnly, true, 'the policy travels with the credentials');
   // OKXKIT_PROFILE picks the profile too; a passphrase file works like the variable
   const pf = join(dir, 'pass.txt');
   writeFileSync(pf, `${PASS}\n`);
@@ -288,8 +295,8 @@ test('resolveCredentials: a profile brings its demo/site/readOnly; env credentia
 test('a save over a vault another process changed meanwhile is refused, not lost', async (t) => {
   const path = join(tempDir(t), 'vault.json');
   await makeVault(path);
-  const a = await Vault.open(path, PASS);
-  const b = await Vault.open(path, PASS);
+  const a = await Vault.open(path, PASS, FAST);
+  const b = await Vault.open(path, PASS, FAST);
   a.add('dca', KEY2);
   await a.save();
   b.add('other', KEY2);
@@ -297,10 +304,10 @@ test('a save over a vault another process changed meanwhile is refused, not lost
     b.save(),
     (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'VAULT_CONFLICT',
   );
-  assert.deepEqual((await Vault.open(path, PASS)).names(), ['dca', 'grid']);
+  assert.deepEqual((await Vault.open(path, PASS, FAST)).names(), ['dca', 'grid']);
   // The same instance can keep saving its own changes.
   a.remove('dca');
   await a.save();
-  assert.deepEqual((await Vault.open(path, PASS)).names(), ['grid']);
+  assert.deepEqual((await Vault.open(path, PASS, FAST)).names(), ['grid']);
   assert.ok(!readdirSync(join(path, '..')).some((n) => n.endsWith('.lock')));
 });

@@ -210,15 +210,18 @@ export function register(program: Command, io: SecurityIo = processIo()): void {
       const secrets = await readSecrets(io, prompter);
       const meta = metaFrom({ ...opts, demo: opts.demo ? true : opts.live ? false : undefined });
       const info = vault.add(name, secrets, meta);
-      await vault.save();
-      audit(io, opts, 'key.added', {
-        profile: name,
-        apiKey: info.apiKeyMasked,
-        site: info.site,
-        demo: info.demo,
-        readOnly: info.readOnly,
-        allowWithdraw: info.allowWithdraw,
-        vault: vault.path,
+      // The change and its audit record land together: a failed record rolls the vault back.
+      await vault.save({
+        record: () =>
+          audit(io, opts, 'key.added', {
+            profile: name,
+            apiKey: info.apiKeyMasked,
+            site: info.site,
+            demo: info.demo,
+            readOnly: info.readOnly,
+            allowWithdraw: info.allowWithdraw,
+            vault: vault.path,
+          }),
       });
       if (opts.json) println(io.stdout, JSON.stringify({ added: info, vault: vault.path }));
       else {
@@ -326,8 +329,10 @@ export function register(program: Command, io: SecurityIo = processIo()): void {
     try {
       const vault = await openVault(io, prompter, opts, false);
       const info = vault.remove(name);
-      await vault.save();
-      audit(io, opts, 'key.removed', { profile: name, apiKey: info.apiKeyMasked, vault: vault.path });
+      await vault.save({
+        record: () =>
+          audit(io, opts, 'key.removed', { profile: name, apiKey: info.apiKeyMasked, vault: vault.path }),
+      });
       if (opts.json) println(io.stdout, JSON.stringify({ removed: info }));
       else {
         println(io.stdout, `removed ${describeProfile(info)}`);
@@ -336,6 +341,48 @@ export function register(program: Command, io: SecurityIo = processIo()): void {
           `The key still exists on OKX: delete ${info.apiKeyMasked} (label "${info.label}") under API management.`,
         );
       }
+    } finally {
+      prompter.close();
+    }
+  });
+
+  withCommon(
+    keys
+      .command('passwd')
+      .description(
+        'change the vault passphrase (new one from OKXKIT_NEW_VAULT_PASSPHRASE or its _FILE, else asked twice); atomic',
+      ),
+    true,
+  ).action(async (opts: Common) => {
+    requireWhy(opts);
+    const prompter = new Prompter(io);
+    try {
+      const vault = await openVault(io, prompter, opts, false);
+      let next = readEnvValue(io.env, 'OKXKIT_NEW_VAULT_PASSPHRASE');
+      if (next === undefined) {
+        if (!prompter.interactive)
+          throw new ValidationError(
+            'new vault passphrase',
+            'not given',
+            'set OKXKIT_NEW_VAULT_PASSPHRASE (or its _FILE), or run in a terminal to be asked',
+          );
+        next = await prompter.hidden(`New vault passphrase for ${vault.path}: `);
+        if ((await prompter.hidden('Repeat the new vault passphrase: ')) !== next)
+          throw new ValidationError(
+            'new vault passphrase',
+            'the two entries differ',
+            'type the same passphrase twice',
+          );
+      }
+      await vault.changePassphrase(next, {
+        record: () => audit(io, opts, 'key.vault_passphrase_changed', { vault: vault.path }),
+      });
+      if (opts.json) println(io.stdout, JSON.stringify({ passphraseChanged: vault.path }));
+      else
+        println(
+          io.stdout,
+          `vault passphrase changed for ${vault.path}; update OKXKIT_VAULT_PASSPHRASE where it is set`,
+        );
     } finally {
       prompter.close();
     }
@@ -358,12 +405,15 @@ export function register(program: Command, io: SecurityIo = processIo()): void {
       vault.info(name); // fail before asking for the new key if the profile is unknown
       const secrets = await readSecrets(io, prompter);
       const { retired, profile } = vault.rotate(name, secrets, metaFrom(opts));
-      await vault.save();
-      audit(io, opts, 'key.rotated', {
-        profile: name,
-        oldKey: retired.apiKeyMasked,
-        newKey: profile.apiKeyMasked,
-        vault: vault.path,
+      // The change and its audit record land together: a failed record rolls the vault back.
+      await vault.save({
+        record: () =>
+          audit(io, opts, 'key.rotated', {
+            profile: name,
+            oldKey: retired.apiKeyMasked,
+            newKey: profile.apiKeyMasked,
+            vault: vault.path,
+          }),
       });
       if (opts.json) println(io.stdout, JSON.stringify({ rotated: profile, retired }));
       else {
