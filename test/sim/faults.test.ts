@@ -183,11 +183,17 @@ describe('fault injection', () => {
     assert.equal(sim.faults.settings.errorRate, 1);
     assert.equal((await fetch(`${sim.restUrl}/api/v5/public/time`)).status, 503);
     r = await fetch(`${sim.restUrl}/sim/faults`, {
-      headers: { 'x-okxkit-sim-admin': '1' }, method: 'POST', body: JSON.stringify({ errorRate: 2 }) });
+      headers: { 'x-okxkit-sim-admin': '1' },
+      method: 'POST',
+      body: JSON.stringify({ errorRate: 2 }),
+    });
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as any).msg, /errorRate/);
     r = await fetch(`${sim.restUrl}/sim/faults`, {
-      headers: { 'x-okxkit-sim-admin': '1' }, method: 'POST', body: JSON.stringify({ reset: true }) });
+      headers: { 'x-okxkit-sim-admin': '1' },
+      method: 'POST',
+      body: JSON.stringify({ reset: true }),
+    });
     assert.equal(((await r.json()) as any).data[0].errorRate, 0);
     assert.equal((await fetch(`${sim.restUrl}/api/v5/public/time`)).status, 200);
   });

@@ -26,7 +26,7 @@ test('secrets are censored at any depth: nested objects, arrays, headers, errors
   );
   logger.info({ list: [{ x: [{ apiSecret: CANARY }] }, { password: CANARY }] }, 'arrays');
   logger.info(
-    { ccxt: { config: { apiKey: 'visible-key', secret: CANARY, password: CANARY } } },
+    { ccxt: { config: { label: 'visible-label', secret: CANARY, password: CANARY } } },
     'ccxt shape',
   );
   const err = Object.assign(new Error('boom'), { detail: { request: { signature: CANARY } } });
@@ -36,7 +36,7 @@ test('secrets are censored at any depth: nested objects, arrays, headers, errors
   assert.equal(lines.length, 6);
   assert.doesNotMatch(text, new RegExp(CANARY));
   assert.match(text, /\[redacted\]/);
-  assert.match(text, /visible-key/, 'non-secret fields are kept');
+  assert.match(text, /visible-label/, 'non-secret fields are kept');
   assert.match(text, /boom/, 'the error still logs its message');
 });
 
