@@ -22,13 +22,32 @@ import { OkxkitError } from '../util/errors.js';
  * of the history. Findings carry the secret masked (first 4 characters) and a fingerprint (a
  * hash of the value) that an allowlist can name without repeating the secret.
  *
- * Rules are tuned to stay quiet on ordinary code: values that say they are fake (fake, example,
- * test, dummy, sim, sample, placeholder...) or that are references (process.env.X, ${X}) never
- * match, and in source files only quoted values count as assignments.
+ * Built the way gitleaks is: provider rules with the exact token formats (GitHub, Slack, Stripe,
+ * AWS, npm, JWT, credentials in URLs, PEM keys), each behind a keyword prefilter; OKX rules (a UUID
+ * key, a 32-hex secret, a passphrase / ccxt `password` / okx-api `apiPass`) and keyword-named
+ * generic secrets with an entropy threshold; stopwords (a value that calls itself fake, example,
+ * dummy, placeholder... or is a reference such as process.env.X or ${X}); allowlists by path,
+ * rule and fingerprint (`.okxkitscanignore`) and a baseline file of accepted findings. Words such
+ * as "test" or "sim" inside a value do not make it fake: real keys contain them by chance.
  */
 
 export type RuleId =
-  'okx-api-key' | 'okx-secret-key' | 'okx-passphrase' | 'dotenv-tracked' | 'private-key' | 'generic-secret';
+  | 'okx-api-key'
+  | 'okx-secret-key'
+  | 'okx-passphrase'
+  | 'dotenv-tracked'
+  | 'private-key'
+  | 'generic-secret'
+  | 'github-token'
+  | 'slack-webhook'
+  | 'slack-token'
+  | 'stripe-key'
+  | 'aws-access-key-id'
+  | 'aws-secret-key'
+  | 'npm-token'
+  | 'jwt'
+  | 'url-credentials'
+  | 'password';
 
 export const RULE_DESCRIPTIONS: Record<RuleId, string> = {
   'okx-api-key': 'OKX API key',
@@ -37,7 +56,89 @@ export const RULE_DESCRIPTIONS: Record<RuleId, string> = {
   'dotenv-tracked': '.env file with credentials tracked by git',
   'private-key': 'private key (PEM)',
   'generic-secret': 'credential-looking value',
+  'github-token': 'GitHub token',
+  'slack-webhook': 'Slack incoming webhook URL',
+  'slack-token': 'Slack token',
+  'stripe-key': 'Stripe secret or restricted key',
+  'aws-access-key-id': 'AWS access key id',
+  'aws-secret-key': 'AWS secret access key',
+  'npm-token': 'npm access token',
+  jwt: 'JSON Web Token',
+  'url-credentials': 'password in a URL',
+  password: 'password',
 };
+
+/**
+ * A provider rule: an exact token format behind a keyword prefilter (the regex only runs on a
+ * line holding one of the keywords, lower-cased), as gitleaks does. `group` is the capture
+ * holding the secret (0: the whole match).
+ */
+interface ProviderRule {
+  id: RuleId;
+  keywords: string[];
+  re: RegExp;
+  group?: number;
+  /** Minimum Shannon entropy of the secret (bits per character). */
+  entropy?: number;
+}
+
+export const PROVIDER_RULES: readonly ProviderRule[] = [
+  {
+    id: 'github-token',
+    keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
+    re: /\b(gh[pousr]_[A-Za-z0-9]{36})\b/g,
+    group: 1,
+  },
+  { id: 'github-token', keywords: ['github_pat_'], re: /\b(github_pat_[A-Za-z0-9_]{82})\b/g, group: 1 },
+  {
+    id: 'slack-webhook',
+    keywords: ['hooks.slack.com'],
+    re: /https:\/\/hooks\.slack\.com\/(?:services|workflows)\/[A-Za-z0-9+/]{43,56}|https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{8,12}\/B[A-Z0-9]{8,12}\/[A-Za-z0-9]{24}/g,
+  },
+  { id: 'slack-token', keywords: ['xox'], re: /\b(xox[baprs]-[0-9]{10,13}-[0-9A-Za-z-]{10,})\b/g, group: 1 },
+  {
+    id: 'stripe-key',
+    keywords: ['sk_', 'rk_'],
+    re: /\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,99})\b/g,
+    group: 1,
+  },
+  {
+    id: 'aws-access-key-id',
+    keywords: ['akia', 'asia', 'abia', 'acca'],
+    re: /\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b/g,
+    group: 1,
+  },
+  {
+    id: 'aws-secret-key',
+    keywords: ['aws', 'secret_access_key', 'secretaccesskey'],
+    re: /(?:aws_?secret_?access_?key|secretaccesskey|aws_?secret(?:_?key)?)["']?\s*(?:[:=]|=>)\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
+    group: 1,
+    entropy: 3.5,
+  },
+  { id: 'npm-token', keywords: ['npm_'], re: /\b(npm_[A-Za-z0-9]{36})\b/g, group: 1 },
+  {
+    id: 'npm-token',
+    keywords: ['_authtoken', '_auth'],
+    re: /:_auth(?:Token)?\s*=\s*["']?([A-Za-z0-9+/=_.-]{20,})/g,
+    group: 1,
+    entropy: 3,
+  },
+  {
+    id: 'jwt',
+    keywords: ['eyj'],
+    re: /\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})/g,
+    group: 1,
+  },
+  {
+    id: 'url-credentials',
+    keywords: ['://'],
+    re: /\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:/@"'`]{1,64}:([^\s@/"'`]{3,128})@[A-Za-z0-9.-]+/g,
+    group: 1,
+  },
+];
+
+/** OKX publishes these in its authentication docs; they sign nothing real. */
+const KNOWN_PUBLIC_VALUES = new Set(['22582BD0CFF14C41EDBF1AB98506286D']);
 
 export interface Finding {
   rule: RuleId;
@@ -59,17 +160,22 @@ export class ScanError extends OkxkitError {
 
 const UUID = /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g;
 const HEX32 = /\b[0-9A-F]{32}\b/g;
-const API_KEY_WORD = /api[\s_-]?key|access[\s_-]?key|ok-access-key/i;
 const SECRET_WORD = /secret/i;
 const PEM = /-----BEGIN ((?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----/;
-/** Values that announce themselves as not real. */
-const FAKE =
-  /fake|example|test|dummy|sim|sample|placeholder|changeme|change[_-]me|redacted|masked|xxxx|\*\*\*\*|your[_-]|<[^>]*>|\.\.\./i;
+/** Values that announce themselves as not real: stopwords anywhere in the value. */
+const FAKE = /fake|example|dummy|placeholder|changeme|change[_-]me|redacted|masked|notreal|not[_-]a[_-]real/i;
+/** Template text a user replaces: a real value pasted beside it is still real. */
+const PLACEHOLDER =
+  /^x+$|xxxx|\*\*\*\*|your[_-]|<[^>]*>|\.\.\.|^\[.*\]$|^(none|null|nil|true|false|undefined|string|required|optional|todo|tbd|secret|password|passphrase|token)$/i;
 /** Values that point elsewhere rather than hold a secret. */
 const REFERENCE = /^\$\{|^\$[A-Za-z_]|\{\{|process\.env|os\.environ|getenv|^env\.|^env\[|^secrets\./i;
 const GENERIC_KEY =
   /secret|token|passw(?:or)?d|pwd|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key/i;
-const CONFIG_EXT = /\.(env|ya?ml|ini|cfg|conf|properties|toml|txt|sh|bash|zsh|json)$|^\.env/i;
+/** Key names that hold a name, a path, a location or an id, not the secret itself (token_uri, secretName...). */
+const NOT_A_SECRET_KEY =
+  /(?:_|-|\b|[a-z])(?:uri|url|urls|name|names|path|paths|file|files|dir|id|ids|ref|type|kind|length|len|count|ttl|expiry|expires|expiresat|endpoint|header|field|env|var|arn|version|hash|address|contract|mint)$/i;
+const CONFIG_EXT =
+  /\.(env|ya?ml|ini|cfg|conf|properties|toml|txt|sh|bash|zsh|json|npmrc|netrc|pgpass|tfvars)$|^\.env|^\.npmrc$|^\.netrc$|^\.pgpass$|history$|^credentials$|^config$|^Dockerfile|\.dockerfile$|^Procfile$/i;
 
 const ASSIGN =
   /([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::=|=>|=|:)\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`$]*)`|([^\s"'`,;#)}\]]+))/g;
@@ -114,7 +220,23 @@ function shannonEntropy(s: string): number {
 }
 
 function looksReal(value: string): boolean {
-  return value.length > 0 && !FAKE.test(value) && !REFERENCE.test(value);
+  return (
+    value.length > 0 &&
+    !FAKE.test(value) &&
+    !PLACEHOLDER.test(value) &&
+    !REFERENCE.test(value) &&
+    !KNOWN_PUBLIC_VALUES.has(value)
+  );
+}
+
+/** A value that names a file or a location rather than holding a secret. */
+function looksLikePath(v: string): boolean {
+  return (
+    /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)/.test(v) ||
+    /\/secrets?\//i.test(v) ||
+    /\.(?:json|pem|key|txt|ya?ml|p12|pfx|crt|env)$/i.test(v) ||
+    /^[a-z][a-z0-9+.-]*:\/\/[^@]*$/i.test(v)
+  );
 }
 
 export function isDotEnvFile(file: string): boolean {
@@ -140,10 +262,23 @@ export function scanLine(line: string, opts: { bareOk: boolean; nextLine?: strin
   const pem = PEM.exec(line);
   if (pem) add('private-key', opts.nextLine?.trim() || pem[0]);
 
-  for (const a of assignments(line, opts.bareOk)) {
+  // Provider rules: exact formats behind keyword prefilters.
+  const lower = line.toLowerCase();
+  for (const rule of PROVIDER_RULES) {
+    if (!rule.keywords.some((k) => lower.includes(k))) continue;
+    rule.re.lastIndex = 0;
+    for (const m of line.matchAll(rule.re)) {
+      const v = m[rule.group ?? 0] ?? '';
+      if (!v || REFERENCE.test(v) || PLACEHOLDER.test(v) || FAKE.test(v)) continue;
+      if (rule.entropy !== undefined && shannonEntropy(v) < rule.entropy) continue;
+      add(rule.id, v);
+    }
+  }
+
+  for (const a of [...assignments(line, opts.bareOk), ...dockerEnv(line)]) {
     if (!a.quoted && !opts.bareOk) continue;
     const v = a.value;
-    if (!looksReal(v)) continue;
+    if (!looksReal(v) || hits.some((h) => h.value === v || v.includes(h.value))) continue;
     const k = a.key.replace(/^.*\./, '');
     // Identifiers and the OK-ACCESS-* header names; a kebab-case key is a label, not a variable.
     const named = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /^ok-access-/i.test(k);
@@ -153,33 +288,98 @@ export function scanLine(line: string, opts: { bareOk: boolean; nextLine?: strin
     else if (
       named &&
       token &&
-      /^(okx_?)?secret_?key$|^ok-access-secret$|^okx\w*secret/i.test(k) &&
-      v.length >= 8
+      /^(okx_?)?(?:api_?)?secret(?:_?key)?$|^ok-access-secret$|^okx\w*secret|^apiSecret$/i.test(k) &&
+      v.length >= 8 &&
+      !looksLikePath(v)
     )
       add('okx-secret-key', v);
     // Passphrases may hold spaces (kept byte for byte, R5); under 8 characters a value is more
-    // likely a word or a flag than a passphrase.
-    else if (named && /passphrase$|^ok-access-passphrase$/i.test(k) && v.length >= 8 && v.length <= 64)
+    // likely a word or a flag than a passphrase. okx-api calls it apiPass; ccxt, password.
+    else if (
+      named &&
+      /passphrase$|^ok-access-passphrase$|^api_?pass$/i.test(k) &&
+      v.length >= 8 &&
+      v.length <= 64 &&
+      !looksLikePath(v)
+    )
       add('okx-passphrase', v);
     else if (
+      named &&
+      /^(?:\w*_)?(?:password|passwd|pwd)$|Password$/i.test(k) &&
+      v.length >= 8 &&
+      v.length <= 128 &&
+      token &&
+      !looksLikePath(v) &&
+      shannonEntropy(v) >= 2.5 &&
+      !/^[a-z]+$/.test(v)
+    )
+      add('password', v);
+    else if (
       GENERIC_KEY.test(k) &&
+      !NOT_A_SECRET_KEY.test(k) &&
       v.length >= 16 &&
-      !/\s/.test(v) &&
+      token &&
+      !looksLikePath(v) &&
+      !/^0x[0-9a-fA-F]{40}$/.test(v) &&
+      !UUID_EXACT.test(v) &&
       shannonEntropy(v) >= 3.5 &&
-      !/^[a-z]+(?:[A-Z][a-z]*)*$/.test(v)
+      !/^[a-z]+(?:[A-Z][a-z]+)*$/.test(v)
     ) {
       add('generic-secret', v);
     }
   }
-  if (API_KEY_WORD.test(line))
+  // OK-ACCESS-KEY header values (curl -H, raw HTTP).
+  if (/ok-access-key/i.test(line))
     for (const m of line.matchAll(UUID)) if (looksReal(m[0])) add('okx-api-key', m[0]);
-  if (SECRET_WORD.test(line)) for (const m of line.matchAll(HEX32)) add('okx-secret-key', m[0]);
+  if (SECRET_WORD.test(line))
+    for (const m of line.matchAll(HEX32)) if (looksReal(m[0])) add('okx-secret-key', m[0]);
   return hits;
+}
+
+const UUID_EXACT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Dockerfile `ENV NAME=value` / `ENV NAME value` / `ARG NAME=value`: unquoted values are values. */
+function dockerEnv(line: string): Assignment[] {
+  const m = /^\s*(?:ENV|ARG)\s+(.*)$/.exec(line);
+  if (!m) return [];
+  const rest = m[1]!;
+  const out: Assignment[] = [];
+  const spaced = /^([A-Za-z_][A-Za-z0-9_]*)\s+([^=\s].*)$/.exec(rest);
+  if (spaced && !spaced[1]!.includes('=')) {
+    out.push({ key: spaced[1]!, value: spaced[2]!.trim().replace(/^["']|["']$/g, ''), quoted: true });
+    return out;
+  }
+  for (const p of rest.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|'([^']*)'|(\S+))/g))
+    out.push({ key: p[1]!, value: p[2] ?? p[3] ?? p[4] ?? '', quoted: true });
+  return out;
+}
+
+/**
+ * The OKX rule across lines: a UUID key beside a 32-hex secret (and usually a passphrase) is an
+ * OKX credential set even when no line names it (a pasted note, a chat log, a CSV row).
+ */
+function okxTriples(lines: { line: number; text: string }[]): { index: number; value: string }[] {
+  const out: { index: number; value: string }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    for (const m of lines[i]!.text.matchAll(UUID)) {
+      if (!looksReal(m[0])) continue;
+      let secret = false;
+      for (let j = Math.max(0, i - 3); j <= Math.min(lines.length - 1, i + 3) && !secret; j++) {
+        for (const h of lines[j]!.text.matchAll(HEX32)) if (looksReal(h[0])) secret = true;
+      }
+      if (secret) out.push({ index: i, value: m[0] });
+    }
+  }
+  return out;
 }
 
 export interface Allowlist {
   fingerprints: Set<string>;
   globs: RegExp[];
+  /** Rules switched off (`rule:<id>`). */
+  rules?: Set<string>;
+  /** Accepted findings from a baseline file: `<rule>:<file>:<fingerprint>`. */
+  baseline?: Set<string>;
 }
 
 export const EMPTY_ALLOWLIST: Allowlist = { fingerprints: new Set(), globs: [] };
@@ -214,7 +414,9 @@ export function parseAllowlist(text: string): Allowlist {
     const line = raw.replace(/(^|\s)#.*$/, '').trim();
     if (!line) continue;
     const fp = /^(?:fingerprint:)?([0-9a-f]{16})$/i.exec(line);
+    const rule = /^rule:([a-z0-9-]+)$/i.exec(line);
     if (fp) list.fingerprints.add(fp[1]!.toLowerCase());
+    else if (rule) (list.rules ??= new Set()).add(rule[1]!.toLowerCase());
     else list.globs.push(globToRegExp(line.replace(/^path:/, '')));
   }
   return list;
@@ -225,8 +427,44 @@ export function loadAllowlist(path: string): Allowlist {
   return parseAllowlist(readFileSync(path, 'utf8'));
 }
 
-function allowed(list: Allowlist, file: string, fp: string): boolean {
-  return list.fingerprints.has(fp) || list.globs.some((g) => g.test(file));
+function allowed(list: Allowlist, file: string, fp: string, rule?: string): boolean {
+  return (
+    list.fingerprints.has(fp) ||
+    list.globs.some((g) => g.test(file)) ||
+    (rule !== undefined &&
+      (list.rules?.has(rule) === true || list.baseline?.has(`${rule}:${file}:${fp}`) === true))
+  );
+}
+
+/**
+ * A baseline: the JSON report of an earlier `okxkit scan --json` (or a list of findings). Its
+ * findings are accepted (known, being rotated out); only new ones fail the scan, as with
+ * gitleaks' --baseline-path.
+ */
+export function loadBaseline(path: string, into: Allowlist = EMPTY_ALLOWLIST): Allowlist {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ScanError(
+      `baseline ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'not JSON'})`,
+      'write it with `okxkit scan --json > baseline.json`',
+    );
+  }
+  const list = Array.isArray(raw) ? raw : (raw as { findings?: unknown[] }).findings;
+  if (!Array.isArray(list))
+    throw new ScanError(`baseline ${path} holds no findings`, 'write it with `okxkit scan --json`');
+  const baseline = new Set(into.baseline);
+  for (const f of list as Partial<Finding>[])
+    if (f && typeof f.rule === 'string' && typeof f.file === 'string' && typeof f.fingerprint === 'string')
+      baseline.add(`${f.rule}:${f.file}:${f.fingerprint}`);
+  return { ...into, baseline };
+}
+
+/** The allowlist as committed at HEAD (for the staged scan: a staged edit must not silence itself). */
+export function loadAllowlistAtHead(root: string, name = '.okxkitscanignore'): Allowlist {
+  const r = git(resolve(root), ['show', `HEAD:${name}`]);
+  return r.ok ? parseAllowlist(r.out) : EMPTY_ALLOWLIST;
 }
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'coverage']);
@@ -258,8 +496,13 @@ function isBinary(buf: Buffer): boolean {
   return buf.subarray(0, 8000).includes(0);
 }
 
+/**
+ * A passphrase cannot say it is fake; in the same record as a key or secret that does (a test
+ * fixture's credential set, within two lines), it is fake too. A placeholder beside it ("<your
+ * key>", "xxxx") does not count: a real passphrase is often pasted next to a template line.
+ */
 function fakeContext(lines: { text: string }[], i: number): boolean {
-  for (let j = Math.max(0, i - 3); j <= Math.min(lines.length - 1, i + 3); j++) {
+  for (let j = Math.max(0, i - 2); j <= Math.min(lines.length - 1, i + 2); j++) {
     if (assignments(lines[j]!.text, true).some((a) => /key|secret/i.test(a.key) && FAKE.test(a.value)))
       return true;
   }
@@ -275,14 +518,27 @@ export function scanLines(
 ): Finding[] {
   const bareOk = CONFIG_EXT.test(basename(file));
   const out: Finding[] = [];
+  const triples = okxTriples(lines);
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    for (const h of scanLine(l.text, { bareOk, nextLine: lines[i + 1]?.text })) {
+    const hits = scanLine(l.text, { bareOk, nextLine: lines[i + 1]?.text });
+    // .netrc: `machine host login user password secret`, space-separated.
+    if (/^[._]netrc$/.test(basename(file)))
+      for (const m of l.text.matchAll(/\bpassword\s+(\S+)/g))
+        if (looksReal(m[1]!)) hits.push({ rule: 'password', value: m[1]! });
+    for (const t of triples)
+      if (t.index === i && !hits.some((h) => h.value === t.value))
+        hits.push({ rule: 'okx-api-key', value: t.value });
+    for (const h of hits) {
       // A passphrase or password is a plain phrase that cannot say it is fake itself; beside
       // values that do (a fixture's credential record), it is fake too.
-      if ((h.rule === 'okx-passphrase' || h.rule === 'generic-secret') && fakeContext(lines, i)) continue;
+      if (
+        (h.rule === 'okx-passphrase' || h.rule === 'password' || h.rule === 'generic-secret') &&
+        fakeContext(lines, i)
+      )
+        continue;
       const fp = fingerprint(h.value);
-      if (allowed(allowlist, file, fp)) continue;
+      if (allowed(allowlist, file, fp, h.rule)) continue;
       const f: Finding = { rule: h.rule, file, line: l.line, masked: maskSecret(h.value), fingerprint: fp };
       if (commit) f.commit = commit;
       out.push(f);
@@ -382,7 +638,7 @@ export function scanWorkingTree(target: string, opts: ScanOptions = {}): ScanRep
     const found = scanText(buf.toString('utf8'), file, allowlist);
     if (isDotEnvFile(file) && tracked.has(file) && found.length) {
       const fp = fingerprint(`dotenv:${file}`);
-      if (!allowed(allowlist, file, fp))
+      if (!allowed(allowlist, file, fp, 'dotenv-tracked'))
         findings.push({ rule: 'dotenv-tracked', file, line: 1, masked: basename(file), fingerprint: fp });
     }
     findings.push(...found);
@@ -414,7 +670,7 @@ async function scanDiffStream(
       const found = scanLines(added, file, allowlist, commit);
       if (isDotEnvFile(file) && found.length) {
         const fp = fingerprint(`dotenv:${file}`);
-        if (!allowed(allowlist, file, fp)) {
+        if (!allowed(allowlist, file, fp, 'dotenv-tracked')) {
           const f: Finding = {
             rule: 'dotenv-tracked',
             file,
@@ -513,6 +769,8 @@ export async function scanHistory(root: string, opts: ScanOptions = {}): Promise
       'log',
       '-p',
       '--all',
+      // A merge's own changes (a conflict resolution can add a secret): its diff against the first parent.
+      '--diff-merges=first-parent',
       '--no-color',
       '--no-ext-diff',
       '--unified=0',
@@ -521,7 +779,15 @@ export async function scanHistory(root: string, opts: ScanOptions = {}): Promise
     ],
     opts.allowlist ?? EMPTY_ALLOWLIST,
   );
-  return { findings: r.findings, filesScanned: r.files, commitsScanned: r.commits };
+  // A line that reached a merge from its branch shows in both diffs: report it once, first seen.
+  const seen = new Set<string>();
+  const findings = r.findings.filter((f) => {
+    const k = `${f.rule}:${f.file}:${f.fingerprint}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return { findings, filesScanned: r.files, commitsScanned: r.commits };
 }
 
 /** The lines a commit would add: what is staged in the index. */

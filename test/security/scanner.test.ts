@@ -215,7 +215,7 @@ test("okxkit's own tree scans clean", () => {
 test('line rules: OK-ACCESS headers, UUID near an api key word, hex near a secret word, quoted values only in code', () => {
   const rules = (line: string, file = 'x.ts') => scanText(line, file).map((f) => f.rule);
   assert.deepEqual(rules(`headers['OK-ACCESS-KEY'] = '${API_KEY}'`), ['okx-api-key']);
-  assert.deepEqual(rules(`curl -H "api key ${API_KEY}"`, 'run.sh'), ['okx-api-key']);
+  assert.deepEqual(rules(`curl -H "OK-ACCESS-KEY: ${API_KEY}"`, 'run.sh'), ['okx-api-key']);
   assert.deepEqual(rules(`// the secret was ${SECRET}`), ['okx-secret-key']);
   assert.deepEqual(rules(`const h = '${SECRET}'; // build hash`), []);
   assert.deepEqual(rules(`passphrase: MyRealPass99`, 'x.ts'), []);

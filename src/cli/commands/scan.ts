@@ -7,6 +7,8 @@ import {
   formatFinding,
   installPreCommitHook,
   loadAllowlist,
+  loadAllowlistAtHead,
+  loadBaseline,
   RULE_DESCRIPTIONS,
   scanHistory,
   scanStaged,
@@ -20,6 +22,7 @@ interface ScanFlags {
   staged?: boolean;
   json?: boolean;
   allowlist?: string;
+  baseline?: string;
   installHook?: boolean;
   hookCommand?: string;
   force?: boolean;
@@ -67,6 +70,10 @@ export function register(program: Command, io: SecurityIo = processIo()): void {
       '--allowlist <file>',
       'reviewed false positives: fingerprints or path globs (default: .okxkitscanignore at the repository root)',
     )
+    .option(
+      '--baseline <file>',
+      'accepted findings: the JSON of an earlier `okxkit scan --json`; only new ones fail',
+    )
     .option('--json', 'machine-readable output')
     .option('--install-hook', 'write .git/hooks/pre-commit that blocks commits adding credentials')
     .option('--hook-command <cmd>', 'how the hook runs okxkit (default: the way this command was started)')
@@ -91,7 +98,11 @@ export function register(program: Command, io: SecurityIo = processIo()): void {
       const allowlistPath = opts.allowlist ?? join(top ?? dir, '.okxkitscanignore');
       if (opts.allowlist && !existsSync(opts.allowlist))
         throw new ScanError(`allowlist ${opts.allowlist} not found`, 'check the path');
-      const allowlist = loadAllowlist(allowlistPath);
+      // The staged scan reads the allowlist committed at HEAD: staging an allowlist edit beside a
+      // secret must not let the secret through (an explicit --allowlist is the user's own call).
+      let allowlist =
+        opts.staged && !opts.allowlist && top ? loadAllowlistAtHead(top) : loadAllowlist(allowlistPath);
+      if (opts.baseline) allowlist = loadBaseline(opts.baseline, allowlist);
       let report: ScanReport;
       if (opts.history) report = await scanHistory(top ?? dir, { allowlist });
       else if (opts.staged) report = await scanStaged(top ?? dir, { allowlist });
