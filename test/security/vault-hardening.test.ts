@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BotStateStore } from '../../src/bots/state-store.js';
+import { register as registerKeys } from '../../src/cli/commands/keys.js';
 import {
   DEFAULT_SCRYPT_N,
   MIN_SCRYPT_N,
@@ -16,6 +17,7 @@ import {
   WeakPassphraseError,
 } from '../../src/security/vault.js';
 import { OrderJournal } from '../../src/trading/journal.js';
+import { runCli } from './helpers/cli.js';
 
 const PASS = 'fake vault pass hardening';
 const NEW_PASS = 'another fake vault passphrase 7';
@@ -164,4 +166,37 @@ test('SQLite state files (order journal, bot state) are created 0600 whatever th
   } finally {
     process.umask(old);
   }
+});
+
+test('CLI: keys passwd changes the passphrase atomically and audits it; a weak one is refused; an unwritable audit log rolls the change back', async (t) => {
+  const dir = tempDir(t);
+  const env = {
+    OKXKIT_VAULT: join(dir, 'vault.json'),
+    OKXKIT_VAULT_PASSPHRASE: PASS,
+    OKXKIT_AUDIT_LOG: join(dir, 'audit.jsonl'),
+  };
+  await made(env.OKXKIT_VAULT);
+  const weak = await runCli(registerKeys, ['keys', 'passwd', '--why', 'rotate'], {
+    env: { ...env, OKXKIT_NEW_VAULT_PASSPHRASE: 'password123' },
+  });
+  assert.notEqual(weak.code, 0);
+  assert.match(weak.stderr, /too weak/);
+  const before = readFileSync(env.OKXKIT_VAULT, 'utf8');
+  // The audit log is tampered with: the change must not land without its record.
+  writeFileSync(env.OKXKIT_AUDIT_LOG, '{"seq":1,"hash":"x"}\n');
+  const blocked = await runCli(registerKeys, ['keys', 'passwd', '--why', 'rotate'], {
+    env: { ...env, OKXKIT_NEW_VAULT_PASSPHRASE: NEW_PASS },
+  });
+  assert.notEqual(blocked.code, 0);
+  assert.equal(readFileSync(env.OKXKIT_VAULT, 'utf8'), before);
+  await Vault.open(env.OKXKIT_VAULT, PASS);
+  rmSync(env.OKXKIT_AUDIT_LOG);
+  const ok = await runCli(registerKeys, ['keys', 'passwd', '--why', 'rotate'], {
+    env: { ...env, OKXKIT_NEW_VAULT_PASSPHRASE: NEW_PASS },
+  });
+  assert.equal(ok.code, 0, ok.stderr);
+  await assert.rejects(Vault.open(env.OKXKIT_VAULT, PASS), VaultPassphraseError);
+  await Vault.open(env.OKXKIT_VAULT, NEW_PASS);
+  assert.match(readFileSync(env.OKXKIT_AUDIT_LOG, 'utf8'), /key\.vault_passphrase_changed/);
+  assert.ok(!(ok.stdout + ok.stderr).includes(NEW_PASS));
 });
