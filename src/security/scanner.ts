@@ -166,7 +166,7 @@ const PEM = /-----BEGIN ((?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLO
 const FAKE = /fake|example|dummy|placeholder|changeme|change[_-]me|redacted|masked|notreal|not[_-]a[_-]real/i;
 /** Template text a user replaces: a real value pasted beside it is still real. */
 const PLACEHOLDER =
-  /^x+$|xxxx|\*\*\*\*|your[_-]|<[^>]*>|\.\.\.|^\[.*\]$|^(none|null|nil|true|false|undefined|string|required|optional|todo|tbd|secret|password|passphrase|token)$/i;
+  /^x+$|xxxx|\*\*\*\*|your[_-]|<[^>]*>|\.\.\.|^\[.*\]$|^(none|null|nil|true|false|undefined|string|required|optional|todo|tbd|secret|password|passphrase|token|pass|pwd|pw|user|username)$/i;
 /** Values that point elsewhere rather than hold a secret. */
 const REFERENCE = /^\$\{|^\$[A-Za-z_]|\{\{|process\.env|os\.environ|getenv|^env\.|^env\[|^secrets\./i;
 const GENERIC_KEY =

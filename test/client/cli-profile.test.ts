@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Vault } from '../../src/security/vault.js';
+import { MIN_SCRYPT_N, Vault } from '../../src/security/vault.js';
 import { withSim } from '../helpers/sim.js';
 
 const run = promisify(execFile);
@@ -33,7 +33,7 @@ test('--profile: market/account/order commands take credentials and the read-onl
   const dir = mkdtempSync(join(tmpdir(), 'okxkit-cli-profile-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const vaultPath = join(dir, 'vault.json');
-  const v = await Vault.open(vaultPath, VAULT_PASS, { create: true });
+  const v = await Vault.open(vaultPath, VAULT_PASS, { create: true, scryptN: MIN_SCRYPT_N });
   v.add('watcher', sim.key('trade'), { readOnly: true });
   v.add('trader', sim.key('trade'), { readOnly: false });
   await v.save();

