@@ -77,9 +77,12 @@ test('a read-only profile cannot place an order: refused locally, the exchange s
   assert.equal(forced.readOnly, true);
 
   // Control: the same key through a normal profile does place the order.
-  const trader = clientForProfile(await resolveCredentials({ profile: 'trader', env }), {
-    baseUrl: sim.restUrl,
-  });
+  const trader = clientForProfile(
+    await resolveCredentials({ profile: 'trader', env, allowCustomBaseUrl: true }),
+    {
+      baseUrl: sim.restUrl,
+    },
+  );
   const placed = await trader.trade.placeOrder({ ...ORDER });
   assert.equal(placed.sCode, '0');
   assert.equal(sim.engine.ordersPending(sim.key('trade').account, {}).length, 1);
