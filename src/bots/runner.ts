@@ -36,7 +36,17 @@ export interface RunnerHooks {
 }
 
 export type BotEventType =
-  'start' | 'resume' | 'placed' | 'adopted' | 'filled' | 'canceled' | 'rejected' | 'error' | 'stop';
+  | 'start'
+  | 'resume'
+  | 'placed'
+  | 'adopted'
+  | 'filled'
+  | 'canceled'
+  | 'rejected'
+  | 'error'
+  | 'warning'
+  | 'halted'
+  | 'stop';
 
 export interface BotEvent {
   type: BotEventType;
@@ -92,6 +102,8 @@ export interface BotStatus {
   now: number;
   done: boolean;
   lastError: string;
+  /** Why this config may not trade as meant (e.g. a range that does not contain the price). */
+  warnings?: string[];
   recentEvents: BotEvent[];
 }
 
@@ -150,6 +162,7 @@ export class BotRunner {
   private started = false;
   private startedMs = 0;
   private lastError = '';
+  private readonly warnings: string[] = [];
   private readonly events: BotEvent[] = [];
   private doneResolve: (() => void) | undefined;
   /** Resolves when the strategy has nothing left to do. */
@@ -224,7 +237,17 @@ export class BotRunner {
     }
     const ticker = await this.port.ticker(instId);
     this.ticker = ticker;
-    this.strategy.validate(this.inst, ticker);
+    // Refuses a config that can never trade; warns, with the numbers, about one that cannot yet.
+    let startBalances: Balance[] | undefined;
+    try {
+      startBalances = await this.port.balances();
+    } catch (err) {
+      this.log.warn({ bot: this.botId, err: errText(err) }, 'balances unavailable for the start checks');
+    }
+    for (const w of this.strategy.validate(this.inst, ticker, startBalances) ?? []) {
+      this.warnings.push(w);
+      this.emit('warning', w);
+    }
 
     const saved = this.store.load(this.botId);
     if (
@@ -722,6 +745,7 @@ export class BotRunner {
       now: this.port.now(),
       done: this.done,
       lastError: this.lastError,
+      warnings: [...this.warnings],
       recentEvents: [...this.events],
     };
   }
