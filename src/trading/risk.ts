@@ -40,6 +40,28 @@ export interface RiskTrip {
   ts: number;
   cancelled: number;
   cancelFailures: number;
+  /** Why each failed cancel failed, and any failed audit write or alert: never dropped silently. */
+  errors: string[];
+}
+
+/**
+ * What the risk manager remembers across restarts (issue 10): the UTC day, the PnL booked on it
+ * and overall before this run, and the peak equity. Without it a crash/restart loop would start
+ * every run at a daily PnL of 0 and a fresh peak, and could lose more than the limits.
+ */
+export interface RiskMemoryState {
+  day: string;
+  /** PnL of `day` in runs before this one (realised and unrealised when saved, fees included). */
+  dailyPnl: string;
+  /** PnL since the first run, before this one. */
+  totalPnl: string;
+  peakEquity: string;
+}
+
+/** Where the memory is kept: the bot's state store (per bot), or a file per account. */
+export interface RiskMemory {
+  load(): RiskMemoryState | undefined;
+  save(state: RiskMemoryState): void;
 }
 
 export interface RiskSnapshot {
@@ -188,6 +210,15 @@ export class RiskManager implements RiskGate {
   private day: string;
   private dayStartPnl = new D(0);
   private killSeen = false;
+  private readonly memory: RiskMemory | undefined;
+  /** PnL of today and overall from earlier runs (the memory), added to this run's. */
+  private carriedDaily = new D(0);
+  private carriedTotal = new D(0);
+  private lastSaved = '';
+  /** Errors of effects (cancel, audit, alert) this manager could not perform, newest last. */
+  readonly errors: string[] = [];
+  /** Called when a halt is lifted (here or by `okxkit resume` in another process). */
+  onResume: (() => void) | undefined;
   readonly trips: RiskTrip[] = [];
 
   constructor(opts: {
@@ -198,6 +229,8 @@ export class RiskManager implements RiskGate {
     alerts?: { emit(a: AlertInput): unknown };
     /** Where open orders are cancelled on a trip. */
     exchange?: Pick<ExchangePort, 'openOrders' | 'cancelOrder'>;
+    /** The day's PnL and the peak from earlier runs, kept across restarts. */
+    memory?: RiskMemory;
   }) {
     const l = opts.limits;
     if (l.ccy !== undefined && !/^[A-Z0-9]{1,15}$/.test(l.ccy))
@@ -237,6 +270,43 @@ export class RiskManager implements RiskGate {
     // The first day counts from the start (a loss of the very first fill is today's loss).
     this.day = dayOf(this.clock.now());
     this.killSeen = this.killSwitch?.isEngaged() ?? false;
+    this.memory = opts.memory;
+    const m = this.memory?.load();
+    if (m) {
+      this.carriedTotal = num('totalPnl', m.totalPnl);
+      if (m.day === this.day) this.carriedDaily = num('dailyPnl', m.dailyPnl);
+      const peak = num('peakEquity', m.peakEquity);
+      if (peak.gt(this.peak)) this.peak = peak;
+    }
+  }
+
+  /** Records an effect that failed, so it shows in the status and the audit trail. */
+  private recordError(what: string, err: unknown): string {
+    const text = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    this.errors.push(text);
+    if (this.errors.length > 50) this.errors.shift();
+    return text;
+  }
+
+  /** Saves the day's PnL and the peak (on change; the trading stack also calls it on close). */
+  saveMemory(): void {
+    if (!this.memory) return;
+    const v = this.valuation();
+    if (!v.total) return;
+    const state: RiskMemoryState = {
+      day: this.day,
+      dailyPnl: this.carriedDaily.plus(v.total.minus(this.dayStartPnl)).toFixed(),
+      totalPnl: this.carriedTotal.plus(v.total).toFixed(),
+      peakEquity: this.peak.toFixed(),
+    };
+    const text = JSON.stringify(state);
+    if (text === this.lastSaved) return;
+    try {
+      this.memory.save(state);
+      this.lastSaved = text;
+    } catch (err) {
+      this.recordError('saving the risk memory failed', err);
+    }
   }
 
   // ---- RiskGate ----
@@ -245,7 +315,13 @@ export class RiskManager implements RiskGate {
       // The persisted switch is the source of truth: `okxkit resume` in another process lifts a trip.
       const ks = this.killSwitch.state();
       if (ks.halted) return ks.why || 'kill switch engaged';
-      if (this.tripped && !this.tripping) this.tripped = undefined;
+      // Fail closed: a trip of this process stays until a release newer than it is seen (if
+      // engaging the switch failed, the store never said halted, and nothing lifts it but resume).
+      if (this.tripped) {
+        if (this.tripping || ks.since < this.tripped.ts || ks.by === '')
+          return `${this.tripped.rule}: ${this.tripped.message}`;
+        this.tripped = undefined;
+      }
       return undefined;
     }
     return this.tripped ? `${this.tripped.rule}: ${this.tripped.message}` : undefined;
@@ -258,6 +334,7 @@ export class RiskManager implements RiskGate {
     this.killSwitch?.release({ why, by: operator });
     this.killSeen = false;
     this.tripped = undefined;
+    this.onResume?.();
     await this.audit?.append({
       action: 'killswitch.released',
       details: { by: 'risk-manager' },
@@ -378,7 +455,23 @@ export class RiskManager implements RiskGate {
     const wasSeen = this.killSeen;
     this.killSeen = engaged;
     if (!engaged) {
-      if (wasSeen && this.tripped?.rule === 'killSwitch') this.tripped = undefined;
+      if (wasSeen) {
+        if (this.tripped && this.haltReason() === undefined) this.tripped = undefined;
+        if (this.haltReason() === undefined) {
+          // Lifted by `okxkit resume`: the bots rebuild what should be open.
+          try {
+            await this.audit?.append({
+              action: 'killswitch.observed-release',
+              details: { scope: this.killSwitch?.scope ?? '', by: ks?.by ?? '' },
+              why: ks?.why ?? '',
+              operator: 'risk-manager',
+            });
+          } catch (err) {
+            this.recordError('audit write failed', err);
+          }
+          this.onResume?.();
+        }
+      }
       return undefined;
     }
     if (wasSeen) return undefined;
@@ -484,12 +577,12 @@ export class RiskManager implements RiskGate {
     for (const [k, b] of this.books) positions[k] = b.pos.toFixed();
     const pnlByCcy: Record<string, string> = {};
     for (const [c, x] of v.byCcy) pnlByCcy[c] = x.toFixed();
-    const equity = v.total && this.startingEquity().plus(v.total);
+    const equity = v.total && this.startingEquity().plus(this.carriedTotal).plus(v.total);
     const drawdown = equity && this.peak.minus(equity);
     return {
       ccy: this.ccy,
-      pnl: v.total?.toFixed(),
-      dailyPnl: v.total?.minus(this.dayStartPnl).toFixed(),
+      pnl: v.total?.plus(this.carriedTotal).toFixed(),
+      dailyPnl: v.total && this.carriedDaily.plus(v.total.minus(this.dayStartPnl)).toFixed(),
       equity: equity?.toFixed(),
       peakEquity: this.peak.toFixed(),
       drawdown: drawdown?.toFixed(),
@@ -627,16 +720,18 @@ export class RiskManager implements RiskGate {
         // A new UTC day: the daily loss counts from here (from the first complete total of the day).
         this.day = today;
         this.dayStartPnl = pnl;
+        this.carriedDaily = new D(0);
       }
-      const equity = this.startingEquity().plus(pnl);
+      const equity = this.startingEquity().plus(this.carriedTotal).plus(pnl);
       if (equity.gt(this.peak)) this.peak = equity;
+      this.saveMemory();
     }
     this.alertUnconverted(v.unconverted);
     if (this.haltReason() !== undefined) return undefined;
     const l = this.limits;
     const c = this.ccy;
     if (pnl) {
-      const daily = pnl.minus(this.dayStartPnl);
+      const daily = this.carriedDaily.plus(pnl.minus(this.dayStartPnl));
       if (l.maxDailyLoss !== undefined && daily.neg().gt(l.maxDailyLoss)) {
         return this.trip(
           'maxDailyLoss',
@@ -644,7 +739,7 @@ export class RiskManager implements RiskGate {
           { dailyPnl: daily.toFixed(), maxDailyLoss: l.maxDailyLoss },
         );
       }
-      const equity = this.startingEquity().plus(pnl);
+      const equity = this.startingEquity().plus(this.carriedTotal).plus(pnl);
       const dd = this.peak.minus(equity);
       if (l.maxDrawdown !== undefined && dd.gt(l.maxDrawdown)) {
         return this.trip(
@@ -727,30 +822,56 @@ export class RiskManager implements RiskGate {
   ): Promise<RiskTrip> {
     if (this.tripping) return this.tripping;
     const ts = this.clock.now();
-    const trip: RiskTrip = { rule, message, numbers, ts, cancelled: 0, cancelFailures: 0 };
+    const trip: RiskTrip = { rule, message, numbers, ts, cancelled: 0, cancelFailures: 0, errors: [] };
     // Halt first (synchronously), so no order slips through while open ones are being cancelled.
     this.tripped = trip;
     const why = `${rule}: ${message}`;
     if (engage && this.killSwitch) {
-      this.killSwitch.engage({ why, by: 'risk-manager', rule });
-      this.killSeen = true;
+      try {
+        this.killSwitch.engage({ why, by: 'risk-manager', rule });
+        this.killSeen = true;
+      } catch (err) {
+        // Still halted in this process (haltReason keeps the trip): say the switch could not be set.
+        trip.errors.push(this.recordError('engaging the kill switch failed', err));
+      }
     }
+    this.saveMemory();
     this.tripping = (async () => {
       try {
         await this.cancelAll(trip);
-        await this.audit?.append({
-          action: rule === 'killSwitch' ? 'killswitch.observed' : 'risk.tripped',
-          details: { rule, numbers, cancelled: trip.cancelled, cancelFailures: trip.cancelFailures },
-          why,
-          operator: 'risk-manager',
-        });
-        await this.alerts?.emit({
-          kind: rule === 'killSwitch' ? 'kill-switch' : 'risk-trip',
-          severity: 'critical',
-          message: `trading halted: ${why}`,
-          details: { rule, ...numbers, cancelled: trip.cancelled, cancelFailures: trip.cancelFailures },
-          dedupKey: `risk-trip:${rule}`,
-        });
+        try {
+          await this.audit?.append({
+            action: rule === 'killSwitch' ? 'killswitch.observed' : 'risk.tripped',
+            details: {
+              rule,
+              numbers,
+              cancelled: trip.cancelled,
+              cancelFailures: trip.cancelFailures,
+              ...(trip.errors.length ? { errors: trip.errors } : {}),
+            },
+            why,
+            operator: 'risk-manager',
+          });
+        } catch (err) {
+          trip.errors.push(this.recordError('audit write failed', err));
+        }
+        try {
+          await this.alerts?.emit({
+            kind: rule === 'killSwitch' ? 'kill-switch' : 'risk-trip',
+            severity: 'critical',
+            message: `trading halted: ${why}`,
+            details: {
+              rule,
+              ...numbers,
+              cancelled: trip.cancelled,
+              cancelFailures: trip.cancelFailures,
+              ...(trip.errors.length ? { errors: trip.errors.join('; ') } : {}),
+            },
+            dedupKey: `risk-trip:${rule}`,
+          });
+        } catch (err) {
+          trip.errors.push(this.recordError('alert failed', err));
+        }
         this.trips.push(trip);
         return trip;
       } finally {
@@ -765,7 +886,8 @@ export class RiskManager implements RiskGate {
     let open: Order[];
     try {
       open = await this.exchange.openOrders();
-    } catch {
+    } catch (err) {
+      trip.errors.push(this.recordError('listing open orders to cancel failed; cancelling those known', err));
       open = [...this.open.values()];
     }
     for (const o of open) {
@@ -776,8 +898,9 @@ export class RiskManager implements RiskGate {
           clOrdId: o.ordId ? undefined : o.clOrdId,
         });
         trip.cancelled++;
-      } catch {
+      } catch (err) {
         trip.cancelFailures++;
+        trip.errors.push(this.recordError(`cancel of ${o.instId} ${o.ordId || o.clOrdId} failed`, err));
       }
     }
   }
