@@ -35,7 +35,11 @@ function eventLog() {
     events,
     push(e: BotEvent) {
       events.push(e);
-      for (const w of [...waiters]) if (w.pred(events)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+      for (const w of [...waiters]) {
+        if (!w.pred(events)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
     },
     /** Resolves once pred holds; fails (not hangs) if it never does within 30 s. */
     until(pred: (e: BotEvent[]) => boolean, what = 'event'): Promise<void> {
