@@ -294,7 +294,7 @@ describe('README runner: conventions', () => {
   });
 });
 
-describe('README runs as printed', { concurrency: 2 }, () => {
+describe('README runs as printed', { concurrency: 2, timeout: 900_000 }, () => {
   for (const section of SECTIONS) {
     const sh = section.blocks.filter((b) => b.lang === 'sh');
     if (sh.length === 0) continue;
