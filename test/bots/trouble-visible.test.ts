@@ -10,6 +10,8 @@ import { checkKeyBeforeTrading } from '../../src/security/doctor.js';
 import { openTradingStack } from '../../src/bots/session.js';
 import type { Instrument, Ticker } from '../../src/trading/exchange-port.js';
 import { withSim } from '../helpers/sim.js';
+import { runBot } from '../../src/bots/run-bot.js';
+import { ManualClock } from '../../src/util/clock.js';
 
 // Issue 10 items 6 (trouble is visible), 7 (configs that cannot work say so) and 10 (a read-only
 // key is refused before anything is sent).
@@ -170,4 +172,46 @@ test('a read-only key: "this key cannot trade (read-only)" before anything is se
       err.code === 'KEY_READ_ONLY' && /this key cannot trade \(read-only\)/.test(err.message),
   );
   assert.deepEqual(paths, [], 'no cancel-all-after (or anything else that trades) was sent');
+});
+
+test('a DCA bot whose every buy is refused (51008) stops and says why', { timeout: 60_000 }, async (t) => {
+  const clock = new ManualClock(Date.UTC(2026, 5, 1));
+  const sim = await withSim(t, { seed: 4, clock, tickMs: 5 });
+  const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade'), clock });
+  t.after(() => client.close());
+  const warnings: string[] = [];
+  let reason = '';
+  const run = runBot({
+    // more than the account's 100000 USDT: every buy is refused by the exchange
+    config: parseBotConfig('dca', {
+      id: 'broke1',
+      instId: 'BTC-USDT',
+      quoteAmount: '150000',
+      intervalSec: 1,
+      takeProfitPct: '3',
+      deadManSec: 0,
+    }),
+    client,
+    statePath: ':memory:',
+    journalPath: ':memory:',
+    streams: false,
+    pollMs: 20,
+    clock,
+    maxConsecutiveFailures: 3,
+    onEvent: (e) => void (e.type === 'warning' && warnings.push(e.text)),
+    onStopReason: (r) => (reason = r),
+  });
+  let done = false;
+  void run.finally(() => (done = true));
+  // one DCA interval after another on the exchange's clock until the bot gives up
+  while (!done) {
+    clock.advance(1000);
+    await new Promise((r) => setImmediate(r));
+  }
+  const summary = await run;
+  assert.match(warnings[0] ?? '', /quoteAmount 150000 USDT is more than the/);
+  assert.match(reason, /stopped after [3-9] orders refused in a row/);
+  assert.match(summary.lastError, /rejected.*51008/);
+  assert.ok((summary.consecutiveFailures ?? 0) >= 3);
+  assert.equal(summary.ordersPlaced, 0);
 });
