@@ -196,3 +196,19 @@ test('the trading stack reports a failing kill poll instead of leaving an unhand
   assert.match(stack.risk.haltReason() ?? '', /remote kill/);
   assert.deepEqual(unhandled, []);
 });
+
+test('a trip records why each cancel failed, not only how many', async () => {
+  const clock = new ManualClock(Date.now());
+  const open = [{ instId: 'BTC-USDT', ordId: '77', clOrdId: 'x77' }];
+  const exchange = {
+    openOrders: async () => open as never[],
+    cancelOrder: async () => {
+      throw new Error('51400 order already filled or canceled');
+    },
+  };
+  const risk = new RiskManager({ limits: {}, exchange, clock });
+  const trip = await risk.tripNow('maxDailyLoss', 'by hand');
+  assert.equal(trip.cancelFailures, 1);
+  assert.deepEqual(trip.errors, ['cancel of BTC-USDT 77 failed: 51400 order already filled or canceled']);
+  assert.deepEqual(risk.errors, trip.errors);
+});
