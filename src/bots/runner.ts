@@ -173,6 +173,7 @@ export class BotRunner {
   private lastError = '';
   private readonly warnings: string[] = [];
   private halt = '';
+  private readonly cancelRequested = new Set<string>();
   private consecutiveFailures = 0;
   private readonly events: BotEvent[] = [];
   private doneResolve: (() => void) | undefined;
@@ -424,6 +425,8 @@ export class BotRunner {
   }
 
   private async cancel(rec: IntentRecord): Promise<void> {
+    // The bot's own cancel: its result is not a halt's doing, and is never restored.
+    this.cancelRequested.add(rec.clOrdId);
     try {
       await this.port.cancelOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
     } catch (err) {
@@ -556,6 +559,7 @@ export class BotRunner {
     }
     rec.status = o.state === 'filled' ? 'filled' : 'canceled';
     this.open.delete(rec.clOrdId);
+    this.cancelRequested.delete(rec.clOrdId);
     this.dirty.add(rec);
     const filled = dec(o.accFillSz || '0').gt(0);
     if (filled) {
@@ -632,7 +636,10 @@ export class BotRunner {
    */
   private async adoptOrRestore(rec: IntentRecord, o: Order): Promise<void> {
     const canceled = o.state === 'canceled' || o.state === 'mmp_canceled';
-    const halted = canceled && !this.stopping ? this.hooks.haltReason?.() : undefined;
+    const halted =
+      canceled && !this.stopping && !this.cancelRequested.has(rec.clOrdId)
+        ? this.hooks.haltReason?.()
+        : undefined;
     if (halted !== undefined) {
       this.noteHalt(halted);
       return this.replaceCanceled(rec, o);

@@ -1,29 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers.js';
+import { okxkitCli as okxkit, tempDir } from './helpers.js';
 
 // Issue 10 items 1, 5, 6 and 9 through the CLI as a user runs it (a child process, its own
 // OKXKIT_HOME, no credentials): a `bot run --sim` whose risk limit trips.
-
-function okxkit(args: string[], home: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!/^(OKX_|OKXKIT_)/.test(k)) env[k] = v;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: { ...env, OKXKIT_HOME: home, OKXKIT_AUDIT_LOG: join(home, 'audit.jsonl') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 test(
   'a tripped `bot run --sim --json`: JSON-only stdout, HALTED in the summary, exit 3, no global halt, audited',
@@ -72,22 +54,3 @@ test(
     assert.equal(stopped?.details.configHash, started?.details.configHash);
   },
 );
-
-test('`okxkit kill --all` and `resume --all` say which scope they act on', { timeout: 60_000 }, async (t) => {
-  const home = tempDir(t);
-  const k = await okxkit(['kill', '--all'], home);
-  assert.equal(k.code, 0, k.err);
-  assert.match(k.out, /ENGAGED for scope all \(every venue and key\).*no reason given/);
-  const r = await okxkit(['resume', '--all', '--why', 'clear'], home);
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /released for scope all/);
-});
-
-test('`okxkit demo --json`: stdout is the summary as JSON only', { timeout: 120_000 }, async (t) => {
-  const home = tempDir(t);
-  const r = await okxkit(['demo', '--seconds', '3', '--json'], home);
-  assert.equal(r.code, 0, r.err);
-  const summary = JSON.parse(r.out) as { kind: string; botId: string };
-  assert.equal(summary.kind, 'grid');
-  assert.match(r.err, /local exchange at http:\/\/127\.0\.0\.1:\d+/, 'notes and status go to stderr');
-});

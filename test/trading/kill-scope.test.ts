@@ -53,7 +53,7 @@ test('a risk trip on the embedded exchange never touches the live scope or the s
   assert.equal(simKs.isEngaged(), true);
   assert.deepEqual(files.scopes(), [], 'nothing written under OKXKIT_HOME');
   assert.equal(existsSync(join(dir, 'kill-switch.json')), false);
-  const live = new KillSwitch({ scope: killScopeFor({ apiKey: 'live-key' }), store: files });
+  const live = new KillSwitch({ scope: killScopeFor({ apiKey: 'fake-live-key' }), store: files });
   assert.equal(live.isEngaged(), false, 'a live bot on the machine keeps trading');
 });
 
