@@ -6,7 +6,7 @@ import { parseBotConfig } from '../../src/bots/config.js';
 import { runBot } from '../../src/bots/run-bot.js';
 import type { BotEvent, BotRunner } from '../../src/bots/runner.js';
 import { KillSwitch } from '../../src/trading/kill-switch.js';
-import { ManualClock } from '../../src/util/clock.js';
+import { systemClock } from '../../src/util/clock.js';
 import { withSim } from '../helpers/sim.js';
 import { tempDir } from './helpers.js';
 
@@ -64,9 +64,11 @@ const count = (evs: BotEvent[], type: string, from = 0) =>
   evs.slice(from).filter((e) => e.type === type).length;
 
 async function rig(t: TestContext) {
-  const clock = new ManualClock(Date.UTC(2026, 5, 1));
-  const sim = await withSim(t, { seed: 5, clock, tickMs: 5 });
-  const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade'), clock });
+  // The system clock (a client's retry or rate-limit wait on a clock nobody advances would hang on
+  // a loaded machine), and a market that steps once an hour: prices stand still, nothing fills.
+  const clock = systemClock;
+  const sim = await withSim(t, { seed: 5, tickMs: 3_600_000 });
+  const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') });
   t.after(() => client.close());
   const dir = tempDir(t);
   // like `okxkit kill --state FILE` in another process: a fresh switch on the same file each time
