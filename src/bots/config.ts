@@ -3,6 +3,7 @@ import { ValidationError } from '../util/errors.js';
 import { BOT_ID_PATTERN } from './cl-ord-id.js';
 import { DEFAULT_BAND_PCT } from '../trading/order-guard.js';
 import type { BotKind } from './types.js';
+import { dec } from './money.js';
 
 /** One problem in a bot config: the field, what is wrong, and what to do. */
 export interface ConfigIssue {
@@ -45,6 +46,50 @@ function amount(example: string, opts: { allowZero?: boolean } = {}) {
     }
     return s;
   });
+}
+
+const RELATIVE = /^[+-]\d+(\.\d+)?%$/;
+
+/**
+ * A price: an amount ("95000"), or relative to the market at the bot's first start ("-5%",
+ * "+5%"), resolved against the last price then (see resolvePrice).
+ */
+function price(example: string) {
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const s = typeof v === 'number' ? String(v) : v.trim();
+    if (RELATIVE.test(s)) {
+      if (s.startsWith('-') && Number(s.slice(1, -1)) >= 100) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${s} would be a price of 0 or less: use a fall below 100%`,
+        });
+        return z.NEVER;
+      }
+      return s;
+    }
+    if (!DECIMAL.test(s) || /^0+(\.0+)?$/.test(s)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a price like "${example}", or relative to the market price at the start like "-5%" or "+5%" (got ${JSON.stringify(v)})`,
+      });
+      return z.NEVER;
+    }
+    return s;
+  });
+}
+
+/** True for a price written relative to the market ("-5%"). */
+export function isRelativePrice(v: string): boolean {
+  return RELATIVE.test(v);
+}
+
+/** A config price as a number: relative ones ("-5%") against `last`, exact. */
+export function resolvePrice(v: string, last: string): string {
+  if (!RELATIVE.test(v)) return v;
+  return dec(last)
+    .mul(dec(100).plus(dec(v.slice(0, -1))))
+    .div(100)
+    .toFixed();
 }
 
 function percent(example: string) {
@@ -114,8 +159,8 @@ export const gridConfigSchema = z
     instId,
     risk,
     deadManSec,
-    lower: amount('95000'),
-    upper: amount('105000'),
+    lower: price('95000'),
+    upper: price('105000'),
     levels: z
       .number({ message: 'must be a whole number of price levels, like 11' })
       .int({ message: 'must be a whole number of price levels, like 11' })
@@ -144,7 +189,15 @@ export const gridConfigSchema = z
         message: 'only applies with "buyMissingBase": true: set that too, or remove buySlippagePct',
       });
     }
-    if (c.lower && c.upper && Number(c.lower) >= Number(c.upper)) {
+    const rel = (v: string) => (RELATIVE.test(v) ? Number(v.slice(0, -1)) : undefined);
+    const bothRelative = rel(c.lower) !== undefined && rel(c.upper) !== undefined;
+    const bothAbsolute = rel(c.lower) === undefined && rel(c.upper) === undefined;
+    if (
+      c.lower &&
+      c.upper &&
+      ((bothAbsolute && Number(c.lower) >= Number(c.upper)) ||
+        (bothRelative && rel(c.lower)! >= rel(c.upper)!))
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['lower'],
@@ -198,7 +251,7 @@ export const trailingConfigSchema = z.strictObject({
   deadManSec,
   size: amount('0.01'),
   trailPct: percent('3'),
-  activationPx: amount('100000').optional(),
+  activationPx: price('100000').optional(),
   orderType: z
     .enum(['market', 'limit'], { message: 'must be "market" or "limit" (an aggressive limit below the bid)' })
     .default('market'),

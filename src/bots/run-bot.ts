@@ -2,6 +2,7 @@ import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { KillSwitch } from '../trading/kill-switch.js';
+import type { AuditSink } from '../trading/audit.js';
 import type { RiskLimits } from '../trading/risk.js';
 import type { BotConfig } from './config.js';
 import { BotRunner, type BotEvent, type BotSummary } from './runner.js';
@@ -44,11 +45,19 @@ export interface RunBotOptions {
    */
   reconcileMs?: number;
   killSwitch?: KillSwitch;
+  /** Where risk trips are recorded (the audit log). */
+  audit?: AuditSink;
   clock?: Clock;
   logger?: Logger;
   onEvent?: (e: BotEvent) => void;
   /** Called once the bot has started (e.g. to show where it runs). */
   onStarted?: (runner: BotRunner) => void;
+  /** Stop after this many orders refused in a row (default 5): the bot is not doing its job. */
+  maxConsecutiveFailures?: number;
+  /** Why the bot stopped by itself when it was not time up, the signal or the strategy done. */
+  onStopReason?: (reason: string) => void;
+  /** Trouble the status line cannot wait for (a failed poll, a risk effect that failed). */
+  onTrouble?: (text: string) => void;
   /** Called once the trading stack is open (e.g. to read its stream counters after the run). */
   onStack?: (stack: TradingStack) => void;
 }
@@ -69,24 +78,36 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
   const clock = opts.clock ?? systemClock;
   const c = opts.config;
   const risk: RiskLimits = { ...(c.risk ?? {}) };
-  const stack = await openTradingStack({
-    client: opts.client,
-    journalPath: opts.journalPath,
-    clock,
-    pollMs: opts.pollMs ?? 1000,
-    ...(opts.reconcileMs !== undefined ? { reconcileMs: opts.reconcileMs } : {}),
-    ...(opts.streams !== undefined ? { ws: opts.streams } : {}),
-    risk,
-    deadMan: c.deadManSec
-      ? { timeOutSec: c.deadManSec, heartbeatMs: Math.min(5000, (c.deadManSec * 1000) / 4) }
-      : false,
-    ...(opts.keyCheck ? { keyCheck: opts.keyCheck } : {}),
-    ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
-    onPollError: (err) =>
-      opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'poll failed'),
-  });
+  // The state store first: the risk manager resumes its day's PnL and peak from it.
+  let store: BotStateStore | undefined = new BotStateStore(opts.statePath);
+  let stack: TradingStack;
+  try {
+    stack = await openTradingStack({
+      client: opts.client,
+      journalPath: opts.journalPath,
+      clock,
+      pollMs: opts.pollMs ?? 1000,
+      ...(opts.reconcileMs !== undefined ? { reconcileMs: opts.reconcileMs } : {}),
+      ...(opts.streams !== undefined ? { ws: opts.streams } : {}),
+      risk,
+      deadMan: c.deadManSec
+        ? { timeOutSec: c.deadManSec, heartbeatMs: Math.min(5000, (c.deadManSec * 1000) / 4) }
+        : false,
+      ...(opts.keyCheck ? { keyCheck: opts.keyCheck } : {}),
+      ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
+      riskMemory: store.riskMemory(c.id),
+      ...(opts.audit ? { audit: opts.audit } : {}),
+      onPollError: (err) => {
+        const text = err instanceof Error ? err.message : String(err);
+        opts.logger?.warn({ err: text }, 'poll failed');
+        opts.onTrouble?.(text);
+      },
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   opts.onStack?.(stack);
-  let store: BotStateStore | undefined;
   let runner: BotRunner | undefined;
   const view = opts.out
     ? new StatusView(opts.out, {
@@ -96,7 +117,6 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     : undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    store = new BotStateStore(opts.statePath);
     runner = new BotRunner({
       port: stack.port,
       store,
@@ -106,9 +126,11 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
       ...(opts.logger ? { logger: opts.logger } : {}),
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     });
+    const r = runner;
+    // `okxkit resume` (or resume() here): the bot places what the halt kept parked, once.
+    stack.risk.onResume = () => void r.resumeAfterHalt();
     await runner.start();
     opts.onStarted?.(runner);
-    const r = runner;
     if (view) {
       view.update(r.status());
       timer = setInterval(() => view.update(r.status()), opts.statusEveryMs ?? 1000);
@@ -118,8 +140,20 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) stop.abort();
     void r.finished.then(() => stop.abort());
+    const maxFailures = opts.maxConsecutiveFailures ?? 5;
+    const watch = setInterval(() => {
+      const st = r.status();
+      if ((st.consecutiveFailures ?? 0) >= maxFailures) {
+        opts.onStopReason?.(
+          `stopped after ${st.consecutiveFailures} orders refused in a row; last: ${st.lastError}`,
+        );
+        stop.abort();
+      }
+    }, 250);
+    watch.unref();
     await wait(opts.seconds !== undefined ? opts.seconds * 1000 : 2 ** 31 - 1, stop.signal);
     opts.signal?.removeEventListener('abort', onAbort);
+    clearInterval(watch);
     if (timer) clearInterval(timer);
     timer = undefined;
     const summary = await r.stop({ cancelOpenOrders: !!opts.cancelOnExit });
@@ -131,7 +165,8 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     return summary;
   } finally {
     if (timer) clearInterval(timer);
-    store?.close();
     await stack.close();
+    store?.close();
+    store = undefined;
   }
 }

@@ -33,10 +33,25 @@ export interface RunnerHooks {
   onTicker?(t: Ticker): void;
   /** One line for the status view, e.g. "loss limit 480/500 USDT left". */
   riskHeadroom?(): string | undefined;
+  /**
+   * Why trading is halted (kill switch, a risk trip), else undefined. While halted the bot keeps
+   * the orders it wants as parked intents (never rejected), and `resumeAfterHalt()` places them.
+   */
+  haltReason?(): string | undefined;
 }
 
 export type BotEventType =
-  'start' | 'resume' | 'placed' | 'adopted' | 'filled' | 'canceled' | 'rejected' | 'error' | 'stop';
+  | 'start'
+  | 'resume'
+  | 'placed'
+  | 'adopted'
+  | 'filled'
+  | 'canceled'
+  | 'rejected'
+  | 'error'
+  | 'warning'
+  | 'halted'
+  | 'stop';
 
 export interface BotEvent {
   type: BotEventType;
@@ -92,6 +107,12 @@ export interface BotStatus {
   now: number;
   done: boolean;
   lastError: string;
+  /** Why this config may not trade as meant (e.g. a range that does not contain the price). */
+  warnings?: string[];
+  /** Why trading is halted (kill switch, risk trip); "" when it is not. */
+  halted?: string;
+  /** Orders refused in a row (reset by the next order placed). */
+  consecutiveFailures?: number;
   recentEvents: BotEvent[];
 }
 
@@ -150,6 +171,10 @@ export class BotRunner {
   private started = false;
   private startedMs = 0;
   private lastError = '';
+  private readonly warnings: string[] = [];
+  private halt = '';
+  private readonly cancelRequested = new Set<string>();
+  private consecutiveFailures = 0;
   private readonly events: BotEvent[] = [];
   private doneResolve: (() => void) | undefined;
   /** Resolves when the strategy has nothing left to do. */
@@ -224,7 +249,17 @@ export class BotRunner {
     }
     const ticker = await this.port.ticker(instId);
     this.ticker = ticker;
-    this.strategy.validate(this.inst, ticker);
+    // Refuses a config that can never trade; warns, with the numbers, about one that cannot yet.
+    let startBalances: Balance[] | undefined;
+    try {
+      startBalances = await this.port.balances();
+    } catch (err) {
+      this.log.warn({ bot: this.botId, err: errText(err) }, 'balances unavailable for the start checks');
+    }
+    for (const w of this.strategy.validate(this.inst, ticker, startBalances) ?? []) {
+      this.warnings.push(w);
+      this.emit('warning', w);
+    }
 
     const saved = this.store.load(this.botId);
     if (
@@ -390,6 +425,8 @@ export class BotRunner {
   }
 
   private async cancel(rec: IntentRecord): Promise<void> {
+    // The bot's own cancel: its result is not a halt's doing, and is never restored.
+    this.cancelRequested.add(rec.clOrdId);
     try {
       await this.port.cancelOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
     } catch (err) {
@@ -398,10 +435,58 @@ export class BotRunner {
     }
   }
 
+  /** Notes a halt once (status, log, events); the bot places nothing until it is lifted. */
+  private noteHalt(reason: string): void {
+    if (this.halt === reason) return;
+    this.halt = reason;
+    this.lastError = `trading halted: ${reason}`;
+    this.emit(
+      'halted',
+      `${this.lastError}; the bot's orders wait and are placed when it is lifted (okxkit resume)`,
+    );
+  }
+
+  /** Keeps an intent for after the halt (placed by resumeAfterHalt or the next start). */
+  private park(rec: IntentRecord): void {
+    rec.status = 'parked';
+    rec.sentMs = 0;
+    this.dirty.add(rec);
+    this.commit();
+  }
+
+  /** The halt was lifted: every intent parked by it is placed now, once. */
+  resumeAfterHalt(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.stopping || !this.row) return;
+      const reason = this.hooks.haltReason?.();
+      if (reason !== undefined) return this.noteHalt(reason);
+      const parked = [...this.open.values()].filter((r) => r.status === 'parked');
+      if (this.halt) this.emit('resume', `halt lifted: placing ${parked.length} order(s) again`);
+      this.halt = '';
+      for (const rec of parked) {
+        if (this.open.get(rec.clOrdId) !== rec || rec.status !== 'parked') continue;
+        rec.status = 'pending';
+        this.dirty.add(rec);
+        await this.send(rec);
+      }
+      this.commit();
+    });
+  }
+
   private async send(rec: IntentRecord): Promise<void> {
+    const halted = this.hooks.haltReason?.();
+    if (halted !== undefined) {
+      this.noteHalt(halted);
+      return this.park(rec);
+    }
     try {
       await this.hooks.beforePlace?.(rec.intent);
     } catch (err) {
+      const again = this.hooks.haltReason?.();
+      if (again !== undefined) {
+        this.noteHalt(again);
+        return this.park(rec);
+      }
       return this.reject(rec, `refused before sending: ${errText(err)}`);
     }
     rec.sentMs = this.port.now();
@@ -423,8 +508,14 @@ export class BotRunner {
         this.reconcileSoon(this.resendAfterMs);
         return;
       }
+      const again = this.hooks.haltReason?.();
+      if (again !== undefined) {
+        this.noteHalt(again);
+        return this.park(rec);
+      }
       return this.reject(rec, errText(err));
     }
+    this.consecutiveFailures = 0;
     this.row!.stats.ordersPlaced++;
     const i = rec.intent;
     this.emit(
@@ -436,6 +527,7 @@ export class BotRunner {
   }
 
   private async reject(rec: IntentRecord, reason: string): Promise<void> {
+    this.consecutiveFailures++;
     rec.status = 'rejected';
     rec.error = reason;
     this.open.delete(rec.clOrdId);
@@ -467,6 +559,7 @@ export class BotRunner {
     }
     rec.status = o.state === 'filled' ? 'filled' : 'canceled';
     this.open.delete(rec.clOrdId);
+    this.cancelRequested.delete(rec.clOrdId);
     this.dirty.add(rec);
     const filled = dec(o.accFillSz || '0').gt(0);
     if (filled) {
@@ -533,8 +626,25 @@ export class BotRunner {
     void this.enqueue(() => {
       const rec = this.open.get(o.clOrdId);
       if (!rec || (rec.ordId && o.ordId && rec.ordId !== o.ordId)) return;
-      return this.adopt(rec, o);
+      return this.adoptOrRestore(rec, o);
     });
+  }
+
+  /**
+   * Takes an order's state; an order canceled by a halt (the kill switch or a risk trip cancels
+   * every open order) is still wanted: it goes back as a parked intent, placed when the halt lifts.
+   */
+  private async adoptOrRestore(rec: IntentRecord, o: Order): Promise<void> {
+    const canceled = o.state === 'canceled' || o.state === 'mmp_canceled';
+    const halted =
+      canceled && !this.stopping && !this.cancelRequested.has(rec.clOrdId)
+        ? this.hooks.haltReason?.()
+        : undefined;
+    if (halted !== undefined) {
+      this.noteHalt(halted);
+      return this.replaceCanceled(rec, o);
+    }
+    return this.adopt(rec, o);
   }
 
   private async handleTicker(): Promise<void> {
@@ -568,12 +678,17 @@ export class BotRunner {
         } else if (rec.status === 'live') {
           listed ??= new Map((await this.port.openOrders(instId)).map((o) => [o.clOrdId, o]));
           const o = listed.get(rec.clOrdId) ?? (await this.port.getOrder({ instId, clOrdId: rec.clOrdId }));
-          if (o) await this.adopt(rec, o);
+          if (o) await this.adoptOrRestore(rec, o);
         }
       }
       this.balances = await this.port.balances();
       this.commit();
       this.checkDone();
+      // A halt lifted while no notice reached the bot: what it keeps parked goes out now.
+      if (!this.stopping && this.hooks.haltReason?.() === undefined) {
+        if ([...this.open.values()].some((r) => r.status === 'parked' && r.sentMs === 0 && this.halt))
+          void this.resumeAfterHalt();
+      }
     });
   }
 
@@ -722,6 +837,9 @@ export class BotRunner {
       now: this.port.now(),
       done: this.done,
       lastError: this.lastError,
+      warnings: [...this.warnings],
+      halted: this.hooks.haltReason?.() ?? '',
+      consecutiveFailures: this.consecutiveFailures,
       recentEvents: [...this.events],
     };
   }

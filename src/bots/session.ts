@@ -11,9 +11,10 @@ import { OrderJournal } from '../trading/journal.js';
 import { Executor } from '../trading/executor.js';
 import { OrderGuard, type GuardLimits } from '../trading/order-guard.js';
 import { SafeExchange } from '../trading/safe-exchange.js';
-import { RiskManager, type RiskLimits } from '../trading/risk.js';
+import { RiskManager, type RiskLimits, type RiskMemory } from '../trading/risk.js';
 import { DeadMansSwitch, type CancelAllAfterApi } from '../trading/dead-mans-switch.js';
 import type { KillSwitch } from '../trading/kill-switch.js';
+import type { AuditSink } from '../trading/audit.js';
 import type { RunnerHooks } from './runner.js';
 
 /** What the trading stack needs of a client: OkxClient has this shape. */
@@ -51,6 +52,10 @@ export interface TradingStackOptions {
   /** With the orders stream up: REST reconciliation of orders and fills (ms). Default 30 000. */
   reconcileMs?: number;
   risk?: RiskLimits;
+  /** Where risk trips and kill switch observations are recorded (the hash-chained audit log). */
+  audit?: AuditSink;
+  /** The day's PnL and peak equity from earlier runs (the bot's state store), kept across restarts. */
+  riskMemory?: RiskMemory;
   guard?: GuardLimits;
   killSwitch?: KillSwitch;
   /** How often the kill switch file is checked (ms). Default 1000. */
@@ -132,6 +137,8 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     clock,
     exchange,
     ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
+    ...(opts.riskMemory ? { memory: opts.riskMemory } : {}),
+    ...(opts.audit ? { audit: opts.audit } : {}),
   });
   mkdirSync(dirname(opts.journalPath), { recursive: true });
   const journal = new OrderJournal(opts.journalPath, { clock });
@@ -185,8 +192,20 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     throw err;
   }
   // `okxkit kill` in another process engages the persisted switch: notice it within a second.
-  const killTimer = opts.killSwitch
-    ? setInterval(() => void risk.pollKillSwitch(), opts.killPollMs ?? 1000)
+  // A poll that fails (a trip whose audit write failed, a store that cannot be refreshed) is
+  // reported, never an unhandled rejection; the trip has already halted trading by then.
+  const ks = opts.killSwitch;
+  const pollKill = async () => {
+    try {
+      await ks?.refresh();
+    } catch (err) {
+      onError(err);
+    }
+    const trip = await risk.pollKillSwitch();
+    for (const e of trip?.errors ?? []) onError(new OkxkitError(e, { code: 'RISK_EFFECT_FAILED' }));
+  };
+  const killTimer = ks
+    ? setInterval(() => void pollKill().catch(onError), opts.killPollMs ?? 1000)
     : undefined;
   killTimer?.unref();
   // Marks that convert a quote currency other than the reporting one (e.g. BTC-USDT for ETH-BTC).
@@ -198,6 +217,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
   const hooks: RunnerHooks = {
     onTicker: (t: Ticker) => guardRisk(risk.onMark(t.instId, t.last)),
     riskHeadroom: () => riskHeadroom(risk, limits),
+    haltReason: () => risk.haltReason(),
   };
   return {
     port,
@@ -209,6 +229,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     reconcileMs: ordersOverWs ? (opts.reconcileMs ?? 30_000) : (opts.pollMs ?? 1000),
     async close() {
       if (killTimer) clearInterval(killTimer);
+      risk.saveMemory();
       stopMarks();
       try {
         await deadMan?.stop();

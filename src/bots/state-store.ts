@@ -1,3 +1,4 @@
+import type { RiskMemory, RiskMemoryState } from '../trading/risk.js';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -68,6 +69,11 @@ export class BotStateStore {
         PRIMARY KEY (bot_id, cl_ord_id)
       );
       CREATE INDEX IF NOT EXISTS bot_orders_by_status ON bot_orders (bot_id, status, seq);
+      CREATE TABLE IF NOT EXISTS risk_memory (
+        bot_id TEXT PRIMARY KEY,
+        memory TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+      );
     `);
     this.stmts = {
       load: this.db.prepare('SELECT bot_id, kind, config, state, stats, seq FROM bots WHERE bot_id = ?'),
@@ -84,6 +90,27 @@ export class BotStateStore {
         `SELECT record FROM bot_orders WHERE bot_id = ? AND status IN (${OPEN.map(() => '?').join(',')}) ORDER BY seq`,
       ),
       all: this.db.prepare('SELECT record FROM bot_orders WHERE bot_id = ? ORDER BY seq'),
+      loadRisk: this.db.prepare('SELECT memory FROM risk_memory WHERE bot_id = ?'),
+      saveRisk: this.db.prepare(
+        `INSERT INTO risk_memory (bot_id, memory, updated_ms) VALUES (?, ?, ?)
+         ON CONFLICT(bot_id) DO UPDATE SET memory = excluded.memory, updated_ms = excluded.updated_ms`,
+      ),
+    };
+  }
+
+  /**
+   * The bot's risk memory (the day's PnL, the peak equity), kept next to its state so a restart
+   * resumes the limits where they were.
+   */
+  riskMemory(botId: string): RiskMemory {
+    return {
+      load: () => {
+        const r = this.stmts.loadRisk.get(botId) as { memory: string } | undefined;
+        return r ? (JSON.parse(r.memory) as RiskMemoryState) : undefined;
+      },
+      save: (m) => {
+        this.stmts.saveRisk.run(botId, JSON.stringify(m), Date.now());
+      },
     };
   }
 

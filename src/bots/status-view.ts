@@ -30,8 +30,22 @@ export function formatStatus(s: BotStatus): string[] {
   ];
   const last = s.recentEvents.at(-1);
   if (last) lines.push(`  last     ${last.type}: ${last.text}`);
-  if (s.lastError) lines.push(`  error    ${s.lastError}`);
+  if (s.halted) lines.push(`  HALTED   ${s.halted}`);
+  if (s.lastError)
+    lines.push(
+      `  error    ${s.lastError}${s.consecutiveFailures ? ` (${s.consecutiveFailures} refused in a row)` : ''}`,
+    );
+  for (const w of s.warnings ?? []) lines.push(`  warning  ${w}`);
   return lines;
+}
+
+/** What went wrong, for the one-line status and the summary; "" when nothing did. */
+function trouble(s: BotStatus): string {
+  const parts: string[] = [];
+  if (s.halted) parts.push(`HALTED: ${s.halted}`);
+  if (s.consecutiveFailures) parts.push(`${s.consecutiveFailures} refused in a row`);
+  if (s.lastError && !s.halted) parts.push(`last error: ${s.lastError}`);
+  return parts.join(' | ');
 }
 
 /** One line for logs and pipes. */
@@ -39,7 +53,8 @@ export function formatStatusLine(s: BotStatus): string {
   return (
     `[${clock(s.now - s.startedMs)}] ${s.instId} ${s.price || '-'} | open ${s.openOrders} | placed ${s.ordersPlaced} | ` +
     `fills ${s.fills} | realised ${money(s.realisedPnl, true)} | unrealised ${money(s.unrealisedPnl, true)} | ` +
-    `equity ${money(s.equity)} ${s.quoteCcy}`
+    `equity ${money(s.equity)} ${s.quoteCcy}` +
+    (trouble(s) ? ` | ${trouble(s)}` : '')
   );
 }
 
@@ -65,12 +80,21 @@ export function formatSummary(s: BotSummary): string {
     `  bot PnL            ${money(s.pnl, true)} ${q}`,
     `  equity             ${money(s.equity)} ${q} (${money(s.equityChange, true)} since start, holdings included)`,
     `  ${s.detail}`,
+    ...(s.halted ? [`  HALTED             ${s.halted}`] : []),
+    ...(s.lastError
+      ? [
+          `  last error         ${s.lastError}${s.consecutiveFailures ? ` (${s.consecutiveFailures} refused in a row)` : ''}`,
+        ]
+      : []),
+    ...(s.warnings ?? []).map((w) => `  warning            ${w}`),
   ].join('\n');
 }
 
 export interface StatusOutput {
   write(s: string): unknown;
   isTTY?: boolean;
+  /** Terminal width: longer lines are cut so the in-place redraw stays intact. */
+  columns?: number;
 }
 
 /**
@@ -91,7 +115,9 @@ export class StatusView {
 
   update(s: BotStatus): void {
     if (this.tty) {
-      const lines = formatStatus(s);
+      // A line wider than the terminal wraps, and the redraw would then climb too few lines.
+      const width = this.out.columns && this.out.columns > 1 ? this.out.columns - 1 : Infinity;
+      const lines = formatStatus(s).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
       // Back to the first line drawn last time, clear below, draw again.
       const up = this.drawn > 0 ? `\x1b[${this.drawn}F\x1b[J` : '';
       this.out.write(up + lines.map((l) => `${l}\x1b[K`).join('\n') + '\n');

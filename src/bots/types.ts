@@ -63,7 +63,11 @@ export interface Strategy<S extends object = object> {
   readonly kind: BotKind;
   readonly instId: string;
   /** Checks the config against the instrument rules; throws ValidationError naming the field. */
-  validate(instrument: Instrument, ticker: Ticker): void;
+  /**
+   * Refuses (throws) a config that can never trade here; returns warnings, with the numbers, for
+   * one that cannot trade yet (e.g. a range that does not contain the price).
+   */
+  validate(instrument: Instrument, ticker: Ticker, balances?: Balance[]): string[] | void;
   /** First start: the initial state and orders. */
   init(ctx: StrategyContext, ticker: Ticker, balances: Balance[]): { state: S; actions: BotAction[] };
   onTicker(ctx: StrategyContext, state: S, ticker: Ticker): BotAction[];

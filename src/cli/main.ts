@@ -41,6 +41,13 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 const isEntry =
   process.argv[1] !== undefined && /(?:^|[\\/])(main\.(?:ts|js)|okxkit(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
+  // `okxkit watch ... | head`: the reader went away; stop quietly instead of crashing on EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   main().then(
     (code) => {
       process.exitCode = code;

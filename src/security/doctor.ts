@@ -490,6 +490,19 @@ export function assertKeySafeToTrade(
   const warn = opts.warn ?? ((t: string) => void process.stderr.write(t));
   const perm = list.find((x) => x.id === 'permissions');
   const withdraw = perm?.data?.withdraw === true;
+  if (perm?.data && perm.data.trade === false) {
+    // No flag makes a read-only key trade: say so before anything is sent (a bot's first request
+    // would otherwise be cancel-all-after, refused with 50114).
+    throw new OkxkitError(
+      `this key cannot trade (read-only): its permissions are ${
+        (perm.data.perms as string[] | undefined)?.join(',') || 'read_only'
+      }`,
+      {
+        code: 'KEY_READ_ONLY',
+        hint: 'Use a key with the Trade permission (okxkit keys add, or OKX_API_KEY etc.); keep this one for watching.',
+      },
+    );
+  }
   const blocking: CheckResult[] = [];
   const overridden: CheckResult[] = [];
   if (withdraw) (opts.allowWithdraw ? overridden : blocking).push(perm!);

@@ -46,6 +46,8 @@ export interface ReconcileReport {
   foreign: Order[];
   /** rows still unresolved (lookups failed). */
   unresolved: JournalRow[];
+  /** Why each unresolved row is unresolved: the error of its last lookup. */
+  errors: Array<{ clOrdId: string; error: string }>;
 }
 
 /**
@@ -171,7 +173,11 @@ export class Executor {
         failures++;
         await this.sleep(this.lookupDelayMs * Math.min(8, 2 ** Math.min(3, failures - 1)));
         if (failures >= this.maxLookups) {
-          throw new ExecutionUnresolvedError(row.clOrdId, 'lookups by clOrdId kept failing', err);
+          throw new ExecutionUnresolvedError(
+            row.clOrdId,
+            `lookups by clOrdId kept failing (last: ${err instanceof Error ? err.message : String(err)})`,
+            err,
+          );
         }
         continue;
       }
@@ -250,7 +256,14 @@ export class Executor {
    * against the exchange's open orders, and open orders this journal never wrote are reported.
    */
   async reconcile(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { adopted: [], expired: [], refreshed: [], foreign: [], unresolved: [] };
+    const report: ReconcileReport = {
+      adopted: [],
+      expired: [],
+      refreshed: [],
+      foreign: [],
+      unresolved: [],
+      errors: [],
+    };
     for (const row of this.journal.byStatus('pending', 'unknown')) {
       try {
         await this.resolve(row, false);
@@ -258,8 +271,10 @@ export class Executor {
       } catch (err) {
         const now = this.journal.get(row.clOrdId)!;
         if (now.status === 'expired') report.expired.push(now);
-        else if (err instanceof ExecutionUnresolvedError) report.unresolved.push(now);
-        else throw err;
+        else if (err instanceof ExecutionUnresolvedError) {
+          report.unresolved.push(now);
+          report.errors.push({ clOrdId: row.clOrdId, error: err.message });
+        } else throw err;
       }
     }
     const open = await this.venue.openOrders();
@@ -284,8 +299,9 @@ export class Executor {
           await this.adopt(row, o);
           report.refreshed.push(this.journal.get(row.clOrdId)!);
         }
-      } catch {
+      } catch (err) {
         report.unresolved.push(row);
+        report.errors.push({ clOrdId: row.clOrdId, error: err instanceof Error ? err.message : String(err) });
       }
     }
     return report;

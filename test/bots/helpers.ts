@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,3 +42,24 @@ export const GRID_11 = {
   levels: 11,
   sizePerLevel: '0.001',
 } as const;
+
+/** Runs the okxkit CLI as a user would (a child process) with its own OKXKIT_HOME, no OKX credentials. */
+export function okxkitCli(
+  args: string[],
+  home: string,
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!/^(OKX_|OKXKIT_)/.test(k)) env[k] = v;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...env, OKXKIT_HOME: home, OKXKIT_AUDIT_LOG: join(home, 'audit.jsonl') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}

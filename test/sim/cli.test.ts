@@ -24,7 +24,10 @@ test('okxkit sim prints its URLs and fake keys, serves, and stops on abort', asy
   assert.match(text, /WS public\s+ws:\/\/127\.0\.0\.1:\d+\/ws\/v5\/public/);
   assert.match(text, /OKX_API_KEY=sim-trade-0000-fake/);
   for (const label of ['trade', 'read-only', 'withdraw', 'trade-no-ip'])
-    assert.ok(text.includes(`  ${label}  (perm`), label);
+    assert.ok(text.includes(`# ${label}  (perm`), label);
+  // issue 10 item 8: each key as export lines ready to paste, the base URL included
+  assert.ok(text.includes(`export OKX_BASE_URL=${rest}\nexport OKX_API_KEY=sim-trade-0000-fake\n`), text);
+  assert.match(text, /^export OKX_PASSPHRASE='.+'$/m);
   const r = await fetch(`${rest}/api/v5/public/time`);
   assert.equal(r.status, 200);
   ac.abort();

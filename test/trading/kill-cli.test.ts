@@ -166,6 +166,16 @@ test('okxkit kill --cancel-open cancels the account open orders on the exchange 
   assert.ok(!readFileSync(audit, 'utf8').includes(key.secretKey), 'no secret in the audit trail');
 });
 
-test('okxkit kill without --why is refused', async () => {
-  await assert.rejects(run(['kill']), /why/);
+test('okxkit kill without --why halts at once and records "no reason given" (issue 10 item 8)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'okxkit-kill-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const state = join(dir, 'kill-switch.json');
+  const audit = join(dir, 'audit.jsonl');
+  const out = await run(['kill', '--state', state, '--audit-log', audit]);
+  assert.match(out, /ENGAGED .*: no reason given/);
+  assert.equal(new KillSwitch({ path: state }).state().halted, true);
+  const rec = JSON.parse(readFileSync(audit, 'utf8').trim()) as { action: string; why: string };
+  assert.deepEqual([rec.action, rec.why], ['killswitch.engaged', 'no reason given']);
+  // resume still needs a reason: lifting a halt is a decision, not an emergency
+  await assert.rejects(run(['resume', '--state', state, '--audit-log', audit]), /why/);
 });

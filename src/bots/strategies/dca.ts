@@ -94,9 +94,9 @@ export class DcaStrategy implements Strategy<DcaState> {
     this.instId = config.instId;
   }
 
-  validate(inst: Instrument, ticker: Ticker): void {
+  validate(inst: Instrument, ticker: Ticker, balances?: Balance[]): string[] {
     const px = ticker.askPx || ticker.last;
-    if (!px) return;
+    if (!px) return [];
     const minQuote = dec(inst.minSz).mul(px);
     if (dec(this.config.quoteAmount).lt(minQuote)) {
       throw new ValidationError(
@@ -105,6 +105,13 @@ export class DcaStrategy implements Strategy<DcaState> {
         `set quoteAmount to at least ${fmt(minQuote.toSignificantDigits(3, D.ROUND_UP))}`,
       );
     }
+    const avail = balances?.find((b) => b.ccy === inst.quoteCcy)?.availBal;
+    if (avail !== undefined && dec(this.config.quoteAmount).gt(avail || '0')) {
+      return [
+        `quoteAmount ${this.config.quoteAmount} ${inst.quoteCcy} is more than the ${fmt(dec(avail || '0'))} ${inst.quoteCcy} available: every buy is refused until the account has it; lower quoteAmount or add ${inst.quoteCcy}`,
+      ];
+    }
+    return [];
   }
 
   init(

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../util/errors.js';
-import { DEFAULT_BUY_SLIPPAGE_PCT, type GridConfig } from '../config.js';
+import { DEFAULT_BUY_SLIPPAGE_PCT, isRelativePrice, resolvePrice, type GridConfig } from '../config.js';
 import { addTo, D, dec, feeInQuote, fmt, orderFlows, paidFeeRate, toStep, type Dec } from '../money.js';
 import type {
   Balance,
@@ -159,8 +159,24 @@ export class GridStrategy implements Strategy<GridState> {
     this.instId = config.instId;
   }
 
-  private plan(inst: Instrument): { prices: string[]; sizes: string[] } {
+  /** lower and upper as prices: relative ones ("-5%") against `last`, on the tick. */
+  range(inst: Instrument, last: string): { lower: string; upper: string } {
     const c = this.config;
+    const lower = isRelativePrice(c.lower)
+      ? toStep(resolvePrice(c.lower, last), inst.tickSz, 'down')
+      : c.lower;
+    const upper = isRelativePrice(c.upper) ? toStep(resolvePrice(c.upper, last), inst.tickSz, 'up') : c.upper;
+    if (dec(lower).gte(upper))
+      throw new ValidationError(
+        'lower',
+        `resolves to ${lower}, not below upper ${upper} at the price ${last}`,
+        'use a lower below upper',
+      );
+    return { lower, upper };
+  }
+
+  private plan(inst: Instrument, last: string): { prices: string[]; sizes: string[] } {
+    const c = { ...this.config, ...this.range(inst, last) };
     const prices = gridLadder(c.lower, c.upper, c.levels, c.mode, inst.tickSz);
     for (let i = 1; i < prices.length; i++) {
       if (dec(prices[i]!).lte(dec(prices[i - 1]!))) {
@@ -206,8 +222,17 @@ export class GridStrategy implements Strategy<GridState> {
     return { prices, sizes };
   }
 
-  validate(inst: Instrument, _ticker: Ticker): void {
-    this.plan(inst);
+  validate(inst: Instrument, ticker: Ticker): string[] {
+    this.plan(inst, ticker.last);
+    const { lower, upper } = this.range(inst, ticker.last);
+    const px = dec(ticker.last);
+    if (px.lt(lower) || px.gt(upper)) {
+      const side = px.lt(lower) ? 'below' : 'above';
+      return [
+        `grid range ${lower}..${upper} does not contain the price ${ticker.last} (${side} it): every order is a ${side === 'below' ? 'sell' : 'buy'}, and the grid trades only once the price enters the range; use "lower": "-5%" / "upper": "+5%" for a range around the price`,
+      ];
+    }
+    return [];
   }
 
   private get sizeField(): 'sizePerLevel' | 'investment' {
@@ -220,7 +245,7 @@ export class GridStrategy implements Strategy<GridState> {
     balances: Balance[],
   ): { state: GridState; actions: BotAction[] } {
     const inst = ctx.instrument;
-    const { prices, sizes } = this.plan(inst);
+    const { prices, sizes } = this.plan(inst, ticker.last);
     const skip = nearestLevel(prices, ticker.last);
     let needQuote = dec(0);
     let needBase = dec(0);

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../util/errors.js';
-import type { TrailingConfig } from '../config.js';
+import { resolvePrice, type TrailingConfig } from '../config.js';
 import { dec, feeInQuote, fmt, toStep } from '../money.js';
 import type {
   Balance,
@@ -42,7 +42,7 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
     this.instId = config.instId;
   }
 
-  validate(inst: Instrument, _ticker: Ticker): void {
+  validate(inst: Instrument, ticker: Ticker): string[] {
     if (dec(this.config.size).lt(inst.minSz)) {
       throw new ValidationError(
         'size',
@@ -57,6 +57,24 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
         `use ${toStep(this.config.size, inst.lotSz, 'down')}`,
       );
     }
+    const act = this.config.activationPx;
+    if (act !== undefined && ticker.last) {
+      const at = dec(resolvePrice(act, ticker.last));
+      const away = at.minus(ticker.last).div(ticker.last).mul(100);
+      if (away.abs().gt(10)) {
+        return [
+          `activationPx ${fmt(at)} is ${fmt(away.toDecimalPlaces(2))}% from the price ${ticker.last}: the stop does not follow the price until it reaches ${fmt(at)}; use e.g. "activationPx": "+2%" for a level relative to the price`,
+        ];
+      }
+    }
+    return [];
+  }
+
+  /** activationPx as a price: a relative one ("+2%") against the price at the first start. */
+  private activationAt(state: TrailingState): string | undefined {
+    const act = this.config.activationPx;
+    if (act === undefined) return undefined;
+    return resolvePrice(act, state.startPx);
   }
 
   init(
@@ -93,7 +111,8 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
     const c = this.config;
     const px = dec(ticker.last);
     if (!state.activated) {
-      if (c.activationPx !== undefined && px.lt(c.activationPx)) return [];
+      const at = this.activationAt(state);
+      if (at !== undefined && px.lt(at)) return [];
       state.activated = true;
       state.peak = ticker.last;
     }
@@ -178,7 +197,7 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
       ? `sold ${state.sold} @ ${state.exitPx}`
       : state.activated
         ? `peak ${state.peak}, stop ${state.stopPx}${state.triggered ? ' (triggered)' : ''}`
-        : `waiting for activation at ${this.config.activationPx}`;
+        : `waiting for activation at ${this.activationAt(state)}`;
     return { realisedPnl: state.realisedPnl, unrealisedPnl: fmt(upl.toDecimalPlaces(8)), detail };
   }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addClientFlags, io, output, withClient, type ClientFlags } from '../common.js';
+import { addClientFlags, io, isoOf, output, parseIntFlag, withClient, type ClientFlags } from '../common.js';
 
 /** `okxkit account balance|config|positions` and `okxkit account funding` (R17). */
 export function register(program: Command): void {
@@ -32,6 +32,28 @@ export function register(program: Command): void {
       output(flags, rows, ['instId', 'posSide', 'pos', 'avgPx', 'upl', 'lever', 'liqPx']);
     },
   );
+
+  addClientFlags(
+    account
+      .command('bills')
+      .description('account bills (every balance change: trades, fees, transfers), newest first')
+      .option('--ccy <ccy>', 'only this currency')
+      .option('--limit <n>', 'how many (1-100)', '100'),
+  ).action(async (flags: ClientFlags & { ccy?: string; limit: string }) => {
+    const limit = parseIntFlag('--limit', flags.limit, 1, 100);
+    const rows = await withClient(flags, (c) =>
+      c.account.bills({
+        ...(flags.ccy ? { ccy: flags.ccy.toUpperCase() } : {}),
+        ...(limit ? { limit } : {}),
+      }),
+    );
+    output(
+      flags,
+      rows.map((b) => ({ ...b, time: isoOf(String(b.ts)) })),
+      ['billId', 'ccy', 'type', 'subType', 'balChg', 'bal', 'instId', 'time'],
+      rows,
+    );
+  });
 
   addClientFlags(
     account.command('config').description("account configuration and this key's permissions and bound IPs"),

@@ -8,7 +8,14 @@ import { AuditLog } from '../../security/audit-log.js';
 import { checkKeyBeforeTrading, FORCE_UNSAFE_KEY_FLAG, WITHDRAW_RISK_FLAG } from '../../security/doctor.js';
 import { defaultAuditLogPath } from '../../security/paths.js';
 import { clientOptionsFor, resolveCredentials } from '../../security/resolve.js';
-import { defaultStateDir, KillSwitch } from '../../trading/kill-switch.js';
+import { createHash } from 'node:crypto';
+import {
+  defaultStateDir,
+  FileKillStore,
+  KillSwitch,
+  killScopeFor,
+  MemoryKillStore,
+} from '../../trading/kill-switch.js';
 import { ValidationError } from '../../util/errors.js';
 import { isBotKind, parseBotConfig } from '../../bots/config.js';
 import { runBot } from '../../bots/run-bot.js';
@@ -121,6 +128,8 @@ export function register(program: Command): void {
       let credentials: Credentials;
       let keyCheck: () => Promise<unknown>;
       let closeSim: (() => Promise<void>) | undefined;
+      let killSwitch: KillSwitch;
+      const auditLog = new AuditLog(defaultAuditLogPath());
       if (flags.sim) {
         const { startSimulator } = await import('../../sim/simulator.js');
         const seed = positiveInt('--seed', flags.seed);
@@ -131,7 +140,14 @@ export function register(program: Command): void {
         );
         credentials = sim.credentials('trade');
         client = new OkxClient({ baseUrl: sim.restUrl, credentials });
-        keyCheck = () => checkKeyBeforeTrading(client);
+        keyCheck = () => checkKeyBeforeTrading(client, { warn: (t) => process.stderr.write(t) });
+        // The embedded exchange ends with this process, and so does a halt on it: it never
+        // touches a live scope (only `okxkit kill --all` reaches it from outside).
+        killSwitch = new KillSwitch({
+          scope: 'sim-embedded',
+          store: new MemoryKillStore(),
+          allStore: new FileKillStore(),
+        });
       } else {
         const creds = await resolveCredentials({
           ...(flags.profile ? { profile: flags.profile } : {}),
@@ -140,13 +156,12 @@ export function register(program: Command): void {
         if (creds.readOnly) {
           throw new ValidationError(
             flags.profile ? '--profile' : 'OKXKIT_READ_ONLY',
-            'is read-only: a bot needs a trading key',
+            'is read-only: this key cannot trade (read-only)',
             'use a profile with a trade-permission key',
           );
         }
         credentials = creds.credentials;
         client = new OkxClient(clientOptionsFor(creds, flags.baseUrl ? { baseUrl: flags.baseUrl } : {}));
-        const auditLog = new AuditLog(defaultAuditLogPath());
         keyCheck = () =>
           checkKeyBeforeTrading(client, {
             demo: creds.demo,
@@ -156,8 +171,33 @@ export function register(program: Command): void {
             allowWithdraw: creds.allowWithdraw || !!flags.iUnderstandWithdrawRisk,
             force: !!flags.forceUnsafeKey,
             auditLog,
+            warn: (t) => process.stderr.write(t),
           });
+        killSwitch = new KillSwitch({
+          scope: killScopeFor({ baseUrl: client.baseUrl, demo: creds.demo, apiKey: credentials.apiKey }),
+        });
       }
+      const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+      const ks = killSwitch.state();
+      if (ks.halted) {
+        process.stderr.write(
+          `HALTED: the kill switch of scope ${ks.scope ?? killSwitch.scope} is engaged (${ks.why}, by ${ks.by}); ` +
+            `the bot places no orders until \`okxkit resume --scope ${ks.scope ?? killSwitch.scope} --why ...\`\n`,
+        );
+      }
+      auditLog.append({
+        action: 'bot.started',
+        details: {
+          bot: config.id,
+          kind,
+          instId: config.instId,
+          configHash,
+          scope: killSwitch.scope,
+          sim: !!flags.sim,
+        },
+        why: `okxkit bot run ${kind}`,
+      });
+      let stopReason = '';
       try {
         const summary = await untilSignal((signal) =>
           runBot({
@@ -171,14 +211,39 @@ export function register(program: Command): void {
             cancelOnExit: !!flags.cancelOnExit,
             // Order updates and fills stream over the private WebSocket with the same key.
             streams: { credentials },
-            out: process.stdout,
+            // With --json, stdout carries the summary only: the live status goes to stderr.
+            out: flags.json ? process.stderr : process.stdout,
             lineEveryMs: statusEvery * 1000,
-            killSwitch: new KillSwitch(),
+            killSwitch,
+            audit: auditLog,
+            onEvent: (e) => {
+              if (e.type === 'warning' || e.type === 'halted') process.stderr.write(`${e.type}: ${e.text}\n`);
+            },
+            onTrouble: (t) => process.stderr.write(`trouble: ${t}\n`),
+            onStopReason: (r) => (stopReason = r),
           }),
         );
+        auditLog.append({
+          action: 'bot.stopped',
+          details: {
+            bot: config.id,
+            kind,
+            configHash,
+            ordersPlaced: summary.ordersPlaced,
+            fills: summary.fills,
+            halted: summary.halted ?? '',
+            lastError: summary.lastError,
+          },
+          why: stopReason || 'stopped',
+        });
         process.stdout.write(
           flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`,
         );
+        // A bot stopped by a halt or by repeated refusals did not do its job: say so in the exit code.
+        if (summary.halted || stopReason) {
+          process.stderr.write(`bot ${config.id} ${stopReason || `ended halted: ${summary.halted}`}\n`);
+          process.exitCode = 3;
+        }
       } finally {
         await client.close();
         await closeSim?.();

@@ -29,7 +29,8 @@ export function register(program: Command): void {
         const summary = await runDemo({
           seconds,
           seed,
-          out: process.stdout,
+          // With --json, stdout carries the summary only: the live status goes to stderr.
+          out: flags.json ? process.stderr : process.stdout,
           signal: ac.signal,
           note: (t) => process.stderr.write(t),
         });

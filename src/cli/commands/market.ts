@@ -109,4 +109,25 @@ export function register(program: Command): void {
       rows,
     );
   });
+
+  addClientFlags(
+    market
+      .command('instruments')
+      .description('listed instruments and their trading rules (tick, lot, minimum size)')
+      .option('--inst-type <type>', 'SPOT | MARGIN | SWAP | FUTURES | OPTION', 'SPOT')
+      .option('--inst <instId>', 'only this instrument'),
+  ).action(async (flags: ClientFlags & { instType: string; inst?: string }) => {
+    const instType = parseChoice('--inst-type', flags.instType, [
+      'SPOT',
+      'MARGIN',
+      'SWAP',
+      'FUTURES',
+      'OPTION',
+    ] as const)!;
+    const instId = flags.inst === undefined ? undefined : parseInstFlag('--inst', flags.inst);
+    const rows = await withClient(flags, (c) =>
+      c.public.instruments({ instType, ...(instId ? { instId } : {}) }),
+    );
+    output(flags, rows, ['instId', 'baseCcy', 'quoteCcy', 'tickSz', 'lotSz', 'minSz', 'state'], rows);
+  });
 }

@@ -1,7 +1,26 @@
 import type { Command } from 'commander';
 import { CL_ORD_ID_PATTERN } from '../../protocol/cl-ord-id.js';
-import type { PlaceOrderRequest } from '../../client/groups/trade.js';
-import { ValidationError } from '../../util/errors.js';
+import { OkxkitError, ValidationError } from '../../util/errors.js';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { OkxClient } from '../../client/okx-client.js';
+import { clientOptionsFromEnv, envWithDotEnv, hasCredentialsInEnv } from '../../client/env.js';
+import { AuditLog } from '../../security/audit-log.js';
+import { defaultAuditLogPath } from '../../security/paths.js';
+import type { OrderIntent } from '../../trading/exchange-port.js';
+import { Executor } from '../../trading/executor.js';
+import { OrderJournal } from '../../trading/journal.js';
+import {
+  defaultStateDir,
+  FileKillStore,
+  KillSwitch,
+  killScopeFor,
+  MemoryKillStore,
+} from '../../trading/kill-switch.js';
+import { OkxExchange } from '../../trading/okx-exchange.js';
+import { OrderGuard } from '../../trading/order-guard.js';
+import { dec, toStep } from '../../bots/money.js';
 import {
   addClientFlags,
   io,
@@ -11,6 +30,7 @@ import {
   parseDecimalFlag,
   parseInstFlag,
   parseIntFlag,
+  openClient,
   withClient,
   type ClientFlags,
 } from '../common.js';
@@ -25,6 +45,7 @@ interface PlaceFlags extends ClientFlags {
   clOrdId?: string;
   tag?: string;
   tgtCcy?: string;
+  guard?: boolean;
 }
 
 interface RefFlags extends ClientFlags {
@@ -65,7 +86,39 @@ function withRef(cmd: Command): Command {
   );
 }
 
-/** `okxkit order place|cancel|get|list` (R18). */
+/** The kill switch an order of this client obeys: its venue and key, or "all" for the embedded exchange. */
+function cliKillSwitch(h: { client: OkxClient; local: boolean }): KillSwitch {
+  if (h.local)
+    return new KillSwitch({
+      scope: 'sim-embedded',
+      store: new MemoryKillStore(),
+      allStore: new FileKillStore(),
+    });
+  return new KillSwitch({
+    scope: killScopeFor({
+      baseUrl: h.client.baseUrl,
+      demo: h.client.demo,
+      ...(apiKeyOfEnv() ? { apiKey: apiKeyOfEnv() } : {}),
+    }),
+  });
+}
+
+/** The API key of the environment (its hash names the kill switch scope). */
+function apiKeyOfEnv(): string | undefined {
+  const env = envWithDotEnv(process.env);
+  return hasCredentialsInEnv(env) ? clientOptionsFromEnv(env).credentials?.apiKey : undefined;
+}
+
+function haltText(ks: KillSwitch): string | undefined {
+  const s = ks.state();
+  return s.halted ? `${s.why} (scope ${s.scope ?? ks.scope}, by ${s.by})` : undefined;
+}
+
+async function exchange0Close(h: { close(): Promise<void> }): Promise<void> {
+  await h.close();
+}
+
+/** `okxkit order place|amend|cancel|cancel-all|get|list|fills` (R18). */
 export function register(program: Command): void {
   const order = program.command('order').description('place, cancel, look up and list orders');
 
@@ -81,7 +134,8 @@ export function register(program: Command): void {
       .option('--td-mode <mode>', 'cash | cross | isolated', 'cash')
       .option('--cl-ord-id <id>', 'client order id (1-32 letters or digits)')
       .option('--tag <tag>', 'order tag (1-16 letters or digits)')
-      .option('--tgt-ccy <ccy>', 'spot market orders: base_ccy | quote_ccy'),
+      .option('--tgt-ccy <ccy>', 'spot market orders: base_ccy | quote_ccy')
+      .option('--no-guard', 'skip the price band and instrument checks (explicit, audited override)'),
   ).action(async (flags: PlaceFlags) => {
     const instId = parseInstFlag('--inst', flags.inst);
     const side = parseChoice('--side', flags.side, ['buy', 'sell'] as const);
@@ -96,17 +150,149 @@ export function register(program: Command): void {
     if (!ordType) throw new ValidationError('--type', 'is required', 'limit, market, post_only, ioc or fok');
     const sz = parseDecimalFlag('--sz', flags.sz);
     if (!sz) throw new ValidationError('--sz', 'is required', 'e.g. --sz 0.001');
-    const px = parseDecimalFlag('--px', flags.px);
+    const relPx = flags.px !== undefined && /^[+-]\d+(\.\d+)?%$/.test(flags.px) ? flags.px : undefined;
+    const px = relPx ?? parseDecimalFlag('--px', flags.px);
     if (ordType !== 'market' && !px) throw new ValidationError('--px', `is required for ${ordType} orders`);
     const tdMode = parseChoice('--td-mode', flags.tdMode, ['cash', 'cross', 'isolated'] as const)!;
     const tgtCcy = parseChoice('--tgt-ccy', flags.tgtCcy, ['base_ccy', 'quote_ccy'] as const);
-    const req: PlaceOrderRequest = { instId, tdMode, side, ordType, sz };
-    if (px) req.px = px;
-    if (flags.clOrdId) req.clOrdId = flags.clOrdId;
-    if (flags.tag) req.tag = flags.tag;
-    if (tgtCcy) req.tgtCcy = tgtCcy;
-    const res = await withClient(flags, (c) => c.trade.placeOrder(req));
+    if (flags.clOrdId !== undefined && !CL_ORD_ID_PATTERN.test(flags.clOrdId))
+      throw new ValidationError('--cl-ord-id', 'must be 1-32 letters or digits', 'e.g. --cl-ord-id buy1');
+    // Every order gets a clOrdId (given, or generated and printed), so an ambiguous outcome can be
+    // looked up by it.
+    const clOrdId = flags.clOrdId ?? `cli${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    const h = await openClient(flags);
+    try {
+      const exchange = new OkxExchange({ client: h.client });
+      const ks = cliKillSwitch(h);
+      const halted = ks.state();
+      if (halted.halted)
+        throw new OkxkitError(
+          `trading is halted for scope ${halted.scope ?? ks.scope}: ${halted.why} (by ${halted.by})`,
+          {
+            code: 'HALTED',
+            hint: `lift it with \`okxkit resume --scope ${halted.scope ?? ks.scope} --why ...\``,
+          },
+        );
+      let price = px;
+      if (relPx) {
+        const [inst, t] = await Promise.all([exchange.instrument(instId), exchange.ticker(instId)]);
+        price = toStep(
+          dec(t.last)
+            .mul(dec(100).plus(dec(relPx.slice(0, -1))))
+            .div(100),
+          inst.tickSz,
+          side === 'buy' ? 'down' : 'up',
+        );
+        if (!flags.json) io.out(`price ${relPx} of the last ${t.last}: ${price}\n`);
+      }
+      const intent: OrderIntent = { instId, tdMode, side, ordType, sz, clOrdId };
+      if (price) intent.px = price;
+      if (flags.tag) intent.tag = flags.tag;
+      if (tgtCcy) intent.tgtCcy = tgtCcy;
+      let checked = intent;
+      if (flags.guard === false) {
+        new AuditLog(defaultAuditLogPath()).append({
+          action: 'safety.override',
+          details: { flags: ['--no-guard'], instId, side, ordType, sz, px: price ?? '', clOrdId },
+          why: 'okxkit order place --no-guard: price band and instrument checks skipped',
+        });
+        process.stderr.write(
+          'WARNING: --no-guard: the price band and instrument checks are skipped (audited)\n',
+        );
+      } else {
+        const guard = new OrderGuard({ market: exchange, risk: { haltReason: () => haltText(ks) } });
+        checked = await guard.check(intent);
+      }
+      const journalPath = h.local ? ':memory:' : join(defaultStateDir(), 'cli-orders.journal.sqlite');
+      if (journalPath !== ':memory:') mkdirSync(dirname(journalPath), { recursive: true });
+      const journal = new OrderJournal(journalPath);
+      try {
+        const executor = new Executor({ venue: exchange, journal });
+        if (!flags.json) io.out(`clOrdId ${clOrdId}\n`);
+        const o = await executor.place(checked);
+        output(flags, [{ ...o, created: isoOf(String(o.cTime)) }], ORDER_COLUMNS, o);
+      } catch (err) {
+        if (err instanceof OkxkitError && !err.message.includes(clOrdId))
+          err.message = `${err.message} (clOrdId ${clOrdId}: look it up with \`okxkit order get --inst ${instId} --cl-ord-id ${clOrdId}\`)`;
+        throw err;
+      } finally {
+        journal.close();
+      }
+    } finally {
+      await exchange0Close(h);
+    }
+  });
+
+  withRef(
+    order
+      .command('amend')
+      .description('change the price or size of an open order')
+      .option('--new-px <price>', 'new limit price')
+      .option('--new-sz <size>', 'new total size'),
+  ).action(async (flags: RefFlags & { newPx?: string; newSz?: string }) => {
+    const r = ref(flags);
+    const newPx = parseDecimalFlag('--new-px', flags.newPx);
+    const newSz = parseDecimalFlag('--new-sz', flags.newSz);
+    if (!newPx && !newSz) throw new ValidationError('--new-px', 'give --new-px or --new-sz (or both)');
+    const res = await withClient(flags, async (c) => {
+      const ks = cliKillSwitch({ client: c, local: !flags.baseUrl && !process.env.OKX_BASE_URL });
+      const why = haltText(ks);
+      if (why !== undefined) throw new OkxkitError(`trading is halted: ${why}`, { code: 'HALTED' });
+      return c.trade.amendOrder({ ...r, ...(newPx ? { newPx } : {}), ...(newSz ? { newSz } : {}) });
+    });
     output(flags, [res], ['ordId', 'clOrdId', 'sCode', 'sMsg'], res);
+    if (!flags.json) io.out('accepted: confirm with `okxkit order get`\n');
+  });
+
+  addClientFlags(
+    order
+      .command('cancel-all')
+      .description('cancel every open order (of --inst, else of every instrument)')
+      .option('--inst <instId>', 'only this instrument'),
+  ).action(async (flags: ClientFlags & { inst?: string }) => {
+    const instId = flags.inst === undefined ? undefined : parseInstFlag('--inst', flags.inst);
+    const result = await withClient(flags, async (c) => {
+      const open = await c.trade.ordersPending(instId ? { instId } : {});
+      const rows: Array<Record<string, unknown>> = [];
+      for (let i = 0; i < open.length; i += 20) {
+        const batch = open.slice(i, i + 20).map((o) => ({ instId: o.instId, ordId: o.ordId }));
+        try {
+          for (const r of await c.trade.cancelBatchOrders(batch)) rows.push({ ...r });
+        } catch (err) {
+          for (const b of batch)
+            rows.push({ ...b, sCode: 'error', sMsg: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      return rows;
+    });
+    output(flags, result, ['instId', 'ordId', 'clOrdId', 'sCode', 'sMsg'], result);
+    const failed = result.filter((r) => r.sCode !== '0' && r.sCode !== undefined && r.sCode !== '');
+    if (!flags.json) io.out(`${result.length - failed.length} cancel(s) accepted, ${failed.length} failed\n`);
+    if (failed.length) process.exitCode = 1;
+  });
+
+  addClientFlags(
+    order
+      .command('fills')
+      .description('recent fills (trades) of the account, newest first')
+      .option('--inst <instId>', 'only this instrument')
+      .option('--limit <n>', 'how many (1-100)', '100'),
+  ).action(async (flags: ClientFlags & { inst?: string; limit: string }) => {
+    const instId = flags.inst === undefined ? undefined : parseInstFlag('--inst', flags.inst);
+    const limit = parseIntFlag('--limit', flags.limit, 1, 100);
+    const rows = await withClient(flags, (c) =>
+      c.trade.fills({
+        instType: 'SPOT',
+        ...(instId ? { instId } : {}),
+        ...(limit ? { limit } : {}),
+      }),
+    );
+    output(
+      flags,
+      rows.map((f) => ({ ...f, time: isoOf(f.ts) })),
+      ['instId', 'tradeId', 'ordId', 'clOrdId', 'side', 'fillPx', 'fillSz', 'fee', 'feeCcy', 'time'],
+      rows,
+    );
   });
 
   withRef(order.command('cancel').description('cancel one order')).action(async (flags: RefFlags) => {
@@ -120,7 +306,7 @@ export function register(program: Command): void {
     async (flags: RefFlags) => {
       const r = ref(flags);
       const o = await withClient(flags, (c) => c.trade.getOrder(r));
-      output(flags, [{ ...o, created: isoOf(o.cTime) }], ORDER_COLUMNS, o);
+      output(flags, [{ ...o, created: isoOf(String(o.cTime)) }], ORDER_COLUMNS, o);
     },
   );
 

@@ -36,12 +36,15 @@ export function describeSim(sim: Simulator): string {
     '',
     'keys:',
   ];
+  // Each key as `export` lines ready to paste into a shell, the base URL included.
   for (const k of sim.keys) {
     lines.push(
-      `  ${k.label}  (perm ${k.perm}; ip ${k.ip || 'any'}; ${k.demo ? 'demo' : 'live'}; account ${k.account})`,
-      `    OKX_API_KEY=${k.apiKey}`,
-      `    OKX_SECRET_KEY=${k.secretKey}`,
-      `    OKX_PASSPHRASE='${k.passphrase}'`,
+      `# ${k.label}  (perm ${k.perm}; ip ${k.ip || 'any'}; ${k.demo ? 'demo' : 'live'}; account ${k.account})`,
+      `export OKX_BASE_URL=${sim.restUrl}`,
+      `export OKX_API_KEY=${k.apiKey}`,
+      `export OKX_SECRET_KEY=${k.secretKey}`,
+      `export OKX_PASSPHRASE='${k.passphrase.replace(/'/g, `'\\''`)}'`,
+      '',
     );
   }
   return lines.join('\n') + '\n';
