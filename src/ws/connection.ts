@@ -424,43 +424,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
         const raw = isBinary ? '' : data.toString();
         if (raw === 'pong') return;
         if (this.rawFilter !== undefined && this.rawFilter(raw)) return;
-        const m = parseInbound(raw);
-        if (m.kind === 'invalid') {
-          this.reportError(new OkxWsMessageError(m.why, this.endpoint, raw));
-          return;
-        }
-        if (m.kind === 'event') {
-          const ev = m.event;
-          const isLoginAnswer =
-            ev.event === 'login' ||
-            // Before the login ack, an error event is the login's answer (docs/OKX-PROTOCOL.md §2.2).
-            (ev.event === 'error' && !this.ready && this.opts.credentials !== undefined);
-          if (!isLoginAnswer) return this.onEvent(ev, finish);
-          this.timers.clearTimeout(loginTimer);
-          if (ev.event === 'login' && (ev.code === '0' || ev.code === undefined)) {
-            this.clockResynced = false;
-            this.onReady();
-          } else {
-            this.onLoginRefused(ev.code ?? '', ev.msg, ev.connId, finish);
-          }
-          return;
-        }
-        if (m.kind === 'reply') {
-          const w = this.opWaiters.get(m.reply.id);
-          if (w) w(m.reply);
-          this.emit('opResponse', m.reply);
-          if (this.adopt?.old === socket) this.adopt.replyOnOld();
-          return;
-        }
-        if (m.kind === 'push') {
-          // During a move, a channel the new socket already serves is not taken from the old one.
-          if (this.handover?.old === socket && this.handover.serves(argKey(m.push.arg))) return;
-          this.emit('push', m.push);
-          return;
-        }
-        this.reportError(
-          new OkxWsMessageError('neither an event, an op reply nor a push', this.endpoint, raw),
-        );
+        this.onSocketMessage(socket, raw, finish, () => this.timers.clearTimeout(loginTimer));
       });
 
       socket.on('error', (err: Error) => {
@@ -470,32 +434,78 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
 
       socket.on('close', (code: number, reasonBuf: Buffer) => {
         this.timers.clearTimeout(loginTimer);
-        if (this.socket === socket || !this.socket) this.disarmHeartbeat();
         const reason = reasonBuf.toString();
-        // Replaced by a socket that already serves every channel: no gap to tell anyone about.
-        const handedOver = this.adopt?.old === socket;
-        if (!handedOver && this.handover?.old === socket) this.abandonHandover();
-        const wasReady = this.ready;
-        this.ready = false;
-        if (this.socket === socket) this.socket = undefined;
-        for (const key of this.acked) this.acked.delete(key);
-        this.pendingById.clear();
-        // Every subscription is sent again on the next socket, with fresh timers.
-        this.clearAckTimers();
-        // Order ops in flight may or may not have executed: their callers decide (ambiguous).
-        for (const [, w] of this.opWaiters)
-          w(new OkxWsClosedError(this.endpoint, `socket closed (${code}) before the reply`));
-        this.opWaiters.clear();
-        if (wasReady) this.attempt = 0;
-        if (!handedOver) this.emit('close', { code, reason });
-        const out = finished
-          ? why
-          : why === 'closed'
-            ? `closed by server (${code}${reason ? ` ${reason}` : ''})`
-            : why;
-        resolve(out);
+        this.onSocketClosed(socket, code, reason);
+        resolve(
+          finished || why !== 'closed' ? why : `closed by server (${code}${reason ? ` ${reason}` : ''})`,
+        );
       });
     });
+  }
+
+  /** The state a closed socket leaves behind: nothing acked, every waiter answered. */
+  private onSocketClosed(socket: WebSocket, code: number, reason: string): void {
+    if (this.socket === socket || !this.socket) this.disarmHeartbeat();
+    // Replaced by a socket that already serves every channel: no gap to tell anyone about.
+    const handedOver = this.adopt?.old === socket;
+    if (!handedOver && this.handover?.old === socket) this.abandonHandover();
+    const wasReady = this.ready;
+    this.ready = false;
+    if (this.socket === socket) this.socket = undefined;
+    for (const key of this.acked) this.acked.delete(key);
+    this.pendingById.clear();
+    // Every subscription is sent again on the next socket, with fresh timers.
+    this.clearAckTimers();
+    // Order ops in flight may or may not have executed: their callers decide (ambiguous).
+    for (const [, w] of this.opWaiters)
+      w(new OkxWsClosedError(this.endpoint, `socket closed (${code}) before the reply`));
+    this.opWaiters.clear();
+    if (wasReady) this.attempt = 0;
+    if (!handedOver) this.emit('close', { code, reason });
+  }
+
+  /** One parsed text frame of the current socket (not `pong`, not taken by the raw filter). */
+  private onSocketMessage(
+    socket: WebSocket,
+    raw: string,
+    finish: (reason: string) => void,
+    clearLoginTimer: () => void,
+  ): void {
+    const m = parseInbound(raw);
+    if (m.kind === 'invalid') {
+      this.reportError(new OkxWsMessageError(m.why, this.endpoint, raw));
+      return;
+    }
+    if (m.kind === 'event') {
+      const ev = m.event;
+      const isLoginAnswer =
+        ev.event === 'login' ||
+        // Before the login ack, an error event is the login's answer (docs/OKX-PROTOCOL.md §2.2).
+        (ev.event === 'error' && !this.ready && this.opts.credentials !== undefined);
+      if (!isLoginAnswer) return this.onEvent(ev, finish);
+      clearLoginTimer();
+      if (ev.event === 'login' && (ev.code === '0' || ev.code === undefined)) {
+        this.clockResynced = false;
+        this.onReady();
+      } else {
+        this.onLoginRefused(ev.code ?? '', ev.msg, ev.connId, finish);
+      }
+      return;
+    }
+    if (m.kind === 'reply') {
+      const w = this.opWaiters.get(m.reply.id);
+      if (w) w(m.reply);
+      this.emit('opResponse', m.reply);
+      if (this.adopt?.old === socket) this.adopt.replyOnOld();
+      return;
+    }
+    if (m.kind === 'push') {
+      // During a move, a channel the new socket already serves is not taken from the old one.
+      if (this.handover?.old === socket && this.handover.serves(argKey(m.push.arg))) return;
+      this.emit('push', m.push);
+      return;
+    }
+    this.reportError(new OkxWsMessageError('neither an event, an op reply nor a push', this.endpoint, raw));
   }
 
   private async sendLogin(socket: WebSocket, budget: OpBudget = this.budget): Promise<void> {
