@@ -1,7 +1,7 @@
 import type { ClientOptions } from 'ws';
 import type { Credentials } from '../client/credentials.js';
 import { HOSTS, hostsFor, wsUrlsForBase, type Site } from '../protocol/hosts.js';
-import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { sleepOn, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ValidationError } from '../util/errors.js';
 import {
@@ -173,7 +173,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
       endpoint,
       credentials: login ? this.opts.credentials : undefined,
       clock: this.opts.clock ?? systemClock,
-      sleep: this.opts.sleep ?? realSleep,
+      sleep: this.opts.sleep ?? sleepOn(this.opts.clock),
       random: this.opts.random,
       timers: this.opts.timers,
       clockOffsetMs: src ? () => src.clockOffsetMs : this.opts.clockOffsetMs,

@@ -2,7 +2,7 @@ import WebSocket, { type ClientOptions } from 'ws';
 import type { Credentials } from '../client/credentials.js';
 import { errorInfo } from '../protocol/error-codes.js';
 import { signWsLogin, wsLoginTimestamp } from '../protocol/sign.js';
-import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { sleepOn, systemClock, timersOf, type Clock, type Sleep, type TimerHandle } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { argKey, type ChannelArg, type WsEndpoint } from './channels.js';
 import { TypedEmitter } from './emitter.js';
@@ -26,10 +26,20 @@ export interface WsTimers {
   clearTimeout(handle: unknown): void;
 }
 
-const defaultTimers: WsTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+/** The connection's timers on its clock's scheduler (real timers for the system clock). */
+function clockTimers(clock: Clock): WsTimers {
+  const t = timersOf(clock);
+  return {
+    setTimeout: (fn, ms) => t.setTimeout(fn, ms),
+    clearTimeout: (h) => {
+      if (isTimerHandle(h)) t.clear(h);
+    },
+  };
+}
+
+function isTimerHandle(h: unknown): h is TimerHandle {
+  return typeof h === 'object' && h !== null && typeof (h as { timerId?: unknown }).timerId === 'number';
+}
 
 export interface WsConnectionOptions {
   url: string;
@@ -145,9 +155,9 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     this.url = opts.url;
     this.endpoint = opts.endpoint;
     this.clock = opts.clock ?? systemClock;
-    this.sleep = opts.sleep ?? realSleep;
+    this.sleep = opts.sleep ?? sleepOn(this.clock);
     this.random = opts.random ?? Math.random;
-    this.timers = opts.timers ?? defaultTimers;
+    this.timers = opts.timers ?? clockTimers(this.clock);
     this.logger = opts.logger ?? silentLogger;
     this.pingIntervalMs = opts.pingIntervalMs ?? 20_000;
     if (this.pingIntervalMs >= 30_000)
