@@ -228,7 +228,17 @@ describe('64008 service upgrade notice', () => {
     await until(() => held !== undefined, 3000, 'order received');
     f.push('private', { event: 'notice', code: '64008', msg: 'upgrade', connId: 'c1' });
     await until(() => f.ops('private', 'subscribe').length === 2, 3000, 'subscribed on the new connection');
-    await new Promise((r) => setTimeout(r, 50));
+    // A push sent on the new socket alone reaches the caller only once the client has read that
+    // socket's ack, and promoted it, in the same turn: after it, an early drop would show.
+    const marked = new Promise<void>((r) =>
+      conn.on('push', (p) => {
+        if ((p.data[0] as { marker?: string } | undefined)?.marker === 'm1') r();
+      }),
+    );
+    const newest = f.sockets.filter((x) => x.path === 'private').at(-1)!;
+    newest.ws.send(JSON.stringify({ arg: conn.subscriptions()[0], data: [{ marker: 'm1' }] }));
+    await marked;
+    await new Promise((r) => setImmediate(r));
     // the old connection waits for the reply
     assert.equal(f.sockets.filter((x) => x.path === 'private' && x.ws.readyState === 1).length, 2);
     held!();
