@@ -21,7 +21,7 @@ const KEY = {
   passphrase: 'Fake Pass!',
 };
 const PATH = '/api/v5/account/balance?ccy=USDT';
-// a real-shaped one-currency balance (facts §7.3)
+// a real-shaped one-currency balance (docs/OKX-PROTOCOL.md §7.3)
 const BODY = JSON.stringify({
   code: '0',
   msg: '',

@@ -56,7 +56,7 @@ export interface BotRunnerOptions {
   hooks?: RunnerHooks;
   /** Poll open orders and balances this often (ms) to catch updates a stream missed; 0 = only when reconcile() is called. */
   reconcileIntervalMs?: number;
-  /** A sent order the exchange still does not know after this long is sent again with the same clOrdId (facts §8). */
+  /** A sent order the exchange still does not know after this long is sent again with the same clOrdId (docs/OKX-PROTOCOL.md §8). */
   resendAfterMs?: number;
   onEvent?: (e: BotEvent) => void;
   /** The reconcile timers run on this clock's timers (real timers by default). */
@@ -417,7 +417,7 @@ export class BotRunner {
       order = await this.port.placeOrder(rec.intent);
     } catch (err) {
       if (errCode(err) === '51016') {
-        // Duplicate clOrdId among pending orders: the first attempt is live, so adopt it (facts §8).
+        // Duplicate clOrdId among pending orders: the first attempt is live, so adopt it (docs/OKX-PROTOCOL.md §8).
         const found = await this.port.getOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
         if (found) return this.adopt(rec, found);
       }
@@ -554,7 +554,7 @@ export class BotRunner {
 
   /**
    * Catches up with what a stream may have missed: unknown sent orders are looked up by clOrdId
-   * (and sent again under the same id once resendAfterMs has passed without a trace, facts §8),
+   * (and sent again under the same id once resendAfterMs has passed without a trace, docs/OKX-PROTOCOL.md §8),
    * live orders missing from the open-orders list are looked up for their final state, and
    * balances are refreshed for the equity line.
    */

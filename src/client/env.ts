@@ -33,7 +33,7 @@ export function hasCredentialsInEnv(env: Env): boolean {
 /**
  * Client options from OKX_API_KEY / OKX_SECRET_KEY / OKX_PASSPHRASE (each also *_FILE),
  * OKX_BASE_URL, OKX_DEMO (1/true/0/false) and OKX_SITE (global/eea/us). No credential variable at
- * all gives a public-only client; a partial set names every missing variable (R1).
+ * all gives a public-only client; a partial set names every missing variable (docs/REQUIREMENTS.md R1).
  */
 export function clientOptionsFromEnv(env: Env): OkxClientOptions {
   const opts: OkxClientOptions = {};

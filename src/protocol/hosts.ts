@@ -1,4 +1,4 @@
-/** OKX hosts by site and environment (facts §1.3). Demo REST uses the live host plus x-simulated-trading: 1. */
+/** OKX hosts by site and environment (docs/OKX-PROTOCOL.md §1.3). Demo REST uses the live host plus x-simulated-trading: 1. */
 export type Site = 'global' | 'eea' | 'us';
 
 export interface HostSet {

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { OkxkitError } from '../util/errors.js';
 
 /**
- * Secret scanner (R26): OKX API keys, secret keys and passphrases, tracked .env files, private
+ * Secret scanner (docs/REQUIREMENTS.md R26): OKX API keys, secret keys and passphrases, tracked .env files, private
  * keys and other credential-looking values, in the working tree, staged changes or every commit
  * of the history. Findings carry the secret masked (first 4 characters) and a fingerprint (a
  * hash of the value) that an allowlist can name without repeating the secret.
@@ -157,7 +157,7 @@ export function scanLine(line: string, opts: { bareOk: boolean; nextLine?: strin
       v.length >= 8
     )
       add('okx-secret-key', v);
-    // Passphrases may hold spaces (kept byte for byte, R5); under 8 characters a value is more
+    // Passphrases may hold spaces (kept byte for byte, docs/REQUIREMENTS.md R5); under 8 characters a value is more
     // likely a word or a flag than a passphrase.
     else if (named && /passphrase$|^ok-access-passphrase$/i.test(k) && v.length >= 8 && v.length <= 64)
       add('okx-passphrase', v);

@@ -121,7 +121,7 @@ export interface AlertsOptions {
 }
 
 /**
- * The alert hub (R21): risk trips, payload mismatches, auth failures, rate-limit pressure and
+ * The alert hub (docs/REQUIREMENTS.md R21): risk trips, payload mismatches, auth failures, rate-limit pressure and
  * error-rate spikes go to every sink, de-duplicated, with secrets stripped.
  */
 export class Alerts {

@@ -88,7 +88,7 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** OKX codes after which a write's outcome is unknown (facts §8 step 3). */
+/** OKX codes after which a write's outcome is unknown (docs/OKX-PROTOCOL.md §8 step 3). */
 export const AMBIGUOUS_CODES: ReadonlySet<string> = new Set([
   '50001',
   '50004',

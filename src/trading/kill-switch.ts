@@ -23,7 +23,7 @@ export function defaultStateDir(): string {
 }
 
 /**
- * The persisted kill switch (R23): a small JSON file written atomically, so an engaged switch
+ * The persisted kill switch (docs/REQUIREMENTS.md R23): a small JSON file written atomically, so an engaged switch
  * survives a crash and restart, and `okxkit kill` in another process stops a running bot.
  * An unreadable file counts as engaged: when in doubt, do not trade.
  */

@@ -331,7 +331,7 @@ export class OkxExchange implements ExchangePort {
       const o = first(await this.client.trade.getOrder(ref));
       return o ? mapOrder(o) : undefined;
     } catch (err) {
-      // facts §7.4: an unknown order is code 51603.
+      // docs/OKX-PROTOCOL.md §7.4: an unknown order is code 51603.
       if (errorCode(err) === '51603') return undefined;
       throw err;
     }
@@ -340,7 +340,7 @@ export class OkxExchange implements ExchangePort {
   async openOrders(instId?: string): Promise<Order[]> {
     const out: Order[] = [];
     let after: string | undefined;
-    // orders-pending pages by ordId, 100 at most per page (facts §7.4).
+    // orders-pending pages by ordId, 100 at most per page (docs/OKX-PROTOCOL.md §7.4).
     for (;;) {
       const params: Record<string, string> = { instType: 'SPOT', limit: '100' };
       if (instId) params.instId = instId;

@@ -153,7 +153,7 @@ function dayOf(ms: number): string {
 }
 
 /**
- * Circuit breakers outside any strategy (R23, R31): daily loss, drawdown from peak equity (amount
+ * Circuit breakers outside any strategy (docs/REQUIREMENTS.md R23, R31): daily loss, drawdown from peak equity (amount
  * and percent), open orders, position per instrument. Money is accounted per instrument in its
  * quote currency and converted to the reporting currency (`limits.ccy`) by marks; the loss limits
  * are never evaluated on a partial total. A trip halts new orders (the guard sees haltReason),

@@ -77,7 +77,7 @@ export interface OkxWsClientOptions {
   wsOptions?: ClientOptions;
   /** Per-request timeout of order ops, ms. Default 10 000. */
   requestTimeoutMs?: number;
-  /** instId -> instIdCode (facts §2.6), for order ops. */
+  /** instId -> instIdCode (docs/OKX-PROTOCOL.md §2.6), for order ops. */
   instruments?: InstrumentCodes;
   /** Log in on /public and /business too (needed by books-l2-tbt, books50-l2-tbt, orders-algo...). */
   loginPublic?: boolean;
@@ -210,7 +210,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     const needsLogin = endpoint === 'private' || channelNeedsLogin(arg.channel);
     const conn = this.connection(endpoint, { login: needsLogin || undefined });
     if (needsLogin && !conn.logsIn) {
-      // books-l2-tbt, orders-algo...: login on /public or /business (facts §2.1).
+      // books-l2-tbt, orders-algo...: login on /public or /business (docs/OKX-PROTOCOL.md §2.1).
       throw new ValidationError(
         'channel',
         `${arg.channel} needs a logged-in ${endpoint} connection, and this one was opened without login`,
@@ -267,7 +267,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
   trades(instId: string): WsStream<WsTrade> {
     return this.stream({ channel: 'trades', instId }, checkTrade);
   }
-  /** Candles of any bar size; always on /business (facts §2.1). */
+  /** Candles of any bar size; always on /business (docs/OKX-PROTOCOL.md §2.1). */
   candles(instId: string, bar: CandleBar = '1m'): WsStream<WsCandle> {
     return this.stream({ channel: `candle${bar}`, instId }, checkCandle);
   }
@@ -315,13 +315,13 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
   /**
    * A local order book kept in sync with the exchange: merges pushes, checks seqId continuity and
    * checksums, and resyncs by itself (resubscribe, or REST snapshot + buffered updates when
-   * `fetchSnapshot` is given; facts §3.3). Call `close()` on it to unsubscribe.
+   * `fetchSnapshot` is given; docs/OKX-PROTOCOL.md §3.3). Call `close()` on it to unsubscribe.
    */
   orderBook(instId: string, opts: LiveOrderBookOptions = {}): LiveOrderBook {
     return new LiveOrderBook(this, instId, opts);
   }
 
-  /** WS order ops over /private (facts §2.6). */
+  /** WS order ops over /private (docs/OKX-PROTOCOL.md §2.6). */
   get trade(): WsTrading {
     if (!this.tradingApi) {
       this.tradingApi = new WsTrading(() => this.connection('private'), {
@@ -384,7 +384,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
 }
 
 /**
- * WS URLs: explicit ones; for an OKX REST host, that site's WS hosts (live or demo, facts §1.3:
+ * WS URLs: explicit ones; for an OKX REST host, that site's WS hosts (live or demo, docs/OKX-PROTOCOL.md §1.3:
  * the REST host is the same for demo, the WS host is not); for any other base URL, the same origin.
  */
 export function urlsFor(opts: Pick<OkxWsClientOptions, 'urls' | 'baseUrl' | 'site' | 'demo'>): WsUrls {

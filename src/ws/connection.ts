@@ -56,7 +56,7 @@ export interface WsConnectionOptions {
   clockOffsetMs?: number | (() => number);
   /** Re-measures the clock offset after a 60006 login failure; returns the new offset in ms. */
   resyncClock?: () => Promise<number>;
-  /** Send a text `ping` after this much silence (facts §2.4: N < 30 s). Default 20 000. */
+  /** Send a text `ping` after this much silence (docs/OKX-PROTOCOL.md §2.4: N < 30 s). Default 20 000. */
   pingIntervalMs?: number;
   /** Reconnect when no message (normally `pong`) arrives this long after a ping. Default 10 000. */
   pongTimeoutMs?: number;
@@ -97,7 +97,7 @@ interface PendingRequest {
   args: ChannelArg[];
 }
 
-// Login refusals that no retry can fix (facts §2.2, §4.5); 60006 gets one clock re-sync first.
+// Login refusals that no retry can fix (docs/OKX-PROTOCOL.md §2.2, §4.5); 60006 gets one clock re-sync first.
 const RETRYABLE_LOGIN = new Set(['63999', '60014', '60023', '64007']);
 
 /**
@@ -255,7 +255,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
   }
 
   /**
-   * Sends an op with an id and resolves with the reply carrying that id (order ops, facts §2.6).
+   * Sends an op with an id and resolves with the reply carrying that id (order ops, docs/OKX-PROTOCOL.md §2.6).
    * Errors say whether the request left: `WS_NOT_SENT` (never sent: safe to retry),
    * `WS_REPLY_TIMEOUT` and `WS_CLOSED` (sent, no reply: the outcome is unknown).
    */
@@ -326,7 +326,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     this.opWaiters.delete(id);
   }
 
-  /** A fresh request id: alphanumeric, at most 32 characters (facts §8). */
+  /** A fresh request id: alphanumeric, at most 32 characters (docs/OKX-PROTOCOL.md §8). */
   newId(): string {
     return `${this.endpoint[0]}${(this.nextId++).toString(36)}`;
   }
@@ -522,7 +522,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     const creds = this.opts.credentials!;
     const off = this.opts.clockOffsetMs;
     const offset = typeof off === 'function' ? off() : (off ?? 0);
-    // Unix SECONDS, not ms (facts §2.2: ms is rejected as expired, 60006).
+    // Unix SECONDS, not ms (docs/OKX-PROTOCOL.md §2.2: ms is rejected as expired, 60006).
     const timestamp = wsLoginTimestamp(this.clock.now() + offset);
     if (!budget.take()) throw new OkxWsRateLimitError(this.endpoint);
     const sign = signWsLogin({ timestamp, secretKey: creds.revealSecret() });
@@ -580,7 +580,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
   private sendSubscribe(op: 'subscribe' | 'unsubscribe', args: ChannelArg[]): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return;
-    // Keep each request well under the 64 KB args limit (facts §2.3).
+    // Keep each request well under the 64 KB args limit (docs/OKX-PROTOCOL.md §2.3).
     for (let i = 0; i < args.length; i += 100) {
       const chunk = args.slice(i, i + 100);
       if (!this.budget.take()) {

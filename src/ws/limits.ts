@@ -2,7 +2,7 @@ import { sleepOn, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { fullJitterDelay } from '../util/random.js';
 
 /**
- * Spaces new connections so that at most `perSecond` start in any 1 s window (facts §2.5:
+ * Spaces new connections so that at most `perSecond` start in any 1 s window (docs/OKX-PROTOCOL.md §2.5:
  * 3 new connections per second per IP). One limiter is shared by every client in the process.
  * The exchange counts a connection when it arrives, which is later than it starts here by a
  * varying connect time: the window is widened by `marginMs` so arrivals stay within the rule.
@@ -44,7 +44,7 @@ export const sharedConnectLimiter = new ConnectLimiter();
 
 /**
  * Counts subscribe/unsubscribe/login requests of one connection over a sliding hour
- * (facts §2.5: 480 per connection per hour).
+ * (docs/OKX-PROTOCOL.md §2.5: 480 per connection per hour).
  */
 export class OpBudget {
   private readonly times: number[] = [];

@@ -29,7 +29,7 @@ async function fake(t: { after: (fn: () => Promise<void>) => void }, opts = {}):
   return f;
 }
 
-describe('channel routing (facts §2.1)', () => {
+describe('channel routing (docs/OKX-PROTOCOL.md §2.1)', () => {
   test('each channel family goes to its endpoint', () => {
     for (const c of [
       'candle1m',
@@ -96,7 +96,7 @@ describe('channel routing (facts §2.1)', () => {
   });
 });
 
-describe('login (facts §2.2)', () => {
+describe('login (docs/OKX-PROTOCOL.md §2.2)', () => {
   test('signs Unix seconds with the caller clock offset', async (t) => {
     const f = await fake(t, { serverOffsetMs: 120_000 });
     const conn = new WsConnection({
@@ -214,7 +214,7 @@ describe('login (facts §2.2)', () => {
   });
 });
 
-describe('heartbeat (facts §2.4)', () => {
+describe('heartbeat (docs/OKX-PROTOCOL.md §2.4)', () => {
   test('sends text ping after silence and stays up while pong comes', async (t) => {
     const f = await fake(t);
     const conn = new WsConnection({
@@ -355,7 +355,7 @@ describe('reconnect', () => {
   });
 });
 
-describe('limits (facts §2.5)', () => {
+describe('limits (docs/OKX-PROTOCOL.md §2.5)', () => {
   test('at most 3 new connections per second', async () => {
     const clock = new ManualClock(0);
     const slept: number[] = [];
@@ -450,7 +450,7 @@ describe('errors and validation', () => {
   });
 });
 
-describe('endpoints (facts §1.3)', () => {
+describe('endpoints (docs/OKX-PROTOCOL.md §1.3)', () => {
   test('live, demo, EEA, US hosts and any base URL', async () => {
     const { urlsFor } = await import('../../src/ws/client.js');
     assert.equal(urlsFor({}).wsPublic, 'wss://ws.okx.com:8443/ws/v5/public');
@@ -502,7 +502,7 @@ describe('secrets stay out of logs', () => {
   });
 });
 
-describe('login on /public for books-l2-tbt (facts §2.1)', () => {
+describe('login on /public for books-l2-tbt (docs/OKX-PROTOCOL.md §2.1)', () => {
   test('with loginPublic the public connection logs in before subscribing', async (t) => {
     const f = await fake(t);
     const ws = new OkxWsClient({ urls: f.urls, credentials: creds(), loginPublic: true, ...fast });

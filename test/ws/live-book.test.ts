@@ -104,7 +104,7 @@ describe('LiveOrderBook over WS', () => {
     live.close();
   });
 
-  test('no snapshot push: REST snapshot plus buffered updates (facts §3.3)', async (t) => {
+  test('no snapshot push: REST snapshot plus buffered updates (docs/OKX-PROTOCOL.md §3.3)', async (t) => {
     const ex = exchange(13, 200);
     const { f, ws } = await setup(t, ex, false);
     let fetches = 0;

@@ -43,7 +43,7 @@ async function setup(
   return { f, ws };
 }
 
-describe('WS order ops (facts §2.6)', () => {
+describe('WS order ops (docs/OKX-PROTOCOL.md §2.6)', () => {
   test('place: result returned; id, instIdCode and expTime on the wire', async (t) => {
     const { f, ws } = await setup(t, undefined, { instruments: { 'BTC-USDT': 10001 } });
     const r = await ws.trade.placeOrder(order, { expTime: 1_900_000_000_000 });

@@ -1,4 +1,4 @@
-// The WS client and the local exchange's service upgrade notice (64008, facts §2.3): the client
+// The WS client and the local exchange's service upgrade notice (64008, docs/OKX-PROTOCOL.md §2.3): the client
 // moves every channel to a new connection before the old one is closed, with no gap reported.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

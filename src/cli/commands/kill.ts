@@ -80,7 +80,7 @@ function withCommon(cmd: Command): Command {
     .option('--json', 'print the state as JSON');
 }
 
-/** `okxkit kill` and `okxkit resume`: the persisted manual kill switch (R23). */
+/** `okxkit kill` and `okxkit resume`: the persisted manual kill switch (docs/REQUIREMENTS.md R23). */
 export function register(program: Command): void {
   withCommon(
     program.command('kill').description('halt all trading now: bots refuse new orders and cancel open ones'),

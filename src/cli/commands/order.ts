@@ -65,7 +65,7 @@ function withRef(cmd: Command): Command {
   );
 }
 
-/** `okxkit order place|cancel|get|list` (R18). */
+/** `okxkit order place|cancel|get|list` (docs/REQUIREMENTS.md R18). */
 export function register(program: Command): void {
   const order = program.command('order').description('place, cancel, look up and list orders');
 

@@ -77,7 +77,7 @@ async function target(kind: WatchKind, o: WatchOptions): Promise<Target> {
       const { credentialsFromEnv } = await import('../../client/credentials.js');
       credentials = credentialsFromEnv(env);
     }
-    // WS login timestamps must be within 30 s of server time (facts §2.2): measure the offset.
+    // WS login timestamps must be within 30 s of server time (docs/OKX-PROTOCOL.md §2.2): measure the offset.
     const { OkxClient } = await import('../../client/okx-client.js');
     const rest = new OkxClient({ baseUrl, site, demo });
     await rest.syncClock().catch(() => undefined);

@@ -113,7 +113,7 @@ describe('WS channels: balance_and_position, fills, instruments, every candle ba
       c.frames.filter((m: any) => isPush('instruments')(m) && m.arg.instType === 'SWAP').length,
       0,
     );
-    // instruments lives on /public only (facts §2.1)
+    // instruments lives on /public only (docs/OKX-PROTOCOL.md §2.1)
     const biz = await h.connect('/ws/v5/business');
     biz.send({ op: 'subscribe', args: [{ channel: 'instruments', instType: 'SPOT' }] });
     assert.equal((await biz.next(isEvent('error'))).code, '60018');
@@ -149,7 +149,7 @@ describe('WS channels: balance_and_position, fills, instruments, every candle ba
   });
 });
 
-describe('WS book heartbeat (facts §3.1) on the sim clock', () => {
+describe('WS book heartbeat (docs/OKX-PROTOCOL.md §3.1) on the sim clock', () => {
   test('books: after 60 s without a change an empty update with prevSeqId == seqId == last seqId; not before', async (t) => {
     const h = await startHarness();
     t.after(() => h.close());

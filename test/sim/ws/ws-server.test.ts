@@ -442,7 +442,7 @@ describe('WS server options', () => {
     for (let i = 0; i < 4; i++) buffered.push(await c.next(isPush('books')));
     assert.ok(buffered.every((m) => m.action === 'update'));
     const book = new MergedBook(snap);
-    // facts §3.3: drop events with seqId <= snapshot seqId; the first applied straddles it
+    // docs/OKX-PROTOCOL.md §3.3: drop events with seqId <= snapshot seqId; the first applied straddles it
     const usable = buffered.map((m) => m.data[0]).filter((d) => d.seqId > snap.seqId);
     assert.ok(usable[0].prevSeqId <= snap.seqId && snap.seqId < usable[0].seqId);
     for (const d of usable) {
