@@ -23,7 +23,7 @@ test('every "OKX-PROTOCOL.md §N" cited in the repo is a section of docs/OKX-PRO
   for (const f of sources) {
     for (const m of readFileSync(f, 'utf8').matchAll(/OKX-PROTOCOL\.md §(\d+(?:\.\d+)?)/g)) {
       cited++;
-      if (!sections.has(m[1]!)) missing.push(`${f}: §${m[1]}`);
+      if (!sections.has(m[1])) missing.push(`${f}: §${m[1]}`);
     }
   }
   assert.ok(cited > 100, `citations found: ${cited}`);
@@ -36,7 +36,7 @@ test('every "REQUIREMENTS.md R##" cited in the repo is a requirement of docs/REQ
   const missing: string[] = [];
   for (const f of sources) {
     for (const m of readFileSync(f, 'utf8').matchAll(/REQUIREMENTS\.md (R\d+)/g)) {
-      if (!ids.has(m[1]!)) missing.push(`${f}: ${m[1]}`);
+      if (!ids.has(m[1])) missing.push(`${f}: ${m[1]}`);
     }
   }
   assert.equal(ids.size, 40);

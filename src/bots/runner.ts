@@ -110,7 +110,7 @@ function ambiguous(err: unknown): boolean {
 }
 
 function errCode(err: unknown): string {
-  return err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
+  return err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
 }
 
 function errText(err: unknown): string {

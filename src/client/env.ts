@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotEnv } from 'dotenv';
-import type { Site } from '../protocol/hosts.js';
 import { ValidationError } from '../util/errors.js';
 import { Credentials, CredentialsError, credentialsFromEnv, readEnvValue, type Env } from './credentials.js';
 import { OkxClient, type OkxClientOptions } from './okx-client.js';
@@ -58,7 +57,7 @@ export function clientOptionsFromEnv(env: Env): OkxClientOptions {
     if (site !== 'global' && site !== 'eea' && site !== 'us') {
       throw new ValidationError('OKX_SITE', `'${site}' is not a site`, 'use global, eea or us');
     }
-    opts.site = site as Site;
+    opts.site = site;
   }
   return opts;
 }

@@ -520,7 +520,7 @@ export class OkxClient implements RestCaller {
     let items: ItemOutcome[] | undefined;
     if (Array.isArray(env.data) && env.data.length > 0) {
       const r = itemsSchema.safeParse(env.data);
-      if (r.success) items = r.data as ItemOutcome[];
+      if (r.success) items = r.data;
     }
     return {
       error: apiErrorFor({

@@ -362,7 +362,7 @@ export async function auditKey(client: AuditClient, opts: AuditOptions = {}): Pr
     const ips = list(config.ip);
     account = { perm: perms.join(','), ip: ips.join(',') };
     for (const k of ['uid', 'label', 'acctLv'] as const)
-      if (typeof config[k] === 'string') account[k] = config[k] as string;
+      if (typeof config[k] === 'string') account[k] = config[k];
     results.push(r('signature', 'pass', 'signed GET /api/v5/account/config accepted'));
     results.push(
       r(
@@ -472,7 +472,7 @@ export function assertKeySafeToTrade(
   const withdraw = perm?.data?.withdraw === true;
   const blocking: CheckResult[] = [];
   const overridden: CheckResult[] = [];
-  if (withdraw) (opts.allowWithdraw ? overridden : blocking).push(perm!);
+  if (withdraw) (opts.allowWithdraw ? overridden : blocking).push(perm);
   for (const x of list) {
     if (x.status !== 'fail' || x === perm) continue;
     (opts.force ? overridden : blocking).push(x);

@@ -12,10 +12,10 @@ import type {
   OrderIntent,
   OrderRef,
   OrdType,
-  Side,
   Ticker,
   Unsubscribe,
 } from './exchange-port.js';
+import type { FillsParams, OrdersPendingParams, PlaceOrderRequest } from '../client/groups/trade.js';
 import { errorCode } from './errors.js';
 import { fillOfPush, newOrderFeedStats, OrderFeed, type OrderFeedStats } from './order-feed.js';
 import { repeatEvery } from '../util/repeat.js';
@@ -32,7 +32,7 @@ export interface OkxTradingClient {
   market: { ticker(instId: string): Promise<unknown> };
   account: { balance(ccy?: string): Promise<unknown> };
   trade: {
-    placeOrder(req: any, opts?: { expTime?: number }): Promise<unknown>;
+    placeOrder(req: PlaceOrderRequest, opts?: { expTime?: number }): Promise<unknown>;
     cancelOrder(req: { instId: string; ordId?: string; clOrdId?: string }): Promise<unknown>;
     amendOrder(req: {
       instId: string;
@@ -42,8 +42,8 @@ export interface OkxTradingClient {
       newPx?: string;
     }): Promise<unknown>;
     getOrder(req: { instId: string; ordId?: string; clOrdId?: string }): Promise<unknown>;
-    ordersPending(params?: any): Promise<unknown>;
-    fills(params?: any): Promise<unknown>;
+    ordersPending(params?: OrdersPendingParams): Promise<unknown>;
+    fills(params?: FillsParams): Promise<unknown>;
   };
 }
 
@@ -120,7 +120,7 @@ export function mapOrder(o: Obj): Order {
     ordId: str(o, 'ordId', w),
     clOrdId: str(o, 'clOrdId', w, true),
     instId: str(o, 'instId', w),
-    side: side as Side,
+    side: side,
     // Other OKX types (optimal_limit_ioc, mmp...) pass through as strings; the port's union is what okxkit places.
     ordType: (ORD_TYPES.has(ordType) ? ordType : ordType) as OrdType,
     px: str(o, 'px', w, true),
@@ -283,7 +283,7 @@ export class OkxExchange implements ExchangePort {
    * acknowledged (the follow-up read) is reported as ambiguous, so a caller settles it by clOrdId.
    */
   async placeOrder(intent: OrderIntent): Promise<Order> {
-    const req: Record<string, unknown> = {
+    const req: PlaceOrderRequest = {
       instId: intent.instId,
       tdMode: intent.tdMode ?? this.tdMode,
       side: intent.side,

@@ -24,7 +24,7 @@ export function fillOfPush(
   o: Obj,
   order: Order,
 ): (Omit<Fill, 'fee'> & { fee: string | undefined }) | undefined {
-  const s = (f: string) => (typeof o[f] === 'string' ? (o[f] as string) : '');
+  const s = (f: string) => (typeof o[f] === 'string' ? o[f] : '');
   const tradeId = s('tradeId');
   const fillSz = s('fillSz');
   const fillPx = s('fillPx');

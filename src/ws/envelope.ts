@@ -87,7 +87,7 @@ function classify(msg: Obj): WsInbound {
       const v = msg[k];
       if (v === undefined) continue;
       // codes arrive as strings; a number is read as its decimal text, like OKX's own SDKs do
-      event[k] = typeof v === 'string' ? v : String(v as string | number);
+      event[k] = typeof v === 'string' ? v : String(v);
     }
     return { kind: 'event', event };
   }
@@ -97,7 +97,7 @@ function classify(msg: Obj): WsInbound {
     const reply: WsOpResponse = {
       id,
       op,
-      code: msg.code === undefined ? '' : String(msg.code as string | number),
+      code: msg.code === undefined ? '' : String(msg.code),
       msg: str(msg.msg) ?? '',
       data: Array.isArray(msg.data) ? msg.data : [],
     };

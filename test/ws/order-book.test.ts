@@ -143,7 +143,7 @@ describe('seqId continuity (docs/OKX-PROTOCOL.md §3.1)', () => {
     assert.equal(b.applyRaw('nope'), 'invalid');
     assert.equal(b.applyRaw('{"data":[]}'), 'invalid');
     assert.equal(b.applyRaw('{"data":[{"bids":[],"asks":[]}]}'), 'invalid');
-    assert.equal(b.apply({ bids: [], asks: [], seqId: 3 } as BookData, 'update'), 'invalid');
+    assert.equal(b.apply({ bids: [], asks: [], seqId: 3 }, 'update'), 'invalid');
   });
 });
 

@@ -484,7 +484,7 @@ export class MatchingEngine implements EngineEvents {
       const synthPx = top ? new Decimal(top[0]) : undefined;
       const better = (a: Decimal, c: Decimal) => (o.side === 'buy' ? a.lte(c) : a.gte(c));
       const useUser = maker !== undefined && (synthPx === undefined || better(maker.px!, synthPx));
-      const px = useUser ? maker!.px! : synthPx;
+      const px = useUser ? maker.px! : synthPx;
       if (px === undefined) break;
       if (o.px && !better(px, o.px)) break;
       let q = o.tgtCcy === 'quote_ccy' ? floorTo(left.div(px), inst.lotSz) : left;
@@ -492,7 +492,7 @@ export class MatchingEngine implements EngineEvents {
       if (!o.px) q = Decimal.min(q, floorTo(o.side === 'buy' ? o.frozen.div(px) : o.frozen, inst.lotSz));
       if (q.lte(0)) break;
       if (useUser) {
-        const m = maker!;
+        const m = maker;
         if (m.account === o.account) {
           // Self-trade prevention, OKX default cancel_maker.
           this.#unrest(m);

@@ -107,8 +107,7 @@ function isLoopback(ip: string): boolean {
 
 /** Request identity fields the rate rules count under, from the query or a body item. */
 function scopeFields(e: EndpointDef, query: URLSearchParams, item: Record<string, unknown> | undefined) {
-  const get = (k: string) =>
-    item && typeof item[k] === 'string' ? (item[k] as string) : (query.get(k) ?? undefined);
+  const get = (k: string) => (item && typeof item[k] === 'string' ? item[k] : (query.get(k) ?? undefined));
   return {
     instId: get('instId') ?? (item?.instIdCode !== undefined ? `#${String(item.instIdCode)}` : undefined),
     instType: get('instType'),

@@ -26,7 +26,7 @@ const PUBLIC: Record<string, ChannelKind> = {
 const BUSINESS: Record<string, ChannelKind> = {
   'trades-all': { kind: 'trades-all' },
   // Every candle channel OKX documents, 1s and 5D included (docs/OKX-PROTOCOL.md §2.1; the REST bars plus those two).
-  ...Object.fromEntries(WS_CANDLE_BARS.map((b) => [`candle${b}`, { kind: 'candle', bar: b } as ChannelKind])),
+  ...Object.fromEntries(WS_CANDLE_BARS.map((b) => [`candle${b}`, { kind: 'candle', bar: b }])),
 };
 
 const PRIVATE: Record<string, ChannelKind> = {
