@@ -21,7 +21,7 @@ const KEY = {
   passphrase: 'Fake Pass!',
 };
 const PATH = '/api/v5/account/balance?ccy=USDT';
-// a real-shaped one-currency balance (facts §7.3)
+// a real-shaped one-currency balance (docs/OKX-PROTOCOL.md §7.3)
 const BODY = JSON.stringify({
   code: '0',
   msg: '',
@@ -160,6 +160,7 @@ export async function run(): Promise<BenchResult[]> {
   ];
   const peerNotes: string[] = [];
   try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a peer SDK, loaded only to compare against
     const { RestClient } = (await import('okx-api')) as any;
     const peer = new RestClient({
       apiKey: KEY.apiKey,
@@ -180,6 +181,7 @@ export async function run(): Promise<BenchResult[]> {
     peerNotes.push(`okx-api skipped: ${(e as Error).message}`);
   }
   try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a peer SDK, loaded only to compare against
     const ccxt = (await import('ccxt')) as any;
     const Okx = ccxt.okx ?? ccxt.default?.okx;
     // ccxt's own throttle would set the pace (like okxkit's limiter, which is off here too)

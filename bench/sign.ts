@@ -60,6 +60,7 @@ export async function run(): Promise<BenchResult[]> {
   ];
   const notes = ['', '', ''];
   try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a peer SDK, loaded only to compare against
     const { RestClient } = (await import('okx-api')) as any;
     const peer = new RestClient({ apiKey: 'fake-key-bench-0001', apiSecret: SECRET, apiPass: 'Fake Pass!' });
     if (typeof peer.signRequest !== 'function') throw new Error('no signRequest');
@@ -75,6 +76,7 @@ export async function run(): Promise<BenchResult[]> {
     notes.push(`okx-api skipped: ${(e as Error).message}`);
   }
   try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a peer SDK, loaded only to compare against
     const ccxt = (await import('ccxt')) as any;
     const Okx = ccxt.okx ?? ccxt.default?.okx;
     const ex = new Okx({ apiKey: 'fake-key-bench-0001', secret: SECRET, password: 'Fake Pass!' });

@@ -1,10 +1,302 @@
-// okxkit public API. Each layer exports its public surface from its own index.
-export * from './protocol/index.js';
-export * from './util/clock.js';
-export * from './util/errors.js';
-export * from './trading/index.js';
-export * from './sim/index.js';
-export * from './client/index.js';
-export * from './ws/index.js';
-export * from './security/index.js';
-export * from './bots/index.js';
+/**
+ * okxkit's public API: what a program built on okxkit may import from 'okxkit'. Everything else
+ * in `src/` is internal and may change without notice. The surface is recorded in
+ * `etc/okxkit.api.md` (API Extractor); `npm run api:check` (part of `npm run lint`) fails when it
+ * changes without that report being updated (`npm run api:update`), so every change to it shows
+ * in review.
+ *
+ * @packageDocumentation
+ */
+
+// --- time and errors (util) -----------------------------------------------------------------
+export {
+  ManualClock,
+  TestClock,
+  sleepOn,
+  systemClock,
+  timersOf,
+  type Clock,
+  type Sleep,
+  type TimerHandle,
+  type TimerOptions,
+  type Timers,
+} from './util/clock.js';
+export { OkxkitError, ValidationError } from './util/errors.js';
+
+// --- OKX protocol facts, no I/O (protocol) --------------------------------------------------
+export {
+  isoTimestamp,
+  signRequest,
+  signWsLogin,
+  wsLoginTimestamp,
+  type SignRequestInput,
+} from './protocol/sign.js';
+export { bookChecksum, type BookLevel } from './protocol/book-checksum.js';
+export { errorInfo, type ErrorClass, type ErrorCodeInfo } from './protocol/error-codes.js';
+export { CL_ORD_ID_PATTERN, isValidClOrdId, newClOrdId } from './protocol/cl-ord-id.js';
+export { hostsFor, type HostSet, type Site } from './protocol/hosts.js';
+// Response types, prefixed: the Exchange port owns the plain names (Instrument, Order, Fill, Ticker).
+export type { Instrument as OkxInstrument, ServerTime as OkxServerTime } from './protocol/schemas/public.js';
+export type {
+  BookSnapshot as OkxBookSnapshot,
+  Ticker as OkxTicker,
+  Trade as OkxTrade,
+} from './protocol/schemas/market.js';
+export type {
+  AccountBalance as OkxAccountBalance,
+  AccountBill as OkxAccountBill,
+  AccountConfig as OkxAccountConfig,
+  BalanceDetail as OkxBalanceDetail,
+  Position as OkxPosition,
+} from './protocol/schemas/account.js';
+export type { AssetBalance as OkxAssetBalance, AssetBill as OkxAssetBill } from './protocol/schemas/asset.js';
+export type {
+  AmendResult as OkxAmendResult,
+  CancelAllAfterResult as OkxCancelAllAfterResult,
+  CancelResult as OkxCancelResult,
+  Fill as OkxFill,
+  Order as OkxOrder,
+  PlaceResult as OkxPlaceResult,
+} from './protocol/schemas/trade.js';
+
+// --- the REST client (client) ---------------------------------------------------------------
+export { OkxClient, type OkxClientOptions } from './client/okx-client.js';
+export { Credentials, CredentialsError, credentialsFromEnv } from './client/credentials.js';
+export { clientFromEnv } from './client/env.js';
+export {
+  OkxApiError,
+  OkxAuthError,
+  OkxBalanceError,
+  OkxBatchError,
+  OkxBusyError,
+  OkxCredentialsRequiredError,
+  OkxNetworkError,
+  OkxNotFoundError,
+  OkxOrderError,
+  OkxPermissionError,
+  OkxRateLimitError,
+  OkxReadOnlyError,
+  OkxRequestError,
+  OkxSchemaError,
+  OkxTimeoutError,
+  type ItemOutcome,
+} from './client/errors.js';
+export type { RetryPolicy } from './client/retry.js';
+export type { RatePressureEvent } from './client/rate-limiter.js';
+export { PublicApi, type InstrumentsParams, type InstType } from './client/groups/public.js';
+export {
+  MarketApi,
+  type Bar,
+  type Candle,
+  type CandlesBetweenParams,
+  type CandlesParams,
+} from './client/groups/market.js';
+export { AccountApi, type AccountBillsParams, type PositionsParams } from './client/groups/account.js';
+export { AssetApi, type AssetBillsParams } from './client/groups/asset.js';
+export {
+  TradeApi,
+  type AmendOrderRequest,
+  type FillsParams,
+  type OrderRef as OkxOrderRef,
+  type OrdersHistoryParams,
+  type OrdersPendingParams,
+  type PlaceOrderRequest,
+  type WriteOptions,
+} from './client/groups/trade.js';
+
+// --- the WebSocket client (ws) --------------------------------------------------------------
+export {
+  OkxWsClient,
+  type OkxWsClientEvents,
+  type OkxWsClientOptions,
+  type WsSubscription,
+  type RawPushHandler,
+  type WsUrls,
+} from './ws/client.js';
+export type { CandleBar, ChannelArg, WsEndpoint } from './ws/channels.js';
+export type { WsPush } from './ws/envelope.js';
+export { WsStream } from './ws/stream.js';
+export { LiveOrderBook, type LiveOrderBookEvents, type LiveOrderBookOptions } from './ws/live-book.js';
+export {
+  OrderBook,
+  type BookSnapshot,
+  type OrderBookEvents,
+  type OrderBookOptions,
+} from './ws/order-book.js';
+export type {
+  WsAccount,
+  WsBalanceAndPosition,
+  WsBookTop,
+  WsCandle,
+  WsInstrument,
+  WsOrder,
+  WsPosition,
+  WsTicker,
+  WsTrade,
+} from './ws/messages.js';
+export {
+  WsTrading,
+  type WsAmendRequest,
+  type WsCancelRequest,
+  type WsOpOptions,
+  type InstrumentCodes,
+  type WsOrderRequest,
+  type WsOrderResult,
+} from './ws/order-ops.js';
+export {
+  OkxWsClosedError,
+  OkxWsError,
+  OkxWsLoginError,
+  OkxWsMessageError,
+  OkxWsRateLimitError,
+  OkxWsSubscribeError,
+  OkxWsSubscribeTimeoutError,
+} from './ws/errors.js';
+
+// --- the local exchange (sim) ---------------------------------------------------------------
+export { startSimulator, type Simulator, type SimulatorOptions } from './sim/simulator.js';
+export { loadSimConfig, parseSimConfig, type SimConfig } from './sim/config.js';
+export type { SimKey, WsUpgradeNotice } from './sim/contracts.js';
+export type { FaultSettings } from './sim/faults.js';
+
+// --- keys, vault, audit trail, scanner (security) -------------------------------------------
+export {
+  ProfileExistsError,
+  ProfileNotFoundError,
+  Vault,
+  VaultCorruptError,
+  VaultError,
+  VaultNotFoundError,
+  VaultPassphraseError,
+  type KeyPermission,
+  type ProfileInfo,
+  type ProfileMeta,
+  type VaultOptions,
+} from './security/vault.js';
+export {
+  resolveCredentials,
+  type ResolveCredentialsOptions,
+  type ResolvedCredentials,
+} from './security/resolve.js';
+export { clientForProfile, openClient } from './security/client-factory.js';
+export {
+  UnsafeKeyError,
+  assertKeySafeToTrade,
+  auditKey,
+  checkKeyBeforeTrading,
+  formatAuditReport,
+  type AuditOptions,
+  type AuditReport,
+  type CheckResult,
+  type SafeToTradeOptions,
+  type CheckId,
+  type CheckStatus,
+} from './security/doctor.js';
+export {
+  AuditLog,
+  AuditLogError,
+  verifyAuditLog,
+  verifyAuditLogFile,
+  type AuditEntry as AuditLogEntry,
+  type AuditLogOptions,
+  type AuditRecord,
+  type AuditVerifyResult,
+  type AuditProblem,
+} from './security/audit-log.js';
+export {
+  WithdrawalWatch,
+  WithdrawalWatchError,
+  type FundingBill,
+  type WithdrawalAlert,
+  type WithdrawalWatchOptions,
+} from './security/withdrawal-watch.js';
+export {
+  ScanError,
+  installPreCommitHook,
+  scanHistory,
+  scanStaged,
+  scanWorkingTree,
+  type Finding,
+  type ScanOptions,
+  type ScanReport,
+} from './security/scanner.js';
+
+// --- safe execution (trading) ---------------------------------------------------------------
+export type {
+  AmendRequest,
+  Balance,
+  ExchangePort,
+  Fill,
+  Instrument,
+  Order,
+  OrderIntent,
+  OrderRef,
+  OrderState,
+  OrdType,
+  Side,
+  Ticker,
+  Unsubscribe,
+} from './trading/exchange-port.js';
+export {
+  AckedButUnreadError,
+  OkxExchange,
+  OkxPayloadError,
+  type OkxExchangeOptions,
+  type OrderStreamState,
+} from './trading/okx-exchange.js';
+export { SafeExchange } from './trading/safe-exchange.js';
+export { OrderGuard, type GuardLimits } from './trading/order-guard.js';
+export { Executor, type ExecutorOptions, type ReconcileReport } from './trading/executor.js';
+export { OrderJournal, type JournalRow, type JournalStatus } from './trading/journal.js';
+export {
+  RiskManager,
+  type RiskLimits,
+  type RiskRule,
+  type RiskSnapshot,
+  type RiskTrip,
+} from './trading/risk.js';
+export { KillSwitch, type KillState } from './trading/kill-switch.js';
+export { DeadMansSwitch, type DeadMansSwitchOptions } from './trading/dead-mans-switch.js';
+export {
+  Alerts,
+  ConsoleSink,
+  WebhookSink,
+  type Alert,
+  type AlertSink,
+  type AlertsOptions,
+  type AlertInput,
+  type AlertKind,
+  type AlertSeverity,
+} from './trading/alerts.js';
+export {
+  ExecutionUnresolvedError,
+  GuardRejection,
+  PayloadMismatchError,
+  type GuardRule,
+} from './trading/errors.js';
+
+// --- bots -----------------------------------------------------------------------------------
+export {
+  BotRunner,
+  type BotEvent,
+  type BotRunnerOptions,
+  type BotStatus,
+  type BotSummary,
+} from './bots/runner.js';
+export { BotStateStore } from './bots/state-store.js';
+export {
+  BotConfigError,
+  parseBotConfig,
+  type BotConfig,
+  type ConfigIssue,
+  type DcaConfig,
+  type GridConfig,
+  type TrailingConfig,
+} from './bots/config.js';
+export { runBot, type RunBotOptions } from './bots/run-bot.js';
+export { openTradingStack, type TradingStack, type TradingStackOptions } from './bots/session.js';
+export { createStrategy } from './bots/strategies/index.js';
+export { GridStrategy, type GridState } from './bots/strategies/grid.js';
+export { DcaStrategy, type DcaState } from './bots/strategies/dca.js';
+export { TrailingStopStrategy, type TrailingState } from './bots/strategies/trailing.js';
+export type { BotAction, CancelAction, PlaceAction, Strategy, StrategyContext } from './bots/types.js';

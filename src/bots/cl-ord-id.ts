@@ -11,7 +11,7 @@ export function assertBotId(id: string): void {
     throw new ValidationError(
       'id',
       `"${id}" is not a valid bot id`,
-      "use 1 to 24 letters and digits (it prefixes the bot's clOrdIds, facts §8)",
+      "use 1 to 24 letters and digits (it prefixes the bot's clOrdIds, docs/OKX-PROTOCOL.md §8)",
     );
   }
 }
@@ -19,7 +19,7 @@ export function assertBotId(id: string): void {
 /**
  * The clOrdId of a bot's n-th order intent: the bot id, then the counter in base 36, zero-padded.
  * Deterministic, so an intent recorded before a crash is looked up under the same id after it
- * (facts §8: one clOrdId per intent). A fixed-width counter keeps ids of different bots apart.
+ * (docs/OKX-PROTOCOL.md §8: one clOrdId per intent). A fixed-width counter keeps ids of different bots apart.
  */
 export function botClOrdId(botId: string, seq: number): string {
   assertBotId(botId);

@@ -135,7 +135,7 @@ const risk = z
     }
   })
   .optional();
-/** cancel-all-after timeout in seconds (facts §7.4: 10 to 120), or 0 to leave it off. */
+/** cancel-all-after timeout in seconds (docs/OKX-PROTOCOL.md §7.4: 10 to 120), or 0 to leave it off. */
 const deadManSec = z
   .number({ message: 'must be a number of seconds' })
   .int({ message: 'must be a whole number of seconds' })

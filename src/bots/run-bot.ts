@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock.js';
-import { systemClock } from '../util/clock.js';
+import { sleepOn, systemClock, timersOf, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { KillSwitch } from '../trading/kill-switch.js';
 import type { AuditSink } from '../trading/audit.js';
@@ -62,13 +62,6 @@ export interface RunBotOptions {
   onStack?: (stack: TradingStack) => void;
 }
 
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-}
-
 /**
  * Runs one bot on the live path: key audit, the trading stack (guard, journaled executor, risk
  * limits, dead-man's switch), the runner with its SQLite state, and the live status, until the
@@ -115,7 +108,8 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
         ...(opts.tty !== undefined ? { tty: opts.tty } : {}),
       })
     : undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const timers = timersOf(clock);
+  let timer: TimerHandle | undefined;
   try {
     runner = new BotRunner({
       port: stack.port,
@@ -123,6 +117,7 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
       config: c,
       hooks: stack.hooks,
       reconcileIntervalMs: opts.reconcileMs ?? (stack.streams.orders ? stack.reconcileMs : 2000),
+      clock,
       ...(opts.logger ? { logger: opts.logger } : {}),
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     });
@@ -133,7 +128,7 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     opts.onStarted?.(runner);
     if (view) {
       view.update(r.status());
-      timer = setInterval(() => view.update(r.status()), opts.statusEveryMs ?? 1000);
+      timer = timers.setInterval(() => view.update(r.status()), opts.statusEveryMs ?? 1000);
     }
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -141,20 +136,26 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     if (opts.signal?.aborted) stop.abort();
     void r.finished.then(() => stop.abort());
     const maxFailures = opts.maxConsecutiveFailures ?? 5;
-    const watch = setInterval(() => {
-      const st = r.status();
-      if ((st.consecutiveFailures ?? 0) >= maxFailures) {
-        opts.onStopReason?.(
-          `stopped after ${st.consecutiveFailures} orders refused in a row; last: ${st.lastError}`,
-        );
-        stop.abort();
-      }
-    }, 250);
-    watch.unref();
-    await wait(opts.seconds !== undefined ? opts.seconds * 1000 : 2 ** 31 - 1, stop.signal);
+    const watch = timers.setInterval(
+      () => {
+        const st = r.status();
+        if ((st.consecutiveFailures ?? 0) >= maxFailures) {
+          opts.onStopReason?.(
+            `stopped after ${st.consecutiveFailures} orders refused in a row; last: ${st.lastError}`,
+          );
+          stop.abort();
+        }
+      },
+      250,
+      { unref: true },
+    );
+    // the run's length, cut short by the signal or the strategy's end (an abort is no failure)
+    await sleepOn(clock)(opts.seconds !== undefined ? opts.seconds * 1000 : 2 ** 31 - 1, stop.signal).catch(
+      () => undefined,
+    );
     opts.signal?.removeEventListener('abort', onAbort);
-    clearInterval(watch);
-    if (timer) clearInterval(timer);
+    timers.clear(watch);
+    timers.clear(timer);
     timer = undefined;
     const summary = await r.stop({ cancelOpenOrders: !!opts.cancelOnExit });
     if (view) {
@@ -164,7 +165,7 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     }
     return summary;
   } finally {
-    if (timer) clearInterval(timer);
+    timers.clear(timer);
     await stack.close();
     store?.close();
     store = undefined;

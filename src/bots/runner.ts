@@ -1,4 +1,5 @@
 import type { Logger } from '../util/logger.js';
+import { timersOf, type Clock, type TimerHandle, type Timers } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
 import { OkxkitError, ValidationError } from '../util/errors.js';
 import type {
@@ -70,9 +71,11 @@ export interface BotRunnerOptions {
   hooks?: RunnerHooks;
   /** Poll open orders and balances this often (ms) to catch updates a stream missed; 0 = only when reconcile() is called. */
   reconcileIntervalMs?: number;
-  /** A sent order the exchange still does not know after this long is sent again with the same clOrdId (facts §8). */
+  /** A sent order the exchange still does not know after this long is sent again with the same clOrdId (docs/OKX-PROTOCOL.md §8). */
   resendAfterMs?: number;
   onEvent?: (e: BotEvent) => void;
+  /** The reconcile timers run on this clock's timers (real timers by default). */
+  clock?: Clock;
 }
 
 export interface BotStatus {
@@ -128,7 +131,7 @@ function ambiguous(err: unknown): boolean {
 }
 
 function errCode(err: unknown): string {
-  return err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
+  return err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
 }
 
 function errText(err: unknown): string {
@@ -163,8 +166,9 @@ export class BotRunner {
   private tickerQueued = false;
   private readonly tickers: Ticker[] = [];
   private subs: Unsubscribe[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private nudge: NodeJS.Timeout | undefined;
+  private readonly timers: Timers;
+  private timer: TimerHandle | undefined;
+  private nudge: TimerHandle | undefined;
   private balancesInFlight = false;
   private stopping = false;
   private stopped: Promise<BotSummary> | undefined;
@@ -191,6 +195,7 @@ export class BotRunner {
     this.reconcileIntervalMs = opts.reconcileIntervalMs ?? 0;
     this.resendAfterMs = opts.resendAfterMs ?? 5000;
     this.onEvent = opts.onEvent;
+    this.timers = timersOf(opts.clock);
     this.finished = new Promise((r) => (this.doneResolve = r));
   }
 
@@ -313,8 +318,9 @@ export class BotRunner {
       throw startErr;
     }
     if (this.reconcileIntervalMs > 0) {
-      this.timer = setInterval(() => void this.reconcile(), this.reconcileIntervalMs);
-      this.timer.unref();
+      this.timer = this.timers.setInterval(() => void this.reconcile(), this.reconcileIntervalMs, {
+        unref: true,
+      });
     }
     this.checkDone();
   }
@@ -496,7 +502,7 @@ export class BotRunner {
       order = await this.port.placeOrder(rec.intent);
     } catch (err) {
       if (errCode(err) === '51016') {
-        // Duplicate clOrdId among pending orders: the first attempt is live, so adopt it (facts §8).
+        // Duplicate clOrdId among pending orders: the first attempt is live, so adopt it (docs/OKX-PROTOCOL.md §8).
         const found = await this.port.getOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
         if (found) return this.adopt(rec, found);
       }
@@ -658,7 +664,7 @@ export class BotRunner {
 
   /**
    * Catches up with what a stream may have missed: unknown sent orders are looked up by clOrdId
-   * (and sent again under the same id once resendAfterMs has passed without a trace, facts §8),
+   * (and sent again under the same id once resendAfterMs has passed without a trace, docs/OKX-PROTOCOL.md §8),
    * live orders missing from the open-orders list are looked up for their final state, and
    * balances are refreshed for the equity line.
    */
@@ -698,11 +704,14 @@ export class BotRunner {
    */
   private reconcileSoon(ms: number): void {
     if (this.reconcileIntervalMs <= 0 || this.nudge || this.stopping) return;
-    this.nudge = setTimeout(() => {
-      this.nudge = undefined;
-      void this.reconcile();
-    }, ms);
-    this.nudge.unref();
+    this.nudge = this.timers.setTimeout(
+      () => {
+        this.nudge = undefined;
+        void this.reconcile();
+      },
+      ms,
+      { unref: true },
+    );
   }
 
   /** Balances after a fill, for the equity line; off the event queue, one read at a time. */
@@ -730,9 +739,9 @@ export class BotRunner {
 
   private unsubscribe(): void {
     for (const u of this.subs.splice(0)) u();
-    if (this.timer) clearInterval(this.timer);
+    this.timers.clear(this.timer);
     this.timer = undefined;
-    if (this.nudge) clearTimeout(this.nudge);
+    this.timers.clear(this.nudge);
     this.nudge = undefined;
   }
 
@@ -753,7 +762,7 @@ export class BotRunner {
     this.stopping = true;
     this.unsubscribe();
     await this.enqueue(async () => {
-      if (this.timer) clearInterval(this.timer);
+      this.timers.clear(this.timer);
       if (!this.row) return;
       if (opts.cancelOpenOrders) {
         for (const rec of [...this.open.values()]) {

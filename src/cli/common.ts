@@ -65,7 +65,7 @@ export async function openClient(
   const profile = flags.profile ?? (env.OKXKIT_PROFILE || undefined);
   if (profile) {
     // A vault profile: the security layer decrypts it and builds the client, so a read-only
-    // profile always yields a read-only client (R2, issue: read-only guard).
+    // profile always yields a read-only client (docs/REQUIREMENTS.md R2, issue: read-only guard).
     const { openClient: openProfileClient } = await import('../security/client-factory.js');
     const { client, resolved } = await openProfileClient({
       profile,

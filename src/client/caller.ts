@@ -7,7 +7,7 @@ export type Query = Record<string, string | number | boolean | undefined>;
 export interface CallSpec {
   query?: Query;
   body?: unknown;
-  /** Absolute server-time deadline in unix ms, sent as the expTime header (facts §9). */
+  /** Absolute server-time deadline in unix ms, sent as the expTime header (docs/OKX-PROTOCOL.md §9). */
   expTime?: number;
 }
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../util/clock.js';
 
 /**
- * The offset between this machine's clock and OKX's (R8). Measured from GET /api/v5/public/time:
+ * The offset between this machine's clock and OKX's (docs/REQUIREMENTS.md R8). Measured from GET /api/v5/public/time:
  * the server stamped its time somewhere inside the round trip, so the midpoint of the local send
  * and receive times is the best local estimate of that instant.
  */

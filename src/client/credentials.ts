@@ -6,7 +6,7 @@ import { OkxkitError, ValidationError } from '../util/errors.js';
 /**
  * An OKX API key's credentials. The secret and passphrase are held in private fields and the
  * object redacts itself in toString, util.inspect and JSON, so logging or throwing it leaks
- * nothing. The passphrase is kept byte for byte (R5): no trimming, no case change.
+ * nothing. The passphrase is kept byte for byte (docs/REQUIREMENTS.md R5): no trimming, no case change.
  *
  * The access policy (read-only, withdrawals) is resolved once with the credentials and travels
  * with them: every client built from them enforces it, and it can only be made stricter.
@@ -100,7 +100,7 @@ export class CredentialsError extends OkxkitError {
 export type Env = Record<string, string | undefined>;
 
 /**
- * Reads one variable: NAME, or the file at NAME_FILE (Docker / Kubernetes secrets, R4). A file's
+ * Reads one variable: NAME, or the file at NAME_FILE (Docker / Kubernetes secrets, docs/REQUIREMENTS.md R4). A file's
  * single trailing newline is dropped (mounts usually add one); everything else is kept as is.
  */
 export function readEnvValue(env: Env, name: string): string | undefined {

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotEnv } from 'dotenv';
-import type { Site } from '../protocol/hosts.js';
 import { ValidationError } from '../util/errors.js';
 import { Credentials, CredentialsError, credentialsFromEnv, readEnvValue, type Env } from './credentials.js';
 import { OkxClient, type OkxClientOptions } from './okx-client.js';
@@ -49,7 +48,7 @@ export function hasCredentialsInEnv(env: Env): boolean {
 /**
  * Client options from OKX_API_KEY / OKX_SECRET_KEY / OKX_PASSPHRASE (each also *_FILE),
  * OKX_BASE_URL, OKX_DEMO (1/true/0/false) and OKX_SITE (global/eea/us). No credential variable at
- * all gives a public-only client; a partial set names every missing variable (R1).
+ * all gives a public-only client; a partial set names every missing variable (docs/REQUIREMENTS.md R1).
  */
 export function clientOptionsFromEnv(env: Env): OkxClientOptions {
   const opts: OkxClientOptions = {};
@@ -74,7 +73,7 @@ export function clientOptionsFromEnv(env: Env): OkxClientOptions {
     if (site !== 'global' && site !== 'eea' && site !== 'us') {
       throw new ValidationError('OKX_SITE', `'${site}' is not a site`, 'use global, eea or us');
     }
-    opts.site = site as Site;
+    opts.site = site;
   }
   return opts;
 }

@@ -1,7 +1,7 @@
 import { errorInfo, type ErrorClass } from '../protocol/error-codes.js';
 import { OkxkitError } from '../util/errors.js';
 
-/** One per-item result of an order-type call (facts §7.1): sCode "0" = accepted. */
+/** One per-item result of an order-type call (docs/OKX-PROTOCOL.md §7.1): sCode "0" = accepted. */
 export interface ItemOutcome {
   sCode: string;
   sMsg: string;

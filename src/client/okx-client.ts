@@ -47,7 +47,7 @@ export interface OkxClientOptions {
   /** Any URL (e.g. the local exchange); default hostsFor(site, demo).rest. */
   baseUrl?: string;
   site?: Site;
-  /** Demo trading: sends x-simulated-trading: 1 (facts §1.2). */
+  /** Demo trading: sends x-simulated-trading: 1 (docs/OKX-PROTOCOL.md §1.2). */
   demo?: boolean;
   /** Required for private endpoints. */
   credentials?: Credentials;
@@ -81,9 +81,9 @@ interface EndpointRuntime {
   write: boolean;
   /** The permission the policy refuses this endpoint for, if any. */
   refused: Permission | undefined;
-  /** Rule whose key a 1-order batch counts against (facts §5). */
+  /** Rule whose key a 1-order batch counts against (docs/OKX-PROTOCOL.md §5). */
   singleId?: EndpointId;
-  /** New and amended orders also count against the sub-account order limit (facts §5). */
+  /** New and amended orders also count against the sub-account order limit (docs/OKX-PROTOCOL.md §5). */
   subAccountLimit: boolean;
 }
 
@@ -283,7 +283,7 @@ export class OkxClient implements RestCaller {
     if (ep.refused !== undefined) throw new OkxReadOnlyError(ep.label, ep.refused);
     if (def.auth && this.#secret === undefined) throw new OkxCredentialsRequiredError(ep.label);
 
-    // Encode once; the same strings are signed and sent (facts §1.1).
+    // Encode once; the same strings are signed and sent (docs/OKX-PROTOCOL.md §1.1).
     const qs = spec.query === undefined ? '' : encodeQuery(spec.query);
     const path = qs === '' ? def.path : `${def.path}?${qs}`;
     const body = ep.write ? JSON.stringify(spec.body ?? {}) : undefined;
@@ -311,7 +311,7 @@ export class OkxClient implements RestCaller {
           attempt,
           error: e.code,
         });
-        // A write that may have reached OKX is never resent (R11); a read is.
+        // A write that may have reached OKX is never resent (docs/REQUIREMENTS.md R11); a read is.
         if (!ep.write && attempt < this.#retry.maxRetries) {
           await this.#sleep(backoffDelay(attempt++, this.#retry, this.#random));
           continue;
@@ -408,7 +408,7 @@ export class OkxClient implements RestCaller {
     const held: Array<[string, number]> = [];
     if (def.batch && Array.isArray(spec.body)) {
       const items = spec.body as Array<{ instId?: unknown }>;
-      // Batch rules count orders per instrument (facts §5); a 1-order batch counts as a single call.
+      // Batch rules count orders per instrument (docs/OKX-PROTOCOL.md §5); a 1-order batch counts as a single call.
       const target = items.length === 1 && ep.singleId ? this.#endpoints.get(ep.singleId)!.def : def;
       const groups = new Map<string, number>();
       for (const it of items) {
@@ -503,7 +503,7 @@ export class OkxClient implements RestCaller {
       return { data: r.data };
     }
 
-    // Order-type envelopes: "1" all failed, "2" some failed; the reasons are per item (facts §7.1).
+    // Order-type envelopes: "1" all failed, "2" some failed; the reasons are per item (docs/OKX-PROTOCOL.md §7.1).
     if ((env.code === '1' || env.code === '2') && kind !== 'data') {
       const r = itemsSchema.safeParse(env.data);
       if (!r.success) return { error: schemaError(ep.label, r.error, status) };
@@ -529,7 +529,7 @@ export class OkxClient implements RestCaller {
     let items: ItemOutcome[] | undefined;
     if (Array.isArray(env.data) && env.data.length > 0) {
       const r = itemsSchema.safeParse(env.data);
-      if (r.success) items = r.data as ItemOutcome[];
+      if (r.success) items = r.data;
     }
     return {
       error: apiErrorFor({

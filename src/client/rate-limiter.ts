@@ -32,7 +32,7 @@ interface Waiter {
 
 /**
  * One rule key's sliding window: a log of (time, units) grants. OKX counts over a rolling window
- * (facts §5), so a fixed-bucket counter would allow twice the limit across a bucket edge.
+ * (docs/OKX-PROTOCOL.md §5), so a fixed-bucket counter would allow twice the limit across a bucket edge.
  */
 class Window {
   times: number[] = [];

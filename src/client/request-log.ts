@@ -15,7 +15,7 @@ export interface RequestLogEntry {
 }
 
 /**
- * One line per outbound request (R19). Carries only what is listed in RequestLogEntry: never the
+ * One line per outbound request (docs/REQUIREMENTS.md R19). Carries only what is listed in RequestLogEntry: never the
  * secret, passphrase, signature or headers, and no response body (balances, order ids).
  */
 export function logRequest(logger: Logger, e: RequestLogEntry): void {

@@ -1,6 +1,6 @@
 import { fullJitterDelay } from '../util/random.js';
 
-/** Backoff for what is safe to retry (R10, R11). */
+/** Backoff for what is safe to retry (docs/REQUIREMENTS.md R10, R11). */
 export interface RetryPolicy {
   /** Retries after the first attempt. Default 3. */
   maxRetries: number;

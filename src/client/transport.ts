@@ -15,7 +15,7 @@ export interface TransportResponse {
 
 /**
  * HTTP(S) over one keep-alive undici dispatcher: a Pool for the origin, or a ProxyAgent when a
- * proxy is configured (R34). Returns the raw status and body text; the client interprets them.
+ * proxy is configured (docs/REQUIREMENTS.md R34). Returns the raw status and body text; the client interprets them.
  */
 export class Transport {
   readonly origin: string;

@@ -37,5 +37,5 @@ export function checkInt(v: unknown, field: string, min: number, max: number): n
 
 export function requireOne(ref: { ordId?: string; clOrdId?: string }, what: string): void {
   if (!ref.ordId && !ref.clOrdId)
-    throw new ValidationError(`${what}.ordId`, 'ordId or clOrdId is required (facts: 51003)');
+    throw new ValidationError(`${what}.ordId`, 'ordId or clOrdId is required (OKX: 51003)');
 }

@@ -1,5 +1,5 @@
 /**
- * Candle bar sizes (facts §7.2). Up to 4H bars align to UTC; 6H and longer align to UTC+8 unless
+ * Candle bar sizes (docs/OKX-PROTOCOL.md §7.2). Up to 4H bars align to UTC; 6H and longer align to UTC+8 unless
  * suffixed "utc". GET /market/candles serves REST_CANDLE_BARS; history-candles also serves 1s; the
  * WebSocket candle channels (`candle<bar>` on /business) add 1s and 5D / 5Dutc.
  */

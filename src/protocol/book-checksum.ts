@@ -4,7 +4,7 @@ import { crc32 } from 'node:zlib';
 export type BookLevel = readonly [string, string, ...string[]];
 
 /**
- * OKX order-book checksum (facts §3.2): CRC-32 (IEEE) of
+ * OKX order-book checksum (docs/OKX-PROTOCOL.md §3.2): CRC-32 (IEEE) of
  * "bid1px:bid1sz:ask1px:ask1sz:..." over the top 25 levels of each side, interleaved, continuing
  * with the longer side alone when one runs out; raw price/size strings; result as a signed int32.
  * `bids` must be best (highest) first and `asks` best (lowest) first.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-/** clOrdId, reqId, WS op id (facts §8): case-sensitive alphanumerics, 1 to 32 characters. */
+/** clOrdId, reqId, WS op id (docs/OKX-PROTOCOL.md §8): case-sensitive alphanumerics, 1 to 32 characters. */
 export const CL_ORD_ID_PATTERN = /^[A-Za-z0-9]{1,32}$/;
 /** tag: alphanumerics, up to 16 characters. */
 export const TAG_PATTERN = /^[A-Za-z0-9]{1,16}$/;

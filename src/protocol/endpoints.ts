@@ -1,5 +1,5 @@
 /**
- * The OKX V5 endpoints okxkit speaks, as data (facts §5 and §7): method, path, whether it is
+ * The OKX V5 endpoints okxkit speaks, as data (docs/OKX-PROTOCOL.md §5 and §7): method, path, whether it is
  * signed, the permission it needs, and the rate-limit rule OKX applies. The client's limiter and
  * the local exchange's limiter both read this table, so they agree by construction.
  */
@@ -14,7 +14,7 @@ export interface RateRule {
   limit: number;
   windowMs: number;
   scope: RateScope;
-  /** Batch endpoints count each order in the body, not each request (facts §5). */
+  /** Batch endpoints count each order in the body, not each request (docs/OKX-PROTOCOL.md §5). */
   countBy: 'request' | 'orders';
 }
 
@@ -29,7 +29,7 @@ export interface EndpointDef {
   batch?: boolean;
   /** Maximum items in a batch body. */
   maxBatch?: number;
-  /** Supports the expTime header (facts §9). */
+  /** Supports the expTime header (docs/OKX-PROTOCOL.md §9). */
   expTime?: boolean;
 }
 
@@ -229,7 +229,7 @@ export function findEndpoint(method: string, path: string): EndpointDef | undefi
 }
 
 /**
- * The sub-account order limit (facts §5): 1000 new + amend orders per 2 s across all
+ * The sub-account order limit (docs/OKX-PROTOCOL.md §5): 1000 new + amend orders per 2 s across all
  * instruments, REST and WS together; over it -> 50061.
  */
 export const SUB_ACCOUNT_ORDER_LIMIT: Readonly<RateRule> = Object.freeze({

@@ -1,5 +1,5 @@
 /**
- * OKX V5 error codes as data (facts §4): one row per code with the HTTP status OKX uses, its
+ * OKX V5 error codes as data (docs/OKX-PROTOCOL.md §4): one row per code with the HTTP status OKX uses, its
  * message, a class, what retrying means, and a hint for the user. Code reads this table; nothing
  * else in okxkit hard-codes what a code means.
  */
@@ -361,7 +361,7 @@ const ROWS: Row[] = [
   ],
   ['51603', 200, 'not-found', 'Order does not exist.', 'No order with this ordId/clOrdId.'],
   ['52000', 200, 'not-found', 'No market data found.', 'No data for this instrument or range.'],
-  // WebSocket (facts §4.5)
+  // WebSocket (docs/OKX-PROTOCOL.md §4.5)
   ['60001', 0, 'auth', '"OK_ACCESS_KEY" can not be empty', 'Set the API key.'],
   ['60002', 0, 'auth', '"OK_ACCESS_SIGN" can not be empty', 'The login was not signed.'],
   ['60003', 0, 'auth', '"OK_ACCESS_PASSPHRASE" can not be empty', 'Set the passphrase.'],

@@ -1,4 +1,4 @@
-/** OKX hosts by site and environment (facts §1.3). Demo REST uses the live host plus x-simulated-trading: 1. */
+/** OKX hosts by site and environment (docs/OKX-PROTOCOL.md §1.3). Demo REST uses the live host plus x-simulated-trading: 1. */
 export type Site = 'global' | 'eea' | 'us';
 
 export interface HostSet {
@@ -45,7 +45,7 @@ export function wsUrlsForBase(baseUrl: string): Omit<HostSet, 'rest'> {
   };
 }
 
-/** Official REST origins of a site (facts §1.3); global also answers on openapi.okx.com. */
+/** Official REST origins of a site (docs/OKX-PROTOCOL.md §1.3); global also answers on openapi.okx.com. */
 export function officialRestOrigins(site: Site): string[] {
   const o = [HOSTS[site].live.rest, HOSTS[site].demo.rest];
   if (site === 'global') o.push('https://openapi.okx.com');

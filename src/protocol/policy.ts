@@ -61,7 +61,7 @@ export class AccessPolicy {
 /** Ops that only manage the session; they read nothing and change nothing on the account. */
 const WS_SESSION_OPS = new Set(['login', 'subscribe', 'unsubscribe']);
 
-/** WS order ops and the REST endpoint with the same effect (facts §2.6). */
+/** WS order ops and the REST endpoint with the same effect (docs/OKX-PROTOCOL.md §2.6). */
 export const WS_OP_ENDPOINT: Readonly<Record<string, EndpointId>> = Object.freeze({
   order: 'trade.order',
   'batch-orders': 'trade.batchOrders',

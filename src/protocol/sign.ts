@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 /**
- * OKX V5 REST signature (facts §1.1):
+ * OKX V5 REST signature (docs/OKX-PROTOCOL.md §1.1):
  *   Base64(HMAC-SHA256(secretKey, timestamp + METHOD + requestPath + body))
  * - timestamp: the exact OK-ACCESS-TIMESTAMP value, ISO-8601 with milliseconds (not unix ms).
  * - requestPath: path plus the query string exactly as sent (never re-sorted).
@@ -23,7 +23,7 @@ export function signRequest(input: SignRequestInput): string {
 }
 
 /**
- * WebSocket login signature (facts §2.2): timestamp is Unix epoch SECONDS as a string;
+ * WebSocket login signature (docs/OKX-PROTOCOL.md §2.2): timestamp is Unix epoch SECONDS as a string;
  * the prehash is always timestamp + "GET" + "/users/self/verify".
  */
 export function signWsLogin(input: { timestamp: string; secretKey: string | KeyObject }): string {

@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { withFileLock } from './file-lock.js';
 
 /**
- * A tamper-evident audit trail (R20): append-only JSON lines, each record hash-chained to the
+ * A tamper-evident audit trail (docs/REQUIREMENTS.md R20): append-only JSON lines, each record hash-chained to the
  * one before it. Editing, deleting, inserting or reordering a line breaks the chain, and
  * `verifyAuditLog` names the line and what is wrong.
  *

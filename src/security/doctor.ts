@@ -7,9 +7,9 @@ import type { AuditLog } from './audit-log.js';
 import type { ProfileInfo } from './vault.js';
 
 /**
- * The key audit behind `okxkit doctor` (R6, R7, R8): one signed read and one public read tell
+ * The key audit behind `okxkit doctor` (docs/REQUIREMENTS.md R6, R7, R8): one signed read and one public read tell
  * whether the key works, where it belongs (demo/live, region), what it may do (account/config
- * `perm`, `ip`, facts §6), how far the local clock is off, and how fast the exchange answers.
+ * `perm`, `ip`, docs/OKX-PROTOCOL.md §6), how far the local clock is off, and how fast the exchange answers.
  * Each check passes, warns or fails, and says how to fix it.
  */
 
@@ -57,7 +57,7 @@ export interface AuditOptions {
   profile?: ProfileInfo;
   /** Withdraw permission is explicitly accepted (profile setting or flag). */
   allowWithdraw?: boolean;
-  /** Rotation period (R3), default 90 days. */
+  /** Rotation period (docs/REQUIREMENTS.md R3), default 90 days. */
   rotationDays?: number;
   /** Vault file to check the permissions of. */
   vaultPath?: string;
@@ -113,7 +113,7 @@ function list(s: unknown): string[] {
     : [];
 }
 
-/** The signature check's reading of an OKX auth error (facts §4.3). */
+/** The signature check's reading of an OKX auth error (docs/OKX-PROTOCOL.md §4.3). */
 function signatureFailure(code: string, err: unknown, opts: AuditOptions): CheckResult[] {
   const other = opts.demo ? 'live' : 'demo';
   switch (code) {
@@ -291,7 +291,7 @@ function clockCheck(driftMs: number, opts: AuditOptions): CheckResult {
   const dir = driftMs > 0 ? 'behind' : 'ahead of';
   const text = `local clock is ${(abs / 1000).toFixed(3)} s ${dir} OKX`;
   const data = { driftMs: Math.round(driftMs) };
-  // OKX rejects REST timestamps outside its window (~30 s, facts §9) and WS logins after 30 s.
+  // OKX rejects REST timestamps outside its window (~30 s, docs/OKX-PROTOCOL.md §9) and WS logins after 30 s.
   if (abs > fail) return r('clock', 'fail', text, NTP_FIX, data);
   if (abs > warn) return r('clock', 'warn', text, NTP_FIX, data);
   return r('clock', 'pass', text, undefined, data);
@@ -382,7 +382,7 @@ export async function auditKey(client: AuditClient, opts: AuditOptions = {}): Pr
     const ips = list(config.ip);
     account = { perm: perms.join(','), ip: ips.join(',') };
     for (const k of ['uid', 'label', 'acctLv'] as const)
-      if (typeof config[k] === 'string') account[k] = config[k] as string;
+      if (typeof config[k] === 'string') account[k] = config[k];
     results.push(r('signature', 'pass', 'signed GET /api/v5/account/config accepted'));
     results.push(
       r(
@@ -505,7 +505,7 @@ export function assertKeySafeToTrade(
   }
   const blocking: CheckResult[] = [];
   const overridden: CheckResult[] = [];
-  if (withdraw) (opts.allowWithdraw ? overridden : blocking).push(perm!);
+  if (withdraw) (opts.allowWithdraw ? overridden : blocking).push(perm);
   for (const x of list) {
     if (x.status !== 'fail' || x === perm) continue;
     (opts.force ? overridden : blocking).push(x);

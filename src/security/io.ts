@@ -35,7 +35,7 @@ export class PromptError extends OkxkitError {
 /**
  * Asks for values: on a terminal without echo for secrets; otherwise one line of stdin per value
  * (automation: `printf '%s\n' "$KEY" "$SECRET" "$PASS" | okxkit keys add bot`). A line keeps
- * every byte but its line ending, so passphrases with spaces survive (R5).
+ * every byte but its line ending, so passphrases with spaces survive (docs/REQUIREMENTS.md R5).
  */
 export class Prompter {
   readonly #io: SecurityIo;

@@ -119,7 +119,7 @@ export async function vaultPassphraseFrom(opts: {
 
 /**
  * The one way commands and bots get credentials: a vault profile when one is named, otherwise
- * OKX_API_KEY / OKX_SECRET_KEY / OKX_PASSPHRASE (R1, each also as _FILE, R4). A profile's
+ * OKX_API_KEY / OKX_SECRET_KEY / OKX_PASSPHRASE (docs/REQUIREMENTS.md R1, each also as _FILE, R4). A profile's
  * demo / site / read-only settings come with it; for the environment they come from OKX_DEMO,
  * OKX_SITE and OKXKIT_READ_ONLY.
  */

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { OkxkitError } from '../util/errors.js';
 
 /**
- * Secret scanner (R26): OKX API keys, secret keys and passphrases, tracked .env files, private
+ * Secret scanner (docs/REQUIREMENTS.md R26): OKX API keys, secret keys and passphrases, tracked .env files, private
  * keys and other credential-looking values, in the working tree, staged changes or every commit
  * of the history. Findings carry the secret masked (first 4 characters) and a fingerprint (a
  * hash of the value) that an allowlist can name without repeating the secret.

@@ -23,7 +23,7 @@ import { canonicalJson } from './audit-log.js';
 import { withFileLock } from './file-lock.js';
 
 /**
- * The credentials vault (R2, R3): named profiles, one OKX key each, encrypted at rest.
+ * The credentials vault (docs/REQUIREMENTS.md R2, R3): named profiles, one OKX key each, encrypted at rest.
  *
  * File layout (JSON): a header `{format, version, kdf, cipher, check}` and `{ciphertext, tag}`.
  * - KDF: scrypt (memory-hard), written at OWASP's recommended cost N = 2^17, r = 8, p = 1 (files
@@ -357,7 +357,7 @@ export function normalizeMeta(input: Partial<ProfileMeta>, base: ProfileMeta): P
         );
       }
     }
-    // OKX binds at most 20 IPs to a key (facts §6).
+    // OKX binds at most 20 IPs to a key (docs/OKX-PROTOCOL.md §6).
     if (input.ips.length > 20)
       throw new ValidationError('ips', 'more than 20 IPs', 'OKX allows at most 20 per key');
     m.ips = [...new Set(input.ips)];

@@ -5,9 +5,9 @@ import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js
 import { OkxkitError, ValidationError } from '../util/errors.js';
 
 /**
- * Withdrawal watch (R25). A bot key should never be able to withdraw, but the account can still
+ * Withdrawal watch (docs/REQUIREMENTS.md R25). A bot key should never be able to withdraw, but the account can still
  * be drained by someone else (a leaked main-account login, another key). This polls the funding
- * account's bills (GET /api/v5/asset/bills, facts §7.3) and raises an alert for every
+ * account's bills (GET /api/v5/asset/bills, docs/OKX-PROTOCOL.md §7.3) and raises an alert for every
  * withdrawal (type 2) and every other outflow (negative balChg) of a type the user did not
  * declare as expected, by default only 131 "to trading account", which okxkit itself causes.
  * What it has seen is kept in a state file, written atomically, so each bill alerts once across
@@ -42,7 +42,7 @@ export interface WithdrawalAlert {
 
 export type AlertSink = (alert: WithdrawalAlert) => void | Promise<void>;
 
-/** Funding bill types (facts §7.3). */
+/** Funding bill types (docs/OKX-PROTOCOL.md §7.3). */
 export const FUNDING_BILL_TYPES: Record<string, string> = {
   '1': 'deposit',
   '2': 'withdrawal',

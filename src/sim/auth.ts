@@ -4,7 +4,7 @@ import { parseIsoTimestamp } from '../protocol/sign.js';
 import type { Permission } from '../protocol/endpoints.js';
 import type { KeyLookup, SimKey } from './contracts.js';
 
-/** OKX REST timestamp window (facts §9): ±30 s of server time. */
+/** OKX REST timestamp window (docs/OKX-PROTOCOL.md §9): ±30 s of server time. */
 export const TIMESTAMP_WINDOW_MS = 30_000;
 
 export type AuthOutcome = { ok: true; key: SimKey } | { ok: false; code: string; params?: string[] };
@@ -47,7 +47,7 @@ function ipv4ToInt(ip: string): number | undefined {
   return n;
 }
 
-/** Whitelist entries may be single IPs or IPv4 CIDR blocks (facts §6: IPv4/IPv6/CIDR). */
+/** Whitelist entries may be single IPs or IPv4 CIDR blocks (docs/OKX-PROTOCOL.md §6: IPv4/IPv6/CIDR). */
 export function ipAllowed(whitelist: string, ip: string): boolean {
   if (whitelist.trim() === '') return true;
   return whitelist.split(',').some((raw) => {
@@ -78,7 +78,7 @@ export function keyHasPermission(key: SimKey, permission: Permission | undefined
 }
 
 /**
- * Authenticates a private REST request the way the OKX gateway does (facts §1, §4.3): headers
+ * Authenticates a private REST request the way the OKX gateway does (docs/OKX-PROTOCOL.md §1, §4.3): headers
  * present, timestamp well-formed and fresh, key known, passphrase, signature over the raw
  * path+query and raw body, environment (demo/live), IP whitelist, then the endpoint permission.
  */
@@ -101,7 +101,7 @@ export function authenticate(input: AuthInput): AuthOutcome {
   if (!key) return { ok: false, code: '50111' };
   if (!constantTimeEqual(passphrase, key.passphrase)) return { ok: false, code: '50105' };
 
-  // The prehash is built from the bytes received, never from a re-serialised body (facts §1.1).
+  // The prehash is built from the bytes received, never from a re-serialised body (docs/OKX-PROTOCOL.md §1.1).
   const expected = createHmac('sha256', key.secretKey)
     .update(Buffer.from(timestamp + input.method.toUpperCase() + input.rawUrl, 'utf8'))
     .update(input.rawBody)

@@ -53,7 +53,7 @@ export interface PublicTrade {
   ts: number;
 }
 
-/** One change of a synthetic book: only the levels that changed (size "0" deletes), OKX merge rules (facts §3). */
+/** One change of a synthetic book: only the levels that changed (size "0" deletes), OKX merge rules (docs/OKX-PROTOCOL.md §3). */
 export interface BookDelta {
   /** Best first: bids descending, asks ascending. */
   bids: BookLevel[];
@@ -75,7 +75,7 @@ export interface MarketUpdate {
   trades: PublicTrade[];
 }
 
-/** OKX ticker object, all strings (facts §7.2). */
+/** OKX ticker object, all strings (docs/OKX-PROTOCOL.md §7.2). */
 export type TickerPayload = Record<string, string>;
 /** OKX candle row: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm], all strings. */
 export type CandleRow = [string, string, string, string, string, string, string, string, string];
@@ -192,7 +192,7 @@ export interface WsServerOptions {
 }
 
 export interface WsUpgradeNotice {
-  /** Close the announced connections this long after the notice, ms of the sim clock. Default 60 000 (facts §2.3). */
+  /** Close the announced connections this long after the notice, ms of the sim clock. Default 60 000 (docs/OKX-PROTOCOL.md §2.3). */
   closeAfterMs?: number;
   /** Paths whose connections get the notice; OKX sends it on /public and /private. Default both. */
   paths?: Array<'public' | 'private' | 'business'>;
@@ -208,7 +208,7 @@ export interface WsServerHandle {
    */
   announceUpgrade(opts?: WsUpgradeNotice): number;
   /**
-   * Time-driven duties at the sim clock's now: the ~60 s no-change book heartbeat (facts §3.1) and
+   * Time-driven duties at the sim clock's now: the ~60 s no-change book heartbeat (docs/OKX-PROTOCOL.md §3.1) and
    * the closes announced by `announceUpgrade`. The simulator calls it on every tick.
    */
   tick(): void;

@@ -14,7 +14,7 @@ export interface FaultSettings {
   latencyMs: number;
   /** Share of REST requests (0..1) answered with `errorKind` instead of being executed. */
   errorRate: number;
-  /** http500: HTTP 500 50026; 50001: HTTP 503; 50013: HTTP 429 "Systems are busy" (facts §4). */
+  /** http500: HTTP 500 50026; 50001: HTTP 503; 50013: HTTP 429 "Systems are busy" (docs/OKX-PROTOCOL.md §4). */
   errorKind: FaultErrorKind;
   /** Share of REST requests answered HTTP 429 50011 without being executed. */
   rateLimitRate: number;
@@ -26,7 +26,7 @@ export interface FaultSettings {
   dropWsEveryMs: number;
   /**
    * Announce a service upgrade this often, ms of the sim clock; 0 = never. Each time, every open
-   * /public and /private connection gets the 64008 notice and is closed 60 s later (facts §2.3).
+   * /public and /private connection gets the 64008 notice and is closed 60 s later (docs/OKX-PROTOCOL.md §2.3).
    */
   wsUpgradeEveryMs: number;
 }

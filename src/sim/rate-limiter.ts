@@ -3,7 +3,7 @@ import type { Clock } from '../util/clock.js';
 
 /**
  * Sliding-window counters on the sim clock: a key may spend `limit` units in any `windowMs`.
- * Units are requests, or orders for batch endpoints (facts §5).
+ * Units are requests, or orders for batch endpoints (docs/OKX-PROTOCOL.md §5).
  */
 export class SlidingWindowLimiter {
   readonly #log = new Map<string, { t: number; n: number }[]>();

@@ -67,7 +67,7 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-/** WS order ops and the REST endpoint whose limits they share (facts §2.6, §5). */
+/** WS order ops and the REST endpoint whose limits they share (docs/OKX-PROTOCOL.md §2.6, §5). */
 const WS_OPS: Record<string, { kind: 'place' | 'cancel' | 'amend'; endpoint: EndpointId }> = {
   order: { kind: 'place', endpoint: 'trade.order' },
   'batch-orders': { kind: 'place', endpoint: 'trade.batchOrders' },

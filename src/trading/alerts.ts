@@ -121,7 +121,7 @@ export interface AlertsOptions {
 }
 
 /**
- * The alert hub (R21): risk trips, payload mismatches, auth failures, rate-limit pressure and
+ * The alert hub (docs/REQUIREMENTS.md R21): risk trips, payload mismatches, auth failures, rate-limit pressure and
  * error-rate spikes go to every sink, de-duplicated, with secrets stripped.
  */
 export class Alerts {
@@ -203,8 +203,7 @@ export class Alerts {
     const now = this.clock.now();
     this.errors.push(now);
     this.errors = this.errors.filter((t) => now - t < this.errorWindow.windowMs);
-    const code =
-      err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
+    const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
     const name = err instanceof Error ? err.name : '';
     if (
       name === 'OkxAuthError' ||

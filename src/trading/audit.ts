@@ -7,7 +7,7 @@ export interface TradingAuditEntry {
 }
 
 /**
- * Where risk actions are recorded (R20). The security layer's hash-chained AuditLog satisfies
+ * Where risk actions are recorded (docs/REQUIREMENTS.md R20). The security layer's hash-chained AuditLog satisfies
  * it; trading depends only on this shape, so it never imports the security layer.
  */
 export interface AuditSink {

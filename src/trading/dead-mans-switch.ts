@@ -1,5 +1,5 @@
 import type { Clock, Sleep } from '../util/clock.js';
-import { realSleep, systemClock } from '../util/clock.js';
+import { sleepOn, systemClock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import type { AlertInput } from './alerts.js';
 
@@ -10,7 +10,7 @@ export interface CancelAllAfterApi {
 
 export interface DeadMansSwitchOptions {
   api: CancelAllAfterApi;
-  /** Seconds until the exchange cancels everything without a heartbeat: 10..120 (facts §7.4). Default 60. */
+  /** Seconds until the exchange cancels everything without a heartbeat: 10..120 (docs/OKX-PROTOCOL.md §7.4). Default 60. */
   timeOutSec?: number;
   /** Heartbeat period (ms). At least 1000 (the endpoint allows 1 request/s per user and tag). Default 5000. */
   heartbeatMs?: number;
@@ -22,7 +22,7 @@ export interface DeadMansSwitchOptions {
 }
 
 /**
- * Keeps OKX's cancel-all-after armed while trading runs (R23): if the process dies or loses the
+ * Keeps OKX's cancel-all-after armed while trading runs (docs/REQUIREMENTS.md R23): if the process dies or loses the
  * network, the exchange cancels its orders after `timeOutSec`. Disarmed with timeOut "0" on a
  * clean stop.
  */
@@ -73,7 +73,7 @@ export class DeadMansSwitch {
     this.heartbeatMs = hb;
     this.tag = opts.tag;
     this.clock = opts.clock ?? systemClock;
-    this.sleep = opts.sleep ?? realSleep;
+    this.sleep = opts.sleep ?? sleepOn(this.clock);
     this.alerts = opts.alerts;
   }
 
@@ -81,7 +81,7 @@ export class DeadMansSwitch {
     return this.loop !== undefined;
   }
 
-  /** Every request goes through here: at most one per second per user and tag (facts §5). */
+  /** Every request goes through here: at most one per second per user and tag (docs/OKX-PROTOCOL.md §5). */
   private async call(timeOut: string, signal?: AbortSignal): Promise<void> {
     const gap = this.lastRequestMs + 1_000 - this.clock.now();
     if (gap > 0) await this.sleep(gap, signal);

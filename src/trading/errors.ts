@@ -82,13 +82,13 @@ export class PayloadMismatchError extends OkxkitError {
 /** Reads the OKX code off any thrown value (client errors carry `code`). */
 export function errorCode(err: unknown): string | undefined {
   if (err && typeof err === 'object' && 'code' in err) {
-    const c = (err as { code: unknown }).code;
+    const c = err.code;
     if (typeof c === 'string') return c;
   }
   return undefined;
 }
 
-/** OKX codes after which a write's outcome is unknown (facts §8 step 3). */
+/** OKX codes after which a write's outcome is unknown (docs/OKX-PROTOCOL.md §8 step 3). */
 export const AMBIGUOUS_CODES: ReadonlySet<string> = new Set([
   '50001',
   '50004',
@@ -104,18 +104,9 @@ export const AMBIGUOUS_CODES: ReadonlySet<string> = new Set([
  * carry a code.
  */
 export function isAmbiguous(err: unknown): boolean {
-  if (
-    err &&
-    typeof err === 'object' &&
-    'ambiguous' in err &&
-    (err as { ambiguous: unknown }).ambiguous === true
-  )
-    return true;
+  if (err && typeof err === 'object' && 'ambiguous' in err && err.ambiguous === true) return true;
   const code = errorCode(err);
   if (code !== undefined && AMBIGUOUS_CODES.has(code)) return true;
-  const status =
-    err && typeof err === 'object' && 'httpStatus' in err
-      ? (err as { httpStatus: unknown }).httpStatus
-      : undefined;
+  const status = err && typeof err === 'object' && 'httpStatus' in err ? err.httpStatus : undefined;
   return typeof status === 'number' && status >= 500;
 }

@@ -59,7 +59,7 @@ export interface OrderIntent {
   tag?: string;
   /**
    * Request deadline (ms since epoch, exchange time): a venue that supports it drops the request
-   * if it arrives later (OKX `expTime` header, facts §9). Set by the executor, so that after an
+   * if it arrives later (OKX `expTime` header, docs/OKX-PROTOCOL.md §9). Set by the executor, so that after an
    * ambiguous outcome it knows when a delayed original can no longer execute.
    */
   expTime?: number;

@@ -52,7 +52,7 @@ export interface ReconcileReport {
 
 /**
  * Refusals that prove the exchange did not act, so the same clOrdId may go again: rate limits
- * (facts §5: 50011, 50061, 50040) and a request that arrived after its expTime (facts §9: 50037).
+ * (docs/OKX-PROTOCOL.md §5: 50011, 50061, 50040) and a request that arrived after its expTime (docs/OKX-PROTOCOL.md §9: 50037).
  */
 const THROTTLE_CODES = new Set(['50011', '50061', '50040', '50037']);
 
@@ -62,7 +62,7 @@ function isThrottled(err: unknown): boolean {
 }
 
 /**
- * Exactly-once order placement (R11, R24): one clOrdId per intent, journaled before the request;
+ * Exactly-once order placement (docs/REQUIREMENTS.md R11, R24): one clOrdId per intent, journaled before the request;
  * an ambiguous outcome is settled by looking the clOrdId up, never by a blind resend.
  */
 export class Executor {
@@ -136,7 +136,7 @@ export class Executor {
     } catch (err) {
       const code = errorCode(err);
       if (code === '51016') {
-        // facts §8 step 4: the clOrdId is already pending, i.e. an earlier send of this intent is live.
+        // docs/OKX-PROTOCOL.md §8 step 4: the clOrdId is already pending, i.e. an earlier send of this intent is live.
         return this.resolve(sendRow, false, sendNo);
       }
       if (isAmbiguous(err)) {

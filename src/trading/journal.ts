@@ -51,7 +51,7 @@ function canon(v: string | undefined): string {
   }
 }
 
-/** sha256 over the canonical (instId, side, ordType, px, sz) of an order (R22). */
+/** sha256 over the canonical (instId, side, ordType, px, sz) of an order (docs/REQUIREMENTS.md R22). */
 export function payloadHash(o: {
   instId: string;
   side: string;
@@ -116,7 +116,7 @@ function fromRaw(r: RawRow): JournalRow {
 }
 
 /**
- * The order journal (R24): one row per intent, keyed by its clOrdId, in SQLite (WAL). Every
+ * The order journal (docs/REQUIREMENTS.md R24): one row per intent, keyed by its clOrdId, in SQLite (WAL). Every
  * state change is one transaction that updates the row and appends an event with a ms
  * timestamp, so a crash leaves either the old or the new state, never half of one.
  */

@@ -193,7 +193,7 @@ export interface KillSwitchOptions {
 }
 
 /**
- * The persisted kill switch (R23), scoped: a halt covers the venue and key it happened on (its
+ * The persisted kill switch (docs/REQUIREMENTS.md R23), scoped: a halt covers the venue and key it happened on (its
  * scope), and the "all" scope halts every scope. A state that cannot be read counts as engaged:
  * when in doubt, do not trade.
  */

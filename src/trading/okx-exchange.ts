@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import type { Clock } from '../util/clock.js';
-import { systemClock } from '../util/clock.js';
+import { systemClock, timersOf, type TimerHandle } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';
 import type {
   AmendRequest,
@@ -12,10 +12,10 @@ import type {
   OrderIntent,
   OrderRef,
   OrdType,
-  Side,
   Ticker,
   Unsubscribe,
 } from './exchange-port.js';
+import type { FillsParams, OrdersPendingParams, PlaceOrderRequest } from '../client/groups/trade.js';
 import { errorCode } from './errors.js';
 import { fillOfPush, newOrderFeedStats, OrderFeed, type OrderFeedStats } from './order-feed.js';
 import { repeatEvery } from '../util/repeat.js';
@@ -32,7 +32,7 @@ export interface OkxTradingClient {
   market: { ticker(instId: string): Promise<unknown> };
   account: { balance(ccy?: string): Promise<unknown> };
   trade: {
-    placeOrder(req: any, opts?: { expTime?: number }): Promise<unknown>;
+    placeOrder(req: PlaceOrderRequest, opts?: { expTime?: number }): Promise<unknown>;
     cancelOrder(req: { instId: string; ordId?: string; clOrdId?: string }): Promise<unknown>;
     amendOrder(req: {
       instId: string;
@@ -42,8 +42,8 @@ export interface OkxTradingClient {
       newPx?: string;
     }): Promise<unknown>;
     getOrder(req: { instId: string; ordId?: string; clOrdId?: string }): Promise<unknown>;
-    ordersPending(params?: any): Promise<unknown>;
-    fills(params?: any): Promise<unknown>;
+    ordersPending(params?: OrdersPendingParams): Promise<unknown>;
+    fills(params?: FillsParams): Promise<unknown>;
   };
 }
 
@@ -120,7 +120,7 @@ export function mapOrder(o: Obj): Order {
     ordId: str(o, 'ordId', w),
     clOrdId: str(o, 'clOrdId', w, true),
     instId: str(o, 'instId', w),
-    side: side as Side,
+    side: side,
     // Other OKX types (optimal_limit_ioc, mmp...) pass through as strings; the port's union is what okxkit places.
     ordType: (ORD_TYPES.has(ordType) ? ordType : ordType) as OrdType,
     px: str(o, 'px', w, true),
@@ -283,7 +283,7 @@ export class OkxExchange implements ExchangePort {
    * acknowledged (the follow-up read) is reported as ambiguous, so a caller settles it by clOrdId.
    */
   async placeOrder(intent: OrderIntent): Promise<Order> {
-    const req: Record<string, unknown> = {
+    const req: PlaceOrderRequest = {
       instId: intent.instId,
       tdMode: intent.tdMode ?? this.tdMode,
       side: intent.side,
@@ -331,7 +331,7 @@ export class OkxExchange implements ExchangePort {
       const o = first(await this.client.trade.getOrder(ref));
       return o ? mapOrder(o) : undefined;
     } catch (err) {
-      // facts §7.4: an unknown order is code 51603.
+      // docs/OKX-PROTOCOL.md §7.4: an unknown order is code 51603.
       if (errorCode(err) === '51603') return undefined;
       throw err;
     }
@@ -340,7 +340,7 @@ export class OkxExchange implements ExchangePort {
   async openOrders(instId?: string): Promise<Order[]> {
     const out: Order[] = [];
     let after: string | undefined;
-    // orders-pending pages by ordId, 100 at most per page (facts §7.4).
+    // orders-pending pages by ordId, 100 at most per page (docs/OKX-PROTOCOL.md §7.4).
     for (;;) {
       const params: Record<string, string> = { instType: 'SPOT', limit: '100' };
       if (instId) params.instId = instId;
@@ -498,18 +498,19 @@ export class OkxExchange implements ExchangePort {
     this.feed = feed;
     this.ordersLive = false;
     let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
+    const timers = timersOf(this.clock);
+    let timer: TimerHandle | undefined;
     const schedule = (ms = this.ordersLive ? this.reconcileMs : this.pollMs) => {
       if (stopped) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
+      timers.clear(timer);
+      timer = timers.setTimeout(() => {
         timer = undefined;
         void feed.reconcile().finally(() => {
           if (!timer) schedule();
         });
       }, ms);
     };
-    const cleanups: Array<() => void> = [() => (stopped = true), () => timer && clearTimeout(timer)];
+    const cleanups: Array<() => void> = [() => (stopped = true), () => timers.clear(timer)];
     if (this.ordersWs) {
       const ws = this.ordersWs;
       const sub = ws.subscribe({ channel: 'orders', instType: 'SPOT' }, (push) =>
@@ -617,7 +618,7 @@ export class OkxExchange implements ExchangePort {
   }
 
   private poll(tick: () => Promise<void>, everyMs: number): Unsubscribe {
-    return repeatEvery(tick, everyMs, this.onPollError);
+    return repeatEvery(tick, everyMs, this.onPollError, this.clock);
   }
 }
 

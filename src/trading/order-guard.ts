@@ -72,7 +72,7 @@ function toStep(x: Decimal, step: Decimal, down: boolean): Decimal {
 }
 
 /**
- * Pre-trade checks run before anything is signed (R22): instrument live, tick/lot grid, min and
+ * Pre-trade checks run before anything is signed (docs/REQUIREMENTS.md R22): instrument live, tick/lot grid, min and
  * max size, price band, notional caps, risk state. Returns the intent as it may be sent
  * (rounded by the policy) or throws a GuardRejection naming the rule and the numbers.
  */
@@ -114,7 +114,7 @@ export class OrderGuard {
   }
 
   // Single-flight caches: concurrent checks share one lookup instead of stampeding the
-  // exchange's rate limit (tickers: 20 per 2 s per IP, facts §5).
+  // exchange's rate limit (tickers: 20 per 2 s per IP, docs/OKX-PROTOCOL.md §5).
   private async instrument(instId: string): Promise<Instrument> {
     const now = this.clock.now();
     const hit = this.instruments.get(instId);
@@ -172,7 +172,7 @@ export class OrderGuard {
     }
     const tick = new Decimal(inst.tickSz);
     const lot = new Decimal(inst.lotSz);
-    // A spot market buy is sized in the quote currency by default (facts §7.4 tgtCcy): the lot
+    // A spot market buy is sized in the quote currency by default (docs/OKX-PROTOCOL.md §7.4 tgtCcy): the lot
     // grid and base-size limits do not apply to it, its notional is its size.
     const quoteSized =
       intent.ordType === 'market' &&

@@ -50,7 +50,7 @@ export interface RiskSnapshot {
 }
 
 /**
- * Circuit breakers outside any strategy (R23, R31): daily loss, drawdown from peak equity (amount
+ * Circuit breakers outside any strategy (docs/REQUIREMENTS.md R23, R31): daily loss, drawdown from peak equity (amount
  * and percent), open orders, position per instrument. The exchange wiring around three parts:
  * the ledger (pure PnL accounting, risk/ledger.ts), the policy (limits -> decisions,
  * risk/policy.ts) and the breaker (the effects of a trip: kill switch, cancels, audit, alerts,
@@ -290,7 +290,7 @@ export class RiskManager implements RiskGate {
       }
       await this.setOpenOrders(await exchange.openOrders());
     };
-    offs.push(repeatEvery(poll, opts.pollMs ?? 2_000, onError));
+    offs.push(repeatEvery(poll, opts.pollMs ?? 2_000, onError, this.clock));
     return () => {
       for (const off of offs) off();
     };

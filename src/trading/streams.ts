@@ -28,7 +28,7 @@ export interface StreamClientOptions {
 
 /**
  * The WebSocket client that goes with a REST client: the same site's WS hosts for an OKX REST
- * host (demo hosts in demo mode, facts §1.3), the same origin for any other base URL (the local
+ * host (demo hosts in demo mode, docs/OKX-PROTOCOL.md §1.3), the same origin for any other base URL (the local
  * exchange serves /ws/v5/public, /private and /business). undefined when no URL can be known.
  */
 export function streamClientFor(host: StreamHost, opts: StreamClientOptions = {}): OkxWsClient | undefined {
@@ -43,7 +43,7 @@ export function streamClientFor(host: StreamHost, opts: StreamClientOptions = {}
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
-    // WS login timestamps are judged on server time (facts §2.2): the REST client's offset.
+    // WS login timestamps are judged on server time (docs/OKX-PROTOCOL.md §2.2): the REST client's offset.
     clockSource: {
       get clockOffsetMs() {
         return host.clockOffsetMs;

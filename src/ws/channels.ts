@@ -1,11 +1,11 @@
 import { WS_CANDLE_BARS } from '../protocol/bars.js';
 /**
- * Which WebSocket endpoint each channel lives on (facts §2.1). Subscribing on the wrong one
+ * Which WebSocket endpoint each channel lives on (docs/OKX-PROTOCOL.md §2.1). Subscribing on the wrong one
  * yields 60018 or 64001, so every subscription is routed by this table, never by the caller.
  */
 export type WsEndpoint = 'public' | 'private' | 'business';
 
-/** A subscription argument as OKX takes it (facts §2.3). */
+/** A subscription argument as OKX takes it (docs/OKX-PROTOCOL.md §2.3). */
 export interface ChannelArg {
   channel: string;
   instId?: string;
@@ -53,7 +53,7 @@ const BUSINESS = new Set([
   'sprd-tickers',
 ]);
 
-// Channels that need a logged-in connection even though they are not on /private (facts §2.1).
+// Channels that need a logged-in connection even though they are not on /private (docs/OKX-PROTOCOL.md §2.1).
 const LOGIN_ELSEWHERE = new Set([
   'books-l2-tbt',
   'books50-l2-tbt',
@@ -78,7 +78,7 @@ const LOGIN_ELSEWHERE = new Set([
 /** The endpoint a channel must be subscribed on. */
 export function endpointForChannel(channel: string): WsEndpoint {
   if (PRIVATE.has(channel)) return 'private';
-  // Every candlestick family moved to /business (facts §2.1, ANN-2023).
+  // Every candlestick family moved to /business (docs/OKX-PROTOCOL.md §2.1, ANN-2023).
   if (
     channel.startsWith('candle') ||
     channel.startsWith('mark-price-candle') ||
@@ -95,7 +95,7 @@ export function channelNeedsLogin(channel: string): boolean {
   return PRIVATE.has(channel) || LOGIN_ELSEWHERE.has(channel);
 }
 
-/** Bar sizes of the candle channels (facts §7.2; WS also has 1s). */
+/** Bar sizes of the candle channels (docs/OKX-PROTOCOL.md §7.2; WS also has 1s). */
 export const CANDLE_BARS = WS_CANDLE_BARS;
 export type CandleBar = (typeof CANDLE_BARS)[number];
 

@@ -1,7 +1,7 @@
 import type { ClientOptions } from 'ws';
 import type { Credentials } from '../client/credentials.js';
 import { HOSTS, hostsFor, wsUrlsForBase, type Site } from '../protocol/hosts.js';
-import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { sleepOn, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ValidationError } from '../util/errors.js';
 import {
@@ -79,7 +79,7 @@ export interface OkxWsClientOptions {
   wsOptions?: ClientOptions;
   /** Per-request timeout of order ops, ms. Default 10 000. */
   requestTimeoutMs?: number;
-  /** instId -> instIdCode (facts §2.6), for order ops. */
+  /** instId -> instIdCode (docs/OKX-PROTOCOL.md §2.6), for order ops. */
   instruments?: InstrumentCodes;
   /** Log in on /public and /business too (needed by books-l2-tbt, books50-l2-tbt, orders-algo...). */
   loginPublic?: boolean;
@@ -178,7 +178,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
       endpoint,
       credentials: login ? this.opts.credentials : undefined,
       clock: this.opts.clock ?? systemClock,
-      sleep: this.opts.sleep ?? realSleep,
+      sleep: this.opts.sleep ?? sleepOn(this.opts.clock),
       random: this.opts.random,
       timers: this.opts.timers,
       clockOffsetMs: src ? () => src.clockOffsetMs : this.opts.clockOffsetMs,
@@ -203,9 +203,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     conn.on('open', ({ reconnect }) => this.emit('open', { endpoint, reconnect }));
     conn.on('reconnecting', (info) => this.emit('reconnecting', { endpoint, ...info }));
     conn.on('event', (msg) => {
-      const arg = msg.arg as ChannelArg | undefined;
-      if (msg.event === 'subscribe' && arg && typeof arg.channel === 'string')
-        this.emit('subscribed', { endpoint, arg });
+      if (msg.event === 'subscribe' && msg.arg) this.emit('subscribed', { endpoint, arg: msg.arg });
     });
     conn.on('stopped', (err) => this.emit('stopped', { endpoint, err }));
     this.conns.set(endpoint, conn);
@@ -223,7 +221,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     const needsLogin = endpoint === 'private' || channelNeedsLogin(arg.channel);
     const conn = this.connection(endpoint, { login: needsLogin || undefined });
     if (needsLogin && !conn.logsIn) {
-      // books-l2-tbt, orders-algo...: login on /public or /business (facts §2.1).
+      // books-l2-tbt, orders-algo...: login on /public or /business (docs/OKX-PROTOCOL.md §2.1).
       throw new ValidationError(
         'channel',
         `${arg.channel} needs a logged-in ${endpoint} connection, and this one was opened without login`,
@@ -280,7 +278,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
   trades(instId: string): WsStream<WsTrade> {
     return this.stream({ channel: 'trades', instId }, checkTrade);
   }
-  /** Candles of any bar size; always on /business (facts §2.1). */
+  /** Candles of any bar size; always on /business (docs/OKX-PROTOCOL.md §2.1). */
   candles(instId: string, bar: CandleBar = '1m'): WsStream<WsCandle> {
     return this.stream({ channel: `candle${bar}`, instId }, checkCandle);
   }
@@ -328,13 +326,13 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
   /**
    * A local order book kept in sync with the exchange: merges pushes, checks seqId continuity and
    * checksums, and resyncs by itself (resubscribe, or REST snapshot + buffered updates when
-   * `fetchSnapshot` is given; facts §3.3). Call `close()` on it to unsubscribe.
+   * `fetchSnapshot` is given; docs/OKX-PROTOCOL.md §3.3). Call `close()` on it to unsubscribe.
    */
   orderBook(instId: string, opts: LiveOrderBookOptions = {}): LiveOrderBook {
     return new LiveOrderBook(this, instId, opts);
   }
 
-  /** WS order ops over /private (facts §2.6). */
+  /** WS order ops over /private (docs/OKX-PROTOCOL.md §2.6). */
   get trade(): WsTrading {
     if (!this.tradingApi) {
       this.tradingApi = new WsTrading(() => this.connection('private'), {
@@ -397,7 +395,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
 }
 
 /**
- * WS URLs: explicit ones; for an OKX REST host, that site's WS hosts (live or demo, facts §1.3:
+ * WS URLs: explicit ones; for an OKX REST host, that site's WS hosts (live or demo, docs/OKX-PROTOCOL.md §1.3:
  * the REST host is the same for demo, the WS host is not); for any other base URL, the same origin.
  */
 export function urlsFor(opts: Pick<OkxWsClientOptions, 'urls' | 'baseUrl' | 'site' | 'demo'>): WsUrls {

@@ -28,7 +28,7 @@ function describe(code: string, msg: string | undefined): { message: string; hin
 /**
  * The login was refused for a reason a retry cannot fix (bad key, sign, passphrase, or a
  * timestamp still expired after re-syncing the clock). The connection stops for good: no
- * reconnect loop on bad credentials (STYLE, facts §2.2).
+ * reconnect loop on bad credentials (STYLE, docs/OKX-PROTOCOL.md §2.2).
  */
 export class OkxWsLoginError extends OkxWsError {
   constructor(code: string, msg: string | undefined, endpoint: string, connId?: string) {
@@ -87,7 +87,7 @@ export class OkxWsClosedError extends OkxWsError {
   }
 }
 
-/** The per-connection budget of 480 subscribe/unsubscribe/login requests per hour is spent (facts §2.5). */
+/** The per-connection budget of 480 subscribe/unsubscribe/login requests per hour is spent (docs/OKX-PROTOCOL.md §2.5). */
 export class OkxWsRateLimitError extends OkxWsError {
   constructor(endpoint: string) {
     super(`More than 480 subscribe/unsubscribe/login requests in an hour on ${endpoint}`, {

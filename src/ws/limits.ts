@@ -1,8 +1,8 @@
-import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { sleepOn, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { fullJitterDelay } from '../util/random.js';
 
 /**
- * Spaces new connections so that at most `perSecond` start in any 1 s window (facts §2.5:
+ * Spaces new connections so that at most `perSecond` start in any 1 s window (docs/OKX-PROTOCOL.md §2.5:
  * 3 new connections per second per IP). One limiter is shared by every client in the process.
  * The exchange counts a connection when it arrives, which is later than it starts here by a
  * varying connect time: the window is widened by `marginMs` so arrivals stay within the rule.
@@ -14,7 +14,7 @@ export class ConnectLimiter {
   constructor(
     private readonly perSecond = 3,
     private readonly clock: Clock = systemClock,
-    private readonly sleep: Sleep = realSleep,
+    private readonly sleep: Sleep = sleepOn(clock),
     marginMs = 250,
   ) {
     this.windowMs = 1000 + marginMs;
@@ -44,7 +44,7 @@ export const sharedConnectLimiter = new ConnectLimiter();
 
 /**
  * Counts subscribe/unsubscribe/login requests of one connection over a sliding hour
- * (facts §2.5: 480 per connection per hour).
+ * (docs/OKX-PROTOCOL.md §2.5: 480 per connection per hour).
  */
 export class OpBudget {
   private readonly times: number[] = [];

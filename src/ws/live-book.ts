@@ -17,7 +17,7 @@ export interface LiveOrderBookOptions {
   verifyChecksum?: boolean;
   /**
    * GET /api/v5/market/books snapshot (with seqId). When given, a gap or mismatch is repaired
-   * with it plus the buffered updates (facts §3.3), and so is a feed that starts without a
+   * with it plus the buffered updates (docs/OKX-PROTOCOL.md §3.3), and so is a feed that starts without a
    * snapshot push; otherwise the channel is resubscribed, which makes OKX push a new snapshot.
    * An OkxClient fits: `(id) => client.market.books(id, '400')` mapped to {bids, asks, seqId}.
    */
@@ -152,7 +152,7 @@ export class LiveOrderBook extends TypedEmitter<LiveOrderBookEvents> {
       !this.fetching &&
       action === 'update'
     ) {
-      // No snapshot push (delisted in 2026, facts §3.3): build the book from REST.
+      // No snapshot push (delisted in 2026, docs/OKX-PROTOCOL.md §3.3): build the book from REST.
       this.startResync('no-snapshot', 'an update arrived before any snapshot');
       again();
     }

@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 import { bookChecksum, crc32Byte, crc32Continue, type BookLevel } from '../protocol/book-checksum.js';
 import { TypedEmitter } from './emitter.js';
 
-/** One element of a book push's `data` (facts §3): levels as [px, sz, "0", count] strings. */
+/** One element of a book push's `data` (docs/OKX-PROTOCOL.md §3): levels as [px, sz, "0", count] strings. */
 export interface BookData {
   asks: BookLevel[];
   bids: BookLevel[];
@@ -13,7 +13,7 @@ export interface BookData {
 }
 
 /**
- * A REST snapshot (GET /api/v5/market/books; since 2026 it carries seqId, facts §3.3). Levels as
+ * A REST snapshot (GET /api/v5/market/books; since 2026 it carries seqId, docs/OKX-PROTOCOL.md §3.3). Levels as
  * OkxClient.market.books returns them.
  */
 export interface BookSnapshot {
@@ -27,8 +27,8 @@ export interface BookSnapshot {
  * What one message did:
  * - applied: merged (or a snapshot loaded); `changed` on the book says whether levels moved
  * - ignored: nothing to do (waiting for a snapshot, or an update older than the REST snapshot)
- * - gap: prevSeqId != last seqId (facts §3.1): the book is stale until a resync
- * - checksum: the merged book does not match the pushed checksum (facts §3.2)
+ * - gap: prevSeqId != last seqId (docs/OKX-PROTOCOL.md §3.1): the book is stale until a resync
+ * - checksum: the merged book does not match the pushed checksum (docs/OKX-PROTOCOL.md §3.2)
  * - invalid: the message does not have the shape of a book push
  */
 export type BookApplyResult = 'applied' | 'ignored' | 'gap' | 'checksum' | 'invalid';
@@ -43,11 +43,11 @@ export interface OrderBookEvents {
 }
 
 export interface OrderBookOptions {
-  /** books5 and bbo-tbt push full snapshots; the others push increments (facts §3). Default 'books'. */
+  /** books5 and bbo-tbt push full snapshots; the others push increments (docs/OKX-PROTOCOL.md §3). Default 'books'. */
   channel?: BookChannel;
-  /** Verify non-zero checksums (default true). A zero checksum is never verified (facts §3.3). */
+  /** Verify non-zero checksums (default true). A zero checksum is never verified (docs/OKX-PROTOCOL.md §3.3). */
   verifyChecksum?: boolean;
-  /** Updates kept while waiting for a REST snapshot (facts §3.3). Default 1000. */
+  /** Updates kept while waiting for a REST snapshot (docs/OKX-PROTOCOL.md §3.3). Default 1000. */
   maxBuffered?: number;
 }
 
@@ -110,7 +110,7 @@ class Side {
   }
 
   /**
-   * One level of an increment (facts §3): size "0" deletes, an existing price is replaced, a new
+   * One level of an increment (docs/OKX-PROTOCOL.md §3): size "0" deletes, an existing price is replaced, a new
    * one inserted in order. The level is `l`, or item `i` of `s` (built only when it is kept).
    * Returns the index touched, or Infinity.
    */
@@ -224,7 +224,7 @@ const ARG_OPEN = '{"arg":{';
 const DATA_OPEN = '","data":[{';
 
 /**
- * Reads a book push laid out exactly as OKX sends it (facts §3):
+ * Reads a book push laid out exactly as OKX sends it (docs/OKX-PROTOCOL.md §3):
  * {"arg":{"k":"v",...},"action":"update|snapshot","data":[{"asks":[["px","sz","0","n"],...],
  * "bids":[...],"ts":"...","checksum":N,"seqId":N,"prevSeqId":N}]} with the data keys in any
  * order, no whitespace and no escapes. Returns false for anything else (including input that is
@@ -374,7 +374,7 @@ function crcLevel(c: number, l: BookLevel, colon: boolean): number {
 }
 
 /**
- * A local order book kept from OKX book pushes (facts §3): snapshot + increments merged with
+ * A local order book kept from OKX book pushes (docs/OKX-PROTOCOL.md §3): snapshot + increments merged with
  * size "0" deleting a level, bids descending and asks ascending; seqId/prevSeqId continuity
  * (heartbeat prevSeqId == seqId, reset after maintenance seqId < prevSeqId, gap -> resync);
  * the CRC-32 checksum verified when non-zero. The checksum string is rebuilt (from cached
@@ -401,6 +401,11 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
   private lastTs = '';
   private changedLast = false;
   /** Messages applied, gaps and checksum failures seen: for monitoring. */
+  /** Updates held while waiting for a snapshot (REST sync). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
   readonly stats = { applied: 0, gaps: 0, checksumFailures: 0, resets: 0, heartbeats: 0 };
 
   constructor(instId: string, opts: OrderBookOptions = {}) {
@@ -465,7 +470,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     ) {
       const prev = sc.prevSeqId;
       if (sc.seqId === prev) this.stats.heartbeats++;
-      else if (sc.seqId < prev) this.stats.resets++; // maintenance reset (facts §3.1)
+      else if (sc.seqId < prev) this.stats.resets++; // maintenance reset (docs/OKX-PROTOCOL.md §3.1)
       const lb = sc.bids.n ? this.bids.mergeScan(sc.bids) : Infinity;
       const la = sc.asks.n ? this.asks.mergeScan(sc.asks) : Infinity;
       this.merged(lb, la, sc.seqId, sc.ts);
@@ -501,7 +506,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     }
     if (this.last === -2) return 'ignored';
     if (this.snapshotFloor !== undefined) {
-      // First events after a REST snapshot (facts §3.3): drop seqId <= snapshot.seqId; the first
+      // First events after a REST snapshot (docs/OKX-PROTOCOL.md §3.3): drop seqId <= snapshot.seqId; the first
       // applied one must straddle it: prevSeqId <= snapshot.seqId < seqId.
       if (d.seqId <= this.snapshotFloor) return 'ignored';
       if (prev > this.snapshotFloor)
@@ -511,7 +516,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
       return this.fail('gap', `prevSeqId ${prev} != last seqId ${this.last}`);
     }
     if (d.seqId === prev) this.stats.heartbeats++;
-    else if (d.seqId < prev) this.stats.resets++; // maintenance reset: continue from it (facts §3.1)
+    else if (d.seqId < prev) this.stats.resets++; // maintenance reset: continue from it (docs/OKX-PROTOCOL.md §3.1)
     const lb = d.bids.length ? this.bids.merge(d.bids) : Infinity;
     const la = d.asks.length ? this.asks.merge(d.asks) : Infinity;
     this.merged(lb, la, d.seqId, d.ts);
@@ -529,7 +534,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
   }
 
   /**
-   * Starts buffering increments until `loadSnapshot` (the REST path of facts §3.3, and the
+   * Starts buffering increments until `loadSnapshot` (the REST path of docs/OKX-PROTOCOL.md §3.3, and the
    * recovery after a gap when the WS no longer pushes snapshots).
    */
   startBuffering(): void {
@@ -539,7 +544,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
 
   /**
    * Loads a REST snapshot and replays buffered increments. Returns 'retry' when the snapshot is
-   * older than the first buffered event (facts §3.3: fetch it again).
+   * older than the first buffered event (docs/OKX-PROTOCOL.md §3.3: fetch it again).
    */
   loadSnapshot(s: BookSnapshot): BookApplyResult | 'retry' {
     if (!validLevels(s.bids) || !validLevels(s.asks) || !Number.isInteger(s.seqId)) return 'invalid';
@@ -600,7 +605,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
     const a = this.asks.lv[0];
     return b && a ? new Decimal(a[0]).plus(b[0]).div(2).toString() : undefined;
   }
-  /** The checksum of the current book (facts §3.2), computed only when the top 25 changed. */
+  /** The checksum of the current book (docs/OKX-PROTOCOL.md §3.2), computed only when the top 25 changed. */
   checksum(): number {
     if (this.checksumStale) {
       this.checksumValue = this.computeChecksum();
@@ -610,7 +615,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
   }
 
   /**
-   * The check string of facts §3.2 (bid1px:bid1sz:ask1px:ask1sz:...; top 25 per side, the longer
+   * The check string of docs/OKX-PROTOCOL.md §3.2 (bid1px:bid1sz:ask1px:ask1sz:...; top 25 per side, the longer
    * side alone once the other runs out) fed to CRC-32 without building it. The register at the
    * start of each row is kept: rows above the shallowest change since the last call are
    * unchanged, so hashing resumes there (an update often touches only deeper levels).
@@ -654,7 +659,7 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
   }
 
   private finish(cs: unknown): BookApplyResult {
-    // Checksum 0 means "not provided" since June 2026 (facts §3.3): seq continuity still applies.
+    // Checksum 0 means "not provided" since June 2026 (docs/OKX-PROTOCOL.md §3.3): seq continuity still applies.
     if (this.verify && typeof cs === 'number' && cs !== 0) {
       const local = this.checksum();
       if (local !== cs)

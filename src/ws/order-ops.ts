@@ -57,9 +57,9 @@ export interface WsOrderResult extends ItemOutcome {
 }
 
 export interface WsOpOptions {
-  /** Request id: alphanumeric, at most 32 characters (facts §8). Generated when omitted. */
+  /** Request id: alphanumeric, at most 32 characters (docs/OKX-PROTOCOL.md §8). Generated when omitted. */
   id?: string;
-  /** Deadline, unix ms: OKX drops the request when it arrives later (facts §9). */
+  /** Deadline, unix ms: OKX drops the request when it arrives later (docs/OKX-PROTOCOL.md §9). */
   expTime?: number;
   timeoutMs?: number;
 }
@@ -67,7 +67,7 @@ export interface WsOpOptions {
 const ID_RE = /^[A-Za-z0-9]{1,32}$/;
 
 /**
- * Order operations over the /private WebSocket (facts §2.6): order, batch-orders, cancel-order,
+ * Order operations over the /private WebSocket (docs/OKX-PROTOCOL.md §2.6): order, batch-orders, cancel-order,
  * amend-order. Replies map to the same typed errors as REST; a timeout or a connection lost
  * before the reply is an ambiguous outcome (the order may exist): never resent here, reconcile
  * by clOrdId.
@@ -92,7 +92,7 @@ export class WsTrading {
     return r!;
   }
 
-  /** Up to 20 orders; per-item failures throw OkxBatchError carrying every item (facts §7.1). */
+  /** Up to 20 orders; per-item failures throw OkxBatchError carrying every item (docs/OKX-PROTOCOL.md §7.1). */
   async batchOrders(reqs: WsOrderRequest[], o: WsOpOptions = {}): Promise<WsOrderResult[]> {
     if (reqs.length === 0 || reqs.length > 20)
       throw new ValidationError('orders', `${reqs.length} orders in one batch`, 'send 1 to 20 orders');
@@ -123,7 +123,7 @@ export class WsTrading {
     if (typeof arg.instId !== 'string' || arg.instId === '')
       throw new ValidationError('instId', 'missing', 'pass the instrument id, e.g. BTC-USDT');
     const code = lookup(this.opts.instruments, arg.instId);
-    // 2026: ops take instIdCode, which wins over instId when both are sent (facts §2.6).
+    // 2026: ops take instIdCode, which wins over instId when both are sent (docs/OKX-PROTOCOL.md §2.6).
     return code === undefined ? { ...arg } : { ...arg, instIdCode: code };
   }
 
@@ -141,7 +141,7 @@ export class WsTrading {
       throw new ValidationError(
         'id',
         `"${id}" is not 1-32 alphanumerics`,
-        'use letters and digits only (facts §8)',
+        'use letters and digits only (docs/OKX-PROTOCOL.md §8)',
       );
     const extra: Record<string, string> = o.expTime === undefined ? {} : { expTime: String(o.expTime) };
     const timeoutMs = o.timeoutMs ?? this.timeoutMs;
@@ -166,7 +166,7 @@ export class WsTrading {
     if (batch && (code === '1' || code === '2')) {
       throw new OkxBatchError({ code, msg: resp.msg ?? '', httpStatus: 200, endpoint, items });
     }
-    // Per-item failure: the item's sCode is the real reason (facts §7.1 "sCode/sMsg win").
+    // Per-item failure: the item's sCode is the real reason (docs/OKX-PROTOCOL.md §7.1 "sCode/sMsg win").
     const failed = items.find((i) => i && typeof i.sCode === 'string' && i.sCode !== '0');
     if (failed)
       throw apiErrorFor({ code: failed.sCode, msg: failed.sMsg ?? '', httpStatus: 200, endpoint, items });

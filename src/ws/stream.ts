@@ -1,3 +1,4 @@
+import { OkxkitError } from '../util/errors.js';
 /**
  * A channel's pushes as an async iterator (`for await (const t of ws.tickers('BTC-USDT'))`).
  * Breaking out of the loop (or close()) unsubscribes. A subscription refused by OKX ends the
@@ -9,7 +10,7 @@ export class WsStream<T> implements AsyncIterableIterator<T> {
   private head = 0;
   private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
   private done = false;
-  private failure: unknown;
+  private failure: Error | undefined;
   private onClose: (() => void) | undefined;
   dropped = 0;
 
@@ -38,7 +39,8 @@ export class WsStream<T> implements AsyncIterableIterator<T> {
   /** Ends the stream with an error (after the items already queued). */
   fail(err: unknown): void {
     if (this.done) return;
-    this.failure = err;
+    // the consumer's for-await rejects with an Error, whatever the owner failed with
+    this.failure = err instanceof Error ? err : new OkxkitError(String(err), { code: 'WS_STREAM' });
     this.done = true;
     if (this.waiter) {
       const w = this.waiter;

@@ -90,7 +90,7 @@ const cases: Array<[string, Reply, new (...a: any[]) => OkxApiError, string]> = 
 
 for (const [name, reply, cls, code] of cases) {
   test(`error class: ${name}`, async (t) => {
-    const { e } = (await failWith(t, reply, (c) => c.account.balance()))!;
+    const { e } = await failWith(t, reply, (c) => c.account.balance());
     assert.ok(e instanceof cls, `${e.name} is ${cls.name}`);
     assert.ok(e instanceof OkxApiError && e instanceof OkxkitError);
     assert.equal(e.code, code);
@@ -121,7 +121,7 @@ test('place order refused (code "1", sCode 51008) -> OkxBalanceError with the it
       outTime: '1718339551210787',
     },
   };
-  const { e } = (await failWith(t, reply, (c) => c.trade.placeOrder(order)))!;
+  const { e } = await failWith(t, reply, (c) => c.trade.placeOrder(order));
   assert.ok(e instanceof OkxBalanceError);
   assert.equal(e.code, '51008');
   assert.equal(e.msg, 'Order failed. Insufficient USDT balance in account.');
@@ -149,7 +149,7 @@ test('real capture: code "1" sCode 51094 -> OkxApiError of the item code', async
       outTime: '1718339551210787',
     },
   };
-  const { e } = (await failWith(t, reply, (c) => c.trade.placeOrder(order)))!;
+  const { e } = await failWith(t, reply, (c) => c.trade.placeOrder(order));
   assert.equal(e.code, '51094');
   assert.match(e.message, /TP limit/);
 });
@@ -172,14 +172,14 @@ test('batch partial failure (code "2") -> OkxBatchError with every item', async 
       ],
     },
   };
-  const { e } = (await failWith(t, reply, (c) =>
+  const { e } = await failWith(t, reply, (c) =>
     c.trade.batchOrders([
       { ...order, clOrdId: 'a1' },
       { ...order, clOrdId: 'a2' },
     ]),
-  ))!;
+  );
   assert.ok(e instanceof OkxBatchError);
-  const b = e as OkxBatchError;
+  const b = e;
   assert.equal(b.code, '2');
   assert.equal(b.items.length, 2);
   assert.deepEqual(
@@ -201,9 +201,9 @@ test('batch all failed (code "1") -> OkxBatchError', async (t) => {
       data: [{ clOrdId: '', ordId: '1', ts: '1', sCode: '51400', sMsg: 'Order cancellation failed' }],
     },
   };
-  const { e } = (await failWith(t, reply, (c) =>
+  const { e } = await failWith(t, reply, (c) =>
     c.trade.cancelBatchOrders([{ instId: 'BTC-USDT', ordId: '1' }]),
-  ))!;
+  );
   assert.ok(e instanceof OkxBatchError);
   assert.equal(e.code, '1');
 });
@@ -224,48 +224,52 @@ test('single cancel refused -> OkxOrderError 51400', async (t) => {
       ],
     },
   };
-  const { e } = (await failWith(t, reply, (c) => c.trade.cancelOrder({ instId: 'BTC-USDT', ordId: '1' })))!;
+  const { e } = await failWith(t, reply, (c) => c.trade.cancelOrder({ instId: 'BTC-USDT', ordId: '1' }));
   assert.ok(e instanceof OkxOrderError);
   assert.equal(e.code, '51400');
 });
 
 test('getOrder of an unknown order -> OkxNotFoundError 51603', async (t) => {
   const reply: Reply = { body: { code: '51603', msg: 'Order does not exist.', data: [] } };
-  const { e, okx } = (await failWith(t, reply, (c) =>
-    c.trade.getOrder({ instId: 'BTC-USDT', clOrdId: 'x1' }),
-  ))!;
+  const { e, okx } = await failWith(t, reply, (c) => c.trade.getOrder({ instId: 'BTC-USDT', clOrdId: 'x1' }));
   assert.ok(e instanceof OkxNotFoundError);
   assert.equal(okx.requests[0]!.url, '/api/v5/trade/order?instId=BTC-USDT&clOrdId=x1');
 });
 
 test('hints: 50110 names the rejected IP, 50101 names the flag, 50111 the regional host', async (t) => {
-  const ip = (await failWith(
-    t,
-    {
-      status: 401,
-      body: { msg: "Your IP 203.0.113.7 is not included in your API key's IP whitelist.", code: '50110' },
-    },
-    (c) => c.account.config(),
-  ))!.e;
+  const ip = (
+    await failWith(
+      t,
+      {
+        status: 401,
+        body: { msg: "Your IP 203.0.113.7 is not included in your API key's IP whitelist.", code: '50110' },
+      },
+      (c) => c.account.config(),
+    )
+  ).e;
   assert.match(ip.hint!, /203\.0\.113\.7/);
-  const live = (await failWith(
-    t,
-    { status: 401, body: { msg: 'APIKey does not match current environment.', code: '50101' } },
-    (c) => c.account.config(),
-  ))!.e;
+  const live = (
+    await failWith(
+      t,
+      { status: 401, body: { msg: 'APIKey does not match current environment.', code: '50101' } },
+      (c) => c.account.config(),
+    )
+  ).e;
   assert.match(live.hint!, /demo: true|OKX_DEMO=1|--demo/);
-  const demo = (await failWith(
-    t,
-    { status: 401, body: { msg: 'APIKey does not match current environment.', code: '50101' } },
-    (c) => c.account.config(),
-    { demo: true },
-  ))!.e;
+  const demo = (
+    await failWith(
+      t,
+      { status: 401, body: { msg: 'APIKey does not match current environment.', code: '50101' } },
+      (c) => c.account.config(),
+      { demo: true },
+    )
+  ).e;
   assert.match(demo.hint!, /live key/);
-  const region = (await failWith(
-    t,
-    { status: 401, body: { msg: 'Invalid OK-ACCESS-KEY', code: '50111' } },
-    (c) => c.account.config(),
-  ))!.e;
+  const region = (
+    await failWith(t, { status: 401, body: { msg: 'Invalid OK-ACCESS-KEY', code: '50111' } }, (c) =>
+      c.account.config(),
+    )
+  ).e;
   assert.match(region.hint!, /eea/);
   assert.match(region.hint!, /us/);
 });
@@ -279,9 +283,9 @@ test('50013 on an order POST is ambiguous and not retried; 50011 on an order POS
       retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 2 },
     },
   );
-  assert.ok(busy!.e instanceof OkxBusyError);
-  assert.equal(busy!.e.ambiguous, true);
-  assert.equal(busy!.okx.count('/api/v5/trade/order'), 1);
+  assert.ok(busy.e instanceof OkxBusyError);
+  assert.equal(busy.e.ambiguous, true);
+  assert.equal(busy.okx.count('/api/v5/trade/order'), 1);
 
   const okx = await startFakeOkx(t);
   okx.handle((_r, n) =>
@@ -305,7 +309,7 @@ test('a 5xx on an order POST is ambiguous and never resent', async (t) => {
       retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 2 },
     },
   );
-  assert.ok(r!.e instanceof OkxBusyError);
-  assert.equal(r!.e.ambiguous, true);
-  assert.equal(r!.okx.count('/api/v5/trade/order'), 1);
+  assert.ok(r.e instanceof OkxBusyError);
+  assert.equal(r.e.ambiguous, true);
+  assert.equal(r.okx.count('/api/v5/trade/order'), 1);
 });

@@ -118,7 +118,7 @@ export async function startFakeOkx(t: TestContext, opts: { clock?: Clock } = {})
 }
 
 function gateway(status: number, code: string, msg: string): Reply {
-  // Gateway auth errors carry no data field (facts §4.1).
+  // Gateway auth errors carry no data field (docs/OKX-PROTOCOL.md §4.1).
   return { status, body: { msg, code } };
 }
 

@@ -231,7 +231,7 @@ export class PaperExchange implements ExchangePort {
     if (crossBuy) this.fill(order, baseSz, t.askPx, false);
     else if (crossSell) this.fill(order, baseSz, t.bidPx, false);
     else if (intent.ordType === 'ioc' || intent.ordType === 'fok') {
-      // Nothing to take at the limit: an IOC/FOK never rests (facts: the remainder is canceled).
+      // Nothing to take at the limit: an IOC/FOK never rests (OKX: the remainder is canceled).
       const ccy = intent.side === 'buy' ? inst.quoteCcy : inst.baseCcy;
       this.add(this.frozen, ccy, new Decimal(order.reserved).neg());
       this.add(this.avail, ccy, new Decimal(order.reserved));

@@ -27,7 +27,7 @@ export interface SimFetchOptions {
 
 /**
  * A hand-signed request to the sim with a key of `sim` (by label): signs the exact path+query
- * and body bytes it sends, as any OKX client must (facts §1.1).
+ * and body bytes it sends, as any OKX client must (docs/OKX-PROTOCOL.md §1.1).
  */
 export async function simFetch(
   sim: Simulator,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errorInfo, errorMessage } from '../../src/protocol/error-codes.js';
 
-test('auth codes are the documented ones, not the blog myths (facts §4.6)', () => {
+test('auth codes are the documented ones, not the blog myths (docs/OKX-PROTOCOL.md §4.6)', () => {
   assert.match(errorInfo('50113').message, /Invalid signature/);
   assert.match(errorInfo('50111').message, /Invalid OK-ACCESS-KEY/);
   assert.match(errorInfo('50102').message, /Timestamp request expired/);

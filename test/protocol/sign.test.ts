@@ -9,7 +9,7 @@ import {
   wsLoginTimestamp,
 } from '../../src/protocol/sign.js';
 
-// Vectors from the facts file §1.4 (the docs' example secret and timestamp).
+// Vectors of docs/OKX-PROTOCOL.md §1.4 (the docs' example secret and timestamp).
 const secretKey = '22582BD0CFF14C41EDBF1AB98506286D';
 const timestamp = '2020-12-08T09:08:57.715Z';
 

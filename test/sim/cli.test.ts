@@ -118,7 +118,7 @@ test('okxkit sim-faults --ws-upgrade sends the 64008 notice to the WS clients of
   t.after(() => c.ws.terminate());
   const out: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stdout.write = (s: string) => (out.push(String(s)), true);
   try {
     await buildProgram().parseAsync(['node', 'okxkit', 'sim-faults', '--url', sim.restUrl, '--ws-upgrade']);
   } finally {

@@ -120,7 +120,7 @@ test('private WS: orders pushes come from the engine; WS order ops reach the sam
   assert.equal(canceled.data[0].cancelSource, '1');
 });
 
-test('WS order ops share the REST per-instrument limit (facts §5)', async (t) => {
+test('WS order ops share the REST per-instrument limit (docs/OKX-PROTOCOL.md §5)', async (t) => {
   const sim = await withSim(t, { clock: new ManualClock(T0), market: new FakeMarket() });
   const c = await privateWs(sim, 'trade');
   t.after(() => c.ws.close());

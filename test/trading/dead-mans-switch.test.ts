@@ -45,7 +45,7 @@ function fakeCaa(clock: ManualClock) {
     firedAt: () => (triggerAt && clock.now() >= triggerAt ? triggerAt : 0),
     api: {
       async cancelAllAfter(p: { timeOut: string; tag?: string }) {
-        // 1 request/s per user+tag (facts §5).
+        // 1 request/s per user+tag (docs/OKX-PROTOCOL.md §5).
         assert.ok(clock.now() - lastCall >= 1000, 'rate limit respected');
         lastCall = clock.now();
         if (failNext > 0) {

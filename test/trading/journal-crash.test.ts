@@ -32,8 +32,8 @@ test('a process SIGKILLed between journal write and response recovers on restart
     stdio: ['ignore', 'pipe', 'pipe'],
   }));
   let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
   const exit = await new Promise<{ code: number | null; signal: string | null }>((r) =>
     child.on('exit', (code, signal) => r({ code, signal })),
   );

@@ -20,7 +20,7 @@ import { OkxExchange } from '../../src/trading/okx-exchange.js';
 async function run(args: string[]): Promise<string> {
   const out: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+  process.stdout.write = (s: string) => (out.push(s), true);
   try {
     await buildProgram().parseAsync(['node', 'okxkit', ...args]);
   } finally {
@@ -136,7 +136,7 @@ test('okxkit kill --cancel-open cancels the account open orders on the exchange 
   t.after(() => hook.close());
   const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`;
   const stderr = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  process.stderr.write = () => true;
   let out: string;
   try {
     out = await run([

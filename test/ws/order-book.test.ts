@@ -29,7 +29,7 @@ const upd = (
   ts: '2',
 });
 
-describe('merge (facts §3)', () => {
+describe('merge (docs/OKX-PROTOCOL.md §3)', () => {
   test('size "0" deletes, bids descending, asks ascending, raw strings kept', () => {
     const b = new OrderBook('BTC-USDT');
     assert.equal(
@@ -89,7 +89,7 @@ describe('merge (facts §3)', () => {
   });
 });
 
-describe('seqId continuity (facts §3.1)', () => {
+describe('seqId continuity (docs/OKX-PROTOCOL.md §3.1)', () => {
   test('the documented example: snapshot -1->10, 10->15, 15->15, reset 15->3, 3->5', () => {
     const b = new OrderBook('BTC-USDT');
     const resyncs: string[] = [];
@@ -123,7 +123,7 @@ describe('seqId continuity (facts §3.1)', () => {
     assert.deepEqual(b.bestBid(), ['100', '9']);
   });
 
-  test('checksum 0 is not verified, but seq continuity still is (facts §3.3)', () => {
+  test('checksum 0 is not verified, but seq continuity still is (docs/OKX-PROTOCOL.md §3.3)', () => {
     const b = new OrderBook('BTC-USDT');
     assert.equal(b.apply(snap(1, [L('100', '1')], [L('101', '1')], 0), 'snapshot'), 'applied');
     assert.equal(b.apply(upd(1, 2, [L('100', '2')], [], 0), 'update'), 'applied');
@@ -143,12 +143,12 @@ describe('seqId continuity (facts §3.1)', () => {
     assert.equal(b.applyRaw('nope'), 'invalid');
     assert.equal(b.applyRaw('{"data":[]}'), 'invalid');
     assert.equal(b.applyRaw('{"data":[{"bids":[],"asks":[]}]}'), 'invalid');
-    assert.equal(b.apply({ bids: [], asks: [], seqId: 3 } as BookData, 'update'), 'invalid');
+    assert.equal(b.apply({ bids: [], asks: [], seqId: 3 }, 'update'), 'invalid');
   });
 });
 
-describe('checksum (facts §3.2)', () => {
-  test('the facts examples through the book', () => {
+describe('checksum (docs/OKX-PROTOCOL.md §3.2)', () => {
+  test('the docs/OKX-PROTOCOL.md §3.2 examples through the book', () => {
     const b = new OrderBook('X');
     assert.equal(
       b.apply(
@@ -167,7 +167,7 @@ describe('checksum (facts §3.2)', () => {
   });
 
   test('the docs push sample value is wrong; the computed one is accepted', () => {
-    // facts §3.2: -855196043 in the docs sample does not match its data; -2102840145 does.
+    // docs/OKX-PROTOCOL.md §3.2: -855196043 in the docs sample does not match its data; -2102840145 does.
     const asks = [
       L('8476.98', '415'),
       L('8477', '7'),
@@ -266,7 +266,7 @@ describe('checksum (facts §3.2)', () => {
   });
 });
 
-describe('REST snapshot + buffered updates (facts §3.3)', () => {
+describe('REST snapshot + buffered updates (docs/OKX-PROTOCOL.md §3.3)', () => {
   test('drops updates up to the snapshot, applies the one straddling it, then the rest', () => {
     const b = new OrderBook('X');
     b.startBuffering();

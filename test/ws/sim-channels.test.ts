@@ -146,7 +146,7 @@ describe('balance_and_position and instruments in the WS client', () => {
     });
     assert.equal(errors.length, 1);
     assert.ok(errors[0] instanceof OkxWsMessageError);
-    assert.match(errors[0]!.message, /balData\[0\]\.cashBal/);
+    assert.match(errors[0].message, /balData\[0\]\.cashBal/);
     conn.emit('push', {
       arg: { channel: 'balance_and_position', uid: '1' },
       data: [{ pTime: '2', eventType: 'transferred', balData: [{ ccy: 'BTC', cashBal: '3', uTime: '2' }] }],

@@ -26,17 +26,19 @@ test('watch orders --profile logs in with the vault profile and prints its order
     OKXKIT_ALLOW_CUSTOM_BASE_URL: '1',
     OKXKIT_VAULT_PASSPHRASE: 'fake vault pass watch',
   };
+  let subscribed!: () => void;
+  const up = new Promise<void>((r) => (subscribed = r));
   const watching = runWatch(
     'orders',
     undefined,
-    { profile: 'trader', vault: vaultPath, json: true, seconds: 3, env },
+    { profile: 'trader', vault: vaultPath, json: true, seconds: 3, env, onSubscribed: subscribed },
     out,
   );
 
   const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') });
   t.after(() => client.close());
   // Place once the login and subscription are up; the watch prints the pushed order.
-  await new Promise((r) => setTimeout(r, 800));
+  await up;
   await client.trade.placeOrder({
     instId: 'BTC-USDT',
     tdMode: 'cash',

@@ -1,4 +1,4 @@
-import type { BotConfig, DcaConfig, GridConfig, TrailingConfig } from '../config.js';
+import type { BotConfig } from '../config.js';
 import type { Strategy } from '../types.js';
 import { DcaStrategy } from './dca.js';
 import { GridStrategy } from './grid.js';
@@ -12,11 +12,11 @@ export * from './trailing.js';
 export function createStrategy(config: BotConfig): Strategy {
   switch (config.kind) {
     case 'grid':
-      return new GridStrategy(config as GridConfig) as unknown as Strategy;
+      return new GridStrategy(config);
     case 'dca':
-      return new DcaStrategy(config as DcaConfig) as unknown as Strategy;
+      return new DcaStrategy(config);
     case 'trailing':
-      return new TrailingStopStrategy(config as TrailingConfig) as unknown as Strategy;
+      return new TrailingStopStrategy(config);
     default:
       throw new Error(`unknown bot kind ${(config as { kind: string }).kind}`);
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { addClientFlags, io, isoOf, output, parseIntFlag, withClient, type ClientFlags } from '../common.js';
 
-/** `okxkit account balance|config|positions` and `okxkit account funding` (R17). */
+/** `okxkit account balance|config|positions` and `okxkit account funding` (docs/REQUIREMENTS.md R17). */
 export function register(program: Command): void {
   const account = program.command('account').description('balances, positions and the key configuration');
 

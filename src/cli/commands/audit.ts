@@ -29,7 +29,7 @@ function positive(name: string, v: string): number {
   return n;
 }
 
-/** `okxkit audit verify|show|withdrawals`: the tamper-evident audit trail (R20) and the withdrawal watch (R25). */
+/** `okxkit audit verify|show|withdrawals`: the tamper-evident audit trail (docs/REQUIREMENTS.md R20) and the withdrawal watch (docs/REQUIREMENTS.md R25). */
 export function register(program: Command, io: SecurityIo = processIo(), sleep: Sleep = realSleep): void {
   const audit = program.command('audit').description('check and read the hash-chained audit trail');
 

@@ -80,7 +80,7 @@ async function untilSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<
   }
 }
 
-/** `okxkit bot run <grid|dca|trailing> --config bot.json` (R27). */
+/** `okxkit bot run <grid|dca|trailing> --config bot.json` (docs/REQUIREMENTS.md R27). */
 export function register(program: Command): void {
   const bot = program.command('bot').description('trading bots: grid, DCA, trailing stop');
   bot

@@ -114,7 +114,7 @@ async function readSecrets(io: SecurityIo, prompter: Prompter): Promise<KeySecre
   return {
     apiKey: (await prompter.visible('API key: ')).trim(),
     secretKey: (await prompter.hidden('Secret key: ')).trim(),
-    // The passphrase is kept byte for byte (R5): no trimming.
+    // The passphrase is kept byte for byte (docs/REQUIREMENTS.md R5): no trimming.
     passphrase: await prompter.hidden('Passphrase: '),
   };
 }
@@ -187,7 +187,7 @@ function withMeta(cmd: Command, forAdd: boolean): Command {
   return cmd;
 }
 
-/** `okxkit keys add|list|remove|rotate`: the credentials vault (R2, R3). */
+/** `okxkit keys add|list|remove|rotate`: the credentials vault (docs/REQUIREMENTS.md R2, R3). */
 export function register(program: Command, io: SecurityIo = processIo()): void {
   const keys = program
     .command('keys')

@@ -157,7 +157,7 @@ function listScopes(opts: KillOpts): void {
     process.stdout.write(`${r.scope}: ${r.halted ? `HALTED (${r.why}, by ${r.by})` : 'running'}\n`);
 }
 
-/** `okxkit kill` and `okxkit resume`: the persisted, scoped manual kill switch (R23). */
+/** `okxkit kill` and `okxkit resume`: the persisted, scoped manual kill switch (docs/REQUIREMENTS.md R23). */
 export function register(program: Command): void {
   withCommon(
     program

@@ -19,7 +19,7 @@ interface CandleFlags extends ClientFlags {
   history?: boolean;
 }
 
-/** `okxkit market ticker|tickers|books|candles|trades`: public market data (R16). */
+/** `okxkit market ticker|tickers|books|candles|trades`: public market data (docs/REQUIREMENTS.md R16). */
 export function register(program: Command): void {
   const market = program.command('market').description('market data: tickers, order books, candles, trades');
 

@@ -118,7 +118,7 @@ async function exchange0Close(h: { close(): Promise<void> }): Promise<void> {
   await h.close();
 }
 
-/** `okxkit order place|amend|cancel|cancel-all|get|list|fills` (R18). */
+/** `okxkit order place|amend|cancel|cancel-all|get|list|fills` (docs/REQUIREMENTS.md R18). */
 export function register(program: Command): void {
   const order = program.command('order').description('place, cancel, look up and list orders');
 

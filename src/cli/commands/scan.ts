@@ -56,7 +56,7 @@ function currentCommand(): string[] {
   return [process.execPath, ...args, script];
 }
 
-/** `okxkit scan`: find credentials in files, staged changes or git history (R26). */
+/** `okxkit scan`: find credentials in files, staged changes or git history (docs/REQUIREMENTS.md R26). */
 export function register(program: Command, io: SecurityIo = processIo()): void {
   program
     .command('scan')

@@ -63,7 +63,7 @@ export class AccountApi {
     return this.c.call('account.bills', { query: { ...params } }, billArray);
   }
 
-  /** Account configuration, including the requesting key's perm and bound ip (facts §6). */
+  /** Account configuration, including the requesting key's perm and bound ip (docs/OKX-PROTOCOL.md §6). */
   async config(): Promise<AccountConfig> {
     const data = await this.c.call('account.config', {}, oneConfig);
     return data[0]!;

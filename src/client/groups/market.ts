@@ -19,7 +19,7 @@ const oneBook = booksSchema.array().min(1);
 const candleRows = candleRowSchema.array();
 const tradeArray = tradeSchema.array();
 
-/** Bar sizes OKX serves (facts §7.2); 1s only from history-candles. */
+/** Bar sizes OKX serves (docs/OKX-PROTOCOL.md §7.2); 1s only from history-candles. */
 export const BARS = HISTORY_CANDLE_BARS;
 export type Bar = (typeof BARS)[number];
 
@@ -68,7 +68,7 @@ export interface CandlesBetweenParams {
   to: number;
   /** Page size, default 100 (max 300). */
   limit?: number;
-  /** 'auto' (default): candles for the last 1,440 bars, history-candles before that (facts §7.2). */
+  /** 'auto' (default): candles for the last 1,440 bars, history-candles before that (docs/OKX-PROTOCOL.md §7.2). */
   source?: 'auto' | 'candles' | 'history';
 }
 

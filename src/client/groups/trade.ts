@@ -28,7 +28,7 @@ const orderArray = orderSchema.array();
 const fillArray = fillSchema.array();
 const oneCaa = cancelAllAfterSchema.array().min(1);
 
-/** POST /api/v5/trade/order body (facts §7.4). Only the fields given are sent: nothing is added. */
+/** POST /api/v5/trade/order body (docs/OKX-PROTOCOL.md §7.4). Only the fields given are sent: nothing is added. */
 export interface PlaceOrderRequest {
   instId: string;
   tdMode: 'cash' | 'cross' | 'isolated' | 'spot_isolated';
@@ -65,7 +65,7 @@ export interface AmendOrderRequest extends OrderRef {
 }
 
 export interface WriteOptions {
-  /** Absolute server-time deadline, unix ms (client.serverNow() + X): OKX drops the request after it (facts §9). */
+  /** Absolute server-time deadline, unix ms (client.serverNow() + X): OKX drops the request after it (docs/OKX-PROTOCOL.md §9). */
   expTime?: number;
 }
 
@@ -222,7 +222,7 @@ export class TradeApi {
   /**
    * Dead man's switch: cancel all pending orders after timeOut seconds ("0" disables, else
    * 10..120). Sent without a tag unless one is given: with a tag only that tag's orders are
-   * canceled (facts §7.4).
+   * canceled (docs/OKX-PROTOCOL.md §7.4).
    */
   async cancelAllAfter(req: { timeOut: string; tag?: string }): Promise<CancelAllAfterResult> {
     const t = Number(req?.timeOut);

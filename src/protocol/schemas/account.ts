@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { optStr, str } from './common.js';
 
 /**
- * GET /api/v5/account/balance  (facts §7.3; data[0], one object)
+ * GET /api/v5/account/balance  (docs/OKX-PROTOCOL.md §7.3; data[0], one object)
  * {"code":"0","msg":"","data":[{"adjEq":"","availEq":"","borrowFroz":"","imr":"","isoEq":"5.4682385526666675",
  *   "mgnRatio":"","mmr":"","notionalUsd":"","ordFroz":"","totalEq":"99.88870288820581","uTime":"1705474164160",
  *   "upl":"","details":[{"availBal":"","availEq":"1","cashBal":"1","ccy":"BTC","crossLiab":"","disEq":"50559.01",
@@ -122,7 +122,7 @@ export const accountBillSchema = z.looseObject({
 export type AccountBill = z.infer<typeof accountBillSchema>;
 
 /**
- * GET /api/v5/account/config  (facts §6; data[0])
+ * GET /api/v5/account/config  (docs/OKX-PROTOCOL.md §6; data[0])
  * {"code":"0","msg":"","data":[{"acctLv":"2","autoLoan":false,"ctIsoMode":"automatic","enableSpotBorrow":false,
  *   "greeksType":"PA","ip":"","kycLv":"3","label":"v5 test","level":"Lv1","levelTmp":"","liquidationGear":"-1",
  *   "mainUid":"44705892343619584","mgnIsoMode":"automatic","opAuth":"1","perm":"read_only,withdraw,trade",

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { optStr, str } from './common.js';
 
 /**
- * GET /api/v5/asset/balances  (facts §7.3; funding account, only balances > 0)
+ * GET /api/v5/asset/balances  (docs/OKX-PROTOCOL.md §7.3; funding account, only balances > 0)
  * {"code":"0","msg":"","data":[{"availBal":"37.11827078","bal":"37.11827078","ccy":"ETH","frozenBal":"0"}]}
  */
 export const assetBalanceSchema = z.looseObject({

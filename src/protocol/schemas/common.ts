@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Building blocks for OKX V5 response schemas. Every scalar OKX sends is a string (facts §7), so
+ * Building blocks for OKX V5 response schemas. Every scalar OKX sends is a string (docs/OKX-PROTOCOL.md §7), so
  * a number or null where a string belongs is a schema error, never silently coerced. Objects are
  * loose: OKX adds fields without notice and a new field must not break a running bot.
  */
@@ -13,7 +13,7 @@ export const msTs = z.string().regex(/^\d+$/, 'expected a unix ms timestamp stri
 /** A string field that some responses (or older API versions) omit. */
 export const optStr = z.string().optional();
 
-/** The REST envelope (facts §4.1): code is a string, "0" = success; trade endpoints add inTime/outTime. */
+/** The REST envelope (docs/OKX-PROTOCOL.md §4.1): code is a string, "0" = success; trade endpoints add inTime/outTime. */
 export const envelopeSchema = z.looseObject({
   code: z.string(),
   msg: z.string().optional(),
@@ -21,7 +21,7 @@ export const envelopeSchema = z.looseObject({
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-/** Per-item result of order-type endpoints: sCode "0" = accepted (facts §7.1). */
+/** Per-item result of order-type endpoints: sCode "0" = accepted (docs/OKX-PROTOCOL.md §7.1). */
 export const itemResultSchema = z.looseObject({
   sCode: z.string(),
   sMsg: z.string(),

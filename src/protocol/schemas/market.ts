@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { msTs, optStr, str } from './common.js';
 
 /**
- * GET /api/v5/market/ticker?instId=BTC-USDT  (facts §7.2)
+ * GET /api/v5/market/ticker?instId=BTC-USDT  (docs/OKX-PROTOCOL.md §7.2)
  * {"code":"0","msg":"","data":[{"instType":"SPOT","instId":"BTC-USDT","last":"9999.99","lastSz":"0.1",
  *   "askPx":"9999.99","askSz":"11","bidPx":"8888.88","bidSz":"5","open24h":"9000","high24h":"10000",
  *   "low24h":"8888.88","volCcy24h":"2222","vol24h":"2222","sodUtc0":"2222","sodUtc8":"2222","ts":"1597026383085"}]}

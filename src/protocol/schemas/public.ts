@@ -9,7 +9,7 @@ export const serverTimeSchema = z.looseObject({ ts: msTs });
 export type ServerTime = z.infer<typeof serverTimeSchema>;
 
 /**
- * GET /api/v5/public/instruments?instType=SPOT  (facts §7.2)
+ * GET /api/v5/public/instruments?instType=SPOT  (docs/OKX-PROTOCOL.md §7.2)
  * {"code":"0","msg":"","data":[{"instType":"SPOT","instId":"BTC-USDT","instIdCode":1,"uly":"","instFamily":"",
  *   "baseCcy":"BTC","quoteCcy":"USDT","settleCcy":"","ctVal":"","ctMult":"","ctValCcy":"","optType":"","stk":"",
  *   "listTime":"1611907686000","expTime":"","lever":"10","tickSz":"0.1","lotSz":"0.00000001","minSz":"0.00001",

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { optStr, str } from './common.js';
 
 /**
- * POST /api/v5/trade/order (and batch-orders, one item per order)  (facts §7.1)
+ * POST /api/v5/trade/order (and batch-orders, one item per order)  (docs/OKX-PROTOCOL.md §7.1)
  * {"code":"0","msg":"","data":[{"clOrdId":"oktswap6","ordId":"312269865356374016","tag":"","ts":"1695190491421",
  *   "sCode":"0","sMsg":""}],"inTime":"1695190491421339","outTime":"1695190491423240"}
  */
@@ -20,7 +20,7 @@ export type PlaceResult = z.infer<typeof placeResultSchema>;
  * POST /api/v5/trade/cancel-order (and cancel-batch-orders)
  * {"code":"0","msg":"","data":[{"clOrdId":"oktswap6","ordId":"12345689","ts":"1695190491421","sCode":"0","sMsg":""}],
  *   "inTime":"1695190491421339","outTime":"1695190491423240"}
- * sCode "0" = accepted, not yet done (facts §7.1).
+ * sCode "0" = accepted, not yet done (docs/OKX-PROTOCOL.md §7.1).
  */
 export const cancelResultSchema = z.looseObject({
   ordId: str,
@@ -47,7 +47,7 @@ export const amendResultSchema = z.looseObject({
 export type AmendResult = z.infer<typeof amendResultSchema>;
 
 /**
- * GET /api/v5/trade/order (also orders-pending, orders-history)  (facts §7.4)
+ * GET /api/v5/trade/order (also orders-pending, orders-history)  (docs/OKX-PROTOCOL.md §7.4)
  * {"code":"0","msg":"","data":[{"accFillSz":"0.00192834","algoClOrdId":"","algoId":"","avgPx":"51858","cTime":"1708587373361",
  *   "cancelSource":"","category":"normal","ccy":"","clOrdId":"","fee":"-0.00000192834","feeCcy":"BTC",
  *   "fillPx":"51858","fillSz":"0.00192834","fillTime":"1708587373361","instId":"BTC-USDT","instType":"SPOT",
@@ -127,7 +127,7 @@ export const fillSchema = z.looseObject({
 export type Fill = z.infer<typeof fillSchema>;
 
 /**
- * POST /api/v5/trade/cancel-all-after  (facts §7.4; seconds, not ms)
+ * POST /api/v5/trade/cancel-all-after  (docs/OKX-PROTOCOL.md §7.4; seconds, not ms)
  * {"code":"0","msg":"","data":[{"triggerTime":"1587971460","tag":"","ts":"1587971400"}]}
  */
 export const cancelAllAfterSchema = z.looseObject({

@@ -22,7 +22,7 @@ import {
   type SimOrder,
 } from './order.js';
 
-/** Per-item result of a trade operation, as OKX returns it in `data` (facts §7.1). */
+/** Per-item result of a trade operation, as OKX returns it in `data` (docs/OKX-PROTOCOL.md §7.1). */
 export type ItemResult = Record<string, string>;
 
 export interface TradeEnvelope {
@@ -54,7 +54,7 @@ export interface EngineOptions {
 
 const ORD_TYPES: readonly OrdType[] = ['market', 'limit', 'post_only', 'fok', 'ioc'];
 const DECIMAL = /^\d+(\.\d+)?$/;
-/** Tag-level cancel-all-after timers per sub-account (facts §7.4). */
+/** Tag-level cancel-all-after timers per sub-account (docs/OKX-PROTOCOL.md §7.4). */
 const MAX_TAG_TIMERS = 20;
 const CANCELED_KEEP_MS = 2 * 3_600_000;
 
@@ -205,7 +205,7 @@ export class MatchingEngine implements EngineEvents {
     return this.#market.instrument(instId);
   }
 
-  /** Resolves instId, or instIdCode (WS order ops since 2026, facts §2.6; instIdCode wins). */
+  /** Resolves instId, or instIdCode (WS order ops since 2026, docs/OKX-PROTOCOL.md §2.6; instIdCode wins). */
   resolveInstId(item: Record<string, unknown>): string {
     if (item.instIdCode !== undefined && item.instIdCode !== '') {
       const code = Number(item.instIdCode);
@@ -245,7 +245,7 @@ export class MatchingEngine implements EngineEvents {
     return (this.#byClOrdId.get(account)?.get(clOrdId) ?? []).some(isPending);
   }
 
-  /** ordId wins over clOrdId; a clOrdId names its latest order (facts §8). */
+  /** ordId wins over clOrdId; a clOrdId names its latest order (docs/OKX-PROTOCOL.md §8). */
   find(account: string, instId: string, ordId: string, clOrdId: string): SimOrder | undefined {
     if (ordId) {
       const o = this.#orders.get(ordId);
@@ -309,7 +309,7 @@ export class MatchingEngine implements EngineEvents {
     let tgtCcy = str(item.tgtCcy) as SimOrder['tgtCcy'];
     if (tgtCcy && tgtCcy !== 'base_ccy' && tgtCcy !== 'quote_ccy') return fail('51000', 'tgtCcy');
     if (ordType === 'market') {
-      // Spot market buys size in quote currency unless told otherwise (facts §7.4).
+      // Spot market buys size in quote currency unless told otherwise (docs/OKX-PROTOCOL.md §7.4).
       if (!tgtCcy) tgtCcy = side === 'buy' ? 'quote_ccy' : 'base_ccy';
     } else {
       tgtCcy = '';
@@ -334,7 +334,7 @@ export class MatchingEngine implements EngineEvents {
     }
     if (clOrdId && (inBatch.has(clOrdId) || this.#pendingClOrdId(account, clOrdId))) return fail('51016');
 
-    // Reserve what the order can spend (facts: 51008 when the available balance is short).
+    // Reserve what the order can spend (docs/OKX-PROTOCOL.md §4.4: 51008 when the available balance is short).
     let frozenCcy: string;
     let freeze: Decimal;
     if (side === 'buy') {
@@ -484,7 +484,7 @@ export class MatchingEngine implements EngineEvents {
       const synthPx = top ? new Decimal(top[0]) : undefined;
       const better = (a: Decimal, c: Decimal) => (o.side === 'buy' ? a.lte(c) : a.gte(c));
       const useUser = maker !== undefined && (synthPx === undefined || better(maker.px!, synthPx));
-      const px = useUser ? maker!.px! : synthPx;
+      const px = useUser ? maker.px! : synthPx;
       if (px === undefined) break;
       if (o.px && !better(px, o.px)) break;
       let q = o.tgtCcy === 'quote_ccy' ? floorTo(left.div(px), inst.lotSz) : left;
@@ -492,7 +492,7 @@ export class MatchingEngine implements EngineEvents {
       if (!o.px) q = Decimal.min(q, floorTo(o.side === 'buy' ? o.frozen.div(px) : o.frozen, inst.lotSz));
       if (q.lte(0)) break;
       if (useUser) {
-        const m = maker!;
+        const m = maker;
         if (m.account === o.account) {
           // Self-trade prevention, OKX default cancel_maker.
           this.#unrest(m);
@@ -550,7 +550,7 @@ export class MatchingEngine implements EngineEvents {
       fee = q.mul(rate);
       this.#ledger.unfreeze(o.account, o.quoteCcy, release);
       this.#ledger.change(o.account, o.quoteCcy, quote.neg(), common);
-      // OKX spot charges the fee in the currency received (facts: fee negative = charged).
+      // OKX spot charges the fee in the currency received (docs/OKX-PROTOCOL.md §7.4: a negative fee is charged).
       this.#ledger.change(o.account, o.baseCcy, q.minus(fee), { ...common, fee: fee.neg().toFixed() });
     } else {
       release = o.px || o.tgtCcy !== 'quote_ccy' ? q : Decimal.min(q, o.frozen);
@@ -710,7 +710,7 @@ export class MatchingEngine implements EngineEvents {
       const base = { ordId, clOrdId, ts: String(now), reqId };
       if (opts.expTimeMs !== undefined && now > opts.expTimeMs) return { ...base, ...fail('50037') };
       const r = this.#amendOne(account, item);
-      // cxlOnFail: a failed amendment cancels the order (facts §7.4).
+      // cxlOnFail: a failed amendment cancels the order (docs/OKX-PROTOCOL.md §7.4).
       if (r.sCode !== '0' && (item.cxlOnFail === true || item.cxlOnFail === 'true')) {
         const o = this.find(account, this.resolveInstId(item), ordId, clOrdId);
         if (o && isPending(o)) {
@@ -766,7 +766,7 @@ export class MatchingEngine implements EngineEvents {
         sMsg: 'Parameter newPx error: this post_only order would take liquidity',
       };
     }
-    // newSz is the total size including what has filled; at or below it the order is done (facts §7.4).
+    // newSz is the total size including what has filled; at or below it the order is done (docs/OKX-PROTOCOL.md §7.4).
     if (newSz.lte(o.accFillSz)) {
       this.#unrest(o);
       o.sz = newSz.gt(o.accFillSz) ? newSz : o.accFillSz;
@@ -833,7 +833,7 @@ export class MatchingEngine implements EngineEvents {
   ordersHistory(account: string, q: Record<string, string>): Record<string, unknown>[] {
     this.checkTimers();
     const now = this.#clock.now();
-    // Canceled orders that never filled stay in orders-history for 2 hours only (facts §7.4).
+    // Canceled orders that never filled stay in orders-history for 2 hours only (docs/OKX-PROTOCOL.md §7.4).
     let rows = this.#accountOrders(account).filter(
       (o) =>
         !isPending(o) &&
@@ -895,7 +895,7 @@ export class MatchingEngine implements EngineEvents {
     return this.#market.instrument(instId) ? new Decimal(this.#market.last(instId)) : ZERO;
   }
 
-  /** GET /account/balance data[0] (facts §7.3): spot-mode fields, inapplicable ones "". */
+  /** GET /account/balance data[0] (docs/OKX-PROTOCOL.md §7.3): spot-mode fields, inapplicable ones "". */
   balance(account: string, ccys?: string[]): Record<string, unknown> {
     const a = this.#ledger.account(account);
     let totalEq = ZERO;
@@ -993,7 +993,7 @@ export class MatchingEngine implements EngineEvents {
       }));
   }
 
-  // ---- cancel-all-after (facts §7.4) ----
+  // ---- cancel-all-after (docs/OKX-PROTOCOL.md §7.4) ----
 
   /** Sets, resets or disables (timeOut "0") the account-level or tag-level timer. */
   cancelAllAfter(account: string, timeOutText: string, tag: string): Record<string, string> {
@@ -1052,7 +1052,7 @@ export class MatchingEngine implements EngineEvents {
   }
 }
 
-/** The trade-endpoint envelope: "0" all ok, "1" all failed, "2" some failed (facts §7.1). */
+/** The trade-endpoint envelope: "0" all ok, "1" all failed, "2" some failed (docs/OKX-PROTOCOL.md §7.1). */
 export function tradeEnvelope(items: ItemResult[], inTimeUs: string, outTimeUs: string): TradeEnvelope {
   const failed = items.filter((i) => i.sCode !== '0').length;
   const code = failed === 0 ? '0' : failed === items.length ? '1' : '2';

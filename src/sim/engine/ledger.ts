@@ -13,7 +13,7 @@ export interface Balance {
   uTime: number;
 }
 
-/** One trading-account bill, all strings as GET /account/bills returns it (facts §7.3). */
+/** One trading-account bill, all strings as GET /account/bills returns it (docs/OKX-PROTOCOL.md §7.3). */
 export type Bill = Record<string, string>;
 
 export interface AccountState {

@@ -51,7 +51,7 @@ export function remaining(o: SimOrder): Decimal {
   return o.tgtCcy === 'quote_ccy' ? o.sz.minus(o.accFillQuote) : o.sz.minus(o.accFillSz);
 }
 
-/** The OKX order object (facts §7.4): every scalar a string; reduceOnly "true"/"false". */
+/** The OKX order object (docs/OKX-PROTOCOL.md §7.4): every scalar a string; reduceOnly "true"/"false". */
 /** cancelSourceReason for each cancelSource the local exchange produces, in OKX's words. */
 const CANCEL_REASONS: Readonly<Record<string, string>> = {
   '1': 'Order canceled by user',

@@ -12,7 +12,7 @@ type BarKind =
   | { kind: 'month'; months: number; off: number };
 
 /**
- * Every bar OKX documents (facts §7.2): 1m..4H; 6H..3M aligned to UTC+8 (Hong Kong time) and
+ * Every bar OKX documents (docs/OKX-PROTOCOL.md §7.2): 1m..4H; 6H..3M aligned to UTC+8 (Hong Kong time) and
  * their *utc forms aligned to UTC; 1s on history-candles and candle1s only; 5D / 5Dutc on the WS
  * candle channels only (candle5D, candle5Dutc). 2D/3D/5D count days from the epoch.
  */

@@ -22,7 +22,7 @@ export interface BookMessagesOptions {
 /**
  * Input for order-book benchmarks and tests: OKX `books` channel messages as JSON text, a
  * 400-level snapshot then updates with about five changed levels each, with seqId/prevSeqId
- * continuity and the checksum of the book a correct client rebuilds (facts §3).
+ * continuity and the checksum of the book a correct client rebuilds (docs/OKX-PROTOCOL.md §3).
  */
 export function generateBookMessages(opts: BookMessagesOptions): string[] {
   const instId = opts.instId ?? 'BTC-USDT';

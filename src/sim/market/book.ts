@@ -32,7 +32,7 @@ type Before = [number, number] | null;
 /**
  * The synthetic resting liquidity of one instrument. Every mutation goes through a few methods
  * that remember each touched price's state before the batch, so `commit` can publish exactly the
- * levels that changed, as an OKX books update (size "0" deletes; facts §3).
+ * levels that changed, as an OKX books update (size "0" deletes; docs/OKX-PROTOCOL.md §3).
  */
 export class SyntheticBook {
   readonly bids: Level[] = [];

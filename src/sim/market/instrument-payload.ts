@@ -1,6 +1,6 @@
 import type { SimInstrument } from '../contracts.js';
 
-/** The full OKX instrument object (facts §7.2), as GET /public/instruments and the instruments channel send it: strings, except instIdCode (Integer), futureSettlement (Boolean), tradeQuoteCcyList (array). */
+/** The full OKX instrument object (docs/OKX-PROTOCOL.md §7.2), as GET /public/instruments and the instruments channel send it: strings, except instIdCode (Integer), futureSettlement (Boolean), tradeQuoteCcyList (array). */
 export function instrumentToOkx(i: SimInstrument): Record<string, unknown> {
   return {
     instType: i.instType,

@@ -30,13 +30,13 @@ import {
 import { Rng, hash32, hashUnit } from './prng.js';
 import { decimalsOf, formatFixed, formatTrim, parseUnits } from './units.js';
 
-/** The price process steps every 100 ms of clock time (facts §3: books pushes every 100 ms). */
+/** The price process steps every 100 ms of clock time (docs/OKX-PROTOCOL.md §3: books pushes every 100 ms). */
 export const STEP_MS = 100;
 /** A clock jump longer than this is crossed in one leap instead of step by step. */
 const MAX_CATCHUP_STEPS = 600;
 const TAPE_KEEP = 1000;
 const LIVE_SECONDS_KEEP_MS = 3 * HOUR;
-/** Only the latest 1,440 candles on GET /market/candles (facts §7.2). */
+/** Only the latest 1,440 candles on GET /market/candles (docs/OKX-PROTOCOL.md §7.2). */
 const RECENT_CANDLES = 1440;
 const HISTORY_1S_MS = 90 * DAY;
 

@@ -36,7 +36,7 @@ function asObject(body: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-/** expTime header (facts §9): unix ms; undefined when absent. */
+/** expTime header (docs/OKX-PROTOCOL.md §9): unix ms; undefined when absent. */
 function expTime(headers: IncomingHttpHeaders): number | undefined | Reply {
   const v = headers['exptime'];
   const s = Array.isArray(v) ? v[0] : v;
@@ -92,7 +92,7 @@ export function privateRoutes(
     'account.bills': (c) => ok(engine.bills(c.key.account, queryObject(c.query))),
     'account.config': (c) => {
       const uid = keys.uid(c.key.account);
-      // facts §6: perm/ip/label are the calling key's; autoLoan & co are Booleans, traderInsts arrays.
+      // docs/OKX-PROTOCOL.md §6: perm/ip/label are the calling key's; autoLoan & co are Booleans, traderInsts arrays.
       return ok([
         {
           uid,

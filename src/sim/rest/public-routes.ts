@@ -8,7 +8,7 @@ import { tradePayload } from '../market/trade-payload.js';
 const INST_TYPES = ['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'];
 const TICKER_INST_TYPES = ['SPOT', 'SWAP', 'FUTURES', 'OPTION'];
 
-/** Bars of GET /market/candles (facts §7.2); history-candles adds 1s. */
+/** Bars of GET /market/candles (docs/OKX-PROTOCOL.md §7.2); history-candles adds 1s. */
 export const CANDLE_BARS: readonly string[] = REST_CANDLE_BARS;
 
 type Query = URLSearchParams;

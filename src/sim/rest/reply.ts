@@ -6,7 +6,7 @@ export interface Reply {
   body: Record<string, unknown>;
 }
 
-/** Success envelope (facts §4.1). */
+/** Success envelope (docs/OKX-PROTOCOL.md §4.1). */
 export function ok(data: unknown[]): Reply {
   return { status: 200, body: { code: '0', msg: '', data } };
 }
@@ -21,12 +21,12 @@ export function okxErrorMsg(code: string, msg: string): Reply {
   return { status: errorInfo(code).http, body: { code, msg, data: [] } };
 }
 
-// Live gateway texts where they differ from the documented table (facts §4.3: 50114 "Invalid Authority").
+// Live gateway texts where they differ from the documented table (docs/OKX-PROTOCOL.md §4.3: 50114 "Invalid Authority").
 const GATEWAY_TEXT: Record<string, string> = { '50114': 'Invalid Authority' };
 
 /**
  * A gateway error (auth, rate limit, malformed request): emitted before the request reaches a
- * service, so OKX sends it without `data` (facts §4.1), e.g. HTTP 401 {"msg":"...","code":"50102"}.
+ * service, so OKX sends it without `data` (docs/OKX-PROTOCOL.md §4.1), e.g. HTTP 401 {"msg":"...","code":"50102"}.
  */
 export function gatewayError(code: string, ...params: string[]): Reply {
   return {

@@ -42,14 +42,14 @@ const ORDER_ENDPOINTS = new Set<string>([
   'trade.amendOrder',
   'trade.amendBatchOrders',
 ]);
-/** New and amended orders count against the sub-account order limit (facts §5). */
+/** New and amended orders count against the sub-account order limit (docs/OKX-PROTOCOL.md §5). */
 const SUB_ACCOUNT_COUNTED = new Set<string>([
   'trade.order',
   'trade.batchOrders',
   'trade.amendOrder',
   'trade.amendBatchOrders',
 ]);
-/** A one-order batch counts against the single-order limit (facts §5). */
+/** A one-order batch counts against the single-order limit (docs/OKX-PROTOCOL.md §5). */
 const SINGLE_OF_BATCH: Record<string, string> = {
   'trade.batchOrders': 'trade.order',
   'trade.cancelBatchOrders': 'trade.cancelOrder',
@@ -107,8 +107,7 @@ function isLoopback(ip: string): boolean {
 
 /** Request identity fields the rate rules count under, from the query or a body item. */
 function scopeFields(e: EndpointDef, query: URLSearchParams, item: Record<string, unknown> | undefined) {
-  const get = (k: string) =>
-    item && typeof item[k] === 'string' ? (item[k] as string) : (query.get(k) ?? undefined);
+  const get = (k: string) => (item && typeof item[k] === 'string' ? item[k] : (query.get(k) ?? undefined));
   return {
     instId: get('instId') ?? (item?.instIdCode !== undefined ? `#${String(item.instIdCode)}` : undefined),
     instType: get('instType'),
@@ -154,7 +153,7 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
     const reply = await route(endpoint, req, rawUrl, rawBody, query, ip);
     if (reply === undefined) return;
     if (ORDER_ENDPOINTS.has(endpoint.id) && deps.faults.roll(deps.faults.settings.acceptThenTimeoutRate)) {
-      // The order was executed; the caller never learns it (facts §8: reconcile by clOrdId).
+      // The order was executed; the caller never learns it (docs/OKX-PROTOCOL.md §8: reconcile by clOrdId).
       req.socket.destroy();
       return;
     }
@@ -262,7 +261,7 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
 
 /**
  * Per-endpoint rules (per instId for trading, counting orders for batches), then the
- * sub-account order limit; shared by REST and WS order ops (facts §5). A refusal spends nothing
+ * sub-account order limit; shared by REST and WS order ops (docs/OKX-PROTOCOL.md §5). A refusal spends nothing
  * on the rule that refused.
  */
 export function applyRateLimits(

@@ -18,15 +18,15 @@ const PUBLIC: Record<string, ChannelKind> = {
   books5: { kind: 'books5' },
   'bbo-tbt': { kind: 'bbo-tbt' },
   instruments: { kind: 'instruments' },
-  // VIP-only depth (facts §3): the local exchange's keys are all fee tier VIP0.
+  // VIP-only depth (docs/OKX-PROTOCOL.md §3): the local exchange's keys are all fee tier VIP0.
   'books-l2-tbt': { kind: 'vip', code: '60029' },
   'books50-l2-tbt': { kind: 'vip', code: '60030' },
 };
 
 const BUSINESS: Record<string, ChannelKind> = {
   'trades-all': { kind: 'trades-all' },
-  // Every candle channel OKX documents, 1s and 5D included (facts §2.1; the REST bars plus those two).
-  ...Object.fromEntries(WS_CANDLE_BARS.map((b) => [`candle${b}`, { kind: 'candle', bar: b } as ChannelKind])),
+  // Every candle channel OKX documents, 1s and 5D included (docs/OKX-PROTOCOL.md §2.1; the REST bars plus those two).
+  ...Object.fromEntries(WS_CANDLE_BARS.map((b) => [`candle${b}`, { kind: 'candle', bar: b }])),
 };
 
 const PRIVATE: Record<string, ChannelKind> = {
@@ -42,7 +42,7 @@ export function isPrivateKind(kind: ChannelKind['kind']): kind is PrivateKind {
   return kind === 'orders' || kind === 'account' || kind === 'positions' || kind === 'balance_and_position';
 }
 
-/** Which channels live on which path (facts §2.1); anything else there is 60018. */
+/** Which channels live on which path (docs/OKX-PROTOCOL.md §2.1); anything else there is 60018. */
 export function channelOn(path: WsPath, channel: string): ChannelKind | undefined {
   const table = path === 'public' ? PUBLIC : path === 'business' ? BUSINESS : PRIVATE;
   return Object.hasOwn(table, channel) ? table[channel] : undefined;
@@ -54,7 +54,7 @@ export const PATHS: Record<string, WsPath> = {
   '/ws/v5/business': 'business',
 };
 
-/** WS order ops (facts §2.6), served on /private only. */
+/** WS order ops (docs/OKX-PROTOCOL.md §2.6), served on /private only. */
 export const TRADE_OPS = new Set([
   'order',
   'batch-orders',

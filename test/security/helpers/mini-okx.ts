@@ -1,6 +1,6 @@
 /**
  * A small OKX-shaped server for the doctor's tests: GET /api/v5/public/time and a signed
- * GET /api/v5/account/config, with the auth checks and codes of facts §4.3. Listens on loopback.
+ * GET /api/v5/account/config, with the auth checks and codes of docs/OKX-PROTOCOL.md §4.3. Listens on loopback.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,7 +66,7 @@ export async function startMiniOkx(keys: MiniKey[]): Promise<MiniOkx> {
         msg: "Your IP 127.0.0.1 is not included in your API key's IP whitelist.",
       });
     if (route === '/api/v5/asset/bills') {
-      // Newest first, 100 a page, `after` = ts (facts §7.3, pagingType 1).
+      // Newest first, 100 a page, `after` = ts (docs/OKX-PROTOCOL.md §7.3, pagingType 1).
       const after = new URL(path, 'http://x').searchParams.get('after');
       const page = state.bills.filter((b) => !after || Number(b.ts) < Number(after)).slice(0, 100);
       return send(200, { code: '0', msg: '', data: page });

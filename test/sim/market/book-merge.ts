@@ -1,6 +1,6 @@
 import type { BookLevel } from '../../../src/protocol/book-checksum.js';
 
-/** A client-side book rebuilt from a snapshot and OKX merge rules (facts §3), for tests. */
+/** A client-side book rebuilt from a snapshot and OKX merge rules (docs/OKX-PROTOCOL.md §3), for tests. */
 export class MergedBook {
   bids = new Map<string, BookLevel>();
   asks = new Map<string, BookLevel>();
