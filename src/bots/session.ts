@@ -55,6 +55,11 @@ export interface TradingStackOptions {
   killSwitch?: KillSwitch;
   /** How often the kill switch file is checked (ms). Default 1000. */
   killPollMs?: number;
+  /**
+   * How often the clock offset is measured again (ms), besides the anomaly re-syncs the executor
+   * asks for; the executor's resend deadline widens by the offset's error bound. Default 300000.
+   */
+  clockSyncMs?: number;
   /** cancel-all-after: the exchange cancels the orders if the bot stops beating for timeOutSec; false = off. */
   deadMan?: { timeOutSec?: number; heartbeatMs?: number } | false;
   /** Runs before anything else: the key audit (refuses to trade with an unsafe key). */
@@ -189,6 +194,12 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     ? setInterval(() => void risk.pollKillSwitch(), opts.killPollMs ?? 1000)
     : undefined;
   killTimer?.unref();
+  // Clocks drift: measure the offset again now and then (a failure keeps the last estimate).
+  const sync = opts.client.syncClock?.bind(opts.client);
+  const clockTimer = sync
+    ? setInterval(() => void sync().catch(onError), opts.clockSyncMs ?? 300_000)
+    : undefined;
+  clockTimer?.unref();
   // Marks that convert a quote currency other than the reporting one (e.g. BTC-USDT for ETH-BTC).
   const stopMarks = risk.followMarks(exchange, {
     ...(opts.onPollError ? { onError: opts.onPollError } : {}),
@@ -209,6 +220,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     reconcileMs: ordersOverWs ? (opts.reconcileMs ?? 30_000) : (opts.pollMs ?? 1000),
     async close() {
       if (killTimer) clearInterval(killTimer);
+      if (clockTimer) clearInterval(clockTimer);
       stopMarks();
       try {
         await deadMan?.stop();

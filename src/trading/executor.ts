@@ -8,7 +8,15 @@ import { payloadHash, type JournalRow, type OrderJournal } from './journal.js';
 import type { AlertInput } from './alerts.js';
 
 /** The part of an exchange the executor drives. */
-export type ExecutionVenue = Pick<ExchangePort, 'placeOrder' | 'getOrder' | 'openOrders' | 'now'>;
+export type ExecutionVenue = Pick<ExchangePort, 'placeOrder' | 'getOrder' | 'openOrders' | 'now'> & {
+  /**
+   * +- bound on `now()`, ms (half the round trip of the clock sample in force). Without it the
+   * venue's clock counts as exact (an in-process exchange).
+   */
+  clockErrorMs?(): number;
+  /** Re-measures the clock (after an anomaly); may be a no-op when one ran moments ago. */
+  resyncClock?(): Promise<unknown>;
+};
 
 export interface ExecutorOptions {
   venue: ExecutionVenue;
@@ -16,8 +24,16 @@ export interface ExecutorOptions {
   sleep?: Sleep;
   /** expTime = exchange now + this (ms), sent with every placement. Default 5 s. */
   expWindowMs?: number;
-  /** Extra wait past expTime before a "does not exist" counts, covering clock-offset error. Default 500 ms. */
+  /**
+   * Extra wait past expTime + the venue's clock error bound before a "does not exist" counts
+   * (the exchange's own processing slack). Default 250 ms.
+   */
   expMarginMs?: number;
+  /**
+   * Widest clock error bound (ms) under which a resend is allowed. Wider, the executor re-syncs
+   * the clock once and, if still too wide, refuses to resend and leaves the row unknown. Default 2000.
+   */
+  maxClockErrorMs?: number;
   /** Sends of one intent at most (the first plus resends after confirmed non-existence). Default 3. */
   maxSends?: number;
   /** Lookups per send before giving up as unresolved. Default 30. */
@@ -69,6 +85,7 @@ export class Executor {
   private readonly sleep: Sleep;
   private readonly expWindowMs: number;
   private readonly expMarginMs: number;
+  private readonly maxClockErrorMs: number;
   private readonly maxSends: number;
   private readonly maxLookups: number;
   private readonly lookupDelayMs: number;
@@ -82,7 +99,8 @@ export class Executor {
     this.journal = opts.journal;
     this.sleep = opts.sleep ?? realSleep;
     this.expWindowMs = opts.expWindowMs ?? 5_000;
-    this.expMarginMs = opts.expMarginMs ?? 500;
+    this.expMarginMs = opts.expMarginMs ?? 250;
+    this.maxClockErrorMs = opts.maxClockErrorMs ?? 2_000;
     this.maxSends = opts.maxSends ?? 3;
     this.maxLookups = opts.maxLookups ?? 30;
     this.lookupDelayMs = opts.lookupDelayMs ?? 200;
@@ -138,6 +156,8 @@ export class Executor {
         return this.resolve(sendRow, false, sendNo);
       }
       if (isAmbiguous(err)) {
+        // An anomaly: measure the clock again (cheap when one ran moments ago) before deciding anything.
+        await this.resyncClock();
         this.journal.markUnknown(row.clOrdId, {
           code,
           msg: err instanceof Error ? err.message : String(err),
@@ -147,6 +167,8 @@ export class Executor {
       if (isThrottled(err) && throttled < this.maxThrottleRetries) {
         // Refused before the exchange acted: the same clOrdId may go again after a pause, with a fresh expTime.
         this.journal.note(row.clOrdId, 'throttled', { code });
+        // 50037: it arrived after its expTime by the exchange's clock, so ours may be off.
+        if (code === '50037') await this.resyncClock();
         await this.sleep(this.lookupDelayMs * 2 ** Math.min(5, throttled));
         return this.send(row, sendNo, throttled + 1);
       }
@@ -162,6 +184,7 @@ export class Executor {
    */
   private async resolve(row: JournalRow, resend: boolean, sendNo = row.attempts): Promise<Order> {
     let failures = 0;
+    let resynced = false;
     for (let i = 0; i < this.maxLookups; i++) {
       const lookupStart = this.venue.now();
       let found: Order | undefined;
@@ -176,13 +199,35 @@ export class Executor {
         continue;
       }
       if (found) return this.adopt(row, found);
-      const deadline = row.expTime + this.expMarginMs;
+      // The first send can still execute until expTime in the exchange's time; our estimate of
+      // that time is off by up to the clock error bound, so wait out the bound too.
+      const clockErr = this.clockErrorMs();
+      const deadline = row.expTime + clockErr + this.expMarginMs;
       if (row.expTime > 0 && lookupStart <= deadline) {
         // Not there yet, but the original may still be in flight: ask again once it can no longer execute.
         await this.sleep(deadline - lookupStart + 1);
         continue;
       }
       if (resend && sendNo < this.maxSends) {
+        if (clockErr > this.maxClockErrorMs) {
+          if (!resynced) {
+            resynced = true;
+            await this.resyncClock();
+            continue;
+          }
+          this.journal.note(row.clOrdId, 'resend-refused', {
+            clockErrorMs: clockErr,
+            maxClockErrorMs: this.maxClockErrorMs,
+          });
+          const why = `not found, but the exchange's time is only known to within +-${clockErr} ms (limit ${this.maxClockErrorMs} ms), so the first send might still execute: not resending`;
+          this.opts.alerts?.emit({
+            kind: 'order-unresolved',
+            severity: 'warning',
+            message: `order ${row.clOrdId}: ${why}`,
+            details: { clOrdId: row.clOrdId, instId: row.instId, clockErrorMs: clockErr },
+          });
+          throw new ExecutionUnresolvedError(row.clOrdId, why);
+        }
         const fresh = this.journal.get(row.clOrdId)!;
         return this.send(fresh, sendNo + 1);
       }
@@ -202,6 +247,22 @@ export class Executor {
       throw new ExecutionUnresolvedError(row.clOrdId, 'not on the exchange and its expTime has passed');
     }
     throw new ExecutionUnresolvedError(row.clOrdId, `still unknown after ${this.maxLookups} lookups`);
+  }
+
+  private clockErrorMs(): number {
+    const e = this.venue.clockErrorMs?.() ?? 0;
+    // Never measured: unknown, i.e. unbounded.
+    return Number.isFinite(e) && e >= 0 ? e : Number.POSITIVE_INFINITY;
+  }
+
+  /** Best effort: a failed re-sync leaves the old estimate (and its bound) in force. */
+  private async resyncClock(): Promise<void> {
+    if (!this.venue.resyncClock) return;
+    try {
+      await this.venue.resyncClock();
+    } catch {
+      // the bound stays as it was; resolve() refuses to resend while it is too wide
+    }
   }
 
   private async adopt(row: JournalRow, order: Order): Promise<Order> {

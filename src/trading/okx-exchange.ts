@@ -28,6 +28,10 @@ type Obj = Record<string, unknown>;
  */
 export interface OkxTradingClient {
   readonly clockOffsetMs: number;
+  /** +- bound on clockOffsetMs (OkxClient has it); absent: the offset counts as exact. */
+  readonly clockErrorMs?: number;
+  /** Re-measures the offset (OkxClient.syncClock). */
+  syncClock?(): Promise<unknown>;
   public: { instruments(p: { instType: 'SPOT'; instId?: string }): Promise<unknown> };
   market: { ticker(instId: string): Promise<unknown> };
   account: { balance(ccy?: string): Promise<unknown> };
@@ -206,6 +210,8 @@ export interface OkxExchangeOptions {
   reconcileMs?: number;
   /** Called when a poll fails (the poll keeps going) or a pushed item is malformed. */
   onPollError?: (err: unknown) => void;
+  /** Least time between two anomaly re-syncs of the clock, ms. Default 5000. */
+  minResyncMs?: number;
 }
 
 /** Where the account's order feed is: streaming over WS, or polling REST. */
@@ -234,6 +240,9 @@ export class OkxExchange implements ExchangePort {
   private ordersLive = false;
   private ordersAck: Promise<boolean> | undefined;
   private readonly feedStats = newOrderFeedStats();
+  private resyncing: Promise<void> | undefined;
+  private lastResync: number | undefined;
+  private readonly minResyncMs: number;
 
   constructor(opts: OkxExchangeOptions) {
     this.client = opts.client;
@@ -244,10 +253,37 @@ export class OkxExchange implements ExchangePort {
     this.pollMs = opts.pollMs ?? 1_000;
     this.reconcileMs = opts.reconcileMs ?? 30_000;
     this.onPollError = opts.onPollError ?? (() => undefined);
+    this.minResyncMs = opts.minResyncMs ?? 5_000;
   }
 
   now(): number {
     return this.clock.now() + this.client.clockOffsetMs;
+  }
+
+  /** +- bound on now(), ms: the client's clock error bound (0 when the client has none). */
+  clockErrorMs(): number {
+    return this.client.clockErrorMs ?? 0;
+  }
+
+  /**
+   * Re-measures the clock after an anomaly. One sync at a time, and none within `minResyncMs`
+   * of the last: many orders timing out together cost one measurement.
+   */
+  resyncClock(): Promise<void> {
+    if (!this.client.syncClock) return Promise.resolve();
+    if (this.resyncing) return this.resyncing;
+    if (this.lastResync !== undefined && this.clock.now() - this.lastResync < this.minResyncMs)
+      return Promise.resolve();
+    const run = (async () => {
+      try {
+        await this.client.syncClock!();
+      } finally {
+        this.lastResync = this.clock.now();
+        this.resyncing = undefined;
+      }
+    })();
+    this.resyncing = run;
+    return run;
   }
 
   async instrument(instId: string): Promise<Instrument> {
