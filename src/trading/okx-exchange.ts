@@ -53,8 +53,8 @@ export interface OkxTradingClient {
 
 /** A payload field OKX should always send is missing or of the wrong type. */
 export class OkxPayloadError extends OkxkitError {
-  constructor(what: string, field: string) {
-    super(`${what}: field "${field}" is missing or not a string`, {
+  constructor(what: string, field: string, problem = 'is missing or not a string') {
+    super(`${what}: field "${field}" ${problem}`, {
       code: 'PAYLOAD_INVALID',
       hint: 'The exchange sent an unexpected payload; nothing was assumed. Report it with the endpoint name.',
     });
@@ -86,6 +86,33 @@ function ms(o: Obj, f: string, what: string): number {
   return n;
 }
 
+const UNSIGNED = /^\d+(?:\.\d+)?$/;
+const SIGNED = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * A decimal field whose value must make sense, not only be a string: `positive` (tick and lot
+ * sizes, order sizes), `unsigned` (fills, prices), `signed` (fees); `optional` allows "".
+ * "0" as a tick size or "NaN" as a minimum size would turn every later check into nonsense.
+ */
+function dec(
+  o: Obj,
+  f: string,
+  what: string,
+  kind: 'positive' | 'unsigned' | 'signed',
+  optional = false,
+): string {
+  const v = str(o, f, what, optional);
+  if (v === '' && optional) return v;
+  const okShape = (kind === 'signed' ? SIGNED : UNSIGNED).test(v);
+  if (!okShape || (kind === 'positive' && !/[1-9]/.test(v)))
+    throw new OkxPayloadError(
+      what,
+      f,
+      `is "${v}", which cannot be right (expected ${kind === 'positive' ? 'a decimal above 0' : kind === 'signed' ? 'a decimal' : 'a decimal of 0 or more'})`,
+    );
+  return v;
+}
+
 const ORD_TYPES = new Set(['market', 'limit', 'post_only', 'fok', 'ioc']);
 
 export function mapInstrument(o: Obj): Instrument {
@@ -95,11 +122,11 @@ export function mapInstrument(o: Obj): Instrument {
     instType: str(o, 'instType', w),
     baseCcy: str(o, 'baseCcy', w, true),
     quoteCcy: str(o, 'quoteCcy', w, true),
-    tickSz: str(o, 'tickSz', w),
-    lotSz: str(o, 'lotSz', w),
-    minSz: str(o, 'minSz', w),
-    maxLmtSz: str(o, 'maxLmtSz', w, true),
-    maxMktSz: str(o, 'maxMktSz', w, true),
+    tickSz: dec(o, 'tickSz', w, 'positive'),
+    lotSz: dec(o, 'lotSz', w, 'positive'),
+    minSz: dec(o, 'minSz', w, 'positive'),
+    maxLmtSz: dec(o, 'maxLmtSz', w, 'positive', true),
+    maxMktSz: dec(o, 'maxMktSz', w, 'positive', true),
     state: str(o, 'state', w),
   };
 }
@@ -127,12 +154,12 @@ export function mapOrder(o: Obj): Order {
     side: side as Side,
     // Other OKX types (optimal_limit_ioc, mmp...) pass through as strings; the port's union is what okxkit places.
     ordType: (ORD_TYPES.has(ordType) ? ordType : ordType) as OrdType,
-    px: str(o, 'px', w, true),
-    sz: str(o, 'sz', w),
-    accFillSz: str(o, 'accFillSz', w, true) || '0',
-    avgPx: str(o, 'avgPx', w, true),
+    px: dec(o, 'px', w, 'unsigned', true),
+    sz: dec(o, 'sz', w, 'positive'),
+    accFillSz: dec(o, 'accFillSz', w, 'unsigned', true) || '0',
+    avgPx: dec(o, 'avgPx', w, 'unsigned', true),
     state: str(o, 'state', w) as Order['state'],
-    fee: str(o, 'fee', w, true) || '0',
+    fee: dec(o, 'fee', w, 'signed', true) || '0',
     feeCcy: str(o, 'feeCcy', w, true),
     tag: str(o, 'tag', w, true),
     cTime: ms(o, 'cTime', w),
