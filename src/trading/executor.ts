@@ -295,6 +295,23 @@ export class Executor {
     return order;
   }
 
+  /**
+   * Looks an order up for a caller (a restarted bot adopting its orders). When the clOrdId is one
+   * of this journal's, what the exchange says is adopted here too, so the journal and the caller
+   * never disagree: a `pending` or `unknown` row the exchange has becomes `acked`. A row the
+   * exchange does not have is left alone; placing it again goes through place(), which resends
+   * only after its expTime has passed.
+   */
+  async lookup(ref: { instId: string; ordId?: string; clOrdId?: string }): Promise<Order | undefined> {
+    const found = await this.venue.getOrder(ref);
+    const clOrdId = ref.clOrdId || found?.clOrdId;
+    const row = clOrdId ? this.journal.get(clOrdId) : undefined;
+    if (!found || !row || this.inFlight.has(row.clOrdId)) return found;
+    const news =
+      row.status !== 'acked' || row.exchState !== found.state || row.accFillSz !== (found.accFillSz || '0');
+    return news ? this.adopt(row, found) : found;
+  }
+
   private async refresh(row: JournalRow): Promise<Order> {
     const o = await this.venue.getOrder({ instId: row.instId, clOrdId: row.clOrdId });
     if (!o)
