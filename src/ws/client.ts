@@ -192,9 +192,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     conn.on('open', ({ reconnect }) => this.emit('open', { endpoint, reconnect }));
     conn.on('reconnecting', (info) => this.emit('reconnecting', { endpoint, ...info }));
     conn.on('event', (msg) => {
-      const arg = msg.arg as ChannelArg | undefined;
-      if (msg.event === 'subscribe' && arg && typeof arg.channel === 'string')
-        this.emit('subscribed', { endpoint, arg });
+      if (msg.event === 'subscribe' && msg.arg) this.emit('subscribed', { endpoint, arg: msg.arg });
     });
     conn.on('stopped', (err) => this.emit('stopped', { endpoint, err }));
     this.conns.set(endpoint, conn);
