@@ -200,26 +200,29 @@ export class Executor {
       }
       if (found) return this.adopt(row, found);
       // The first send can still execute until expTime in the exchange's time; our estimate of
-      // that time is off by up to the clock error bound, so wait out the bound too.
-      const clockErr = this.clockErrorMs();
-      const deadline = row.expTime + clockErr + this.expMarginMs;
+      // that time is off by up to the clock error bound, so wait out the bound too. A bound that
+      // is unknown or too wide is measured again first (once per settlement).
+      let clockErr = this.clockErrorMs();
+      if (clockErr > this.maxClockErrorMs && !resynced) {
+        resynced = true;
+        await this.resyncClock();
+        clockErr = this.clockErrorMs();
+      }
+      const wide = clockErr > this.maxClockErrorMs;
+      const deadline = row.expTime + Math.min(clockErr, this.maxClockErrorMs) + this.expMarginMs;
       if (row.expTime > 0 && lookupStart <= deadline) {
         // Not there yet, but the original may still be in flight: ask again once it can no longer execute.
         await this.sleep(deadline - lookupStart + 1);
         continue;
       }
       if (resend && sendNo < this.maxSends) {
-        if (clockErr > this.maxClockErrorMs) {
-          if (!resynced) {
-            resynced = true;
-            await this.resyncClock();
-            continue;
-          }
+        if (wide) {
           this.journal.note(row.clOrdId, 'resend-refused', {
-            clockErrorMs: clockErr,
+            clockErrorMs: Number.isFinite(clockErr) ? clockErr : 'unmeasured',
             maxClockErrorMs: this.maxClockErrorMs,
           });
-          const why = `not found, but the exchange's time is only known to within +-${clockErr} ms (limit ${this.maxClockErrorMs} ms), so the first send might still execute: not resending`;
+          const bound = Number.isFinite(clockErr) ? `only known to within +-${clockErr} ms` : 'not measured';
+          const why = `not found, but the exchange's time is ${bound} (limit ${this.maxClockErrorMs} ms), so the first send might still execute: not resending`;
           this.opts.alerts?.emit({
             kind: 'order-unresolved',
             severity: 'warning',
