@@ -588,7 +588,8 @@ export class OkxClient implements RestCaller {
       endpoint: ep.label,
       items,
       retryable: false,
-      ambiguous: ep.write && info.ambiguous,
+      // An item code outside OKX's table proves nothing was refused: look the order up.
+      ambiguous: ep.write && (info.ambiguous || info.cls === 'unknown'),
       hint: this.#hintFor(bad.sCode, bad.sMsg, info.hint),
     });
   }
