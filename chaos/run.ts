@@ -6,12 +6,14 @@
 import { exactlyOnce } from './exactly-once.js';
 import { fuzzClient, fuzzExchange } from './fuzz.js';
 import { wsDrops } from './ws-drops.js';
+import { restarts } from './restarts.js';
 import type { SectionReport } from './report.js';
 
 type Section = { name: string; run: (quick: boolean) => Promise<SectionReport> };
 
 const SECTIONS: Section[] = [
   { name: 'exactly-once', run: (q) => exactlyOnce({ intents: q ? 600 : 10_000 }) },
+  { name: 'restarts', run: (q) => restarts(q ? 6 : 100) },
   { name: 'ws-drops', run: (q) => wsDrops(q ? 50 : 1_000) },
   { name: 'fuzz-exchange', run: (q) => fuzzExchange(q ? 300 : 3_000) },
   { name: 'fuzz-client', run: (q) => fuzzClient(q ? 300 : 3_000) },

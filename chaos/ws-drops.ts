@@ -103,7 +103,9 @@ export async function wsDrops(drops: number, seed = 1806): Promise<SectionReport
     await client.close();
     await sim.close();
   }
-  report.counts['book gaps or checksum mismatches'] = report.violations.filter((v) => v.startsWith('book resync')).length;
+  report.counts['book gaps or checksum mismatches'] = report.violations.filter((v) =>
+    v.startsWith('book resync'),
+  ).length;
   report.counts.crashes = crashes.length;
   for (const c of crashes) report.violations.push(`crash: ${c}`);
   report.seconds = (Date.now() - t0) / 1000;

@@ -229,9 +229,20 @@ export class OkxClient implements RestCaller {
    * (`clockErrorMs`). Every signed timestamp and expTime uses the offset. A server time that
    * cannot be right (before 2015 or after 2100) is refused with a schema error, never adopted.
    */
-  async syncClock(
-    opts: { samples?: number } = {},
-  ): Promise<{ offsetMs: number; rttMs: number; errorMs: number }> {
+  syncClock(opts: { samples?: number } = {}): Promise<{ offsetMs: number; rttMs: number; errorMs: number }> {
+    // One measurement at a time: callers that ask while one runs (many orders hitting 50102 at
+    // once) share it instead of queueing their own samples behind the /public/time rate limit.
+    if (this.#syncing) return this.#syncing;
+    const run = this.#measureClock(opts).finally(() => (this.#syncing = undefined));
+    this.#syncing = run;
+    return run;
+  }
+
+  #syncing: Promise<{ offsetMs: number; rttMs: number; errorMs: number }> | undefined;
+
+  async #measureClock(opts: {
+    samples?: number;
+  }): Promise<{ offsetMs: number; rttMs: number; errorMs: number }> {
     const n = Math.max(1, Math.trunc(opts.samples ?? 4));
     let r = this.#clockSync.estimate();
     let lastErr: unknown;
@@ -375,8 +386,8 @@ export class OkxClient implements RestCaller {
       if (error.code === '50102' && def.auth && !resynced && id !== 'public.time') {
         resynced = true;
         try {
-          // The offset in force was wrong: start the estimate afresh.
-          this.#clockSync.reset();
+          // The offset in force was wrong: start the estimate afresh (unless a sync is under way).
+          if (!this.#syncing) this.#clockSync.reset();
           await this.syncClock();
         } catch {
           throw this.#withDriftHint(error);

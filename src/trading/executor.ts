@@ -66,9 +66,12 @@ export interface ReconcileReport {
 
 /**
  * Refusals that prove the exchange did not act, so the same clOrdId may go again: rate limits
- * (facts §5: 50011, 50061, 50040) and a request that arrived after its expTime (facts §9: 50037).
+ * (facts §5: 50011, 50061, 50040), a request that arrived after its expTime (facts §9: 50037) and a
+ * timestamp outside the server's window, refused at the gateway (50102).
  */
-const THROTTLE_CODES = new Set(['50011', '50061', '50040', '50037']);
+const THROTTLE_CODES = new Set(['50011', '50061', '50040', '50037', '50102']);
+/** Of those, the ones that say our clock estimate is off. */
+const CLOCK_CODES = new Set(['50037', '50102']);
 
 function isThrottled(err: unknown): boolean {
   const code = errorCode(err);
@@ -168,7 +171,7 @@ export class Executor {
         // Refused before the exchange acted: the same clOrdId may go again after a pause, with a fresh expTime.
         this.journal.note(row.clOrdId, 'throttled', { code });
         // 50037: it arrived after its expTime by the exchange's clock, so ours may be off.
-        if (code === '50037') await this.resyncClock();
+        if (code !== undefined && CLOCK_CODES.has(code)) await this.resyncClock();
         await this.sleep(this.lookupDelayMs * 2 ** Math.min(5, throttled));
         return this.send(row, sendNo, throttled + 1);
       }
