@@ -163,6 +163,8 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
     const placed = new Map<number, Order>();
     const unresolved = new Map<number, string>();
     const failures: string[] = [];
+    let refusedBeforeSending = 0;
+    const refusedExamples: string[] = [];
     const seenClOrdIds: string[] = [];
     const clOrdIdOf = new Map<number, string>();
     const { newClOrdId } = await import('../src/protocol/cl-ord-id.js');
@@ -178,7 +180,12 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
             placed.set(i, await safe.placeOrder({ ...intent, clOrdId }));
           } catch (err) {
             if (err instanceof ExecutionUnresolvedError) unresolved.set(i, err.message);
-            else if (err instanceof OkxkitError) failures.push(`#${i} ${err.code}: ${err.message}`);
+            else if (err instanceof OkxkitError && !journal.get(clOrdId)) {
+              // Refused before anything was journaled or sent (the guard's ticker read hit a
+              // 429 after its retries): the caller holds a typed error and nothing is on the exchange.
+              refusedBeforeSending++;
+              if (refusedExamples.length < 3) refusedExamples.push(`#${i} ${err.code}: ${err.message}`);
+            } else if (err instanceof OkxkitError) failures.push(`#${i} ${err.code}: ${err.message}`);
             else crashes.push(`#${i} untyped error: ${err instanceof Error ? err.stack : String(err)}`);
           } finally {
             started.delete(i);
@@ -254,7 +261,8 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
         report.violations.push(`lost: ${row.clOrdId} still ${row.status} in the journal`);
       }
     }
-    for (const cl of seenClOrdIds) if (!journal.get(cl)) failures.push(`${cl} never journaled`);
+    for (const cl of seenClOrdIds)
+      if (!journal.get(cl) && byCl.has(cl)) failures.push(`${cl} is on the exchange but was never journaled`);
 
     const events = journal.db
       .prepare('SELECT event, COUNT(*) AS n FROM events GROUP BY event')
@@ -265,6 +273,7 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       'placed (acked)': journal.byStatus('acked').length,
       'expired (confirmed never executed)': journal.byStatus('expired').length,
       'rejected by the exchange': journal.byStatus('rejected').length,
+      'refused before sending (typed error, nothing sent)': refusedBeforeSending,
       'faults seen: ambiguous outcomes': ev('ambiguous'),
       'faults seen: throttled (429/expired)': ev('throttled'),
       'faults seen: resends after confirmed absence': ev('send') - journal.all().length,
@@ -279,6 +288,7 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
     };
     for (const c of crashes) report.violations.push(`crash: ${c}`);
     for (const f of failures.slice(0, 20)) report.details.push(`failure: ${f}`);
+    for (const f of refusedExamples) report.details.push(`refused before sending, e.g. ${f}`);
     if (failures.length) report.violations.push(`${failures.length} intents failed with an error`);
     if (report.counts['faults seen: ambiguous outcomes']! < opts.intents / 100)
       report.violations.push('too few ambiguous outcomes: the faults did not bite');
