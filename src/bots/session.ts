@@ -60,6 +60,11 @@ export interface TradingStackOptions {
   killSwitch?: KillSwitch;
   /** How often the kill switch file is checked (ms). Default 1000. */
   killPollMs?: number;
+  /**
+   * How often the clock offset is measured again (ms), besides the anomaly re-syncs the executor
+   * asks for; the executor's resend deadline widens by the offset's error bound. Default 300000.
+   */
+  clockSyncMs?: number;
   /** cancel-all-after: the exchange cancels the orders if the bot stops beating for timeOutSec; false = off. */
   deadMan?: { timeOutSec?: number; heartbeatMs?: number } | false;
   /** Runs before anything else: the key audit (refuses to trade with an unsafe key). */
@@ -209,6 +214,13 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
         unref: true,
       })
     : undefined;
+  // Clocks drift: measure the offset again now and then (a failure keeps the last estimate).
+  const sync = opts.client.syncClock?.bind(opts.client);
+  const clockTimer = sync
+    ? timersOf(clock).setInterval(() => void sync().catch(onError), opts.clockSyncMs ?? 300_000, {
+        unref: true,
+      })
+    : undefined;
   // Marks that convert a quote currency other than the reporting one (e.g. BTC-USDT for ETH-BTC).
   const stopMarks = risk.followMarks(exchange, {
     ...(opts.onPollError ? { onError: opts.onPollError } : {}),
@@ -230,6 +242,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     reconcileMs: ordersOverWs ? (opts.reconcileMs ?? 30_000) : (opts.pollMs ?? 1000),
     async close() {
       timersOf(clock).clear(killTimer);
+      timersOf(clock).clear(clockTimer);
       risk.saveMemory();
       stopMarks();
       try {

@@ -159,24 +159,50 @@ export class OkxTimeoutError extends OkxNetworkError {
   }
 }
 
-/** A response did not match its schema (bad JSON, null, wrong type): names the endpoint and the field path. */
+/**
+ * A response did not match its schema (bad JSON, null, wrong type): names the endpoint and the field path.
+ * For a write (an order, a cancel) such an answer proves nothing either way: the request may have
+ * been executed, so `ambiguous` is true and the order must be looked up by clOrdId (docs/OKX-PROTOCOL.md §8).
+ */
 export class OkxSchemaError extends OkxkitError {
   readonly endpoint: string;
   /** "data[0].ordId"; "" for the whole body. */
   readonly path: string;
   readonly httpStatus: number;
-  constructor(endpoint: string, path: string, problem: string, httpStatus: number, cause?: unknown) {
-    super(`${endpoint}: unexpected response${path ? ` at ${path}` : ''}: ${problem}`, {
-      code: 'SCHEMA_MISMATCH',
-      hint: 'OKX (or the server at the base URL) sent a payload okxkit does not understand; nothing was acted on. Check the base URL; if this is OKX, report the field.',
-      cause,
-    });
+  /** The request was a write whose outcome this answer does not tell. */
+  readonly ambiguous: boolean;
+  constructor(
+    endpoint: string,
+    path: string,
+    problem: string,
+    httpStatus: number,
+    cause?: unknown,
+    opts: { ambiguous?: boolean } = {},
+  ) {
+    const ambiguous = opts.ambiguous ?? false;
+    super(
+      `${endpoint}: unexpected response${path ? ` at ${path}` : ''}: ${problem}${ambiguous ? ' (the outcome is unknown: the exchange may have acted)' : ''}`,
+      {
+        code: 'SCHEMA_MISMATCH',
+        hint: ambiguous
+          ? 'The answer to this write could not be read, so it may or may not have been executed: look the order up by clOrdId before anything else; never resend it blindly.'
+          : 'OKX (or the server at the base URL) sent a payload okxkit does not understand; nothing was acted on. Check the base URL; if this is OKX, report the field.',
+        cause,
+      },
+    );
     this.endpoint = endpoint;
     this.path = path;
     this.httpStatus = httpStatus;
+    this.ambiguous = ambiguous;
   }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), endpoint: this.endpoint, path: this.path, httpStatus: this.httpStatus };
+    return {
+      ...super.toJSON(),
+      endpoint: this.endpoint,
+      path: this.path,
+      httpStatus: this.httpStatus,
+      ambiguous: this.ambiguous,
+    };
   }
 }
 

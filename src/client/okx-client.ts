@@ -14,12 +14,12 @@ import { hostsFor, type Site } from '../protocol/hosts.js';
 import { AccessPolicy, DEFAULT_POLICY } from '../protocol/policy.js';
 import { isoTimestamp, prepareSecret, signRequest } from '../protocol/sign.js';
 import { itemResultSchema } from '../protocol/schemas/common.js';
-import { serverTimeSchema } from '../protocol/schemas/public.js';
+import { serverTimeSchema, type ServerTime } from '../protocol/schemas/public.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import { maskKey, silentLogger, type Logger } from '../util/logger.js';
 import type { CallSpec, DataKind, Query, RestCaller } from './caller.js';
-import { ClockSync, describeDrift } from './clock-sync.js';
+import { ClockSync, describeDrift, PLAUSIBLE_SERVER_MS } from './clock-sync.js';
 import type { Credentials } from './credentials.js';
 import {
   OkxApiError,
@@ -222,22 +222,68 @@ export class OkxClient implements RestCaller {
     return this.#clockSync.offsetMs;
   }
 
+  /** +- bound on clockOffsetMs, ms (half the round trip of the sample it comes from); Infinity before any measurement. */
+  get clockErrorMs(): number {
+    return this.#clockSync.errorMs;
+  }
+
   /** Server time estimate, ms: use it for expTime deadlines. */
   serverNow(): number {
     return this.#clockSync.now();
   }
 
-  /** Measures the clock offset from GET /api/v5/public/time; every signed timestamp uses it. */
-  async syncClock(): Promise<{ offsetMs: number; rttMs: number }> {
-    const timing = { sentAt: 0, receivedAt: 0 };
-    const data = await this.#call('public.time', {}, serverTimeArray, 'data', timing);
-    const first = data[0];
-    if (!first)
-      throw new OkxSchemaError('GET /api/v5/public/time', 'data', 'expected one element, got none', 200);
-    const r = this.#clockSync.record(timing.sentAt, timing.receivedAt, Number(first.ts));
+  /**
+   * Measures the clock offset from GET /api/v5/public/time the way NTP does: `samples` round
+   * trips (default 4), the fastest recent one wins, and its half round trip is the error bound
+   * (`clockErrorMs`). Every signed timestamp and expTime uses the offset. A server time that
+   * cannot be right (before 2015 or after 2100) is refused with a schema error, never adopted.
+   */
+  syncClock(opts: { samples?: number } = {}): Promise<{ offsetMs: number; rttMs: number; errorMs: number }> {
+    // One measurement at a time: callers that ask while one runs (many orders hitting 50102 at
+    // once) share it instead of queueing their own samples behind the /public/time rate limit.
+    if (this.#syncing) return this.#syncing;
+    const run = this.#measureClock(opts).finally(() => (this.#syncing = undefined));
+    this.#syncing = run;
+    return run;
+  }
+
+  #syncing: Promise<{ offsetMs: number; rttMs: number; errorMs: number }> | undefined;
+
+  async #measureClock(opts: {
+    samples?: number;
+  }): Promise<{ offsetMs: number; rttMs: number; errorMs: number }> {
+    const n = Math.max(1, Math.trunc(opts.samples ?? 4));
+    let r = this.#clockSync.estimate();
+    let lastErr: unknown;
+    let got = 0;
+    for (let i = 0; i < n; i++) {
+      const timing = { sentAt: 0, receivedAt: 0 };
+      let data: ServerTime[];
+      try {
+        data = await this.#call('public.time', {}, serverTimeArray, 'data', timing);
+      } catch (err) {
+        // One lost sample does not spoil the others; all lost is an error.
+        lastErr = err;
+        continue;
+      }
+      const first = data[0];
+      if (!first)
+        throw new OkxSchemaError('GET /api/v5/public/time', 'data', 'expected one element, got none', 200);
+      const serverMs = Number(first.ts);
+      if (!(serverMs >= PLAUSIBLE_SERVER_MS.min && serverMs <= PLAUSIBLE_SERVER_MS.max))
+        throw new OkxSchemaError(
+          'GET /api/v5/public/time',
+          'data[0].ts',
+          `server time ${first.ts} ms is not a date between 2015 and 2100, so it cannot be right; the clock offset was not changed`,
+          200,
+        );
+      r = this.#clockSync.record(timing.sentAt, timing.receivedAt, serverMs);
+      got++;
+    }
+    if (got === 0) throw lastErr;
     if (Math.abs(r.offsetMs) >= 1000) {
       this.#logger.warn(
-        { offsetMs: r.offsetMs, rttMs: r.rttMs },
+        { offsetMs: r.offsetMs, rttMs: r.rttMs, errorMs: r.errorMs },
         `clock drift: ${describeDrift(r.offsetMs)}; okxkit corrects signed timestamps, but sync the system clock with NTP`,
       );
     }
@@ -329,7 +375,7 @@ export class OkxClient implements RestCaller {
         outcome = this.#interpret(ep, status, text, schema, kind);
       } catch (err) {
         // interpret returns errors; a throw here is a bug in a schema refinement: still typed.
-        outcome = { error: new OkxSchemaError(ep.label, '', String(err), status, err) };
+        outcome = { error: unreadable(ep, '', String(err), status, err) };
       }
       if (this.#logger.isLevelEnabled('info'))
         logRequest(this.#logger, {
@@ -349,6 +395,8 @@ export class OkxClient implements RestCaller {
       if (error.code === '50102' && def.auth && !resynced && id !== 'public.time') {
         resynced = true;
         try {
+          // The offset in force was wrong: start the estimate afresh (unless a sync is under way).
+          if (!this.#syncing) this.#clockSync.reset();
           await this.syncClock();
         } catch {
           throw this.#withDriftHint(error);
@@ -461,36 +509,40 @@ export class OkxClient implements RestCaller {
     } catch {
       if (status >= 500 || status === 429) return { error: this.#httpError(ep, status) };
       return {
-        error: new OkxSchemaError(
-          ep.label,
+        error: unreadable(
+          ep,
           '',
-          `the body is not JSON (HTTP ${status}, ${text.length} bytes)`,
+          text.trim() === ''
+            ? `the body is empty (HTTP ${status})`
+            : `the body is not JSON (HTTP ${status}, ${text.length} bytes)`,
           status,
         ),
       };
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return {
-        error: new OkxSchemaError(
-          ep.label,
-          '',
-          `expected a JSON object envelope, got ${describe(parsed)}`,
-          status,
-        ),
+        error: unreadable(ep, '', `expected a JSON object envelope, got ${describe(parsed)}`, status),
       };
     }
     const env = parsed as { code?: unknown; msg?: unknown; data?: unknown };
     if (typeof env.code !== 'string') {
       if (status >= 500 || status === 429) return { error: this.#httpError(ep, status) };
       return {
-        error: new OkxSchemaError(ep.label, 'code', `expected a string, got ${describe(env.code)}`, status),
+        error: unreadable(ep, 'code', `expected a string, got ${describe(env.code)}`, status),
+      };
+    }
+    if (env.code === '0' && (status < 200 || status > 299)) {
+      // "code 0" says success, the status says failure: one of them is wrong, so neither is believed.
+      if (status >= 500 || status === 429) return { error: this.#httpError(ep, status) };
+      return {
+        error: unreadable(ep, 'code', `code "0" (success) on HTTP ${status} cannot be right`, status),
       };
     }
     const msg = typeof env.msg === 'string' ? env.msg : '';
 
     if (env.code === '0') {
       const r = schema.safeParse(env.data);
-      if (!r.success) return { error: schemaError(ep.label, r.error, status) };
+      if (!r.success) return { error: schemaError(ep, r.error, status) };
       if (kind === 'item') {
         const bad = (r.data as Array<{ sCode?: string }>).find(
           (i) => i?.sCode !== undefined && i.sCode !== '0',
@@ -506,7 +558,7 @@ export class OkxClient implements RestCaller {
     // Order-type envelopes: "1" all failed, "2" some failed; the reasons are per item (docs/OKX-PROTOCOL.md §7.1).
     if ((env.code === '1' || env.code === '2') && kind !== 'data') {
       const r = itemsSchema.safeParse(env.data);
-      if (!r.success) return { error: schemaError(ep.label, r.error, status) };
+      if (!r.success) return { error: schemaError(ep, r.error, status) };
       const items = r.data as ItemOutcome[];
       if (kind === 'batch') {
         return {
@@ -540,7 +592,8 @@ export class OkxClient implements RestCaller {
         items,
         // Writes are retried only when OKX refused them before acting (rate limits); 50013 and 5xx may have acted.
         retryable: ep.write ? info.cls === 'rate-limit' : info.retryable || status >= 500,
-        ambiguous: ep.write && (info.ambiguous || (status >= 500 && info.cls === 'unknown')),
+        // A code outside OKX's table is no proof the order was refused (a proxy, a new failure): look it up.
+        ambiguous: ep.write && (info.ambiguous || info.cls === 'unknown'),
         hint: this.#hintFor(env.code, msg, info.hint),
       }),
     };
@@ -555,7 +608,8 @@ export class OkxClient implements RestCaller {
       endpoint: ep.label,
       items,
       retryable: false,
-      ambiguous: ep.write && info.ambiguous,
+      // An item code outside OKX's table proves nothing was refused: look the order up.
+      ambiguous: ep.write && (info.ambiguous || info.cls === 'unknown'),
       hint: this.#hintFor(bad.sCode, bad.sMsg, info.hint),
     });
   }
@@ -666,8 +720,19 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function schemaError(endpoint: string, err: z.ZodError, status: number): OkxSchemaError {
+function schemaError(ep: EndpointRuntime, err: z.ZodError, status: number): OkxSchemaError {
   const issue = err.issues[0];
   const path = issue ? formatPath(issue.path) : 'data';
-  return new OkxSchemaError(endpoint, path, issue?.message ?? 'invalid', status);
+  return unreadable(ep, path, issue?.message ?? 'invalid', status);
+}
+
+/** An answer that cannot be read: for a write, the outcome is unknown (ambiguous), never a rejection. */
+function unreadable(
+  ep: EndpointRuntime,
+  path: string,
+  problem: string,
+  status: number,
+  cause?: unknown,
+): OkxSchemaError {
+  return new OkxSchemaError(ep.label, path, problem, status, cause, { ambiguous: ep.write });
 }

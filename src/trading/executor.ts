@@ -8,7 +8,15 @@ import { payloadHash, type JournalRow, type OrderJournal } from './journal.js';
 import type { AlertInput } from './alerts.js';
 
 /** The part of an exchange the executor drives. */
-export type ExecutionVenue = Pick<ExchangePort, 'placeOrder' | 'getOrder' | 'openOrders' | 'now'>;
+export type ExecutionVenue = Pick<ExchangePort, 'placeOrder' | 'getOrder' | 'openOrders' | 'now'> & {
+  /**
+   * +- bound on `now()`, ms (half the round trip of the clock sample in force). Without it the
+   * venue's clock counts as exact (an in-process exchange).
+   */
+  clockErrorMs?(): number;
+  /** Re-measures the clock (after an anomaly); may be a no-op when one ran moments ago. */
+  resyncClock?(): Promise<unknown>;
+};
 
 export interface ExecutorOptions {
   venue: ExecutionVenue;
@@ -16,8 +24,16 @@ export interface ExecutorOptions {
   sleep?: Sleep;
   /** expTime = exchange now + this (ms), sent with every placement. Default 5 s. */
   expWindowMs?: number;
-  /** Extra wait past expTime before a "does not exist" counts, covering clock-offset error. Default 500 ms. */
+  /**
+   * Extra wait past expTime + the venue's clock error bound before a "does not exist" counts
+   * (the exchange's own processing slack). Default 250 ms.
+   */
   expMarginMs?: number;
+  /**
+   * Widest clock error bound (ms) under which a resend is allowed. Wider, the executor re-syncs
+   * the clock once and, if still too wide, refuses to resend and leaves the row unknown. Default 2000.
+   */
+  maxClockErrorMs?: number;
   /** Sends of one intent at most (the first plus resends after confirmed non-existence). Default 3. */
   maxSends?: number;
   /** Lookups per send before giving up as unresolved. Default 30. */
@@ -52,9 +68,12 @@ export interface ReconcileReport {
 
 /**
  * Refusals that prove the exchange did not act, so the same clOrdId may go again: rate limits
- * (docs/OKX-PROTOCOL.md §5: 50011, 50061, 50040) and a request that arrived after its expTime (docs/OKX-PROTOCOL.md §9: 50037).
+ * (docs/OKX-PROTOCOL.md §5: 50011, 50061, 50040), a request that arrived after its expTime (docs/OKX-PROTOCOL.md §9: 50037) and a
+ * timestamp outside the server's window, refused at the gateway (50102).
  */
-const THROTTLE_CODES = new Set(['50011', '50061', '50040', '50037']);
+const THROTTLE_CODES = new Set(['50011', '50061', '50040', '50037', '50102']);
+/** Of those, the ones that say our clock estimate is off. */
+const CLOCK_CODES = new Set(['50037', '50102']);
 
 function isThrottled(err: unknown): boolean {
   const code = errorCode(err);
@@ -71,6 +90,7 @@ export class Executor {
   private readonly sleep: Sleep;
   private readonly expWindowMs: number;
   private readonly expMarginMs: number;
+  private readonly maxClockErrorMs: number;
   private readonly maxSends: number;
   private readonly maxLookups: number;
   private readonly lookupDelayMs: number;
@@ -84,7 +104,8 @@ export class Executor {
     this.journal = opts.journal;
     this.sleep = opts.sleep ?? realSleep;
     this.expWindowMs = opts.expWindowMs ?? 5_000;
-    this.expMarginMs = opts.expMarginMs ?? 500;
+    this.expMarginMs = opts.expMarginMs ?? 250;
+    this.maxClockErrorMs = opts.maxClockErrorMs ?? 2_000;
     this.maxSends = opts.maxSends ?? 3;
     this.maxLookups = opts.maxLookups ?? 30;
     this.lookupDelayMs = opts.lookupDelayMs ?? 200;
@@ -140,6 +161,8 @@ export class Executor {
         return this.resolve(sendRow, false, sendNo);
       }
       if (isAmbiguous(err)) {
+        // An anomaly: measure the clock again (cheap when one ran moments ago) before deciding anything.
+        await this.resyncClock();
         this.journal.markUnknown(row.clOrdId, {
           code,
           msg: err instanceof Error ? err.message : String(err),
@@ -149,6 +172,8 @@ export class Executor {
       if (isThrottled(err) && throttled < this.maxThrottleRetries) {
         // Refused before the exchange acted: the same clOrdId may go again after a pause, with a fresh expTime.
         this.journal.note(row.clOrdId, 'throttled', { code });
+        // 50037: it arrived after its expTime by the exchange's clock, so ours may be off.
+        if (code !== undefined && CLOCK_CODES.has(code)) await this.resyncClock();
         await this.sleep(this.lookupDelayMs * 2 ** Math.min(5, throttled));
         return this.send(row, sendNo, throttled + 1);
       }
@@ -164,6 +189,7 @@ export class Executor {
    */
   private async resolve(row: JournalRow, resend: boolean, sendNo = row.attempts): Promise<Order> {
     let failures = 0;
+    let resynced = false;
     for (let i = 0; i < this.maxLookups; i++) {
       const lookupStart = this.venue.now();
       let found: Order | undefined;
@@ -182,13 +208,38 @@ export class Executor {
         continue;
       }
       if (found) return this.adopt(row, found);
-      const deadline = row.expTime + this.expMarginMs;
+      // The first send can still execute until expTime in the exchange's time; our estimate of
+      // that time is off by up to the clock error bound, so wait out the bound too. A bound that
+      // is unknown or too wide is measured again first (once per settlement).
+      let clockErr = this.clockErrorMs();
+      if (clockErr > this.maxClockErrorMs && !resynced) {
+        resynced = true;
+        await this.resyncClock();
+        clockErr = this.clockErrorMs();
+      }
+      const wide = clockErr > this.maxClockErrorMs;
+      const deadline = row.expTime + Math.min(clockErr, this.maxClockErrorMs) + this.expMarginMs;
       if (row.expTime > 0 && lookupStart <= deadline) {
         // Not there yet, but the original may still be in flight: ask again once it can no longer execute.
         await this.sleep(deadline - lookupStart + 1);
         continue;
       }
       if (resend && sendNo < this.maxSends) {
+        if (wide) {
+          this.journal.note(row.clOrdId, 'resend-refused', {
+            clockErrorMs: Number.isFinite(clockErr) ? clockErr : 'unmeasured',
+            maxClockErrorMs: this.maxClockErrorMs,
+          });
+          const bound = Number.isFinite(clockErr) ? `only known to within +-${clockErr} ms` : 'not measured';
+          const why = `not found, but the exchange's time is ${bound} (limit ${this.maxClockErrorMs} ms), so the first send might still execute: not resending`;
+          this.opts.alerts?.emit({
+            kind: 'order-unresolved',
+            severity: 'warning',
+            message: `order ${row.clOrdId}: ${why}`,
+            details: { clOrdId: row.clOrdId, instId: row.instId, clockErrorMs: clockErr },
+          });
+          throw new ExecutionUnresolvedError(row.clOrdId, why);
+        }
         const fresh = this.journal.get(row.clOrdId)!;
         return this.send(fresh, sendNo + 1);
       }
@@ -208,6 +259,22 @@ export class Executor {
       throw new ExecutionUnresolvedError(row.clOrdId, 'not on the exchange and its expTime has passed');
     }
     throw new ExecutionUnresolvedError(row.clOrdId, `still unknown after ${this.maxLookups} lookups`);
+  }
+
+  private clockErrorMs(): number {
+    const e = this.venue.clockErrorMs?.() ?? 0;
+    // Never measured: unknown, i.e. unbounded.
+    return Number.isFinite(e) && e >= 0 ? e : Number.POSITIVE_INFINITY;
+  }
+
+  /** Best effort: a failed re-sync leaves the old estimate (and its bound) in force. */
+  private async resyncClock(): Promise<void> {
+    if (!this.venue.resyncClock) return;
+    try {
+      await this.venue.resyncClock();
+    } catch {
+      // the bound stays as it was; resolve() refuses to resend while it is too wide
+    }
   }
 
   private async adopt(row: JournalRow, order: Order): Promise<Order> {
@@ -238,6 +305,23 @@ export class Executor {
       }
     }
     return order;
+  }
+
+  /**
+   * Looks an order up for a caller (a restarted bot adopting its orders). When the clOrdId is one
+   * of this journal's, what the exchange says is adopted here too, so the journal and the caller
+   * never disagree: a `pending` or `unknown` row the exchange has becomes `acked`. A row the
+   * exchange does not have is left alone; placing it again goes through place(), which resends
+   * only after its expTime has passed.
+   */
+  async lookup(ref: { instId: string; ordId?: string; clOrdId?: string }): Promise<Order | undefined> {
+    const found = await this.venue.getOrder(ref);
+    const clOrdId = ref.clOrdId || found?.clOrdId;
+    const row = clOrdId ? this.journal.get(clOrdId) : undefined;
+    if (!found || !row || this.inFlight.has(row.clOrdId)) return found;
+    const news =
+      row.status !== 'acked' || row.exchState !== found.state || row.accFillSz !== (found.accFillSz || '0');
+    return news ? this.adopt(row, found) : found;
   }
 
   private async refresh(row: JournalRow): Promise<Order> {

@@ -28,6 +28,10 @@ type Obj = Record<string, unknown>;
  */
 export interface OkxTradingClient {
   readonly clockOffsetMs: number;
+  /** +- bound on clockOffsetMs (OkxClient has it); absent: the offset counts as exact. */
+  readonly clockErrorMs?: number;
+  /** Re-measures the offset (OkxClient.syncClock). */
+  syncClock?(): Promise<unknown>;
   public: { instruments(p: { instType: 'SPOT'; instId?: string }): Promise<unknown> };
   market: { ticker(instId: string): Promise<unknown> };
   account: { balance(ccy?: string): Promise<unknown> };
@@ -49,8 +53,8 @@ export interface OkxTradingClient {
 
 /** A payload field OKX should always send is missing or of the wrong type. */
 export class OkxPayloadError extends OkxkitError {
-  constructor(what: string, field: string) {
-    super(`${what}: field "${field}" is missing or not a string`, {
+  constructor(what: string, field: string, problem = 'is missing or not a string') {
+    super(`${what}: field "${field}" ${problem}`, {
       code: 'PAYLOAD_INVALID',
       hint: 'The exchange sent an unexpected payload; nothing was assumed. Report it with the endpoint name.',
     });
@@ -82,6 +86,33 @@ function ms(o: Obj, f: string, what: string): number {
   return n;
 }
 
+const UNSIGNED = /^\d+(?:\.\d+)?$/;
+const SIGNED = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * A decimal field whose value must make sense, not only be a string: `positive` (tick and lot
+ * sizes, order sizes), `unsigned` (fills, prices), `signed` (fees); `optional` allows "".
+ * "0" as a tick size or "NaN" as a minimum size would turn every later check into nonsense.
+ */
+function dec(
+  o: Obj,
+  f: string,
+  what: string,
+  kind: 'positive' | 'unsigned' | 'signed',
+  optional = false,
+): string {
+  const v = str(o, f, what, optional);
+  if (v === '' && optional) return v;
+  const okShape = (kind === 'signed' ? SIGNED : UNSIGNED).test(v);
+  if (!okShape || (kind === 'positive' && !/[1-9]/.test(v)))
+    throw new OkxPayloadError(
+      what,
+      f,
+      `is "${v}", which cannot be right (expected ${kind === 'positive' ? 'a decimal above 0' : kind === 'signed' ? 'a decimal' : 'a decimal of 0 or more'})`,
+    );
+  return v;
+}
+
 const ORD_TYPES = new Set(['market', 'limit', 'post_only', 'fok', 'ioc']);
 
 export function mapInstrument(o: Obj): Instrument {
@@ -91,11 +122,11 @@ export function mapInstrument(o: Obj): Instrument {
     instType: str(o, 'instType', w),
     baseCcy: str(o, 'baseCcy', w, true),
     quoteCcy: str(o, 'quoteCcy', w, true),
-    tickSz: str(o, 'tickSz', w),
-    lotSz: str(o, 'lotSz', w),
-    minSz: str(o, 'minSz', w),
-    maxLmtSz: str(o, 'maxLmtSz', w, true),
-    maxMktSz: str(o, 'maxMktSz', w, true),
+    tickSz: dec(o, 'tickSz', w, 'positive'),
+    lotSz: dec(o, 'lotSz', w, 'positive'),
+    minSz: dec(o, 'minSz', w, 'positive'),
+    maxLmtSz: dec(o, 'maxLmtSz', w, 'positive', true),
+    maxMktSz: dec(o, 'maxMktSz', w, 'positive', true),
     state: str(o, 'state', w),
   };
 }
@@ -123,12 +154,12 @@ export function mapOrder(o: Obj): Order {
     side: side,
     // Other OKX types (optimal_limit_ioc, mmp...) pass through as strings; the port's union is what okxkit places.
     ordType: (ORD_TYPES.has(ordType) ? ordType : ordType) as OrdType,
-    px: str(o, 'px', w, true),
-    sz: str(o, 'sz', w),
-    accFillSz: str(o, 'accFillSz', w, true) || '0',
-    avgPx: str(o, 'avgPx', w, true),
+    px: dec(o, 'px', w, 'unsigned', true),
+    sz: dec(o, 'sz', w, 'positive'),
+    accFillSz: dec(o, 'accFillSz', w, 'unsigned', true) || '0',
+    avgPx: dec(o, 'avgPx', w, 'unsigned', true),
     state: str(o, 'state', w) as Order['state'],
-    fee: str(o, 'fee', w, true) || '0',
+    fee: dec(o, 'fee', w, 'signed', true) || '0',
     feeCcy: str(o, 'feeCcy', w, true),
     tag: str(o, 'tag', w, true),
     cTime: ms(o, 'cTime', w),
@@ -206,6 +237,8 @@ export interface OkxExchangeOptions {
   reconcileMs?: number;
   /** Called when a poll fails (the poll keeps going) or a pushed item is malformed. */
   onPollError?: (err: unknown) => void;
+  /** Least time between two anomaly re-syncs of the clock, ms. Default 5000. */
+  minResyncMs?: number;
 }
 
 /** Where the account's order feed is: streaming over WS, or polling REST. */
@@ -234,6 +267,9 @@ export class OkxExchange implements ExchangePort {
   private ordersLive = false;
   private ordersAck: Promise<boolean> | undefined;
   private readonly feedStats = newOrderFeedStats();
+  private resyncing: Promise<void> | undefined;
+  private lastResync: number | undefined;
+  private readonly minResyncMs: number;
 
   constructor(opts: OkxExchangeOptions) {
     this.client = opts.client;
@@ -244,10 +280,37 @@ export class OkxExchange implements ExchangePort {
     this.pollMs = opts.pollMs ?? 1_000;
     this.reconcileMs = opts.reconcileMs ?? 30_000;
     this.onPollError = opts.onPollError ?? (() => undefined);
+    this.minResyncMs = opts.minResyncMs ?? 5_000;
   }
 
   now(): number {
     return this.clock.now() + this.client.clockOffsetMs;
+  }
+
+  /** +- bound on now(), ms: the client's clock error bound (0 when the client has none). */
+  clockErrorMs(): number {
+    return this.client.clockErrorMs ?? 0;
+  }
+
+  /**
+   * Re-measures the clock after an anomaly. One sync at a time, and none within `minResyncMs`
+   * of the last: many orders timing out together cost one measurement.
+   */
+  resyncClock(): Promise<void> {
+    if (!this.client.syncClock) return Promise.resolve();
+    if (this.resyncing) return this.resyncing;
+    if (this.lastResync !== undefined && this.clock.now() - this.lastResync < this.minResyncMs)
+      return Promise.resolve();
+    const run = (async () => {
+      try {
+        await this.client.syncClock!();
+      } finally {
+        this.lastResync = this.clock.now();
+        this.resyncing = undefined;
+      }
+    })();
+    this.resyncing = run;
+    return run;
   }
 
   async instrument(instId: string): Promise<Instrument> {

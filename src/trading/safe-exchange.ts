@@ -71,8 +71,9 @@ export class SafeExchange implements ExchangePort {
   amendOrder(req: AmendRequest): Promise<void> {
     return this.inner.amendOrder(req);
   }
+  /** Through the executor: an order of its journal is adopted there as well (one journal). */
   getOrder(ref: OrderRef): Promise<Order | undefined> {
-    return this.inner.getOrder(ref);
+    return this.executor.lookup(ref);
   }
   openOrders(instId?: string): Promise<Order[]> {
     return this.inner.openOrders(instId);

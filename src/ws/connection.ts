@@ -62,6 +62,11 @@ export interface WsConnectionOptions {
   /** Reconnect when no message (normally `pong`) arrives this long after a ping. Default 10 000. */
   pongTimeoutMs?: number;
   /**
+   * Also send a text `ping` after this long without sending anything (default 25 000, below 30 s):
+   * a server that counts only what the client sends then keeps a busy connection too.
+   */
+  sendIdlePingMs?: number;
+  /**
    * Ack timeout, ms. A login without an ack reconnects; a subscribe without an ack rejects its
    * waiters with OkxWsSubscribeTimeoutError and stays subscribed (re-sent on reconnect or on the
    * next `subscribe` of the same channel). Default 10 000.
@@ -117,6 +122,8 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
   private readonly logger: Logger;
   private readonly pingIntervalMs: number;
   private readonly pongTimeoutMs: number;
+  private readonly sendIdlePingMs: number;
+  private sendIdle: unknown;
   private readonly ackTimeoutMs: number;
 
   private readonly subs = new Map<string, ChannelArg>();
@@ -164,6 +171,9 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     if (this.pingIntervalMs >= 30_000)
       throw new RangeError('pingIntervalMs must be below 30 000 (OKX closes idle connections after 30 s)');
     this.pongTimeoutMs = opts.pongTimeoutMs ?? 10_000;
+    this.sendIdlePingMs = opts.sendIdlePingMs ?? 25_000;
+    if (this.sendIdlePingMs >= 30_000)
+      throw new RangeError('sendIdlePingMs must be below 30 000 (OKX closes idle connections after 30 s)');
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
     this.budget = new OpBudget(this.clock);
   }
@@ -313,6 +323,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
         else resolve(msg);
       });
       socket.send(JSON.stringify({ id, op, ...extra, args }));
+      this.noteSent(socket);
     });
   }
 
@@ -414,6 +425,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
 
       socket.on('open', () => {
         this.armHeartbeat(socket);
+        this.noteSent(socket);
         if (this.opts.credentials) {
           loginTimer = this.timers.setTimeout(() => finish('login timeout'), this.ackTimeoutMs);
           void this.sendLogin(socket).catch((err: unknown) => {
@@ -430,6 +442,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       });
       if (adopted) {
         this.armHeartbeat(socket);
+        this.noteSent(socket);
         this.onAdopted(adopted);
       }
 
@@ -459,7 +472,10 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
 
   /** The state a closed socket leaves behind: nothing acked, every waiter answered. */
   private onSocketClosed(socket: WebSocket, code: number, reason: string): void {
-    if (this.socket === socket || !this.socket) this.disarmHeartbeat();
+    if (this.socket === socket || !this.socket) {
+      this.disarmHeartbeat();
+      this.clearSendIdle();
+    }
     // Replaced by a socket that already serves every channel: no gap to tell anyone about.
     const handedOver = this.adopt?.old === socket;
     if (!handedOver && this.handover?.old === socket) this.abandonHandover();
@@ -536,6 +552,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
         args: [{ apiKey: creds.apiKey, passphrase: creds.revealPassphrase(), timestamp, sign }],
       }),
     );
+    this.noteSent(socket);
     this.logger.debug({ endpoint: this.endpoint, apiKey: creds.maskedKey }, 'ws login sent');
   }
 
@@ -596,6 +613,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       const id = this.newId();
       this.pendingById.set(id, { op, args: chunk });
       socket.send(JSON.stringify({ id, op, args: chunk }));
+      this.noteSent(socket);
       if (op === 'subscribe')
         this.ackTimers.set(
           id,
@@ -803,6 +821,25 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
         socket.terminate();
       }, this.pongTimeoutMs);
     }, this.pingIntervalMs);
+  }
+
+  /**
+   * Something was sent on `socket`: the send-side heartbeat starts over. After sendIdlePingMs
+   * without a send, a text `ping` goes out (its `pong` is awaited by the receive-side heartbeat).
+   */
+  private noteSent(socket: WebSocket): void {
+    this.clearSendIdle();
+    this.sendIdle = this.timers.setTimeout(() => {
+      this.sendIdle = undefined;
+      if (socket.readyState !== WebSocket.OPEN) return;
+      socket.send('ping');
+      this.noteSent(socket);
+    }, this.sendIdlePingMs);
+  }
+
+  private clearSendIdle(): void {
+    if (this.sendIdle !== undefined) this.timers.clearTimeout(this.sendIdle);
+    this.sendIdle = undefined;
   }
 
   private disarmHeartbeat(): void {

@@ -116,6 +116,8 @@ export class FakeExchange implements ExchangePort {
     ) {
       throw new FakeApiError('51016', 'Client order ID already exists.');
     }
+    // Immediate-or-cancel kinds fill in full at once (the book is deep), and so stop being pending.
+    const takes = intent.ordType === 'ioc' || intent.ordType === 'fok' || intent.ordType === 'market';
     let o: Order = {
       ordId: String(this.seq++),
       clOrdId: intent.clOrdId ?? '',
@@ -124,9 +126,9 @@ export class FakeExchange implements ExchangePort {
       ordType: intent.ordType,
       px: intent.px ?? '',
       sz: intent.sz,
-      accFillSz: '0',
-      avgPx: '',
-      state: 'live',
+      accFillSz: takes ? intent.sz : '0',
+      avgPx: takes ? (intent.px ?? '') : '',
+      state: takes ? 'filled' : 'live',
       fee: '0',
       feeCcy: '',
       tag: intent.tag ?? '',

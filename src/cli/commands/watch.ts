@@ -80,7 +80,8 @@ async function target(kind: WatchKind, o: WatchOptions): Promise<Target> {
     // WS login timestamps must be within 30 s of server time (docs/OKX-PROTOCOL.md §2.2): measure the offset.
     const { OkxClient } = await import('../../client/okx-client.js');
     const rest = new OkxClient({ baseUrl, site, demo });
-    await rest.syncClock().catch(() => undefined);
+    // One sample is enough for a login window of 30 s.
+    await rest.syncClock({ samples: 1 }).catch(() => undefined);
     clockSource = rest;
   }
   if (baseUrl) {

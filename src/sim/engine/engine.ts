@@ -70,6 +70,37 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
 }
 
+/** Order fields OKX takes as strings: an array, object or Boolean there is refused, not coerced. */
+const STRING_FIELDS = [
+  'instId',
+  'tdMode',
+  'side',
+  'ordType',
+  'sz',
+  'px',
+  'clOrdId',
+  'tag',
+  'tgtCcy',
+  'stpMode',
+  'posSide',
+  'ccy',
+];
+const STP_MODES = new Set(['cancel_maker', 'cancel_taker', 'cancel_both']);
+
+/** The first field of a place request whose type or value OKX refuses (51000 "Parameter {field} error"). */
+function badPlaceField(item: Record<string, unknown>): string | undefined {
+  for (const f of STRING_FIELDS) {
+    const v = item[f];
+    if (v !== undefined && v !== null && typeof v !== 'string' && typeof v !== 'number') return f;
+  }
+  const ro = item.reduceOnly;
+  if (ro !== undefined && ro !== true && ro !== false && ro !== 'true' && ro !== 'false' && ro !== '')
+    return 'reduceOnly';
+  const stp = item.stpMode;
+  if (stp !== undefined && stp !== '' && !STP_MODES.has(String(stp))) return 'stpMode';
+  return undefined;
+}
+
 function fail(code: string, ...params: string[]): { sCode: string; sMsg: string } {
   return { sCode: code, sMsg: errorMessage(code, ...params) };
 }
@@ -271,8 +302,9 @@ export class MatchingEngine implements EngineEvents {
     const now = this.#clock.now();
     const inBatch = new Set<string>();
     const out = items.map((item) => {
-      const clOrdId = str(item.clOrdId);
-      const tag = str(item.tag);
+      // Echoed as sent only when they are strings: `clOrdId: true` is refused, never read as "true".
+      const clOrdId = typeof item.clOrdId === 'string' ? item.clOrdId : '';
+      const tag = typeof item.tag === 'string' ? item.tag : '';
       const base = { ordId: '', clOrdId, tag, ts: String(now) };
       if (opts.expTimeMs !== undefined && now > opts.expTimeMs) return { ...base, ...fail('50037') };
       const r = this.#placeOne(account, item, inBatch);
@@ -284,6 +316,8 @@ export class MatchingEngine implements EngineEvents {
   }
 
   #placeOne(account: string, item: Record<string, unknown>, inBatch: Set<string>): ItemResult {
+    const bad = badPlaceField(item);
+    if (bad) return fail('51000', bad);
     const instId = this.resolveInstId(item);
     if (!instId) return fail('50014', 'instId');
     const inst = this.#instrument(instId);

@@ -73,21 +73,30 @@ const adminSchema = z.strictObject({
   wsUpgrade: z.boolean().optional(),
 });
 
+/** Largest request body the local exchange reads (OKX bodies are small). */
+export const MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * Reads the body. Past MAX_BODY_BYTES the rest is read and thrown away, so the caller still
+ * gets its error reply instead of a reset connection; only a body 16 times the limit (abuse) has
+ * its connection cut.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      // A bound against memory abuse; OKX bodies are small.
-      if (size > 1_000_000) {
-        reject(new Error('body too large'));
+      if (size > MAX_BODY_BYTES * 16) {
         req.destroy();
         return;
       }
-      chunks.push(c);
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) reject(new Error('body too large'));
+      else resolve(Buffer.concat(chunks));
+    });
     req.on('error', reject);
   });
 }

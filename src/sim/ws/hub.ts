@@ -69,6 +69,8 @@ export class WsHub {
   send(c: Conn, msg: Json | string): void {
     if (c.ws.readyState !== WebSocket.OPEN) return;
     c.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+    // docs/OKX-PROTOCOL.md §2.4: the 30 s rule counts data pushed to the client.
+    c.idle?.refresh();
   }
 
   sendError(c: Conn, code: string, msg: string, id?: string): void {

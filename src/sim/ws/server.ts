@@ -164,13 +164,12 @@ export class SimWsServer implements WsServerHandle {
       peer,
     };
     this.hub.conns.add(c);
-    // docs/OKX-PROTOCOL.md §2.4: a connection that sends nothing for 30 s is closed (4004).
+    // docs/OKX-PROTOCOL.md §2.4: a connection with no data pushed to it for 30 s is closed
+    // (4004). WsHub.send re-arms the timer on every push; what the client sends does not count,
+    // though a client `ping` is answered with `pong`, which does.
     c.idle = setTimeout(() => ws.close(4004, 'No data received in 30s'), this.idleMs);
     c.idle.unref?.();
-    ws.on('message', (data, isBinary) => {
-      c.idle?.refresh();
-      void this.onMessage(c, data, isBinary);
-    });
+    ws.on('message', (data, isBinary) => void this.onMessage(c, data, isBinary));
     ws.on('close', () => {
       clearTimeout(c.idle);
       this.hub.conns.delete(c);

@@ -1,0 +1,223 @@
+// kill -9 restarts: bot processes (grid, DCA, trailing in turn) run against one local exchange
+// with the dead-man's switch on and are killed with SIGKILL at random moments, then started
+// again on the same state and journal. Afterwards every bot is started once more and stopped
+// cleanly, and the exchange is compared with the bots' state and journals: no clOrdId twice,
+// no open order nobody knows (orphan), no order a bot counts as open that the exchange lacks
+// (lost), no stale pending/unknown journal row, and no process that died on its own (crash).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { startSimulator } from '../src/sim/simulator.js';
+import { OkxClient } from '../src/client/okx-client.js';
+import { seededRandom } from '../src/util/random.js';
+import { inc, newReport, type SectionReport } from './report.js';
+
+interface BotSpec {
+  kind: 'grid' | 'dca' | 'trailing';
+  config: Record<string, unknown>;
+}
+
+function startBot(
+  sim: { restUrl: string },
+  key: { apiKey: string; secretKey: string; passphrase: string },
+  spec: BotSpec,
+  dir: string,
+): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; out: () => string } {
+  const id = String(spec.config.id);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'bot-child.ts'),
+      sim.restUrl,
+      spec.kind,
+      JSON.stringify(spec.config),
+      join(dir, `${id}.state.db`),
+      join(dir, `${id}.journal.db`),
+    ],
+    {
+      env: {
+        ...process.env,
+        CHAOS_KEY: key.apiKey,
+        CHAOS_SECRET: key.secretKey,
+        CHAOS_PASSPHRASE: key.passphrase,
+        OKXKIT_LOG_LEVEL: 'silent',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const ready = new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (out.includes('READY')) {
+        child.stdout!.off('data', check);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => reject(new Error(`bot ${id} exited before it was ready: ${out.slice(-2000)}`)));
+  });
+  ready.catch(() => undefined);
+  return { child, ready, exited, out: () => out };
+}
+
+export async function restarts(kills: number, seed = 1806): Promise<SectionReport> {
+  const report = newReport('restarts (kill -9)');
+  const t0 = Date.now();
+  const rnd = seededRandom(seed);
+  const dir = mkdtempSync(join(tmpdir(), 'okxkit-chaos-bots-'));
+  const sim = await startSimulator({ seed, tickMs: 50 });
+  const key = sim.key('trade');
+  const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') });
+  try {
+    const tk = await client.market.ticker('BTC-USDT');
+    const last = Number(tk.last);
+    const step = Math.round(last * 0.002);
+    const bots: BotSpec[] = [
+      {
+        kind: 'grid',
+        config: {
+          id: 'chaosgrid',
+          instId: 'BTC-USDT',
+          lower: String(Math.round(last - 5 * step)),
+          upper: String(Math.round(last + 5 * step)),
+          levels: 11,
+          sizePerLevel: '0.0005',
+          deadManSec: 10,
+        },
+      },
+      {
+        kind: 'dca',
+        config: {
+          id: 'chaosdca',
+          instId: 'ETH-USDT',
+          quoteAmount: '20',
+          intervalSec: 2,
+          orderType: 'limit',
+          safetyOrders: { count: 3, dropPct: '1' },
+          takeProfitPct: '1',
+          deadManSec: 10,
+        },
+      },
+      {
+        kind: 'trailing',
+        config: { id: 'chaostrail', instId: 'SOL-USDT', size: '0.5', trailPct: '5', deadManSec: 10 },
+      },
+    ];
+    for (let i = 0; i < kills; i++) {
+      const spec = bots[i % bots.length]!;
+      const b = startBot(sim, key, spec, dir);
+      try {
+        await b.ready;
+      } catch (err) {
+        report.violations.push(`crash: ${(err as Error).message}`);
+        inc(report, 'crashes');
+        continue;
+      }
+      // Killed anywhere from right after start-up to a couple of seconds in.
+      await new Promise((r) => setTimeout(r, Math.round(rnd() * 2_000)));
+      b.child.kill('SIGKILL');
+      const code = await b.exited;
+      if (code !== null) {
+        report.violations.push(
+          `crash: ${spec.config.id} exited by itself (${code}): ${b.out().slice(-1000)}`,
+        );
+        inc(report, 'crashes');
+      }
+      inc(report, 'kill -9 restarts');
+      inc(report, `kill -9 of ${spec.kind}`);
+    }
+
+    // Each bot once more, to settle what the last kill left, then a clean stop (orders stay).
+    for (const spec of bots) {
+      const b = startBot(sim, key, spec, dir);
+      await b.ready;
+      await new Promise((r) => setTimeout(r, 2_000));
+      b.child.kill('SIGTERM');
+      const code = await b.exited;
+      if (code !== 0)
+        report.violations.push(`${spec.config.id} did not stop cleanly (${code}): ${b.out().slice(-1000)}`);
+    }
+
+    // The exchange against the bots' own records.
+    const open = await client.trade.ordersPending({ instType: 'SPOT' });
+    const all = [...open];
+    for (let after: string | undefined; ;) {
+      const page = await client.trade.ordersHistory({
+        instType: 'SPOT',
+        limit: 100,
+        ...(after ? { after } : {}),
+      });
+      all.push(...page);
+      if (page.length < 100) break;
+      after = page[page.length - 1]!.ordId;
+    }
+    const byCl = new Map<string, number>();
+    for (const o of all) if (o.clOrdId) byCl.set(o.clOrdId, (byCl.get(o.clOrdId) ?? 0) + 1);
+    let duplicates = 0;
+    for (const [cl, n] of byCl)
+      if (n > 1) {
+        duplicates += n - 1;
+        report.violations.push(`duplicate: ${cl} placed ${n} times`);
+      }
+    const known = new Set<string>();
+    let lost = 0;
+    let stale = 0;
+    for (const spec of bots) {
+      const id = String(spec.config.id);
+      const state = new Database(join(dir, `${id}.state.db`), { readonly: true });
+      const rows = state.prepare('SELECT cl_ord_id AS cl, status FROM bot_orders').all() as Array<{
+        cl: string;
+        status: string;
+      }>;
+      for (const r of rows) {
+        known.add(r.cl);
+        // Filled or canceled while the bot was stopping is not lost: the next start adopts it.
+        if (r.status === 'live' && !byCl.has(r.cl)) {
+          lost++;
+          report.violations.push(`lost: ${id} counts ${r.cl} as open; the exchange has no such order`);
+        }
+      }
+      state.close();
+      const journal = new Database(join(dir, `${id}.journal.db`), { readonly: true });
+      const doubtful = journal
+        .prepare("SELECT cl_ord_id AS cl, status FROM orders WHERE status IN ('pending','unknown')")
+        .all() as Array<{ cl: string; status: string }>;
+      for (const d of doubtful) {
+        stale++;
+        report.violations.push(`stale journal row: ${id} ${d.cl} ${d.status}`);
+      }
+      journal.close();
+    }
+    let orphans = 0;
+    for (const o of open)
+      if (!known.has(o.clOrdId)) {
+        orphans++;
+        report.violations.push(
+          `orphan: open order ${o.clOrdId} (${o.instId} ${o.side} ${o.px}) no bot knows`,
+        );
+      }
+    report.counts = {
+      ...report.counts,
+      'orders on the exchange': all.length,
+      'open orders at the end': open.length,
+      duplicates,
+      lost,
+      orphans,
+      'stale journal rows': stale,
+      crashes: report.counts.crashes ?? 0,
+    };
+  } finally {
+    await client.close();
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report.seconds = (Date.now() - t0) / 1000;
+  return report;
+}
