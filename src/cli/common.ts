@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { clientOptionsFromEnv, envWithDotEnv, hasCredentialsInEnv, isFromDotEnv } from '../client/env.js';
-import { isOfficialRestUrl, type Site } from '../protocol/hosts.js';
+import { isOfficialRestUrl } from '../protocol/hosts.js';
 import { OkxClient } from '../client/okx-client.js';
 import { checkInstId } from '../client/validate.js';
 import type { Env } from '../client/credentials.js';
@@ -106,7 +106,7 @@ export async function openClient(
   if (
     fromEnv.credentials &&
     target !== undefined &&
-    !isOfficialRestUrl((site ?? fromEnv.site ?? 'global') as Site, target)
+    !isOfficialRestUrl(site ?? fromEnv.site ?? 'global', target)
   ) {
     // Never silent: the key goes somewhere that is not OKX.
     process.stderr.write(

@@ -304,8 +304,8 @@ export class AuditLog {
       );
     }
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    writeFileAtomic(this.#keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
-    writeFileAtomic(this.#pubPath, publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
+    writeFileAtomic(this.#keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), 0o600);
+    writeFileAtomic(this.#pubPath, publicKey.export({ type: 'spki', format: 'pem' }), 0o644);
     return privateKey;
   }
 }

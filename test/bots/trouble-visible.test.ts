@@ -8,7 +8,7 @@ import type { GridStrategy } from '../../src/bots/strategies/grid.js';
 import { OkxClient } from '../../src/client/okx-client.js';
 import { checkKeyBeforeTrading } from '../../src/security/doctor.js';
 import { openTradingStack } from '../../src/bots/session.js';
-import type { Instrument, Ticker } from '../../src/trading/exchange-port.js';
+import type { Instrument } from '../../src/trading/exchange-port.js';
 import { withSim } from '../helpers/sim.js';
 import { runBot } from '../../src/bots/run-bot.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -90,7 +90,7 @@ const INST: Instrument = {
   minSz: '0.00001',
   state: 'live',
 } as Instrument;
-const TICKER = { instId: 'BTC-USDT', last: '58700', bidPx: '58699.9', askPx: '58700', ts: 0 } as Ticker;
+const TICKER = { instId: 'BTC-USDT', last: '58700', bidPx: '58699.9', askPx: '58700', ts: 0 };
 
 test('a grid range may be relative to the price ("-5%") and resolves on the tick', () => {
   const cfg = parseBotConfig('grid', {
@@ -149,7 +149,7 @@ test('a DCA amount larger than the balance warns with the numbers', () => {
   });
   const w =
     createStrategy(cfg).validate(INST, TICKER, [
-      { ccy: 'USDT', availBal: '120.5', eq: '120.5', frozenBal: '0' } as never,
+      { ccy: 'USDT', availBal: '120.5', eq: '120.5', frozenBal: '0' },
     ]) ?? [];
   assert.match(w[0] ?? '', /quoteAmount 5000 USDT is more than the 120\.5 USDT available/);
 });
