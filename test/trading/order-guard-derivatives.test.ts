@@ -67,7 +67,7 @@ const order = {
 };
 const rejects = (rule: string) => (e: unknown) => e instanceof GuardRejection && e.rule === rule;
 
-test('contract notional: linear contracts x ctVal x price, inverse contracts x ctVal', () => {
+test('contract notional: linear contracts x ctVal x price, inverse contracts x ctVal', async () => {
   assert.equal(orderNotional(SWAP, new Decimal(10), new Decimal(50000)).toFixed(), '5000');
   assert.equal(
     orderNotional(
@@ -79,7 +79,11 @@ test('contract notional: linear contracts x ctVal x price, inverse contracts x c
   );
   // the per-order cap reads contracts at their value, not as coins: 10 contracts of 0.01 BTC = 5000 USDT
   const { g } = guard({ maxNotionalPerOrder: '6000' });
-  return g.check({ ...order, sz: '10' });
+  assert.equal((await g.check({ ...order, sz: '10' })).sz, '10');
+  await assert.rejects(
+    guard({ maxNotionalPerOrder: '4000' }).g.check({ ...order, sz: '10' }),
+    rejects('maxNotionalPerOrder'),
+  );
 });
 
 test('reduce-only: refused without a position on the other side, or larger than it; allowed within it', async () => {
