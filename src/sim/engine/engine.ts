@@ -488,6 +488,9 @@ export class MatchingEngine implements EngineEvents {
       if (px === undefined) break;
       if (o.px && !better(px, o.px)) break;
       let q = o.tgtCcy === 'quote_ccy' ? floorTo(left.div(px), inst.lotSz) : left;
+      // A base-sized market buy fills its whole size: when the book stepped since the estimate,
+      // the extra quote is reserved from the available balance (only what that cannot cover is cut).
+      if (!o.px && o.side === 'buy' && o.tgtCcy === 'base_ccy') this.#topUp(o, q.mul(px));
       // A market order never spends more than it reserved (the estimate walked this same book).
       if (!o.px) q = Decimal.min(q, floorTo(o.side === 'buy' ? o.frozen.div(px) : o.frozen, inst.lotSz));
       if (q.lte(0)) break;
@@ -520,6 +523,14 @@ export class MatchingEngine implements EngineEvents {
           this.#fill(o, new Decimal(f.px), new Decimal(f.sz), false, this.#nextTradeId());
       }
     }
+  }
+
+  /** Reserves more for an order when `need` exceeds what it holds, up to the available balance. */
+  #topUp(o: SimOrder, need: Decimal): void {
+    const extra = need.minus(o.frozen);
+    if (extra.lte(0)) return;
+    const add = Decimal.min(extra, this.#ledger.available(o.account, o.frozenCcy));
+    if (add.gt(0) && this.#ledger.freeze(o.account, o.frozenCcy, add)) o.frozen = o.frozen.plus(add);
   }
 
   /** Applies one execution to an order and its account: balances, fee, bills, fill record. */

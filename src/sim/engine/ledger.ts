@@ -179,6 +179,10 @@ export class Ledger {
       posBalChg: '0',
       fillIdxPx: '',
       fillMarkPx: '',
+      fillFwdPx: '',
+      fillMarkVol: '',
+      fillPxUsd: '',
+      fillPxVol: '',
       ts: now,
       ...fields,
     };

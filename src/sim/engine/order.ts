@@ -80,7 +80,8 @@ export function orderToOkx(o: SimOrder): Record<string, unknown> {
     pnl: '0',
     ordType: o.ordType,
     side: o.side,
-    posSide: '',
+    // OKX reports a spot order's posSide as "net".
+    posSide: 'net',
     tdMode: 'cash',
     accFillSz: o.accFillSz.toFixed(),
     fillPx: o.lastFill?.px ?? '',

@@ -240,6 +240,7 @@ export class SimMarket implements SimMarketApi {
         sod: new Map(),
       };
       if (legs) st.legs = legs;
+      seedTape(st, new Rng(hash32(this.seed, index, 0x5450)), start);
       book.recentre(Math.exp(x) / tick, st.rng);
       book.commit(start); // the initial book is the snapshot, not a change
       book.ts = start;
@@ -639,4 +640,31 @@ export class SimMarket implements SimMarketApi {
       );
     return st;
   }
+}
+
+/** Trades printed on a fresh exchange's tape before it starts (as a real one is never empty). */
+const SEED_TRADES = 100;
+
+/**
+ * Fills the tape with the last minute's trades before `start`: a walk of a few ticks ending at
+ * the start price, sizes drawn like live trades, ids just below the first live id. It uses its own
+ * generator, so the live market draws the same numbers as without it.
+ */
+function seedTape(st: InstState, rng: Rng, start: number): void {
+  let p = st.lastPx;
+  const out: PublicTrade[] = [];
+  for (let k = 0; k < SEED_TRADES; k++) {
+    const [lo, hi] = st.tradeLots;
+    const q = Math.max(1, Math.round(lo * Math.exp(rng.next() * Math.log(hi / lo || 1))));
+    out.push({
+      instId: st.inst.instId,
+      tradeId: String(st.nextTradeId - 1 - k),
+      px: formatFixed(p, st.pxDec),
+      sz: formatTrim(q, st.szDec),
+      side: rng.next() < 0.5 ? 'buy' : 'sell',
+      ts: start - 1 - k * 600,
+    });
+    p = Math.max(1, p + rng.int(-1, 1));
+  }
+  st.tape = out.reverse();
 }
