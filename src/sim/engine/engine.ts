@@ -10,6 +10,8 @@ import type {
   SimInstrument,
   SimMarketApi,
 } from '../contracts.js';
+import { checkContractOrder } from './contract-orders.js';
+import { Derivatives, type AcctLv, type PosMode, type SimPosition } from './derivatives.js';
 import type { Ledger } from './ledger.js';
 import {
   isPending,
@@ -50,6 +52,8 @@ export interface EngineOptions {
   /** Spot fee rates (OKX regular tier): maker 0.08 %, taker 0.10 %. */
   makerFeeRate?: string;
   takerFeeRate?: string;
+  /** Account and position mode per account (default single-currency margin, net mode). */
+  accountModes?: Record<string, { acctLv?: AcctLv; posMode?: PosMode }>;
 }
 
 const ORD_TYPES: readonly OrdType[] = ['market', 'limit', 'post_only', 'fok', 'ioc'];
@@ -113,6 +117,10 @@ export class MatchingEngine implements EngineEvents {
   readonly #orderListeners = new Set<(account: string, order: Record<string, string>) => void>();
   readonly #accountListeners = new Set<(account: string, account0: Record<string, unknown>) => void>();
   readonly #balanceListeners = new Set<(account: string, change: BalanceChange) => void>();
+  readonly #positionListeners = new Set<(account: string, p: SimPosition) => void>();
+  readonly #warningListeners = new Set<(account: string, p: SimPosition) => void>();
+  /** Positions, leverage, margin, funding and liquidation of SWAP and FUTURES contracts. */
+  readonly derivs: Derivatives;
   #ordSeq = 0;
   #tradeSeq = 0;
   #prioritySeq = 0;
@@ -125,6 +133,66 @@ export class MatchingEngine implements EngineEvents {
     this.#maker = new Decimal(opts.makerFeeRate ?? '0.0008');
     this.#taker = new Decimal(opts.takerFeeRate ?? '0.001');
     this.#unsubscribe = this.#market.onTrades((instId, trades) => this.onPublicTrades(instId, trades));
+    this.derivs = new Derivatives(
+      this.#ledger,
+      this.#market,
+      this.#clock,
+      {
+        position: (a, p) => {
+          for (const l of this.#positionListeners) l(a, p);
+        },
+        liquidationWarning: (a, p) => {
+          for (const l of this.#warningListeners) l(a, p);
+        },
+        balance: (a, ccys, eventType) => {
+          this.#emitCash(a, ccys, eventType);
+          this.#emitAccount(a);
+        },
+      },
+      () => this.#nextTradeId(),
+      opts.accountModes,
+    );
+  }
+
+  /** A position changed (fill, funding, leverage, margin, liquidation). */
+  onPosition(listener: (account: string, p: SimPosition) => void): () => void {
+    this.#positionListeners.add(listener);
+    return () => this.#positionListeners.delete(listener);
+  }
+
+  /** A position's margin ratio fell to the warning level (liquidation-warning channel). */
+  onLiquidationWarning(listener: (account: string, p: SimPosition) => void): () => void {
+    this.#warningListeners.add(listener);
+    return () => this.#warningListeners.delete(listener);
+  }
+
+  #emitCash(account: string, ccys: string[], eventType: string): void {
+    if (this.#balanceListeners.size === 0) return;
+    const change: BalanceChange = {
+      eventType,
+      balData: ccys.map((ccy) => {
+        const b = this.#ledger.balance(account, ccy);
+        return { ccy, cashBal: b.cash.toFixed(), uTime: String(b.uTime) };
+      }),
+      trades: [],
+      ts: this.#clock.now(),
+    };
+    for (const l of this.#balanceListeners) l(account, change);
+  }
+
+  /** Contracts a reduce-only order may still take without opening the other way. */
+  #reducible(o: SimOrder): Decimal {
+    const c = o.contract!;
+    const p = this.derivs.find(o.account, o.instId, c.tdMode, c.posSide);
+    if (!p) return ZERO;
+    if (c.posSide !== 'net') return p.pos.abs();
+    const against = (o.side === 'buy' && p.pos.lt(0)) || (o.side === 'sell' && p.pos.gt(0));
+    return against ? p.pos.abs() : ZERO;
+  }
+
+  /** True when the account has a live order (settings changes need none). */
+  hasPendingOrders(account: string): boolean {
+    return this.#accountOrders(account).some(isPending);
   }
 
   close(): void {
@@ -291,7 +359,8 @@ export class MatchingEngine implements EngineEvents {
     const tdMode = str(item.tdMode);
     if (!tdMode) return fail('50014', 'tdMode');
     // A spot-mode account (acctLv 1) trades spot only in cash mode.
-    if (tdMode !== 'cash') return fail('51010');
+    if (!inst.contract && tdMode !== 'cash') return fail('51010');
+    if (inst.contract && tdMode === 'cash') return fail('51000', 'tdMode');
     const side = str(item.side);
     if (!side) return fail('50014', 'side');
     if (side !== 'buy' && side !== 'sell') return fail('51000', 'side');
@@ -308,7 +377,10 @@ export class MatchingEngine implements EngineEvents {
     const reduceOnly = item.reduceOnly === true || item.reduceOnly === 'true';
     let tgtCcy = str(item.tgtCcy) as SimOrder['tgtCcy'];
     if (tgtCcy && tgtCcy !== 'base_ccy' && tgtCcy !== 'quote_ccy') return fail('51000', 'tgtCcy');
-    if (ordType === 'market') {
+    if (inst.contract) {
+      // Contracts size in contracts.
+      tgtCcy = '';
+    } else if (ordType === 'market') {
       // Spot market buys size in quote currency unless told otherwise (facts §7.4).
       if (!tgtCcy) tgtCcy = side === 'buy' ? 'quote_ccy' : 'base_ccy';
     } else {
@@ -337,7 +409,22 @@ export class MatchingEngine implements EngineEvents {
     // Reserve what the order can spend (facts: 51008 when the available balance is short).
     let frozenCcy: string;
     let freeze: Decimal;
-    if (side === 'buy') {
+    let contract: SimOrder['contract'];
+    if (inst.contract) {
+      const top = this.#liquidity(account, instId, side)[0];
+      const c = checkContractOrder(
+        this.derivs,
+        account,
+        inst,
+        { tdMode, posSide: str(item.posSide), side, sz, px, reduceOnly, bestOpposite: top?.px },
+        (ccy) => this.#ledger.available(account, ccy),
+      );
+      if (!c.ok) return fail(c.code, ...c.params);
+      frozenCcy = c.frozenCcy;
+      freeze = c.freeze;
+      contract = c.contract;
+      if (!this.#ledger.freeze(account, frozenCcy, freeze)) return fail('51008');
+    } else if (side === 'buy') {
       frozenCcy = inst.quoteCcy;
       if (px) freeze = px.mul(sz);
       else if (tgtCcy === 'quote_ccy') freeze = sz;
@@ -347,7 +434,7 @@ export class MatchingEngine implements EngineEvents {
       if (px || tgtCcy === 'base_ccy') freeze = sz;
       else freeze = this.#estimate(account, instId, 'sell', sz, 'quote');
     }
-    if (!this.#ledger.freeze(account, frozenCcy, freeze)) return fail('51008');
+    if (!contract && !this.#ledger.freeze(account, frozenCcy, freeze)) return fail('51008');
 
     const now = this.#clock.now();
     const o: SimOrder = {
@@ -367,7 +454,7 @@ export class MatchingEngine implements EngineEvents {
       accFillSz: ZERO,
       accFillQuote: ZERO,
       fee: ZERO,
-      feeCcy: side === 'buy' ? inst.baseCcy : inst.quoteCcy,
+      feeCcy: inst.contract ? inst.contract.settleCcy : side === 'buy' ? inst.baseCcy : inst.quoteCcy,
       state: 'live',
       cTime: now,
       uTime: now,
@@ -378,6 +465,7 @@ export class MatchingEngine implements EngineEvents {
       cancelSource: '',
       stpMode: str(item.stpMode) || 'cancel_maker',
     };
+    if (contract) o.contract = contract;
     this.#orders.set(o.ordId, o);
     if (clOrdId) {
       let m = this.#byClOrdId.get(account);
@@ -492,7 +580,10 @@ export class MatchingEngine implements EngineEvents {
       // the extra quote is reserved from the available balance (only what that cannot cover is cut).
       if (!o.px && o.side === 'buy' && o.tgtCcy === 'base_ccy') this.#topUp(o, q.mul(px));
       // A market order never spends more than it reserved (the estimate walked this same book).
-      if (!o.px) q = Decimal.min(q, floorTo(o.side === 'buy' ? o.frozen.div(px) : o.frozen, inst.lotSz));
+      if (!o.px && !o.contract)
+        q = Decimal.min(q, floorTo(o.side === 'buy' ? o.frozen.div(px) : o.frozen, inst.lotSz));
+      // A reduce-only order never turns into an opening one.
+      if (o.contract && o.reduceOnly) q = Decimal.min(q, this.#reducible(o));
       if (q.lte(0)) break;
       if (useUser) {
         const m = maker!;
@@ -556,7 +647,35 @@ export class MatchingEngine implements EngineEvents {
     let fee: Decimal;
     // Release what this execution had reserved: limit orders reserved at their own price.
     let release: Decimal;
-    if (o.side === 'buy') {
+    let pnl = ZERO;
+    if (o.contract) {
+      const inst = this.#instrument(o.instId)!;
+      release = Decimal.min(o.frozen, o.contract.holdPerUnit.mul(q));
+      this.#ledger.unfreeze(o.account, o.frozenCcy, release);
+      const r = this.derivs.applyFill(
+        {
+          account: o.account,
+          instId: o.instId,
+          side: o.side,
+          mgnMode: o.contract.tdMode,
+          posSide: o.contract.posSide,
+        },
+        inst,
+        px,
+        q,
+        maker,
+        {
+          ...common,
+          instType: inst.instType,
+          mgnMode: o.contract.tdMode,
+          fillMarkPx: this.derivs.pricing.mark(inst).toFixed(),
+          fillIdxPx: this.derivs.pricing.index(inst).toFixed(),
+        },
+      );
+      fee = r.fee.neg();
+      pnl = r.pnl;
+      o.contract.pnl = o.contract.pnl.plus(pnl);
+    } else if (o.side === 'buy') {
       release = o.px ? o.px.mul(q) : Decimal.min(quote, o.frozen);
       fee = q.mul(rate);
       this.#ledger.unfreeze(o.account, o.quoteCcy, release);
@@ -574,6 +693,7 @@ export class MatchingEngine implements EngineEvents {
     const billId = bills[bills.length - 1]?.billId ?? '';
     o.frozen = Decimal.max(ZERO, o.frozen.minus(release));
     o.accFillSz = o.accFillSz.plus(q);
+    // avgPx of a contract order is per contract, like a spot order's per base unit.
     o.accFillQuote = o.accFillQuote.plus(quote);
     o.fee = o.fee.minus(fee);
     o.lastFill = {
@@ -591,7 +711,7 @@ export class MatchingEngine implements EngineEvents {
     const fill: Fill = {
       account: o.account,
       record: {
-        instType: 'SPOT',
+        instType: o.contract?.instType ?? 'SPOT',
         instId: o.instId,
         tradeId,
         ordId: o.ordId,
@@ -601,22 +721,22 @@ export class MatchingEngine implements EngineEvents {
         tag: o.tag,
         fillPx: px.toFixed(),
         fillSz: q.toFixed(),
-        fillIdxPx: '',
-        fillPnl: '0',
+        fillIdxPx: o.contract ? this.derivs.pricing.index(this.#instrument(o.instId)!).toFixed() : '',
+        fillPnl: pnl.toFixed(),
         fillPxVol: '',
         fillPxUsd: '',
         fillMarkVol: '',
         fillFwdPx: '',
-        fillMarkPx: '',
+        fillMarkPx: o.contract ? this.derivs.pricing.mark(this.#instrument(o.instId)!).toFixed() : '',
         side: o.side,
-        posSide: 'net',
+        posSide: o.contract?.posSide ?? 'net',
         execType: maker ? 'M' : 'T',
         feeCcy: o.feeCcy,
         fee: fee.neg().toFixed(),
         ts: String(now),
         fillTime: String(now),
         feeRate: rate.neg().toFixed(),
-        tradeQuoteCcy: o.quoteCcy,
+        tradeQuoteCcy: o.contract ? '' : o.quoteCcy,
       },
     };
     const list = this.#fills.get(fill.account) ?? [];
@@ -624,7 +744,10 @@ export class MatchingEngine implements EngineEvents {
     this.#fills.set(fill.account, list);
     this.#emitOrder(o);
     // Both cash balances moved: balance_and_position pushes them with the trade (eventType filled).
-    this.#emitBalance(o.account, [o.baseCcy, o.quoteCcy], { instId: o.instId, tradeId });
+    this.#emitBalance(o.account, o.contract ? [o.frozenCcy] : [o.baseCcy, o.quoteCcy], {
+      instId: o.instId,
+      tradeId,
+    });
   }
 
   #release(o: SimOrder): void {
@@ -1033,9 +1156,13 @@ export class MatchingEngine implements EngineEvents {
     return { triggerTime: String(Math.floor(trigger / 1000)), tag, ts: String(Math.floor(now / 1000)) };
   }
 
-  /** Fires every cancel-all-after timer that is due on the sim clock. */
+  /** Fires every cancel-all-after timer that is due on the sim clock, then funding and liquidation. */
   checkTimers(): void {
     const now = this.#clock.now();
+    if (this.derivs.all().length > 0 || now >= this.derivs.lastFundingTime() + 8 * 3_600_000) {
+      this.#market.advanceTo(now);
+      this.derivs.check();
+    }
     for (const [account, t] of this.#timers) {
       if (t.account !== 0 && now >= t.account) {
         t.account = 0;

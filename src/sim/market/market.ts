@@ -23,6 +23,7 @@ import {
 } from './history.js';
 import {
   DEFAULT_MARKET_INSTRUMENTS,
+  defaultDerivativeInstruments,
   HISTORY_DAYS,
   toSimInstrument,
   type MarketInstrumentConfig,
@@ -136,11 +137,12 @@ export class SimMarket implements SimMarketApi {
     this.tNow = start;
     this.lastStep = Math.floor(start / STEP_MS);
     const depth = Math.max(1, Math.min(opts.depth ?? 400, 400));
-    const cfgs = opts.instruments ?? DEFAULT_MARKET_INSTRUMENTS;
+    const cfgs = opts.instruments ?? [...DEFAULT_MARKET_INSTRUMENTS, ...defaultDerivativeInstruments(start)];
     const historyStart = Math.max(0, start - HISTORY_DAYS * DAY);
     const listTime = Math.floor(historyStart / HOUR) * HOUR;
     const byId = new Map(cfgs.map((c) => [c.instId, c]));
     const isCross = (c: MarketInstrumentConfig) => {
+      if (c.contract) return byId.has(c.contract.indexInstId);
       const [b, q] = c.instId.split('-');
       return q !== 'USDT' && byId.has(`${b}-USDT`) && byId.has(`${q}-USDT`);
     };
@@ -156,12 +158,15 @@ export class SimMarket implements SimMarketApi {
       if (!(tick > 0) || !(lot > 0))
         throw new ValidationError(`instruments.${cfg.instId}`, 'tickSz and lotSz must be positive decimals');
       const [baseCcy, quoteCcy] = cfg.instId.split('-');
-      const legs = isCross(cfg)
-        ? ([this.states.get(`${baseCcy}-USDT`)!, this.states.get(`${quoteCcy}-USDT`)!] as [
-            InstState,
-            InstState,
-          ])
-        : undefined;
+      // A contract follows its index alone (over a unit leg); a cross pair follows its two legs.
+      const legs = !isCross(cfg)
+        ? undefined
+        : cfg.contract
+          ? ([this.states.get(cfg.contract.indexInstId)!, UNIT_LEG] as [InstState, InstState])
+          : ([this.states.get(`${baseCcy}-USDT`)!, this.states.get(`${quoteCcy}-USDT`)!] as [
+              InstState,
+              InstState,
+            ]);
       let x: number;
       if (legs) x = Math.log((legs[0].lastPx * legs[0].tick) / (legs[1].lastPx * legs[1].tick));
       else {
@@ -301,7 +306,7 @@ export class SimMarket implements SimMarketApi {
     const bid = st.book.bids[0];
     const ask = st.book.asks[0];
     return {
-      instType: 'SPOT',
+      instType: st.inst.instType,
       instId,
       last: px(st.lastPx),
       lastSz: formatTrim(st.lastSz, st.szDec),
@@ -668,3 +673,24 @@ function seedTape(st: InstState, rng: Rng, start: number): void {
   }
   st.tape = out.reverse();
 }
+
+/** A constant price of 1: the quote leg of a contract that follows one index. */
+const UNIT_HISTORY: HistorySource = {
+  start: 0,
+  end: Number.MAX_SAFE_INTEGER,
+  minutes(hour: number): readonly Bucket[] {
+    return Array.from({ length: 60 }, (_, j) => ({
+      ts: hour * HOUR + j * MINUTE,
+      o: 1,
+      h: 1,
+      l: 1,
+      c: 1,
+      v: 0,
+      q: 0n,
+    }));
+  },
+  hourSummary(hour: number): Bucket | undefined {
+    return { ts: hour * HOUR, o: 1, h: 1, l: 1, c: 1, v: 0, q: 0n };
+  },
+};
+const UNIT_LEG = { x: 0, tick: 1, lot: 1, lastPx: 1, history: UNIT_HISTORY } as unknown as InstState;
