@@ -424,6 +424,8 @@ export class OkxClient implements RestCaller {
     const req = {
       instId: typeof src?.instId === 'string' ? src.instId : undefined,
       instType: typeof src?.instType === 'string' ? src.instType : undefined,
+      instFamily: typeof src?.instFamily === 'string' ? src.instFamily : undefined,
+      ccy: typeof src?.ccy === 'string' ? src.ccy : undefined,
       tag: typeof src?.tag === 'string' ? src.tag : undefined,
     };
     const key = rateKey(def, who, req);
