@@ -87,7 +87,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const serverClock: Clock = { now: () => clock.now() + faults.settings.clockSkewMs };
   const market = options.market ?? defaultMarket(seed, clock);
   const ledger = new Ledger(serverClock, cfg.accounts);
-  const engine = new MatchingEngine({ market, ledger, clock: serverClock });
+  const engine = new MatchingEngine({ market, ledger, clock: serverClock, accountModes: cfg.accounts });
   const keys = new KeyRegistry(cfg.keys, ledger);
   const limiter = new SlidingWindowLimiter(serverClock);
   let ws: WsServerHandle | undefined;

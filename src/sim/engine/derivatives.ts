@@ -436,7 +436,8 @@ export class Derivatives {
       subType,
       fee: fee.neg().toFixed(),
       pnl: pnl.toFixed(),
-      posBal: p.margin.toFixed(),
+      // posBal is the isolated margin; a cross position has none of its own.
+      posBal: p.mgnMode === 'isolated' ? p.margin.toFixed() : '0',
       posBalChg: posBalChg.toFixed(),
     });
     if (p.pos.isZero()) this.#closeOut(p);
@@ -482,6 +483,40 @@ export class Derivatives {
     });
     this.events.position(account, p);
     return { amt: amt.toFixed(), ccy, instId, leverage: p.lever.toFixed(), posSide, type };
+  }
+
+  /**
+   * The contract fields of a currency's balance row: equity with unrealised PnL and isolated
+   * margin, the cross initial/maintenance margin and ratio, and what orders (not positions) hold.
+   * Undefined when the currency margins no position.
+   */
+  balanceFields(account: string, ccy: string): Record<string, string> | undefined {
+    const ps = this.list(account).filter((p) => p.inst.contract!.settleCcy === ccy);
+    if (ps.length === 0) return undefined;
+    const x = this.crossEquity(account, ccy);
+    let isoEq = ZERO;
+    let isoUpl = ZERO;
+    let crossHold = ZERO;
+    for (const p of ps) {
+      if (p.mgnMode === 'isolated') {
+        const u = this.upl(p, this.pricing.mark(p.inst));
+        isoEq = isoEq.plus(p.margin).plus(u);
+        isoUpl = isoUpl.plus(u);
+      } else crossHold = crossHold.plus(p.margin);
+    }
+    const b = this.ledger.balance(account, ccy);
+    return {
+      eq: x.eq.plus(isoEq).toFixed(),
+      isoEq: isoEq.toFixed(),
+      upl: x.upl.plus(isoUpl).toFixed(),
+      isoUpl: isoUpl.toFixed(),
+      imr: x.imr.toFixed(),
+      mmr: x.mmr.toFixed(),
+      mgnRatio: x.mmr.isZero() ? '' : x.eq.div(x.mmr).toDecimalPlaces(8).toFixed(),
+      ordFrozen: Decimal.max(ZERO, b.frozen.minus(crossHold)).toFixed(),
+      availEq: Decimal.max(ZERO, x.eq.minus(b.frozen)).toFixed(),
+      notionalLever: '',
+    };
   }
 
   // ---- risk ----

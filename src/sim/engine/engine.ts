@@ -190,6 +190,24 @@ export class MatchingEngine implements EngineEvents {
     return against ? p.pos.abs() : ZERO;
   }
 
+  /** The engine's clock now (server time). */
+  nowMs(): number {
+    return this.#clock.now();
+  }
+
+  /** Cancels the account's pending orders that match (close-position autoCxl). */
+  cancelWhere(account: string, pred: (o: SimOrder) => boolean): void {
+    let any = false;
+    for (const o of this.#accountOrders(account)) {
+      if (isPending(o) && pred(o)) {
+        this.#unrest(o);
+        this.#finish(o, 'canceled', CANCEL_BY_USER);
+        any = true;
+      }
+    }
+    if (any) this.#emitAccount(account);
+  }
+
   /** True when the account has a live order (settings changes need none). */
   hasPendingOrders(account: string): boolean {
     return this.#accountOrders(account).some(isPending);
@@ -982,7 +1000,7 @@ export class MatchingEngine implements EngineEvents {
 
   #filterOrders(rows: SimOrder[], q: Record<string, string>): SimOrder[] {
     let out = rows;
-    if (q.instType && q.instType !== 'SPOT') return [];
+    if (q.instType) out = out.filter((o) => (o.contract?.instType ?? 'SPOT') === q.instType);
     if (q.instId) out = out.filter((o) => o.instId === q.instId);
     if (q.ordType) {
       const types = q.ordType.split(',');
@@ -994,7 +1012,7 @@ export class MatchingEngine implements EngineEvents {
 
   fills(account: string, q: Record<string, string>): Record<string, string>[] {
     let rows = [...(this.#fills.get(account) ?? [])].reverse();
-    if (q.instType && q.instType !== 'SPOT') return [];
+    if (q.instType) rows = rows.filter((f) => f.instType === q.instType);
     if (q.instId) rows = rows.filter((f) => f.instId === q.instId);
     if (q.ordId) rows = rows.filter((f) => f.ordId === q.ordId);
     if (q.begin) rows = rows.filter((f) => Number(f.ts) >= Number(q.begin));
@@ -1039,7 +1057,8 @@ export class MatchingEngine implements EngineEvents {
       if (ccys && !ccys.includes(ccy)) continue;
       // Currencies with cashBal and eq both 0 are omitted.
       if (b.cash.isZero()) continue;
-      const eqUsd = b.cash.mul(this.#usdPrice(ccy));
+      const eqCcy = new Decimal(this.derivs.balanceFields(account, ccy)?.eq ?? b.cash);
+      const eqUsd = eqCcy.mul(this.#usdPrice(ccy));
       totalEq = totalEq.plus(eqUsd);
       uTime = Math.max(uTime, b.uTime);
       details.push({
@@ -1090,6 +1109,7 @@ export class MatchingEngine implements EngineEvents {
         autoLendMtAmt: '0',
         collateralEnabled: false,
         collateralRestrict: false,
+        ...this.derivs.balanceFields(account, ccy),
       });
     }
     return {
