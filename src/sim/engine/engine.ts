@@ -10,6 +10,7 @@ import type {
   SimInstrument,
   SimMarketApi,
 } from '../contracts.js';
+import { AlgoBook, AlgoError, type SimAlgo } from './algo.js';
 import { checkContractOrder } from './contract-orders.js';
 import { Derivatives, type AcctLv, type PosMode, type SimPosition } from './derivatives.js';
 import type { Ledger } from './ledger.js';
@@ -121,6 +122,8 @@ export class MatchingEngine implements EngineEvents {
   readonly #warningListeners = new Set<(account: string, p: SimPosition) => void>();
   /** Positions, leverage, margin, funding and liquidation of SWAP and FUTURES contracts. */
   readonly derivs: Derivatives;
+  /** Conditional, OCO, trigger and trailing orders, and TP/SL attached to orders. */
+  readonly algos: AlgoBook;
   #ordSeq = 0;
   #tradeSeq = 0;
   #prioritySeq = 0;
@@ -152,6 +155,73 @@ export class MatchingEngine implements EngineEvents {
       () => this.#nextTradeId(),
       opts.accountModes,
     );
+    this.algos = new AlgoBook(this.#market, this.derivs, this.#clock, {
+      place: (account, item) => {
+        const r = this.placeOrders(account, [item])[0]!;
+        return { ordId: r.ordId ?? '', sCode: r.sCode ?? '1', sMsg: r.sMsg ?? '' };
+      },
+      positionSize: (account, instId, tdMode, posSide) => {
+        const p = this.derivs.find(
+          account,
+          instId,
+          tdMode === 'isolated' ? 'isolated' : 'cross',
+          posSide === 'long' || posSide === 'short' ? posSide : 'net',
+        );
+        return p ? p.pos.abs() : ZERO;
+      },
+    });
+  }
+
+  /** Attached TP/SL follow their order: live once it filled, canceled if it ended unfilled. */
+  #settleAttached(o: SimOrder): void {
+    if (isPending(o)) return;
+    for (const a of this.algos.attachedTo(o.ordId)) {
+      if (a.state !== 'live') continue;
+      if (o.accFillSz.gt(0)) this.algos.activate(a, o.accFillSz.toFixed());
+      else this.algos.cancel(o.account, { instId: o.instId, algoId: a.algoId });
+    }
+  }
+
+  /** TP/SL attached to a new order (attachAlgoOrds): opposite side, same mode; checked now. */
+  #attach(account: string, ordId: string, item: Record<string, unknown>): ItemResult | undefined {
+    const list = item.attachAlgoOrds;
+    if (list === undefined || list === '') return undefined;
+    if (!Array.isArray(list)) return fail('51000', 'attachAlgoOrds');
+    const o = this.#orders.get(ordId)!;
+    for (const raw of list) {
+      const x = (raw ?? {}) as Record<string, unknown>;
+      const both = x.tpTriggerPx && x.slTriggerPx;
+      try {
+        const a: SimAlgo = this.algos.place(
+          account,
+          {
+            instId: o.instId,
+            tdMode: o.contract?.tdMode ?? 'cash',
+            side: o.side === 'buy' ? 'sell' : 'buy',
+            posSide: o.contract?.posSide ?? '',
+            ordType: both ? 'oco' : 'conditional',
+            sz: x.sz ?? '',
+            closeFraction: x.sz ? '' : '1',
+            reduceOnly: o.contract !== undefined,
+            algoClOrdId: x.attachAlgoClOrdId ?? '',
+            tpTriggerPx: x.tpTriggerPx,
+            tpTriggerPxType: x.tpTriggerPxType,
+            tpOrdPx: x.tpOrdPx ?? (x.tpTriggerPx ? '-1' : ''),
+            slTriggerPx: x.slTriggerPx,
+            slTriggerPxType: x.slTriggerPxType,
+            slOrdPx: x.slOrdPx ?? (x.slTriggerPx ? '-1' : ''),
+          },
+          ordId,
+        );
+        // A spot TP/SL sells (or buys back) what the order filled, not a position.
+        if (!o.contract) a.closeFraction = '';
+      } catch (err) {
+        if (err instanceof AlgoError) return fail(err.code, ...err.params);
+        throw err;
+      }
+    }
+    this.#settleAttached(o);
+    return undefined;
   }
 
   /** A position changed (fill, funding, leverage, margin, liquidation). */
@@ -506,6 +576,8 @@ export class MatchingEngine implements EngineEvents {
         else this.#finishTaker(o);
       }
     }
+    const attached = this.#attach(account, o.ordId, item);
+    if (attached) return { ordId: o.ordId, ...attached };
     return { ordId: o.ordId, sCode: '0', sMsg: 'Order placed' };
   }
 
@@ -726,6 +798,7 @@ export class MatchingEngine implements EngineEvents {
     const done = o.tgtCcy === 'quote_ccy' ? false : o.accFillSz.gte(o.sz);
     o.state = done ? 'filled' : 'partially_filled';
     if (done) this.#release(o);
+    if (done) this.#settleAttached(o);
     const fill: Fill = {
       account: o.account,
       record: {
@@ -779,6 +852,7 @@ export class MatchingEngine implements EngineEvents {
     o.uTime = this.#clock.now();
     this.#release(o);
     this.#emitOrder(o);
+    this.#settleAttached(o);
   }
 
   /** A taker order that did not rest: ioc/fok remainders are canceled; a market order is done. */
@@ -1182,6 +1256,10 @@ export class MatchingEngine implements EngineEvents {
     if (this.derivs.all().length > 0 || now >= this.derivs.lastFundingTime() + 8 * 3_600_000) {
       this.#market.advanceTo(now);
       this.derivs.check();
+    }
+    if (this.algos.hasLive()) {
+      this.#market.advanceTo(now);
+      this.algos.check();
     }
     for (const [account, t] of this.#timers) {
       if (t.account !== 0 && now >= t.account) {

@@ -23,7 +23,6 @@ import {
 } from './history.js';
 import {
   DEFAULT_MARKET_INSTRUMENTS,
-  defaultDerivativeInstruments,
   HISTORY_DAYS,
   toSimInstrument,
   type MarketInstrumentConfig,
@@ -137,7 +136,7 @@ export class SimMarket implements SimMarketApi {
     this.tNow = start;
     this.lastStep = Math.floor(start / STEP_MS);
     const depth = Math.max(1, Math.min(opts.depth ?? 400, 400));
-    const cfgs = opts.instruments ?? [...DEFAULT_MARKET_INSTRUMENTS, ...defaultDerivativeInstruments(start)];
+    const cfgs = opts.instruments ?? DEFAULT_MARKET_INSTRUMENTS;
     const historyStart = Math.max(0, start - HISTORY_DAYS * DAY);
     const listTime = Math.floor(historyStart / HOUR) * HOUR;
     const byId = new Map(cfgs.map((c) => [c.instId, c]));

@@ -88,7 +88,8 @@ export function derivativePublicRoutes(
 
   return {
     'public.markPrice': (q) => {
-      if (!q.get('instType')) return okxError('50014', 'instType');
+      // OKX documents instType as required; peers (ccxt) send instId alone and OKX answers.
+      if (!q.get('instType') && !q.get('instId')) return okxError('50014', 'instType');
       const list = contracts(q, ['SWAP', 'FUTURES']);
       if (!Array.isArray(list)) return list;
       return ok(

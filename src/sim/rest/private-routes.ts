@@ -5,6 +5,7 @@ import { EngineRequestError, tradeEnvelope, type ItemResult, type MatchingEngine
 import { FundingAccount } from '../engine/funding-account.js';
 import type { KeyRegistry } from '../keys.js';
 import type { SimMarketApi } from '../contracts.js';
+import { algoRoutes } from './algo-routes.js';
 import { assetRoutes } from './asset-routes.js';
 import { derivativeRoutes } from './deriv-routes.js';
 import { ok, okxError, type Reply } from './reply.js';
@@ -94,6 +95,7 @@ export function privateRoutes(
 
   return {
     ...assetRoutes(engine, keys, funding),
+    ...algoRoutes(engine, us),
     ...(market ? derivativeRoutes(engine, market) : {}),
     'account.balance': (c) => ok([engine.balance(c.key.account, ccyList(c.query))]),
     'account.bills': (c) => ok(engine.bills(c.key.account, queryObject(c.query))),

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
-import { data, derivSim, position, send } from './derivs-kit.js';
+import { data, derivSim, position, send, step } from './derivs-kit.js';
 import { get } from '../sim-test-kit.js';
 
 const D = (v: string | number) => new Decimal(v);
@@ -324,11 +324,9 @@ describe('contracts on the local exchange (issue 12 item 3)', () => {
       ordType: 'market',
       sz: '100',
     });
-    clock.advance(4 * HOUR - 1); // 15:59:59.999
-    sim.tick();
+    await step(sim, clock, 4 * HOUR - 1); // 15:59:59.999
     assert.equal((await data(sim, 'alice', '/api/v5/account/bills?type=8')).length, 0);
-    clock.advance(1);
-    sim.tick();
+    await step(sim, clock, 1);
     const [rate] = await data(
       sim,
       'alice',
@@ -346,8 +344,7 @@ describe('contracts on the local exchange (issue 12 item 3)', () => {
     const implied = D(a.balChg).abs().div(r.abs()).div(1);
     assert.ok(implied.minus(pos.markPx).abs().lt(D(pos.markPx).mul(0.01)));
     assert.equal(pos.fundingFee, a.balChg);
-    clock.advance(8 * HOUR);
-    sim.tick();
+    await step(sim, clock, 8 * HOUR);
     assert.equal((await data(sim, 'alice', '/api/v5/account/bills?type=8')).length, 2);
   });
 
@@ -375,8 +372,7 @@ describe('contracts on the local exchange (issue 12 item 3)', () => {
     }
     let gone: string | undefined;
     for (let i = 0; i < 2000 && !gone; i++) {
-      clock.advance(2000);
-      sim.tick();
+      await step(sim, clock, 2000);
       for (const who of ['alice', 'bob']) if (sim.engine.derivs.list(who).length === 0) gone = who;
     }
     assert.ok(gone, 'one side was liquidated');

@@ -19,6 +19,9 @@ export async function derivSim(
     ]),
   );
   const sim = await withSim(t, { seed: opts.seed ?? 7, clock, config: { keys: cfg.keys, accounts } });
+  // A step of hours of sim time can hold the event loop for seconds; a longer keep-alive keeps
+  // the server from closing the client's idle socket under it (a harness artifact, not OKX's).
+  sim.server.keepAliveTimeout = 120_000;
   return { sim, clock };
 }
 
@@ -34,4 +37,14 @@ export async function send(sim: Simulator, label: string, path: string, body: un
 
 export async function position(sim: Simulator, label: string, instId: string) {
   return (await data(sim, label, `/api/v5/account/positions?instId=${instId}`))[0];
+}
+
+/**
+ * One step of sim time: advance the clock, run the exchange's tick, then yield to the event loop
+ * so socket timers (keep-alive) run as they would between real requests.
+ */
+export async function step(sim: Simulator, clock: { advance(ms: number): void }, ms: number): Promise<void> {
+  clock.advance(ms);
+  sim.tick();
+  await new Promise<void>((resolve) => setImmediate(resolve));
 }
