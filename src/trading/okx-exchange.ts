@@ -128,6 +128,17 @@ export function mapInstrument(o: Obj): Instrument {
   };
 }
 
+/**
+ * OKX sends baseCcy and quoteCcy empty on contracts; the port names the coin and the money the
+ * way spot does: linear (BTC-USDT-SWAP) coin BTC, quote USDT; inverse (BTC-USD-SWAP) coin BTC,
+ * quote USD.
+ */
+function contractCcys(i: Instrument): Instrument {
+  if (i.baseCcy !== '' || i.ctValCcy === undefined) return i;
+  if (i.ctType === 'inverse') return { ...i, baseCcy: i.settleCcy ?? '', quoteCcy: i.ctValCcy };
+  return { ...i, baseCcy: i.ctValCcy, quoteCcy: i.settleCcy ?? '' };
+}
+
 function derivFields(o: Obj): Partial<Instrument> {
   const out: Partial<Instrument> = {};
   for (const f of ['ctVal', 'ctValCcy', 'ctType', 'settleCcy', 'lever'] as const) {
@@ -338,7 +349,7 @@ export class OkxExchange implements ExchangePort {
         code: '51001',
         hint: 'Check the instId (e.g. BTC-USDT).',
       });
-    return mapInstrument(row);
+    return contractCcys(mapInstrument(row));
   }
 
   async balances(): Promise<Balance[]> {
