@@ -349,8 +349,13 @@ export class OkxExchange implements ExchangePort {
         code: '51001',
         hint: 'Check the instId (e.g. BTC-USDT).',
       });
-    return contractCcys(mapInstrument(row));
+    const inst = contractCcys(mapInstrument(row));
+    if (inst.ctVal !== undefined) this.contractValues.set(inst.instId, inst.ctVal);
+    return inst;
   }
+
+  /** ctVal of each contract instrument read so far (the risk layer counts contract fills in coin with it). */
+  readonly contractValues = new Map<string, string>();
 
   async balances(): Promise<Balance[]> {
     const acct = first(await this.client.account.balance());

@@ -2,7 +2,14 @@ import { Decimal } from 'decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
-import type { ExchangePort, Instrument, OrderIntent, Position, Ticker } from './exchange-port.js';
+import type {
+  ExchangePort,
+  Instrument,
+  LeverageSetting,
+  OrderIntent,
+  Position,
+  Ticker,
+} from './exchange-port.js';
 import { GuardRejection } from './errors.js';
 
 /**
@@ -192,6 +199,20 @@ export class OrderGuard {
     return p;
   }
 
+  private readonly leverageCache = new Map<string, { at: number; p: Promise<LeverageSetting[]> }>();
+
+  /** The instrument's leverage settings, cached like the instrument rules (leverage-info: 20 per 2 s). */
+  private leverageOf(instId: string, mgnMode: 'cross' | 'isolated'): Promise<LeverageSetting[]> {
+    const key = `${instId}|${mgnMode}`;
+    const now = this.clock.now();
+    const hit = this.leverageCache.get(key);
+    if (hit && now - hit.at < this.limits.instrumentTtlMs) return hit.p;
+    const p = this.market.leverage!.call(this.market, instId, mgnMode);
+    this.leverageCache.set(key, { at: now, p });
+    p.catch(() => this.leverageCache.get(key)?.p === p && this.leverageCache.delete(key));
+    return p;
+  }
+
   /** Forgets cached positions (after a fill, so the next check sees the new size). */
   invalidatePositions(instId?: string): void {
     if (instId === undefined) this.positionsCache.clear();
@@ -246,7 +267,7 @@ export class OrderGuard {
       intent.tdMode !== 'cash'
     ) {
       const mgnMode = intent.tdMode === 'isolated' ? 'isolated' : 'cross';
-      const settings = await this.market.leverage.call(this.market, instId, mgnMode);
+      const settings = await this.leverageOf(instId, mgnMode);
       const cap = [maxLev, inst.lever]
         .filter((x): x is string => x !== undefined && x !== '')
         .map((x) => new Decimal(x))
