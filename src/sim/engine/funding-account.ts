@@ -42,6 +42,7 @@ export const CHAINS: Readonly<Record<string, { chain: string; fee: string; minWd
  */
 export class FundingAccount {
   readonly #withdrawals: SimWithdrawal[] = [];
+  readonly #transfers: Array<Record<string, string> & { account: string }> = [];
   #seq = 0;
 
   constructor(
@@ -100,7 +101,16 @@ export class FundingAccount {
       f.uTime = now;
       a.fundingBills.push(this.#fundingBill(ccy, amt, f.cash, '130', 'from trading account'));
     }
-    return { transId, ccy, clientId: String(item.clientId ?? ''), from, amt: amt.toFixed(), to };
+    const out = { transId, ccy, clientId: String(item.clientId ?? ''), from, amt: amt.toFixed(), to };
+    this.#transfers.push({ ...out, account, type, subAcct: '', state: 'success' });
+    return out;
+  }
+
+  /** GET /asset/transfer-state by transId or clientId. */
+  transferState(account: string, transId: string, clientId: string): Record<string, string>[] {
+    return this.#transfers
+      .filter((x) => x.account === account && (transId ? x.transId === transId : x.clientId === clientId))
+      .map(({ account: _a, ...rest }) => rest);
   }
 
   #fundingBill(ccy: string, chg: Decimal, bal: Decimal, type: string, notes: string): Record<string, string> {
@@ -199,7 +209,12 @@ export class FundingAccount {
   deposits(account: string, q: URLSearchParams, uid: string): Record<string, unknown>[] {
     const a = this.ledger.account(account);
     return a.fundingBills
-      .filter((b) => b.type === '1' && (!q.get('ccy') || b.ccy === q.get('ccy')))
+      .filter(
+        (b) =>
+          b.type === '1' &&
+          (!q.get('ccy') || b.ccy === q.get('ccy')) &&
+          (!q.get('depId') || b.billId === q.get('depId')),
+      )
       .reverse()
       .slice(0, Math.min(Number(q.get('limit')) || 100, 100))
       .map((b) => ({

@@ -106,6 +106,12 @@ export function assetRoutes(
         if (!o) return okxError('50002');
         return ok([funding.transfer(c.key.account, o)]);
       }),
+    'asset.transferState': (c) => {
+      const transId = c.query.get('transId') ?? '';
+      const clientId = c.query.get('clientId') ?? '';
+      if (!transId && !clientId) return okxError('50014', 'transId');
+      return ok(funding.transferState(c.key.account, transId, clientId));
+    },
     'trade.fillsHistory': (c) => {
       if (!c.query.get('instType')) return okxError('50014', 'instType');
       return ok(engine.fills(c.key.account, q(c)));

@@ -86,6 +86,30 @@ export function derivativePublicRoutes(
     return candles6(src, q, history);
   };
 
+  const fundingRow = (i: SimInstrument): Record<string, string> => {
+    const t = nextFundingTime(clock.now());
+    const rate = derivs.pricing.fundingRate(i).toFixed();
+    return {
+      instType: 'SWAP',
+      instId: i.instId,
+      method: 'current_period',
+      formulaType: 'withRate',
+      fundingRate: rate,
+      nextFundingRate: '',
+      fundingTime: String(t),
+      nextFundingTime: String(t + 8 * 3_600_000),
+      minFundingRate: FUNDING_CAP.neg().toFixed(),
+      maxFundingRate: FUNDING_CAP.toFixed(),
+      interestRate: '0.0001',
+      impactValue: '',
+      premium: derivs.pricing.premium(i).toDecimalPlaces(8).toFixed(),
+      settState: 'settled',
+      settFundingRate: derivs.fundingHistory(i.instId)[0]?.fundingRate ?? '',
+      sodUtc0: '',
+      ts: now(),
+    };
+  };
+
   return {
     'public.markPrice': (q) => {
       // OKX documents instType as required; peers (ccxt) send instId alone and OKX answers.
@@ -102,31 +126,15 @@ export function derivativePublicRoutes(
       );
     },
     'public.fundingRate': (q) => {
-      const i = needSwap(q);
-      if ('status' in i) return i;
-      const t = nextFundingTime(clock.now());
-      const rate = derivs.pricing.fundingRate(i).toFixed();
-      return ok([
-        {
-          instType: 'SWAP',
-          instId: i.instId,
-          method: 'current_period',
-          formulaType: 'withRate',
-          fundingRate: rate,
-          nextFundingRate: '',
-          fundingTime: String(t),
-          nextFundingTime: String(t + 8 * 3_600_000),
-          minFundingRate: FUNDING_CAP.neg().toFixed(),
-          maxFundingRate: FUNDING_CAP.toFixed(),
-          interestRate: '0.0001',
-          impactValue: '',
-          premium: derivs.pricing.premium(i).toDecimalPlaces(8).toFixed(),
-          settState: 'settled',
-          settFundingRate: derivs.fundingHistory(i.instId)[0]?.fundingRate ?? '',
-          sodUtc0: '',
-          ts: now(),
-        },
-      ]);
+      // instId=ANY lists every swap (OKX answers it; ccxt's fetchFundingRates sends it).
+      const list =
+        q.get('instId') === 'ANY' ? market.instruments().filter((x) => x.instType === 'SWAP') : [needSwap(q)];
+      const rows = [];
+      for (const i of list) {
+        if ('status' in i) return i;
+        rows.push(fundingRow(i));
+      }
+      return ok(rows);
     },
     'public.fundingRateHistory': (q) => {
       const i = needSwap(q);
