@@ -509,8 +509,10 @@ export class OkxExchange implements ExchangePort {
     let after: string | undefined;
     // orders-pending pages by ordId, 100 at most per page (facts §7.4).
     for (;;) {
-      const params: Record<string, string> = { instType: 'SPOT', limit: '100' };
-      if (instId) params.instId = instId;
+      // Without an instrument: every type (spot and contracts); with one: its type.
+      const params: Record<string, string> = instId
+        ? { instType: instTypeOf(instId), instId, limit: '100' }
+        : { limit: '100' };
       if (after) params.after = after;
       const page = list(await this.client.trade.ordersPending(params)).map(mapOrder);
       out.push(...page);
@@ -523,8 +525,9 @@ export class OkxExchange implements ExchangePort {
   }
 
   async fills(instId?: string, sinceMs?: number): Promise<Fill[]> {
-    const params: Record<string, string> = { instType: 'SPOT', limit: '100' };
-    if (instId) params.instId = instId;
+    const params: Record<string, string> = instId
+      ? { instType: instTypeOf(instId), instId, limit: '100' }
+      : { limit: '100' };
     if (sinceMs !== undefined) params.begin = String(sinceMs);
     const rows = list(await this.client.trade.fills(params)).map(mapFill);
     return rows.filter((f) => sinceMs === undefined || f.ts >= sinceMs).sort((a, b) => a.ts - b.ts);
@@ -535,7 +538,7 @@ export class OkxExchange implements ExchangePort {
     const out: Fill[] = [];
     let after: string | undefined;
     for (let pages = 0; pages < 50; pages++) {
-      const params: Record<string, string> = { instType: 'SPOT', limit: '100', begin: String(sinceMs) };
+      const params: Record<string, string> = { limit: '100', begin: String(sinceMs) };
       if (after) params.after = after;
       const rows = list(await this.client.trade.fills(params));
       for (const r of rows) {
@@ -680,7 +683,7 @@ export class OkxExchange implements ExchangePort {
     const cleanups: Array<() => void> = [() => (stopped = true), () => timers.clear(timer)];
     if (this.ordersWs) {
       const ws = this.ordersWs;
-      const sub = ws.subscribe({ channel: 'orders', instType: 'SPOT' }, (push) =>
+      const sub = ws.subscribe({ channel: 'orders', instType: 'ANY' }, (push) =>
         this.onOrdersPush(push.data),
       );
       let ackResolve!: (ok: boolean) => void;

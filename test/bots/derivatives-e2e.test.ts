@@ -20,7 +20,7 @@ import { derivSim } from '../sim/derivs/derivs-kit.js';
  * guard -> journal -> runner). The exchange, the client and the bots share a manual clock that
  * the test moves in steps; 15:50 UTC start, so funding (16:00 UTC) happens within the run.
  */
-const START = Date.parse('2026-03-01T15:50:00.000Z');
+const START = Date.parse('2026-03-01T15:56:00.000Z');
 const SWAP = 'BTC-USDT-SWAP';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -105,7 +105,7 @@ async function bills(client: OkxClient, type: string) {
 
 describe('derivatives on the local exchange (end to end)', () => {
   test(
-    'a long perpetual grid opens its position, trades the ladder, and pays or earns funding at 16:00 UTC',
+    'a short perpetual grid opens its position, trades the ladder, and pays or earns funding at 16:00 UTC',
     { timeout: 90_000 },
     async (t) => {
       const r = await rig(t, ['alice', 'bob']);
@@ -120,7 +120,7 @@ describe('derivatives on the local exchange (end to end)', () => {
         {
           id: 'perp1',
           instId: SWAP,
-          direction: 'long',
+          direction: 'short',
           lower: (last * 0.995).toFixed(1),
           upper: (last * 1.005).toFixed(1),
           levels: 8,
@@ -132,23 +132,25 @@ describe('derivatives on the local exchange (end to end)', () => {
       await grid.start();
       await drive(r, [grid], () => (store.load('perp1')!.state as GridState).buying === undefined, 1_000, 50);
       const state = () => store.load('perp1')!.state as GridState;
-      assert.equal(state().buying, undefined, 'the start-up long was opened');
+      assert.equal(state().buying, undefined, 'the start-up short was opened');
       const [pos] = await port.positions(SWAP);
-      assert.ok(pos && new Decimal(pos.pos).gt(0), `a long position: ${JSON.stringify(pos)}`);
+      assert.ok(pos && new Decimal(pos.pos).lt(0), `a short position: ${JSON.stringify(pos)}`);
       assert.equal(pos.mgnMode, 'cross');
-      // the ladder: buys below the start level, the sells above close the long
+      // the ladder: sells above the start level, the buys below close the short
       const live = await stack.exchange.openOrders(SWAP);
       assert.ok(
         live.some((o) => o.side === 'buy') && live.some((o) => o.side === 'sell'),
         'both sides of the ladder rest',
       );
       const client = r.client('alice');
-      await drive(
-        r,
-        [grid],
-        async () => r.clock.now() > Date.parse('2026-03-01T16:00:05Z') && state().fills >= 2,
+      await drive(r, [grid], () => r.clock.now() >= Date.parse('2026-03-01T15:59:55Z'));
+      const held = await port.positions(SWAP);
+      await drive(r, [grid], () => r.clock.now() > Date.parse('2026-03-01T16:00:05Z'));
+      assert.ok(
+        held.length === 1 && new Decimal(held[0]!.pos).lt(0),
+        `the short is held at 16:00: ${JSON.stringify(held)}`,
       );
-      assert.ok(state().fills >= 2, `grid fills: ${state().fills}`);
+      assert.ok(state().fills >= 1, `grid fills: ${state().fills}`);
       const funding = await bills(client, '8');
       assert.equal(funding.length, 1, 'one funding bill at 16:00 UTC');
       assert.equal(funding[0]!.instId, SWAP);
