@@ -49,6 +49,24 @@ const ALGO_COLUMNS = [
   'created',
 ];
 
+/** A trigger price: a decimal, or relative to the last price ("+2%", "-1.5%"). */
+function triggerPx(
+  name: string,
+  v: string | undefined,
+  last: () => Promise<string>,
+): Promise<string | undefined> | string | undefined {
+  if (v === undefined) return undefined;
+  const m = /^([+-])(\d+(?:\.\d+)?)%$/.exec(v);
+  if (!m) return parseDecimalFlag(name, v);
+  return last().then((px) => {
+    const k = Number(m[2]) / 100;
+    const f = m[1] === '+' ? 1 + k : 1 - k;
+    if (!(f > 0)) throw new ValidationError(name, `'${v}' gives a price of 0 or less`);
+    const decimals = (px.split('.')[1] ?? '').length;
+    return (Number(px) * f).toFixed(decimals);
+  });
+}
+
 /** "-1" (market) or a positive decimal. */
 function ordPx(name: string, v: string | undefined): string | undefined {
   return v === '-1' ? v : parseDecimalFlag(name, v);
@@ -74,9 +92,9 @@ export function register(program: Command): void {
       .option('--pos-side <side>', 'long | short (long/short position mode)')
       .option('--reduce-only', 'only reduce a position')
       .option('--close-fraction <f>', '"1": close the whole position when triggered (instead of --sz)')
-      .option('--sl-trigger-px <px>', 'stop-loss trigger price')
+      .option('--sl-trigger-px <px>', 'stop-loss trigger price, or relative to the last price: +2%')
       .option('--sl-ord-px <px>', 'stop-loss order price, -1 = market', '-1')
-      .option('--tp-trigger-px <px>', 'take-profit trigger price')
+      .option('--tp-trigger-px <px>', 'take-profit trigger price, or relative to the last price: -2%')
       .option('--tp-ord-px <px>', 'take-profit order price, -1 = market', '-1')
       .option('--trigger-px <px>', 'trigger price (type trigger)')
       .option('--order-px <px>', 'order price once triggered, -1 = market (type trigger)', '-1')
@@ -97,8 +115,11 @@ export function register(program: Command): void {
         'is required',
         'give --sz N, or --close-fraction 1 to close the whole position',
       );
-    const sl = parseDecimalFlag('--sl-trigger-px', flags.slTriggerPx);
-    const tp = parseDecimalFlag('--tp-trigger-px', flags.tpTriggerPx);
+    // Relative triggers ("+2%") read the last price once, from the same exchange.
+    let lastPx: Promise<string> | undefined;
+    const last = () => (lastPx ??= withClient(flags, async (c) => (await c.market.ticker(instId)).last));
+    const sl = await triggerPx('--sl-trigger-px', flags.slTriggerPx, last);
+    const tp = await triggerPx('--tp-trigger-px', flags.tpTriggerPx, last);
     const req: Record<string, unknown> = { instId, side, ordType, tdMode };
     if (sz !== undefined) req.sz = sz;
     if (flags.closeFraction !== undefined) req.closeFraction = flags.closeFraction;
@@ -112,7 +133,7 @@ export function register(program: Command): void {
       if (sl) Object.assign(req, { slTriggerPx: sl, slOrdPx: ordPx('--sl-ord-px', flags.slOrdPx) });
       if (tp) Object.assign(req, { tpTriggerPx: tp, tpOrdPx: ordPx('--tp-ord-px', flags.tpOrdPx) });
     } else if (ordType === 'trigger') {
-      const trig = parseDecimalFlag('--trigger-px', flags.triggerPx);
+      const trig = await triggerPx('--trigger-px', flags.triggerPx, last);
       if (!trig) throw new ValidationError('--trigger-px', 'is required for a trigger order');
       Object.assign(req, { triggerPx: trig, orderPx: ordPx('--order-px', flags.orderPx) });
     } else {
