@@ -131,6 +131,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     limits,
     clock,
     exchange,
+    contractValue: (instId) => exchange.contractValues.get(instId),
     ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
   });
   mkdirSync(dirname(opts.journalPath), { recursive: true });
