@@ -98,14 +98,11 @@ export class MarketChannels {
         break;
       case 'instruments':
         // The instType's instruments on subscribe (SPOT, SWAP, FUTURES; OPTION is REST-only here).
-        if (sub.arg.instType !== 'OPTION' && sub.arg.instType !== 'MARGIN')
-          this.hub.send(c, {
-            arg: sub.arg,
-            data: market
-              .instruments()
-              .filter((i) => i.instType === sub.arg.instType)
-              .map(instrumentToOkx),
-          });
+        {
+          // A type with nothing listed here (OPTION, MARGIN, or no contracts) gets no push.
+          const list = market.instruments().filter((i) => i.instType === sub.arg.instType);
+          if (list.length > 0) this.hub.send(c, { arg: sub.arg, data: list.map(instrumentToOkx) });
+        }
         break;
       case 'candle': {
         const row = market.candles(instId, ch.bar, { limit: 1, history: ch.bar === '1s' })[0];
