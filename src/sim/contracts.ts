@@ -202,10 +202,29 @@ export interface WsTradeHandler {
   handle(account: string, op: string, args: Record<string, unknown>[]): Promise<Record<string, unknown>>;
 }
 
+/**
+ * What the WS channels of contracts read (issue 12): public rows exactly as the REST endpoints
+ * return them, mark and index candles, and the account's positions, liquidation warnings and
+ * algo orders as they change.
+ */
+export interface ContractFeed {
+  /** The row GET of the channel's endpoint returns for instId (mark-price, index-tickers, ...); undefined when unknown. */
+  publicRow(channel: string, instId: string): Record<string, unknown> | undefined;
+  /** Newest mark-price or index candles, [ts, o, h, l, c, confirm]; undefined when unknown. */
+  candles(kind: 'mark' | 'index', instId: string, bar: string): string[][] | undefined;
+  /** The account's open positions as GET /account/positions rows. */
+  positions(account: string): Record<string, string>[];
+  onPosition(listener: (account: string, row: Record<string, string>) => void): () => void;
+  onLiquidationWarning(listener: (account: string, row: Record<string, string>) => void): () => void;
+  onAlgo(listener: (account: string, row: Record<string, unknown>) => void): () => void;
+}
+
 export interface WsServerOptions {
   server: Server;
   market: SimMarketApi;
   engine: EngineEvents;
+  /** Contract channels (positions, liquidation-warning, orders-algo, mark-price ...); optional for small setups. */
+  contracts?: ContractFeed;
   keys: KeyLookup;
   trade?: WsTradeHandler;
   clock: Clock;

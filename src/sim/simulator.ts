@@ -4,6 +4,7 @@ import { Credentials } from '../client/credentials.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import { parseSimConfig, type SimConfig } from './config.js';
+import { contractFeed } from './contract-feed.js';
 import type { SimKey, SimMarketApi, WsServerHandle, WsServerOptions, WsUpgradeNotice } from './contracts.js';
 import { MatchingEngine, tradeEnvelope } from './engine/engine.js';
 import { Ledger } from './engine/ledger.js';
@@ -145,6 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       engine,
       keys,
       trade,
+      contracts: contractFeed(market, engine, serverClock),
       clock: serverClock,
       zeroChecksum: options.zeroChecksum,
     });

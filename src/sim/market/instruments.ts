@@ -160,7 +160,7 @@ export function defaultDerivativeInstruments(startMs: number): MarketInstrumentC
       instIdCode: code,
       maxLmtSz: '100000',
       maxMktSz: ctType === 'linear' ? '3000' : '10000',
-      levelGapTicks: 3,
+      levelGapTicks: instId.startsWith('ETH') ? 20 : 30,
       ...spec,
       contract: {
         ctType,
