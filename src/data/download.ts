@@ -22,8 +22,13 @@ import { sweepTempFiles } from './store.js';
 export const PAGE_LIMIT = 100;
 /** Buffered rows after which the committed prefix is written as parts. */
 const FLUSH_ROWS = 50_000;
-/** Requests in flight at most (the limiter still holds them to the rule). */
-const MAX_IN_FLIGHT = 32;
+/**
+ * Requests in flight at most. The limiter holds each grant until its response and counts the
+ * window from then (the exchange counts on arrival), so a request queued behind many others at
+ * the exchange pushes the next window back by its wait: a few in flight keep that wait to one
+ * service time while still allowing far more than any history rule (8 x 1/RTT per second).
+ */
+const MAX_IN_FLIGHT = 8;
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
