@@ -114,7 +114,7 @@ interface Fetcher {
     client: OkxClient,
     key: SeriesKey,
     slice: Interval,
-  ): Promise<{ rows: Record<string, unknown>[]; until: number }>;
+  ): Promise<{ rows: Record<string, unknown>[]; until: number; requests?: number }>;
   columns: string[];
   keyOf(row: Record<string, unknown>): string | number;
 }
@@ -157,15 +157,114 @@ const candleFetcher = (bar: string): Fetcher => ({
   },
 });
 
+const HOUR_MS = 3_600_000;
+
+/** Mark-price candles: [ts, o, h, l, c, confirm], paged like candles. */
+const markCandleFetcher = (bar: string): Fetcher => ({
+  endpoint: 'market.historyMarkPriceCandles',
+  sliceMs: PAGE_LIMIT * minBarMs(bar),
+  columns: ['ts', 'open', 'high', 'low', 'close'],
+  keyOf: (r) => r.ts as number,
+  async page(client, key, slice) {
+    const page = await client.api.market.historyMarkPriceCandles({
+      instId: key.instId,
+      bar: key.bar,
+      after: String(slice.to),
+      limit: String(PAGE_LIMIT),
+    });
+    let until = slice.to;
+    const rows: Record<string, unknown>[] = [];
+    for (const k of page) {
+      const ts = Number(k[0]);
+      if (k[5] === '0') {
+        until = Math.min(until, ts);
+        continue;
+      }
+      rows.push({ ts, open: num(k[1]), high: num(k[2]), low: num(k[3]), close: num(k[4]) });
+    }
+    return { rows: rows.filter((r) => (r.ts as number) < until), until };
+  },
+});
+
+/** Funding rates: one per funding time (every 1 to 8 h), so 100 hours hold at most one page. */
+const fundingFetcher: Fetcher = {
+  endpoint: 'public.fundingRateHistory',
+  sliceMs: PAGE_LIMIT * HOUR_MS,
+  columns: ['ts', 'fundingRate', 'realizedRate'],
+  keyOf: (r) => r.ts as number,
+  async page(client, key, slice) {
+    const page = await client.api.public.fundingRateHistory({
+      instId: key.instId,
+      after: String(slice.to),
+      limit: String(PAGE_LIMIT),
+    });
+    const rows = page.map((f) => ({
+      ts: Number(f.fundingTime),
+      fundingRate: num(f.fundingRate),
+      realizedRate: num(f.realizedRate ?? undefined),
+    }));
+    return { rows, until: slice.to };
+  },
+};
+
+/**
+ * Trades: an unknown number per slice, so each slice pages on: first by time (type 2, trades
+ * before the slice end), then by tradeId (type 1) from the oldest trade received, which never
+ * skips trades sharing a millisecond at a page edge.
+ */
+const tradeFetcher: Fetcher = {
+  endpoint: 'market.historyTrades',
+  sliceMs: HOUR_MS,
+  columns: ['ts', 'tradeId', 'px', 'sz', 'side'],
+  keyOf: (r) => r.tradeId as string,
+  async page(client, key, slice) {
+    const rows: Record<string, unknown>[] = [];
+    let requests = 0;
+    let cursor: { type: '1' | '2'; after: string } = { type: '2', after: String(slice.to) };
+    for (;;) {
+      requests++;
+      const page = await client.api.market.historyTrades({
+        instId: key.instId,
+        type: cursor.type,
+        after: cursor.after,
+        limit: String(PAGE_LIMIT),
+      });
+      let oldest: (typeof page)[number] | undefined;
+      for (const t of page) {
+        const ts = Number(t.ts);
+        if (!oldest || ts < Number(oldest.ts)) oldest = t;
+        if (ts >= slice.from && ts < slice.to) {
+          rows.push({
+            ts,
+            tradeId: t.tradeId,
+            px: num(t.px),
+            sz: num(t.sz),
+            side: t.side === 'sell' ? 'sell' : 'buy',
+          });
+        }
+      }
+      if (!oldest || page.length < PAGE_LIMIT || Number(oldest.ts) < slice.from) break;
+      cursor = { type: '1', after: oldest.tradeId };
+    }
+    return { rows, until: slice.to, requests };
+  },
+};
+
 function fetcherFor(kind: Kind, bar: string): Fetcher {
   switch (kind) {
     case 'candles':
       return candleFetcher(bar);
+    case 'mark-candles':
+      return markCandleFetcher(bar);
+    case 'funding':
+      return fundingFetcher;
+    case 'trades':
+      return tradeFetcher;
     default:
       throw new ValidationError(
         'kinds',
-        `downloading '${kind}' is not supported by this exchange client yet`,
-        'use --kinds candles',
+        `'${kind}' is recorded live (okxkit data record), not downloaded`,
+        'use candles, mark-candles, funding or trades',
       );
   }
 }
@@ -336,10 +435,10 @@ async function downloadSeries(opts: DownloadOptions, key: SeriesKey, clock: Cloc
   const worker = async () => {
     while (next < slices.length && failure === undefined && !opts.signal?.aborted) {
       const s = slices[next++]!;
-      let got;
+      let got: Awaited<ReturnType<Fetcher['page']>>;
       try {
-        res.requests++;
         got = await f.page(opts.client, key, s);
+        res.requests += got.requests ?? 1;
       } catch (err) {
         failure ??= err;
         return;

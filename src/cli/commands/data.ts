@@ -174,7 +174,11 @@ export function register(program: Command): void {
       .option('--from <date>', 'start (YYYY-MM-DD, ISO time or ms), inclusive')
       .option('--to <date>', 'end, exclusive (default now)')
       .option('--days <n>', 'the n days before --to (instead of --from)')
-      .option('--kinds <list>', `what to fetch: ${KINDS.slice(0, 3).join(', ')}`, 'candles')
+      .option(
+        '--kinds <list>',
+        'what to fetch: candles, mark-candles, funding, trades (comma-separated)',
+        'candles',
+      )
       .option('--dir <path>', 'store folder (default: OKXKIT_DATA_DIR or $OKXKIT_HOME/market-data)')
       .option(
         '--rate-scale <n>',
@@ -376,11 +380,13 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'file to write')
     .option('--from <date>', 'start, inclusive')
     .option('--to <date>', 'end, exclusive')
+    .option('--days <n>', 'the n days before --to (default now), instead of --from')
     .option('--dir <path>', 'store folder (default: OKXKIT_DATA_DIR or $OKXKIT_HOME/market-data)')
     .option('--json', 'print JSON')
     .action(
       async (
         flags: DirFlags & {
+          days?: string;
           inst?: string;
           bar?: string;
           kind?: string;
@@ -392,9 +398,9 @@ export function register(program: Command): void {
       ) => {
         const key = seriesFlag(flags);
         const format = flags.format as ExportFormat;
-        const rows = await withStore(flags, (s) =>
-          exportSeries(s, key, flags.out, format, { from: flags.from, to: flags.to }),
-        );
+        const range =
+          flags.days !== undefined ? parseRange(flags, Date.now()) : { from: flags.from, to: flags.to };
+        const rows = await withStore(flags, (s) => exportSeries(s, key, flags.out, format, range));
         if (flags.json) io.out(`${JSON.stringify({ file: flags.out, format, rows })}\n`);
         else io.out(`${rows.toLocaleString('en-US')} rows written to ${flags.out}\n`);
       },
