@@ -103,9 +103,14 @@ export const MAX_BUY_SLIPPAGE_PCT = Number(DEFAULT_BAND_PCT);
 /** How far above the ask the grid's start-up purchase may pay, unless buySlippagePct says otherwise. */
 export const DEFAULT_BUY_SLIPPAGE_PCT = '0.5';
 
-const instId = z
-  .string()
-  .regex(/^[A-Z0-9]+-[A-Z0-9]+$/, { message: 'must be a spot instrument id like "BTC-USDT"' });
+const instId = z.string().regex(/^[A-Z0-9]+-[A-Z0-9]+(?:-SWAP|-\d{6})?$/, {
+  message: 'must be an instrument id like "BTC-USDT" (spot) or "BTC-USDT-SWAP" (perpetual swap)',
+});
+/** Contracts only: the grid's bias and margin mode, the trailing stop's position side. */
+const direction = z
+  .enum(['long', 'short', 'neutral'], { message: 'must be "long", "short" or "neutral"' })
+  .optional();
+const tdMode = z.enum(['cross', 'isolated'], { message: 'must be "cross" or "isolated"' }).optional();
 
 export const gridConfigSchema = z
   .strictObject({
@@ -130,6 +135,8 @@ export const gridConfigSchema = z
     investment: amount('1000').optional(),
     // Optional without a default, so states saved before these settings existed still resume.
     buyMissingBase: z.boolean({ message: 'must be true or false' }).optional(),
+    direction,
+    tdMode,
     buySlippagePct: percent('0.5')
       .refine((s) => Number(s) < MAX_BUY_SLIPPAGE_PCT, {
         message: `must be below ${MAX_BUY_SLIPPAGE_PCT}, the order guard's price band around the market`,
@@ -203,6 +210,9 @@ export const trailingConfigSchema = z.strictObject({
     .enum(['market', 'limit'], { message: 'must be "market" or "limit" (an aggressive limit below the bid)' })
     .default('market'),
   limitSlippagePct: percent('0.5').default('0.5'),
+  /** "short": guards a short position of `size` contracts (buys it back when the price rises trailPct above its low). */
+  position: z.enum(['long', 'short'], { message: 'must be "long" or "short"' }).optional(),
+  tdMode,
 });
 
 export type GridConfig = Omit<z.output<typeof gridConfigSchema>, 'kind' | 'id'> & {

@@ -18,7 +18,7 @@ export interface ApiCallOptions {
 }
 
 type ApiMethod<Id extends EndpointId> =
-  object extends ApiRequest<Id>
+  Record<never, never> extends ApiRequest<Id>
     ? (req?: ApiRequest<Id>, opts?: ApiCallOptions) => Promise<ApiRow<Id>[]>
     : (req: ApiRequest<Id>, opts?: ApiCallOptions) => Promise<ApiRow<Id>[]>;
 

@@ -9,7 +9,7 @@ import { MatchingEngine, tradeEnvelope } from './engine/engine.js';
 import { Ledger } from './engine/ledger.js';
 import { FaultInjector, type FaultSettings } from './faults.js';
 import { KeyRegistry } from './keys.js';
-import { SimMarket } from './market/index.js';
+import { DEFAULT_MARKET_INSTRUMENTS, defaultDerivativeInstruments, SimMarket } from './market/index.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
 import { applyRateLimits, createRestHandler } from './rest/server.js';
 import { attachWsServer } from './ws/index.js';
@@ -94,7 +94,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const serverClock: Clock = { now: () => clock.now() + faults.settings.clockSkewMs };
   const market = options.market ?? defaultMarket(seed, clock);
   const ledger = new Ledger(serverClock, cfg.accounts);
-  const engine = new MatchingEngine({ market, ledger, clock: serverClock });
+  const engine = new MatchingEngine({ market, ledger, clock: serverClock, accountModes: cfg.accounts });
   const keys = new KeyRegistry(cfg.keys, ledger);
   const rateLimitScale = options.rateLimitScale ?? 1;
   if (!(Number.isInteger(rateLimitScale) && rateLimitScale >= 1)) {
@@ -245,8 +245,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 }
 
+/** The seeded market: the default spot pairs and the default contracts that follow them. */
 function defaultMarket(seed: number, clock: Clock): SimMarketApi {
-  return new SimMarket({ seed, clock });
+  return new SimMarket({
+    seed,
+    clock,
+    instruments: [...DEFAULT_MARKET_INSTRUMENTS, ...defaultDerivativeInstruments(clock.now())],
+  });
 }
 
 function defaultAttachWs(): (opts: WsServerOptions) => WsServerHandle {

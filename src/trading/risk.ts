@@ -110,9 +110,15 @@ function num(field: string, v: string): Decimal {
   return new D(v);
 }
 
-/** BASE and QUOTE of a spot instId. */
+/** A perpetual swap or a future: BTC-USDT-SWAP, BTC-USDT-260327. */
+function isContractId(instId: string): boolean {
+  return /^[A-Z0-9]+-[A-Z0-9]+-(?:SWAP|\d{6})$/.test(instId);
+}
+
+/** BASE and QUOTE of a spot instId (of a linear contract: its coin and settlement currency). */
 function pairOf(instId: string): [string, string] {
   const parts = instId.split('-');
+  if (isContractId(instId)) return [parts[0]!, parts[1]!];
   if (parts.length !== 2 || !parts[0] || !parts[1])
     throw new ValidationError('instId', `"${instId}" is not a BASE-QUOTE spot instrument`, 'e.g. "ETH-BTC"');
   return [parts[0], parts[1]];
@@ -132,8 +138,11 @@ function flowOf(
   sz: Decimal,
   fee: Decimal,
   feeCcy: string,
+  /** Coin per unit of sz: a contract's ctVal, 1 on spot. */
+  mult: Decimal = new D(1),
 ): Flow {
   const [base, quote] = pairOf(instId);
+  sz = sz.mul(mult);
   const notional = px.mul(sz);
   let pos = side === 'buy' ? sz : sz.neg();
   let cash = side === 'buy' ? notional.neg() : notional;
@@ -169,6 +178,7 @@ export class RiskManager implements RiskGate {
   private readonly alerts: { emit(a: AlertInput): unknown } | undefined;
   private readonly exchange: Pick<ExchangePort, 'openOrders' | 'cancelOrder'> | undefined;
   private readonly books = new Map<string, Book>();
+  private readonly contractValue: (instId: string) => string | undefined;
   private readonly marks = new Map<string, Decimal>();
   /** Fees charged in a currency that is neither the base nor the quote of the fill. */
   private readonly otherFees = new Map<string, Decimal>();
@@ -198,7 +208,10 @@ export class RiskManager implements RiskGate {
     alerts?: { emit(a: AlertInput): unknown };
     /** Where open orders are cancelled on a trip. */
     exchange?: Pick<ExchangePort, 'openOrders' | 'cancelOrder'>;
+    /** A contract's value in its coin (ctVal), so contract fills count in coin; spot needs none. */
+    contractValue?: (instId: string) => string | undefined;
   }) {
+    this.contractValue = opts.contractValue ?? (() => undefined);
     const l = opts.limits;
     if (l.ccy !== undefined && !/^[A-Z0-9]{1,15}$/.test(l.ccy))
       throw new ValidationError('ccy', `"${l.ccy}" is not a currency code`, 'e.g. "USDT"');
@@ -240,6 +253,13 @@ export class RiskManager implements RiskGate {
   }
 
   // ---- RiskGate ----
+  /** Coin per contract of a contract instrument (1 on spot, or while its value is unknown). */
+  private multOf(instId: string): Decimal {
+    if (!isContractId(instId)) return new D(1);
+    const v = this.contractValue(instId);
+    return v && /^\d+(\.\d+)?$/.test(v) ? new D(v) : new D(1);
+  }
+
   haltReason(): string | undefined {
     if (this.killSwitch) {
       // The persisted switch is the source of truth: `okxkit resume` in another process lifts a trip.
@@ -319,7 +339,7 @@ export class RiskManager implements RiskGate {
     if (this.seenTrades.has(key)) return undefined;
     const px = num('fillPx', f.fillPx);
     const sz = num('fillSz', f.fillSz);
-    const flow = flowOf(f.instId, f.side, px, sz, num('fee', f.fee || '0'), f.feeCcy);
+    const flow = flowOf(f.instId, f.side, px, sz, num('fee', f.fee || '0'), f.feeCcy, this.multOf(f.instId));
     this.seenTrades.add(key);
     const of = this.orderFlow(f.instId, f.ordId || f.clOrdId ? this.orderKey(f) : `trade:${key}`);
     of.tradeSz = of.tradeSz.plus(sz);
@@ -472,7 +492,7 @@ export class RiskManager implements RiskGate {
       }
       await this.setOpenOrders(await exchange.openOrders());
     };
-    offs.push(repeatEvery(poll, opts.pollMs ?? 2_000, onError));
+    offs.push(repeatEvery(poll, opts.pollMs ?? 2_000, onError, this.clock));
     return () => {
       for (const off of offs) off();
     };
@@ -529,7 +549,7 @@ export class RiskManager implements RiskGate {
     if (sz.lt(of.viewSz)) return;
     const px = num('avgPx', pxStr);
     of.viewSz = sz;
-    of.view = flowOf(o.instId, o.side, px, sz, num('fee', o.fee || '0'), o.feeCcy);
+    of.view = flowOf(o.instId, o.side, px, sz, num('fee', o.fee || '0'), o.feeCcy, this.multOf(o.instId));
     this.settle(of);
     if (!this.marks.has(o.instId)) this.marks.set(o.instId, px);
     this.want(o.instId, o.feeCcy);

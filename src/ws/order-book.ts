@@ -401,6 +401,11 @@ export class OrderBook extends TypedEmitter<OrderBookEvents> {
   private lastTs = '';
   private changedLast = false;
   /** Messages applied, gaps and checksum failures seen: for monitoring. */
+  /** Updates held while waiting for a snapshot (REST sync). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
   readonly stats = { applied: 0, gaps: 0, checksumFailures: 0, resets: 0, heartbeats: 0 };
 
   constructor(instId: string, opts: OrderBookOptions = {}) {

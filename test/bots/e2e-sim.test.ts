@@ -15,6 +15,7 @@ import type { TrailingState } from '../../src/bots/strategies/trailing.js';
 import type { BotKind } from '../../src/bots/types.js';
 import type { Simulator } from '../../src/sim/simulator.js';
 import { withSim } from '../helpers/sim.js';
+import { until } from '../helpers/until.js';
 import { tempDir } from './helpers.js';
 
 /**
@@ -75,7 +76,8 @@ function runnerFor(
   return runner;
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One turn of the event loop: socket data already received is handled before it ends. */
+const turn = () => new Promise((r) => setImmediate(r));
 
 /**
  * Moves the market clock in steps until `done` (or the step budget runs out). After each step the
@@ -92,7 +94,7 @@ async function drive(
   for (let i = 0; i < maxSteps && !done(); i++) {
     r.clock.advance(stepMs);
     r.sim.tick();
-    await pause(5);
+    await turn();
     await runner.reconcile();
     await runner.idle();
   }
@@ -381,7 +383,8 @@ describe('bots on the local exchange (end to end)', () => {
       await stack1.deadMan!.halt();
       s1.close();
       r.clock.advance(11_000);
-      for (let i = 0; i < 50 && (await ladder()).length > 0; i++) await pause(20);
+      // a timeout is reported by the assertion below, with the orders left
+      await until(async () => (await ladder()).length === 0, 'the ladder canceled').catch(() => undefined);
       assert.deepEqual(await ladder(), [], 'cancel-all-after fired on the exchange');
 
       const stack2 = await stackFor(r, join(dir, 'j.sqlite'));

@@ -12,7 +12,8 @@ import { ManualClock } from '../../src/util/clock.js';
 import { withSim } from '../helpers/sim.js';
 import { tempDir } from './helpers.js';
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One turn of the event loop: socket data already received is handled before it ends. */
+const turn = () => new Promise((r) => setImmediate(r));
 
 describe('grid buys its missing base on the local exchange (end to end)', () => {
   test(
@@ -92,7 +93,7 @@ describe('grid buys its missing base on the local exchange (end to end)', () => 
       // Trade a while: the fee totals match the exchange's own fills, per currency.
       for (let i = 0; i < 300 && r1.status().fills < 3; i++) {
         clock.advance(5_000);
-        await pause(15);
+        await turn();
         if (i % 5 === 4) await r1.reconcile();
       }
       await r1.reconcile();

@@ -11,16 +11,9 @@ import { BotStateStore } from '../../src/bots/state-store.js';
 import type { Fill } from '../../src/trading/exchange-port.js';
 import { FakeMarket } from '../sim/fake-market.js';
 import { withSim } from '../helpers/sim.js';
+import { until } from '../helpers/until.js';
 
 const LONG = 60_000;
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function rig(t: TestContext) {
   const undo: Array<() => unknown> = [];

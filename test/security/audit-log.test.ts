@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ManualClock } from '../../src/util/clock.js';
 import { ValidationError } from '../../src/util/errors.js';
 import { withFileLock } from '../../src/security/file-lock.js';
+import { until } from '../helpers/until.js';
 import {
   AuditLog,
   AuditLogError,
@@ -241,8 +242,11 @@ test('appends from several processes at once form one intact chain', async (t) =
       ),
     );
   const done = Promise.all([run(1), run(2), run(3)]);
-  while (![1, 2, 3].every((n) => existsSync(join(dir, `ready-${n}`))))
-    await new Promise((r) => setTimeout(r, 10));
+  await until(
+    () => [1, 2, 3].every((n) => existsSync(join(dir, `ready-${n}`))),
+    60_000,
+    'three writers ready',
+  );
   writeFileSync(join(dir, 'go'), '');
   assert.deepEqual(await done, [0, 0, 0]);
   const r = verifyAuditLogFile(path);

@@ -17,6 +17,7 @@ import { Executor } from '../../src/trading/executor.js';
 import { OrderGuard } from '../../src/trading/order-guard.js';
 import { SafeExchange } from '../../src/trading/safe-exchange.js';
 import { Alerts } from '../../src/trading/alerts.js';
+import { until } from '../helpers/until.js';
 import type { Order, OrderIntent } from '../../src/trading/exchange-port.js';
 
 const TOTAL = Number(process.env.CHAOS_TOTAL ?? 2000);
@@ -72,7 +73,7 @@ test(
     const streamed = new Set<string>();
     const offOrders = okx.onOrder((o) => streamed.add(o.ordId));
     t.after(offOrders);
-    await new Promise((r) => setTimeout(r, 300)); // the orders subscription is acknowledged
+    assert.equal(await okx.ordersStreamReady(), true, 'the orders subscription is acknowledged');
     // NORMAL: the SIGKILL crash test covers durability; here fsync per row would only measure the disk.
     const journal = new OrderJournal(join(dir, 'journal.db'), { synchronous: 'NORMAL' });
     t.after(() => journal.close());
@@ -165,7 +166,8 @@ test(
     assert.deepEqual(new Set(placed.map((o) => o.clOrdId)), new Set(byCl.keys()));
 
     // Every order reached the stream, through the dropped connections (pushes, or the REST sweep after each reconnect).
-    for (let i = 0; i < 200 && streamed.size < TOTAL; i++) await new Promise((r) => setTimeout(r, 50));
+    // a timeout is not the failure to report: the count below names how many orders are missing
+    await until(() => streamed.size >= TOTAL, 'every order on the stream').catch(() => undefined);
     const missing = rows.filter((r) => !streamed.has(r.ordId)).length;
     assert.equal(missing, 0, `${missing} orders never reached onOrder`);
     assert.ok(reconnects >= 2, `the private connection was dropped and re-established (${reconnects})`);

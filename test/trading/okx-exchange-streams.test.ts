@@ -10,16 +10,9 @@ import { OkxExchange } from '../../src/trading/okx-exchange.js';
 import type { Fill, Order } from '../../src/trading/exchange-port.js';
 import { FakeMarket } from '../sim/fake-market.js';
 import { withSim } from '../helpers/sim.js';
+import { until } from '../helpers/until.js';
 
 const LONG = 60_000;
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function rig(
   t: TestContext,
@@ -146,7 +139,8 @@ describe('OkxExchange order feed over the orders channel', () => {
     await until(() => down, 'the drop');
     sell(r.market, '0.5');
     sell(r.market, '1');
-    await new Promise((res) => setTimeout(res, 100));
+    // a REST round trip after the sells: the local exchange has matched them by its answer
+    await r.okx.balances();
     assert.equal(r.fills.length, 0, 'nothing can arrive while the socket is down');
     await until(
       () => r.orders.some((o) => o.ordId === placed.ordId && o.state === 'filled'),
@@ -219,18 +213,23 @@ describe('OkxExchange prices over the tickers channel', () => {
     const after: number[] = [];
     ws.on('reconnecting', (i) => (down ||= i.endpoint === 'public'));
     ws.on('subscribed', (i) => (upAgain ||= down && i.endpoint === 'public'));
+    let upTicks = 0;
     const off = okx.onTicker('BTC-USDT', (tk) => {
+      if (!down) upTicks++;
       if (down && !upAgain) during.push(tk.ts);
       else if (upAgain) after.push(tk.ts);
     });
     t.after(off);
     await until(() => !down && ws.connection('public').isReady, 'the first subscription');
-    await new Promise((r) => setTimeout(r, 200));
+    // ten pushes (~200 ms of a market stepping every 20 ms): a 50 ms REST poll would have read
+    const base = upTicks;
+    await until(() => upTicks >= base + 10, 'ten pushes');
     assert.equal(restReads, 0, 'no REST while the stream is up');
     sim.dropWsConnections();
     await until(() => upAgain, 'the resubscription');
     const readsWhileDown = restReads;
-    await new Promise((r) => setTimeout(r, 300));
+    const back = after.length;
+    await until(() => after.length >= back + 15, 'fifteen pushes after the resubscription');
     assert.ok(restReads <= readsWhileDown + 1, 'REST polling stops once the stream is back');
     // About 1.2 s down with a 50 ms REST poll and a market stepping every 20 ms.
     assert.ok(during.length >= 3, `prices while down: ${during.length}`);

@@ -12,6 +12,7 @@ import { Alerts } from '../../src/trading/alerts.js';
 import type { TradingAuditEntry } from '../../src/trading/audit.js';
 import type { Order } from '../../src/trading/exchange-port.js';
 import { clockSleep } from './fake-exchange.js';
+import { until } from '../helpers/until.js';
 
 async function farBuy(
   okx: OkxExchange,
@@ -114,11 +115,10 @@ describe('OkxExchange against the local exchange', () => {
     const seen: Order[] = [];
     const off = okx.onOrder((x) => seen.push(x));
     t.after(off);
-    await new Promise((r) => setTimeout(r, 150));
+    // the poll loop is running once it has made a pass
+    await until(() => okx.orderStream().stats.restPasses > 0, 'a first REST pass');
     await okx.cancelOrder({ instId: 'ETH-USDT', ordId: o.ordId });
-    for (let i = 0; i < 40 && !seen.some((x) => x.state === 'canceled'); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    assert.ok(seen.some((x) => x.ordId === o.ordId && x.state === 'canceled'));
+    await until(() => seen.some((x) => x.ordId === o.ordId && x.state === 'canceled'), 'the canceled state');
   });
 
   test('onOrder and onTicker over the WebSocket client, through a dropped connection', async (t) => {
@@ -132,12 +132,8 @@ describe('OkxExchange against the local exchange', () => {
     const offO = okx.onOrder((o) => orders.push(o));
     const offT = okx.onTicker('BTC-USDT', (tk) => ticks.push(tk.instId));
     t.after(() => (offO(), offT()));
-    const until = async (cond: () => boolean) => {
-      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(cond());
-    };
-    await until(() => ticks.length > 0);
-    await new Promise((r) => setTimeout(r, 200)); // the orders subscription is acknowledged
+    await until(() => ticks.length > 0, 'a ticker');
+    assert.equal(await okx.ordersStreamReady(), true, 'the orders subscription is acknowledged');
     const a = await farBuy(okx, 'ETH-USDT', { clOrdId: 'wsOrderA' });
     await until(() => orders.some((o) => o.ordId === a.ordId && o.state === 'live'));
     // Cancelled while the connection is down: OKX does not replay the push; the reconnect sweep reads it.
@@ -246,7 +242,7 @@ describe('RiskManager attached to the local exchange', () => {
     });
     const filled = (await okx.getOrder({ instId: 'SOL-USDT', ordId: taken.ordId }))?.accFillSz ?? '0';
     assert.ok(new Decimal(filled).gt('0.5'), `filled ${filled}`);
-    for (let i = 0; i < 100 && risk.trips.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await until(() => risk.trips.length > 0, 'a risk trip');
     assert.equal(risk.trips[0]?.rule, 'maxPosition');
     assert.match(risk.haltReason() ?? '', /SOL-USDT/);
     assert.equal((await okx.getOrder({ instId: 'ETH-USDT', ordId: resting.ordId }))?.state, 'canceled');

@@ -128,6 +128,9 @@ describe('login (facts §2.2)', () => {
       t.after(() => conn.close());
       const errors: OkxWsError[] = [];
       conn.on('error', (e) => errors.push(e));
+      let reconnecting = 0;
+      conn.on('reconnecting', () => reconnecting++);
+      const closed = new Promise((r) => conn.once('close', r));
       const err = await conn.connect().then(
         () => assert.fail('login should fail'),
         (e: unknown) => e,
@@ -136,8 +139,10 @@ describe('login (facts §2.2)', () => {
       assert.ok(err instanceof OkxkitError);
       assert.equal(err.code, code);
       assert.ok(err.hint && err.hint.length > 5);
-      // Give a reconnect loop every chance to show itself.
-      await new Promise((r) => setTimeout(r, 150));
+      // A reconnect loop announces itself as soon as the refused socket has closed.
+      await closed;
+      await new Promise((r) => setImmediate(r));
+      assert.equal(reconnecting, 0);
       assert.equal(f.ops('private', 'login').length, 1);
       assert.equal(f.connections('private'), 1);
       assert.equal(conn.stopError, err);
@@ -166,8 +171,15 @@ describe('login (facts §2.2)', () => {
       ...fast,
     });
     t.after(() => conn.close());
+    let reconnecting = 0;
+    conn.on('reconnecting', () => reconnecting++);
+    let closes = 0;
+    conn.on('close', () => closes++);
     await assert.rejects(conn.connect(), (e: unknown) => e instanceof OkxWsLoginError && e.code === '60006');
-    await new Promise((r) => setTimeout(r, 100));
+    // the second refused socket closes; no third attempt follows it
+    await until(() => closes === 2, 'both sockets closed');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(reconnecting, 1, 'one reconnect, for the re-synced clock');
     assert.equal(resyncs, 1);
     assert.equal(f.ops('private', 'login').length, 2);
   });
@@ -274,7 +286,6 @@ describe('reconnect', () => {
       3000,
       'resubscribe',
     );
-    await new Promise((r) => setTimeout(r, 20));
     const after = (p: 'public' | 'private') =>
       f.received
         .filter((r) => r.path === p && r.conn > 2 && r.msg?.op === 'subscribe')
@@ -284,6 +295,11 @@ describe('reconnect', () => {
           ),
         )
         .sort();
+    await until(
+      () => after('public').length + after('private').length >= 6,
+      3000,
+      'every channel resubscribed',
+    );
     assert.deepEqual(after('public'), ['tickers:BTC-USDT', 'tickers:ETH-USDT', 'trades:BTC-USDT']);
     assert.deepEqual(after('private'), ['account:', 'orders:', 'positions:']);
     assert.equal(f.ops('private', 'login').length, 2, 'logged in again');
@@ -397,10 +413,11 @@ describe('errors and validation', () => {
     t.after(() => ws.close());
     const errors: OkxWsError[] = [];
     ws.on('error', (e) => errors.push(e));
+    let acked = false;
+    ws.on('subscribed', () => (acked = true));
     const s = ws.tickers('BTC-USDT');
     await ws.connect('public');
-    await until(() => f.ops('public', 'subscribe').length === 1);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => acked, 'the subscribe ack');
     f.push('public', 'not json {');
     f.push('public', '[1,2]');
     f.push('public', { what: 'ever' });
@@ -424,8 +441,11 @@ describe('errors and validation', () => {
     const conn = new WsConnection({ url: f.urls.wsPublic, endpoint: 'public', ...fast });
     t.after(() => conn.close());
     await conn.connect();
+    const pushed = new Promise((r) => conn.once('push', r));
     f.push('public', 'garbage');
-    await new Promise((r) => setTimeout(r, 30));
+    // a good push after the garbage: once it is here, the garbage was read (and survived)
+    f.push('public', { arg: { channel: 'tickers', instId: 'BTC-USDT' }, data: [{ last: '1' }] });
+    await pushed;
     assert.equal(conn.isReady, true);
   });
 });
@@ -471,9 +491,10 @@ describe('secrets stay out of logs', () => {
       ...fast,
     });
     t.after(() => conn.close());
+    // the refusal is the failure this test provokes: what matters is what was logged on the way
     await conn.connect().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 20));
-    assert.ok(logged.includes('ws login'), 'something was logged');
+    await until(() => logged.includes('ws login refused'), 'the refusal logged');
+    assert.ok(logged.includes('ws login sent'), 'something was logged');
     const sign = (f.ops('private', 'login')[0]!.msg!.args as Array<{ sign: string }>)[0]!.sign;
     assert.ok(!logged.includes('CANARY'));
     assert.ok(!logged.includes(sign));
@@ -579,7 +600,8 @@ describe('subscribe ack timeout', () => {
       () => (settled = true),
       () => (settled = true),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    // nothing but the (fake) ack timer can settle it: no ack comes
+    await new Promise((r) => setImmediate(r));
     assert.equal(settled, false, 'still waiting before the timeout');
     timers.fire(ACK_MS);
     await assert.rejects(first, (e: unknown) => {

@@ -119,7 +119,6 @@ describe('LiveOrderBook over WS', () => {
     });
     await ws.connect('public');
     await until(() => f.ops('public', 'subscribe').length === 1);
-    await new Promise((r) => setTimeout(r, 20));
     f.push('public', ex.step());
     await until(() => hold !== undefined, 3000, 'snapshot requested');
     // The snapshot is taken here, between these updates.
@@ -128,7 +127,8 @@ describe('LiveOrderBook over WS', () => {
     for (const m of before) f.push('public', m);
     const after = [ex.step(), ex.step(), ex.step()];
     for (const m of after) f.push('public', m);
-    await new Promise((r) => setTimeout(r, 30));
+    // every update pushed so far is held: the one that asked for the snapshot and these five
+    await until(() => live.book.buffered === 1 + before.length + after.length, 3000, 'updates buffered');
     // Snapshot at the model's current seq; everything before it is dropped from the buffer.
     snapHold();
     await until(() => live.isSynced && live.book.seqId === ex.model.seqId, 3000, 'synced from REST');

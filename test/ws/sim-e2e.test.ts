@@ -27,10 +27,10 @@ describe('WS client against the local exchange', () => {
     const resyncs: string[] = [];
     live.on('resync', (r) => resyncs.push(r.reason));
     await live.ready;
-    await new Promise((r) => setTimeout(r, 2000));
+    // forty updates: about two seconds of a market stepping every 50 ms
+    await until(() => live.book.stats.applied >= 40, 15_000, 'forty book updates');
     assert.deepEqual(resyncs, []);
     assert.deepEqual(errors, []);
-    assert.ok(live.book.stats.applied > 10, `applied ${live.book.stats.applied}`);
     // Between two market steps the local book must equal the exchange's.
     let d = sim.market.depth('BTC-USDT', 400);
     await until(
@@ -62,9 +62,8 @@ describe('WS client against the local exchange', () => {
     let resyncs = 0;
     live.on('resync', () => resyncs++);
     await live.ready;
-    await new Promise((r) => setTimeout(r, 800));
+    await until(() => live.book.stats.applied >= 15, 15_000, 'fifteen book updates');
     assert.equal(resyncs, 0);
-    assert.ok(live.book.stats.applied > 3);
     live.close();
   });
 
@@ -97,10 +96,11 @@ describe('WS client against the local exchange', () => {
       ...fast,
     });
     t.after(() => ws.close());
+    let acked = false;
+    ws.on('subscribed', (i) => (acked ||= i.arg.channel === 'orders'));
     const orders = ws.orders({ instType: 'SPOT' });
     await ws.connect('private');
-    await until(() => ws.connection('private').subscriptions().length === 1);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => acked, 'the orders subscription ack');
     const bid = Number(sim.market.depth('BTC-USDT', 1).bids[0]![0]);
     const px = (Math.floor(bid * 0.5 * 10) / 10).toFixed(1);
     const r = await ws.trade.placeOrder({
@@ -148,10 +148,13 @@ describe('WS client against the local exchange', () => {
     let reconnects = 0;
     ws.on('reconnecting', () => reconnects++);
     ws.on('error', () => undefined);
+    const closed = new Promise((r) => ws.connection('private').once('close', r));
     const err = await ws.connect('private').catch((e: unknown) => e);
     assert.ok(err instanceof OkxWsLoginError);
     assert.ok(['60007', '60009'].includes(err.code), err.code);
-    await new Promise((r) => setTimeout(r, 200));
+    // A reconnect would be announced right after the refused socket closes.
+    await closed;
+    await new Promise((r) => setImmediate(r));
     assert.equal(reconnects, 0);
     assert.ok(!JSON.stringify(err).includes('CANARY'));
   });

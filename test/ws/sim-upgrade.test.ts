@@ -66,7 +66,9 @@ describe('64008 service upgrade notice', () => {
     assert.ok(live.isSynced);
     // the announced close time passes: only the old connections were due, and they are gone
     step(60_000);
-    await new Promise((r) => setTimeout(r, 100));
+    // a book push after that tick reaches the client: its connection was not closed at the tick
+    step();
+    await until(() => live.book.seqId === sim.market.depth('BTC-USDT', 1).seqId, 3000, 'book in step');
     assert.equal(sim.wsConnectionCount(), 2);
     // private pushes flow on the new connection: a fill reaches balance_and_position
     const buy = await simFetch(sim, 'trade', 'POST', '/api/v5/trade/order', {
@@ -186,7 +188,11 @@ describe('64008 service upgrade notice', () => {
       data: [{ instId: 'BTC-USDT', last: '3', ts: '1' }],
     });
     assert.equal((await s.next()).value!.last, '3');
-    await new Promise((r) => setTimeout(r, 50));
+    f.push('public', {
+      arg: { channel: 'tickers', instId: 'BTC-USDT' },
+      data: [{ instId: 'BTC-USDT', last: '4', ts: '2' }],
+    });
+    assert.equal((await s.next()).value!.last, '4', 'the push before it came once');
     s.close();
   });
 
@@ -222,7 +228,17 @@ describe('64008 service upgrade notice', () => {
     await until(() => held !== undefined, 3000, 'order received');
     f.push('private', { event: 'notice', code: '64008', msg: 'upgrade', connId: 'c1' });
     await until(() => f.ops('private', 'subscribe').length === 2, 3000, 'subscribed on the new connection');
-    await new Promise((r) => setTimeout(r, 50));
+    // A push sent on the new socket alone reaches the caller only once the client has read that
+    // socket's ack, and promoted it, in the same turn: after it, an early drop would show.
+    const marked = new Promise<void>((r) =>
+      conn.on('push', (p) => {
+        if ((p.data[0] as { marker?: string } | undefined)?.marker === 'm1') r();
+      }),
+    );
+    const newest = f.sockets.filter((x) => x.path === 'private').at(-1)!;
+    newest.ws.send(JSON.stringify({ arg: conn.subscriptions()[0], data: [{ marker: 'm1' }] }));
+    await marked;
+    await new Promise((r) => setImmediate(r));
     // the old connection waits for the reply
     assert.equal(f.sockets.filter((x) => x.path === 'private' && x.ws.readyState === 1).length, 2);
     held!();

@@ -22,17 +22,19 @@ test('watch orders --profile logs in with the vault profile and prints its order
   let text = '';
   out.on('data', (d: Buffer) => (text += d.toString()));
   const env = { OKX_BASE_URL: sim.restUrl, OKXKIT_VAULT_PASSPHRASE: 'fake vault pass watch' };
+  let subscribed!: () => void;
+  const up = new Promise<void>((r) => (subscribed = r));
   const watching = runWatch(
     'orders',
     undefined,
-    { profile: 'trader', vault: vaultPath, json: true, seconds: 3, env },
+    { profile: 'trader', vault: vaultPath, json: true, seconds: 3, env, onSubscribed: subscribed },
     out,
   );
 
   const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('trade') });
   t.after(() => client.close());
   // Place once the login and subscription are up; the watch prints the pushed order.
-  await new Promise((r) => setTimeout(r, 800));
+  await up;
   await client.trade.placeOrder({
     instId: 'BTC-USDT',
     tdMode: 'cash',

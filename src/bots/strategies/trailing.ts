@@ -1,6 +1,7 @@
 import { ValidationError } from '../../util/errors.js';
 import type { TrailingConfig } from '../config.js';
 import { dec, feeInQuote, fmt, toStep } from '../money.js';
+import { isContractId } from './contracts.js';
 import type {
   Balance,
   BotAction,
@@ -42,6 +43,31 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
     this.instId = config.instId;
   }
 
+  /** The stop on contracts: a reduce-only market order against the position (buy for a short). */
+  private closeContracts(ctx: StrategyContext, state: TrailingState, _ticker: Ticker): BotAction[] {
+    if (ctx.openIntents().length > 0) return [];
+    const inst = ctx.instrument;
+    const remaining = toStep(dec(this.config.size).minus(state.sold), inst.lotSz, 'down');
+    if (dec(remaining).lt(inst.minSz)) {
+      state.done = true;
+      return [];
+    }
+    return [
+      {
+        kind: 'place',
+        intent: {
+          instId: this.instId,
+          side: this.config.position === 'short' ? 'buy' : 'sell',
+          ordType: 'market',
+          sz: remaining,
+          reduceOnly: true,
+          tdMode: this.config.tdMode ?? 'cross',
+        },
+        meta: { role: 'stop' },
+      },
+    ];
+  }
+
   validate(inst: Instrument, _ticker: Ticker): void {
     if (dec(this.config.size).lt(inst.minSz)) {
       throw new ValidationError(
@@ -66,7 +92,8 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
   ): { state: TrailingState; actions: BotAction[] } {
     const inst = ctx.instrument;
     const avail = dec(balances.find((b) => b.ccy === inst.baseCcy)?.availBal || '0');
-    if (avail.lt(this.config.size)) {
+    // A position in contracts is the exchange's to check (a reduce-only close cannot overshoot it).
+    if (!isContractId(inst.instId) && avail.lt(this.config.size)) {
       throw new ValidationError(
         'size',
         `the bot guards ${this.config.size} ${inst.baseCcy} but ${fmt(avail)} is available`,
@@ -92,17 +119,22 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
     if (state.done || !ticker.last) return [];
     const c = this.config;
     const px = dec(ticker.last);
+    // Guarding a short mirrors guarding a holding: follow the lowest price, buy back when the
+    // price rises trailPct above it. `peak` holds the extreme in the position's favour.
+    const short = c.position === 'short';
     if (!state.activated) {
-      if (c.activationPx !== undefined && px.lt(c.activationPx)) return [];
+      if (c.activationPx !== undefined && (short ? px.gt(c.activationPx) : px.lt(c.activationPx))) return [];
       state.activated = true;
       state.peak = ticker.last;
     }
     if (!state.triggered) {
-      if (px.gt(state.peak)) state.peak = ticker.last;
-      state.stopPx = fmt(dec(state.peak).mul(dec(1).minus(dec(c.trailPct).div(100))));
-      if (px.gt(state.stopPx)) return [];
+      if (short ? px.lt(state.peak) : px.gt(state.peak)) state.peak = ticker.last;
+      const k = dec(c.trailPct).div(100);
+      state.stopPx = fmt(dec(state.peak).mul(short ? dec(1).plus(k) : dec(1).minus(k)));
+      if (short ? px.lt(state.stopPx) : px.gt(state.stopPx)) return [];
       state.triggered = true;
     }
+    if (short || isContractId(this.instId)) return this.closeContracts(ctx, state, ticker);
     if (ctx.openIntents().length > 0) return [];
     const inst = ctx.instrument;
     const remaining = toStep(dec(c.size).minus(state.sold), inst.lotSz, 'down');
@@ -154,12 +186,19 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
     if (filled.gt(0)) {
       const px = order.avgPx || order.px;
       const inst = ctx.instrument;
-      const got = filled.mul(px).plus(feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px));
+      // Contracts count in coin (contracts x ctVal); a short's stop is a buy: what it paid, fees included.
+      const mult = isContractId(this.instId) ? dec(inst.ctVal || '1') : dec(1);
+      const short = this.config.position === 'short';
+      const feeQ = feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px);
+      const value = filled.mul(mult).mul(px);
+      const got = short ? value.minus(feeQ) : value.plus(feeQ);
       state.sold = fmt(dec(state.sold).plus(filled));
       state.proceeds = fmt(dec(state.proceeds).plus(got));
-      state.exitPx = fmt(dec(state.proceeds).div(state.sold).toSignificantDigits(12));
+      const coin = dec(state.sold).mul(mult);
+      state.exitPx = fmt(dec(state.proceeds).div(coin).toSignificantDigits(12));
+      const atStart = coin.mul(state.startPx);
       state.realisedPnl = fmt(
-        dec(state.proceeds).minus(dec(state.sold).mul(state.startPx)).toDecimalPlaces(10),
+        (short ? atStart.minus(state.proceeds) : dec(state.proceeds).minus(atStart)).toDecimalPlaces(10),
       );
       const remaining = dec(this.config.size).minus(state.sold);
       if (remaining.lt(inst.minSz)) state.done = true;
@@ -173,7 +212,9 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
 
   metrics(_ctx: StrategyContext, state: TrailingState, last: string): StrategyMetrics {
     const remaining = dec(this.config.size).minus(state.sold);
-    const upl = last && state.startPx ? remaining.mul(dec(last).minus(state.startPx)) : dec(0);
+    const mult = isContractId(this.instId) ? dec(_ctx.instrument.ctVal || '1') : dec(1);
+    const move = last && state.startPx ? dec(last).minus(state.startPx) : dec(0);
+    const upl = remaining.mul(mult).mul(this.config.position === 'short' ? move.neg() : move);
     const detail = state.done
       ? `sold ${state.sold} @ ${state.exitPx}`
       : state.activated

@@ -12,6 +12,8 @@ import { register as registerAudit } from './audit.js';
 import { register as registerBot } from './bot.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerData } from './data.js';
+import { register as registerPosition } from './position.js';
+import { register as registerAlgo } from './algo.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -30,4 +32,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerBot,
   registerDemo,
   registerData,
+  registerPosition,
+  registerAlgo,
 ];

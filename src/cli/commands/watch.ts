@@ -26,6 +26,8 @@ export interface WatchOptions {
   vault?: string;
   /** Environment to read credentials and OKX_BASE_URL from (tests pass their own). */
   env?: Record<string, string | undefined>;
+  /** Called when the exchange acknowledges the watched channel (a test acts on it). */
+  onSubscribed?: () => void;
 }
 
 export type WatchKind = 'ticker' | 'book' | 'orders' | 'trades' | 'candles';
@@ -136,6 +138,7 @@ export async function runWatch(
   t.ws.on('error', (e) => {
     if (!o.json) process.stderr.write(`warning [${e.code}]: ${e.message}\n`);
   });
+  t.ws.on('subscribed', () => o.onSubscribed?.());
   t.ws.on('stopped', ({ err }) => {
     if (err) failure = err;
   });

@@ -4,6 +4,7 @@ import { WS_CANDLE_BARS } from '../../../src/protocol/bars.js';
 import { bookChecksum } from '../../../src/protocol/book-checksum.js';
 import { barStart } from '../../../src/sim/market/bars.js';
 import { instrumentToOkx } from '../../../src/sim/market/instrument-payload.js';
+import { until } from '../../helpers/until.js';
 import { KEYS, isEvent, isPush, startHarness, type Harness } from './helpers.js';
 
 const [KEY, OTHER] = KEYS as [(typeof KEYS)[0], (typeof KEYS)[0]];
@@ -71,7 +72,7 @@ describe('WS channels: balance_and_position, fills, instruments, every candle ba
         trades: [{ instId: 'BTC-USDT', tradeId: '900000001' }],
       },
     ]);
-    await new Promise((r) => setTimeout(r, 50));
+    await b.settled();
     assert.equal(b.frames.filter(isPush('balance_and_position')).length, 0);
   });
 
@@ -107,7 +108,7 @@ describe('WS channels: balance_and_position, fills, instruments, every candle ba
     // a valid type the local exchange does not list: acknowledged, nothing to push
     c.send({ op: 'subscribe', args: [{ channel: 'instruments', instType: 'SWAP' }] });
     assert.deepEqual((await c.next(isEvent('subscribe'))).arg, { channel: 'instruments', instType: 'SWAP' });
-    await new Promise((r) => setTimeout(r, 50));
+    await c.settled();
     assert.equal(
       c.frames.filter((m: any) => isPush('instruments')(m) && m.arg.instType === 'SWAP').length,
       0,
@@ -158,7 +159,7 @@ describe('WS book heartbeat (facts §3.1) on the sim clock', () => {
     const seq = snap.data[0].seqId;
     h.clock.advance(59_999);
     h.ws.tick();
-    await new Promise((r) => setTimeout(r, 50));
+    await c.settled();
     assert.equal(c.frames.filter(isPush('books')).length, 0);
     h.clock.advance(1);
     h.ws.tick();
@@ -175,7 +176,7 @@ describe('WS book heartbeat (facts §3.1) on the sim clock', () => {
     // the next one comes 60 s after this one, not at every tick
     h.clock.advance(30_000);
     h.ws.tick();
-    await new Promise((r) => setTimeout(r, 50));
+    await c.settled();
     assert.equal(c.frames.filter(isPush('books')).length, 0);
     // a real change resets the quiet period and moves seqId on from the heartbeat's
     h.market.advanceTo(h.clock.now()); // the market catches up with the clock: many steps
@@ -187,7 +188,7 @@ describe('WS book heartbeat (facts §3.1) on the sim clock', () => {
     c.frames.length = 0;
     h.clock.advance(59_000);
     h.ws.tick();
-    await new Promise((r) => setTimeout(r, 50));
+    await c.settled();
     assert.equal(c.frames.filter(isPush('books')).length, 0);
     h.clock.advance(1_100);
     h.ws.tick();
@@ -248,13 +249,14 @@ describe('WS service upgrade notice (64008)', () => {
     const fresh = await h.connect('/ws/v5/public');
     h.clock.advance(59_999);
     h.ws.tick();
-    await new Promise((r) => setTimeout(r, 50));
+    for (const c of [pub, priv, biz, fresh]) await c.settled();
     assert.equal(h.ws.connectionCount(), 4);
     h.clock.advance(1);
     h.ws.tick();
     assert.equal((await pub.closed).code, 1012);
     assert.equal((await priv.closed).code, 1012);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => h.ws.connectionCount() === 2, 'the server side of both closes');
+    await biz.settled();
     assert.equal(h.ws.connectionCount(), 2);
     assert.equal(biz.frames.filter(isEvent('notice')).length, 0);
     fresh.send('ping');

@@ -34,7 +34,7 @@ test('balance_and_position on the local exchange: snapshot = account balances; e
   await simFetch(sim, 'trade', 'POST', '/api/v5/trade/cancel-order', {
     body: { instId: 'BTC-USDT', ordId: far.json.data[0].ordId },
   });
-  await new Promise((r) => setTimeout(r, 50));
+  await c.settled();
   assert.equal(c.frames.filter(isPush('balance_and_position')).length, 0);
 
   const buy = await simFetch(sim, 'trade', 'POST', '/api/v5/trade/order', {

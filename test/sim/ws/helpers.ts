@@ -203,6 +203,16 @@ export class Client {
     this.ws.send(typeof m === 'string' ? m : JSON.stringify(m));
   }
 
+  /**
+   * A barrier: sends `ping` and waits for its `pong`. The server answers a connection's frames in
+   * order and sends a push in the same turn as what caused it, so once the pong is here every
+   * frame due before it has arrived too: "nothing arrived" can be asserted without a sleep.
+   */
+  async settled(): Promise<void> {
+    this.send('ping');
+    await this.next((m) => m === 'pong');
+  }
+
   /** Next frame (already received or future, after `from`) matching pred. */
   next(pred: (m: any) => boolean = () => true, timeoutMs = 3000, from = 0): Promise<any> {
     const seen = this.frames.slice(from).find(pred);

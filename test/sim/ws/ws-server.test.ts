@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { bookChecksum } from '../../../src/protocol/book-checksum.js';
 import { signWsLogin, wsLoginTimestamp } from '../../../src/protocol/sign.js';
 import { MergedBook } from '../market/book-merge.js';
+import { until } from '../../helpers/until.js';
 import { Client, KEYS, isEvent, isPush, startHarness, type Harness } from './helpers.js';
 
 const [KEY, OTHER] = KEYS as [(typeof KEYS)[0], (typeof KEYS)[0]];
@@ -294,7 +295,7 @@ describe('WS server', () => {
       h.clock.advance(100);
       h.market.advanceTo(h.clock.now());
       if (JSON.stringify(h.market.depth('OKB-USDT', 1)) === before) continue;
-      await new Promise((r) => setTimeout(r, 100));
+      await c.settled();
       const order = c.frames.filter((m: any) => m.arg?.channel).map((m: any) => m.arg.channel);
       assert.deepEqual(order, ['bbo-tbt', 'books', 'books5']);
       return;
@@ -346,7 +347,8 @@ describe('WS server', () => {
     const btc = await b.next((m) => isPush('account')(m) && m.arg.ccy === 'BTC');
     assert.deepEqual(btc.data[0].details, [{ ccy: 'BTC', eq: '0.001' }]);
     // b never sees a's order, a never sees b's account
-    await new Promise((r) => setTimeout(r, 50));
+    await a.settled();
+    await b.settled();
     assert.equal(b.frames.filter(isPush('orders')).length, 0);
     assert.equal(a.frames.filter(isPush('account')).length, 0);
   });
@@ -398,8 +400,7 @@ describe('WS server', () => {
     h.ws.dropConnections();
     await c1.closed;
     await c2.closed;
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(h.ws.connectionCount(), 0);
+    await until(() => h.ws.connectionCount() === 0, 'the server side of the closes');
   });
 
   test('other paths are refused', async () => {
@@ -463,6 +464,7 @@ describe('WS server options', () => {
     t.after(() => h.close());
     const c = await h.connect('/ws/v5/public');
     for (let i = 0; i < 4; i++) {
+      // pacing, not synchronisation: the idle timer is real time (it guards the socket layer)
       await new Promise((r) => setTimeout(r, 100));
       c.send('ping');
       await c.next((m) => m === 'pong');

@@ -175,11 +175,4 @@ export class FakeOkx {
   }
 }
 
-/** Polls until `cond` holds (loopback events arrive within milliseconds). */
-export async function until(cond: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { until } from '../../helpers/until.js';
