@@ -142,14 +142,13 @@ describe('algo orders on the local exchange (issue 12 item 3)', () => {
     });
     assert.equal(r.data[0].sCode, '0');
     const seen: Decimal[] = [];
-    let done;
     for (let i = 0; i < 3000; i++) {
       seen.push(D(sim.market.last('BTC-USDT')));
       const a = sim.engine.algos.find('alice', r.data[0].algoId, '')!;
       if (a.state !== 'live') break;
       await step(sim, clock, 1000);
     }
-    done = (await data(sim, 'alice', `/api/v5/trade/order-algo?algoId=${r.data[0].algoId}`))[0];
+    const done = (await data(sim, 'alice', `/api/v5/trade/order-algo?algoId=${r.data[0].algoId}`))[0];
     assert.equal(done.state, 'effective');
     const high = D(done.moveTriggerPx);
     const at = seen[seen.length - 1]!;
