@@ -295,6 +295,8 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
   let aborted = false;
   for (const instId of opts.instIds) {
     for (const kind of kinds) {
+      // Funding rates exist for perpetual swaps only.
+      if (kind === 'funding' && !instId.endsWith('-SWAP')) continue;
       if (opts.signal?.aborted) {
         aborted = true;
         break;
