@@ -11,6 +11,7 @@ import { register as registerScan } from './scan.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerBot } from './bot.js';
 import { register as registerDemo } from './demo.js';
+import { register as registerData } from './data.js';
 import { register as registerPosition } from './position.js';
 import { register as registerAlgo } from './algo.js';
 
@@ -30,6 +31,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerAudit,
   registerBot,
   registerDemo,
+  registerData,
   registerPosition,
   registerAlgo,
 ];
