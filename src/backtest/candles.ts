@@ -50,7 +50,11 @@ const BAR_MS: Record<string, number> = {
 export function barToMs(bar: string, field = 'bar'): number {
   const ms = BAR_MS[bar] ?? BAR_MS[bar.replace(/utc$/, '')];
   if (!ms)
-    throw new ValidationError(field, `"${bar}" is not a bar the backtester reads`, `use one of ${Object.keys(BAR_MS).join(' ')}`);
+    throw new ValidationError(
+      field,
+      `"${bar}" is not a bar the backtester reads`,
+      `use one of ${Object.keys(BAR_MS).join(' ')}`,
+    );
   return ms;
 }
 
@@ -88,14 +92,22 @@ export function candlesFromRows(
 export function checkCandles(c: Candles): void {
   const n = c.ts.length;
   for (const k of ['o', 'h', 'l', 'c', 'v'] as const)
-    if (c[k].length !== n) throw new ValidationError('candles', `column ${k} has ${c[k].length} rows, ts has ${n}`);
+    if (c[k].length !== n)
+      throw new ValidationError('candles', `column ${k} has ${c[k].length} rows, ts has ${n}`);
   for (let i = 0; i < n; i++) {
     if (i > 0 && !(c.ts[i]! > c.ts[i - 1]!))
-      throw new ValidationError('candles', `row ${i}: time ${c.ts[i]} does not follow ${c.ts[i - 1]}`, 'sort candles oldest first without duplicates');
+      throw new ValidationError(
+        'candles',
+        `row ${i}: time ${c.ts[i]} does not follow ${c.ts[i - 1]}`,
+        'sort candles oldest first without duplicates',
+      );
     const lo = c.l[i]!;
     const hi = c.h[i]!;
     if (!(lo > 0) || hi < lo || c.o[i]! < lo || c.o[i]! > hi || c.c[i]! < lo || c.c[i]! > hi)
-      throw new ValidationError('candles', `row ${i} (ts ${c.ts[i]}): open/close outside low..high or a price <= 0`);
+      throw new ValidationError(
+        'candles',
+        `row ${i} (ts ${c.ts[i]}): open/close outside low..high or a price <= 0`,
+      );
   }
 }
 

@@ -222,7 +222,11 @@ class Driver {
 export function runBacktest(opts: BacktestOptions): BacktestResult {
   const { candles: k, strategy } = opts;
   const n = k.ts.length;
-  if (n === 0) throw new OkxkitError('no candles to backtest', { code: 'NO_DATA', hint: 'download candles for the period first (okxkit data download)' });
+  if (n === 0)
+    throw new OkxkitError('no candles to backtest', {
+      code: 'NO_DATA',
+      hint: 'download candles for the period first (okxkit data download)',
+    });
   const ex = new BacktestExchange(opts);
   const fast = opts.fastPath ?? true;
   const drv = new Driver(strategy, ex, opts.botId ?? 'bt', fast);

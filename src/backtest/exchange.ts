@@ -211,7 +211,11 @@ export class BacktestExchange implements ExchangePort {
     const fees = opts.fees ?? tier;
     for (const k of ['maker', 'taker'] as const)
       if (!(fees[k] >= -0.01 && fees[k] < 0.1))
-        throw new ValidationError(`fees.${k}`, `${fees[k]} is not a fee rate`, 'use a fraction such as 0.001 for 0.1 %');
+        throw new ValidationError(
+          `fees.${k}`,
+          `${fees[k]} is not a fee rate`,
+          'use a fraction such as 0.001 for 0.1 %',
+        );
     this.makerRate = fees.maker;
     this.takerRate = fees.taker;
     this.latency = Math.max(0, opts.latencyMs ?? 0);
@@ -221,12 +225,21 @@ export class BacktestExchange implements ExchangePort {
     this.queueAhead = Math.max(0, opts.queueAhead ?? 0);
     this.participation = opts.participation ?? 1;
     if (!(this.participation > 0 && this.participation <= 1))
-      throw new ValidationError('participation', `${this.participation} is not a share of volume`, 'use a number in (0, 1]');
+      throw new ValidationError(
+        'participation',
+        `${this.participation} is not a share of volume`,
+        'use a number in (0, 1]',
+      );
     const fr = opts.fundingRate ?? 0.0001;
     this.fundingRate = typeof fr === 'number' ? () => fr : fr;
     for (const [ccy, v] of Object.entries(opts.balances)) {
       const n = Number(v);
-      if (!(n >= 0)) throw new ValidationError(`balances.${ccy}`, `"${v}" is not an amount`, 'use a decimal such as "10000"');
+      if (!(n >= 0))
+        throw new ValidationError(
+          `balances.${ccy}`,
+          `"${v}" is not an amount`,
+          'use a decimal such as "10000"',
+        );
       this.addAvail(ccy, n);
     }
   }
@@ -266,7 +279,12 @@ export class BacktestExchange implements ExchangePort {
     while (this.nextFunding <= ts) this.settleFunding();
     this.t = ts;
     this.px = px;
-    if (this.resting.length && (px < this.maxBuy || px > this.minSell || (this.fillMode !== 'through' && (px === this.maxBuy || px === this.minSell))))
+    if (
+      this.resting.length &&
+      (px < this.maxBuy ||
+        px > this.minSell ||
+        (this.fillMode !== 'through' && (px === this.maxBuy || px === this.minSell)))
+    )
       this.matchResting(px);
   }
 
@@ -359,16 +377,23 @@ export class BacktestExchange implements ExchangePort {
 
   /** Places an order now (synchronously); it reaches the book after the latency. */
   place(intent: OrderIntent): Order {
-    if (intent.instId !== this.inst.instId) this.reject('51001', `instrument ${intent.instId} is not in this backtest`);
-    if (intent.clOrdId && this.byClOrdId.has(intent.clOrdId) && OPEN.has(this.byClOrdId.get(intent.clOrdId)!.state))
+    if (intent.instId !== this.inst.instId)
+      this.reject('51001', `instrument ${intent.instId} is not in this backtest`);
+    if (
+      intent.clOrdId &&
+      this.byClOrdId.has(intent.clOrdId) &&
+      OPEN.has(this.byClOrdId.get(intent.clOrdId)!.state)
+    )
       this.reject('51016', `duplicate clOrdId ${intent.clOrdId}`);
     const sz = Number(intent.sz);
     if (!(sz > 0)) this.reject('51000', `sz "${intent.sz}" must be a positive number`);
     const market = intent.ordType === 'market';
     const px = market ? NaN : Number(intent.px);
-    if (!market && !(px > 0)) this.reject('51000', `px "${intent.px}" must be a positive number for ${intent.ordType}`);
+    if (!market && !(px > 0))
+      this.reject('51000', `px "${intent.px}" must be a positive number for ${intent.ordType}`);
     const inQuote = market && intent.side === 'buy' && !this.isSwap && intent.tgtCcy !== 'base_ccy';
-    if (!inQuote && sz < this.minSz - 1e-12) this.reject('51020', `sz ${intent.sz} is below the minimum ${this.inst.minSz}`);
+    if (!inQuote && sz < this.minSz - 1e-12)
+      this.reject('51020', `sz ${intent.sz} is below the minimum ${this.inst.minSz}`);
     const o: SimOrder = {
       ordId: String(++this.seq),
       clOrdId: intent.clOrdId ?? '',
@@ -391,15 +416,23 @@ export class BacktestExchange implements ExchangePort {
     // Spot: what the order may spend is frozen now, as OKX does on acceptance.
     if (!this.isSwap) {
       if (o.side === 'buy') {
-        const need = inQuote ? sz : sz * (market ? this.ask() * (1 + this.halfSpread + this.impactFor(sz)) : px);
+        const need = inQuote
+          ? sz
+          : sz * (market ? this.ask() * (1 + this.halfSpread + this.impactFor(sz)) : px);
         if (need > this.availOf(this.quoteCcy) + 1e-9)
-          this.reject('51008', `insufficient ${this.quoteCcy}: need ${num(need, 8)}, available ${num(this.availOf(this.quoteCcy), 8)}`);
+          this.reject(
+            '51008',
+            `insufficient ${this.quoteCcy}: need ${num(need, 8)}, available ${num(this.availOf(this.quoteCcy), 8)}`,
+          );
         o.frozen = Math.min(need, this.availOf(this.quoteCcy));
         this.addAvail(this.quoteCcy, -o.frozen);
         this.addFrozen(this.quoteCcy, o.frozen);
       } else {
         if (sz > this.availOf(this.baseCcy) + 1e-12)
-          this.reject('51008', `insufficient ${this.baseCcy}: need ${this.fmtSz(sz)}, available ${num(this.availOf(this.baseCcy), 12)}`);
+          this.reject(
+            '51008',
+            `insufficient ${this.baseCcy}: need ${this.fmtSz(sz)}, available ${num(this.availOf(this.baseCcy), 12)}`,
+          );
         o.frozen = Math.min(sz, this.availOf(this.baseCcy));
         this.addAvail(this.baseCcy, -o.frozen);
         this.addFrozen(this.baseCcy, o.frozen);
@@ -535,7 +568,11 @@ export class BacktestExchange implements ExchangePort {
     // Best price first (highest buy, lowest sell), then time: what a real book would fill first.
     const cands = this.resting
       .filter((o) => (o.side === 'buy' ? px <= o.px : px >= o.px))
-      .sort((a, b) => (a.side === b.side ? (a.side === 'buy' ? b.px - a.px : a.px - b.px) || Number(a.ordId) - Number(b.ordId) : 0));
+      .sort((a, b) =>
+        a.side === b.side
+          ? (a.side === 'buy' ? b.px - a.px : a.px - b.px) || Number(a.ordId) - Number(b.ordId)
+          : 0,
+      );
     for (const o of cands) {
       if (!OPEN.has(o.state)) continue;
       const through = o.side === 'buy' ? px < o.px : px > o.px;
@@ -614,7 +651,18 @@ export class BacktestExchange implements ExchangePort {
     o.notional += value;
     o.fee += fee;
     o.uTime = this.t;
-    const f: BacktestFill = { ts: this.t, ordId: o.ordId, clOrdId: o.clOrdId, side: o.side, px, sz, fee, feeCcy, feeQuote, maker };
+    const f: BacktestFill = {
+      ts: this.t,
+      ordId: o.ordId,
+      clOrdId: o.clOrdId,
+      side: o.side,
+      px,
+      sz,
+      fee,
+      feeCcy,
+      feeQuote,
+      maker,
+    };
     this.fillLog.push(f);
     this.fillRecs.push({
       tradeId: String(++this.tradeSeq),
@@ -629,7 +677,7 @@ export class BacktestExchange implements ExchangePort {
       execType: maker ? 'M' : 'T',
       ts: this.t,
     });
-    const done = o.filled >= o.sz - this.lot / 2 || o.ordType !== 'limit' && o.ordType !== 'post_only';
+    const done = o.filled >= o.sz - this.lot / 2 || (o.ordType !== 'limit' && o.ordType !== 'post_only');
     if (done) this.finish(o, o.filled >= o.sz - this.lot / 2 ? 'filled' : 'canceled');
     else {
       o.state = 'partially_filled';
@@ -668,7 +716,14 @@ export class BacktestExchange implements ExchangePort {
       avgPx: o.filled > 0 ? num(avg, this.pxDec + 6) : '',
       state: o.state,
       fee: num(-o.fee, 12),
-      feeCcy: o.fee === 0 && o.filled === 0 ? '' : this.isSwap ? this.quoteCcy : o.side === 'buy' ? this.baseCcy : this.quoteCcy,
+      feeCcy:
+        o.fee === 0 && o.filled === 0
+          ? ''
+          : this.isSwap
+            ? this.quoteCcy
+            : o.side === 'buy'
+              ? this.baseCcy
+              : this.quoteCcy,
       tag: o.tag,
       cTime: o.cTime,
       uTime: o.uTime,
@@ -742,7 +797,9 @@ export class BacktestExchange implements ExchangePort {
 
   openOrders(instId?: string): Promise<Order[]> {
     if (instId && instId !== this.inst.instId) return Promise.resolve([]);
-    return Promise.resolve([...this.orders.values()].filter((o) => OPEN.has(o.state)).map((o) => this.view(o)));
+    return Promise.resolve(
+      [...this.orders.values()].filter((o) => OPEN.has(o.state)).map((o) => this.view(o)),
+    );
   }
 
   fills(instId?: string, sinceMs?: number): Promise<Fill[]> {

@@ -338,7 +338,12 @@ export class DcaStrategy implements Strategy<DcaState> {
     const w: Wake = {};
     const avg = dcaAverageEntry(state);
     if (avg) {
-      const tp = dcaTakeProfitPrice(avg, this.config.takeProfitPct, state.feeRate ?? '0', ctx.instrument.tickSz);
+      const tp = dcaTakeProfitPrice(
+        avg,
+        this.config.takeProfitPct,
+        state.feeRate ?? '0',
+        ctx.instrument.tickSz,
+      );
       w.above = Number(tp) * (1 - 1e-9);
     }
     if (open.length > 0) return w;

@@ -190,7 +190,9 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
   wake(_ctx: StrategyContext, state: TrailingState): Wake {
     if (state.done) return {};
     if (!state.activated) {
-      return this.config.activationPx !== undefined ? { above: Number(this.config.activationPx) * (1 - 1e-9) } : { at: 0 };
+      return this.config.activationPx !== undefined
+        ? { above: Number(this.config.activationPx) * (1 - 1e-9) }
+        : { at: 0 };
     }
     if (state.triggered || !state.stopPx) return { at: 0 };
     return { above: Number(state.peak), below: Number(state.stopPx) * (1 + 1e-9) };

@@ -257,7 +257,14 @@ export class SimMarket implements SimMarketApi {
     instId: string,
     from: number,
     to: number,
-  ): { ts: Float64Array; o: Float64Array; h: Float64Array; l: Float64Array; c: Float64Array; v: Float64Array } {
+  ): {
+    ts: Float64Array;
+    o: Float64Array;
+    h: Float64Array;
+    l: Float64Array;
+    c: Float64Array;
+    v: Float64Array;
+  } {
     const st = this.state(instId);
     const h = st.history;
     const a = Math.max(from, h.start);
