@@ -1,6 +1,6 @@
 import type { Balance, Instrument, Order, OrderIntent, Ticker } from '../trading/exchange-port.js';
 
-export type BotKind = 'grid' | 'dca' | 'trailing';
+export type BotKind = 'grid' | 'dca' | 'trailing' | 'ema-cross' | 'bollinger' | 'momentum';
 
 /** JSON the runner persists beside an order intent and hands back with the order's outcome. */
 export type IntentMeta = Record<string, string | number | boolean | null>;

@@ -57,6 +57,42 @@ const CONFIGS: { name: string; cfg: BotConfig; balances: Record<string, string> 
     balances: { USDT: '10000' },
   },
   {
+    name: 'ema-cross',
+    cfg: parseBotConfig('ema-cross', {
+      id: 'e1',
+      instId: 'BTC-USDT',
+      quoteAmount: '500',
+      barSec: 900,
+      fast: 4,
+      slow: 12,
+    }),
+    balances: { USDT: '10000' },
+  },
+  {
+    name: 'bollinger',
+    cfg: parseBotConfig('bollinger', {
+      id: 'b1',
+      instId: 'BTC-USDT',
+      quoteAmount: '500',
+      barSec: 900,
+      period: 20,
+      k: 2,
+    }),
+    balances: { USDT: '10000' },
+  },
+  {
+    name: 'momentum',
+    cfg: parseBotConfig('momentum', {
+      id: 'm1',
+      instId: 'BTC-USDT',
+      quoteAmount: '500',
+      barSec: 900,
+      period: 4,
+      thresholdPct: 0.2,
+    }),
+    balances: { USDT: '10000' },
+  },
+  {
     name: 'trailing',
     cfg: parseBotConfig('trailing', { id: 't1', instId: 'BTC-USDT', size: '0.1', trailPct: '1' }),
     balances: { BTC: '0.1' },
