@@ -8,3 +8,4 @@ export * from './client/index.js';
 export * from './ws/index.js';
 export * from './security/index.js';
 export * from './bots/index.js';
+export * from './data/index.js';

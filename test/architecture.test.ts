@@ -14,7 +14,8 @@ const ALLOWED: Record<string, string[]> = {
   security: ['client', 'protocol', 'util'],
   trading: ['client', 'ws', 'security', 'protocol', 'util'],
   bots: ['trading', 'security', 'protocol', 'util'],
-  cli: ['bots', 'trading', 'security', 'sim', 'ws', 'client', 'protocol', 'util'],
+  data: ['client', 'ws', 'protocol', 'util'],
+  cli: ['bots', 'data', 'trading', 'security', 'sim', 'ws', 'client', 'protocol', 'util'],
 };
 
 const SRC = resolve('src');

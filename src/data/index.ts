@@ -1,0 +1,3 @@
+export * from './layout.js';
+export * from './intervals.js';
+export * from './store.js';
