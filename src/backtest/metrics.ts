@@ -163,11 +163,15 @@ export function performance(
 /**
  * Round trips from fills, first in first out. A spot buy's lot holds what arrived (size minus
  * the fee charged in base) at the quote it cost; a sell closes lots and pays its fee in quote.
+ * On spot (`spot` true) a sell beyond the bought lots sells base held from the start (no entry to
+ * pair it with), never a short; on swaps it opens a short.
  */
-export function roundTrips(fills: readonly BacktestFill[], baseFees: boolean): TradeStats {
+export function roundTrips(fills: readonly BacktestFill[], spot: boolean): TradeStats {
+  const baseFees = spot;
   interface Lot {
     ts: number;
     qty: number;
+    orig: number;
     /** quote per unit of qty, entry fee included */
     unitCost: number;
     unitFee: number;
@@ -203,15 +207,17 @@ export function roundTrips(fills: readonly BacktestFill[], baseFees: boolean): T
       lot.qty -= take;
       qty -= take;
       fee -= exitFee;
-      if (lot.qty <= 1e-12) lots.shift();
+      // A remainder below a millionth of the lot is lot-rounding dust, not a position.
+      if (lot.qty <= lot.orig * 1e-6) lots.shift();
     }
-    if (qty <= 1e-12) continue;
+    if (qty <= 1e-12 || (spot && dir === -1)) continue;
     // What is left opens a lot; a spot buy's base fee shrinks what it holds.
     const held = dir === 1 && baseFees ? qty - f.fee * (qty / f.sz) : qty;
     const cost = qty * f.px;
     lots.push({
       ts: f.ts,
       qty: held,
+      orig: held,
       unitCost: dir === 1 ? (cost + (baseFees ? 0 : fee)) / held : (cost - fee) / held,
       unitFee: fee / held,
       px: f.px,
@@ -264,7 +270,8 @@ export function computeMetrics(x: MetricsInput): BacktestMetrics {
     const v = Math.abs(x.position[i]! * x.close[i]!);
     eqSum += e;
     if (e > 0) expo += Math.min(1, v / e);
-    if (v > 1e-9 * Math.max(1, e)) inMkt++;
+    // In the market: holding more than 0.1 % of equity (lot-rounding dust does not count).
+    if (v > 0.001 * e) inMkt++;
   }
   const rt = roundTrips(x.fills, x.baseFees);
   return {

@@ -11,6 +11,7 @@ import { register as registerScan } from './scan.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerBot } from './bot.js';
 import { register as registerDemo } from './demo.js';
+import { register as registerBacktest } from './backtest.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -28,4 +29,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerAudit,
   registerBot,
   registerDemo,
+  registerBacktest,
 ];
