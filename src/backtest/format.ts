@@ -123,3 +123,70 @@ export function tradesCsv(trades: readonly RoundTrip[]): string {
     ].join('\n') + '\n'
   );
 }
+
+/** The optimizer's answer: the winner, the walk-forward folds and the over-fit guards. */
+export function formatOptimize(r: import('./optimize.js').OptimizeResult, title: string, top = 10): string {
+  const name = (i: number) =>
+    Object.entries(r.results[i]!.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+  const s = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+  const day = (i: number) => new Date(r.days[Math.min(i, r.days.length - 1)]!).toISOString().slice(0, 10);
+  const b = r.results[r.best]!;
+  const lines = [
+    title,
+    `${r.results.length} configurations (${r.method} search) on ${r.threads} worker thread(s) in ${(r.elapsedMs / 1000).toFixed(1)} s, ranked by ${r.objective}`,
+    '',
+    `best: ${name(r.best)}`,
+    `  ${r.objective} ${s(b.score)}, return ${pct(b.totalReturn)}, max drawdown ${pct(-b.maxDrawdown)}, ${b.roundTrips} round trips, fees ${b.feesPaid.toFixed(2)}`,
+    '',
+    'over-fit guard:',
+    `  probability of backtest over-fitting (CSCV, ${r.pbo.blocks} blocks, ${r.pbo.splits} splits): ${Number.isNaN(r.pbo.pbo) ? '- (too few days)' : `${(r.pbo.pbo * 100).toFixed(0)} %`}`,
+    `  deflated Sharpe ratio: ${(r.deflated.dsr * 100).toFixed(0)} % probability the best Sharpe (${(r.deflated.sharpe * Math.sqrt(365)).toFixed(2)} annualised) beats the best of ${r.deflated.trials} tries by luck (${(r.deflated.expectedMaxSharpe * Math.sqrt(365)).toFixed(2)})`,
+  ];
+  const luck = (!Number.isNaN(r.pbo.pbo) && r.pbo.pbo > 0.5) || r.deflated.dsr < 0.95;
+  lines.push(
+    luck
+      ? '  VERDICT: the winner is likely luck (PBO above 50 % or deflated Sharpe below 95 %): do not trust these parameters'
+      : '  verdict: the winner holds up out of sample and beats the luck benchmark',
+    '',
+  );
+  if (r.folds.length) {
+    lines.push(`walk-forward (${r.folds.length} folds, each trades the winner of the period before it):`);
+    const rows = r.folds.map((f, i) => [
+      `${i + 1}`,
+      `${day(f.isFrom)}..${day(f.isTo)}`,
+      `${day(f.osFrom)}..${day(f.osTo)}`,
+      name(f.chosen),
+      s(f.isScore),
+      s(f.osScore),
+      pct(f.osReturn),
+    ]);
+    const head = [
+      'fold',
+      'in-sample',
+      'out-of-sample',
+      'chosen',
+      `IS ${r.objective}`,
+      `OOS ${r.objective}`,
+      'OOS return',
+    ];
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
+    const line = (x: string[]) => `  ${x.map((c, i) => c.padEnd(w[i]!)).join('  ')}`;
+    lines.push(line(head), ...rows.map(line));
+    lines.push(
+      `  out-of-sample return ${pct(r.walkForwardReturn)}; walk-forward efficiency (OOS / IS ${r.objective}) ${r.walkForwardEfficiency === null ? '-' : r.walkForwardEfficiency.toFixed(2)}`,
+      '',
+    );
+  } else lines.push('walk-forward: too few days for the folds', '');
+  const order = r.results
+    .map((_, i) => i)
+    .sort((a, c) => r.results[c]!.score - r.results[a]!.score)
+    .slice(0, top);
+  lines.push(`top ${order.length}:`);
+  for (const i of order)
+    lines.push(
+      `  ${s(r.results[i]!.score).padStart(7)}  ${pct(r.results[i]!.totalReturn).padStart(9)}  ${name(i)}`,
+    );
+  return lines.join('\n');
+}

@@ -12,6 +12,7 @@ import { register as registerAudit } from './audit.js';
 import { register as registerBot } from './bot.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerBacktest } from './backtest.js';
+import { register as registerOptimize } from './optimize.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -30,4 +31,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerBot,
   registerDemo,
   registerBacktest,
+  registerOptimize,
 ];
