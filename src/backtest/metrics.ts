@@ -207,8 +207,8 @@ export function roundTrips(fills: readonly BacktestFill[], spot: boolean): Trade
       lot.qty -= take;
       qty -= take;
       fee -= exitFee;
-      // A remainder below a millionth of the lot is lot-rounding dust, not a position.
-      if (lot.qty <= lot.orig * 1e-6) lots.shift();
+      // A remainder below 0.01 % of the lot is lot-rounding dust, not a position.
+      if (lot.qty <= lot.orig * 1e-4) lots.shift();
     }
     if (qty <= 1e-12 || (spot && dir === -1)) continue;
     // What is left opens a lot; a spot buy's base fee shrinks what it holds.

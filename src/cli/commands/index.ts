@@ -13,6 +13,7 @@ import { register as registerBot } from './bot.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerBacktest } from './backtest.js';
 import { register as registerOptimize } from './optimize.js';
+import { register as registerAnalyze } from './analyze.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -32,4 +33,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerDemo,
   registerBacktest,
   registerOptimize,
+  registerAnalyze,
 ];
