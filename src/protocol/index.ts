@@ -5,3 +5,4 @@ export * from './error-codes.js';
 export * from './endpoints.js';
 export * from './book-checksum.js';
 export * from './bars.js';
+export * as okxApiSpecs from './api/index.js';

@@ -28,6 +28,11 @@ export interface SimulatorOptions {
   tickMs?: number;
   /** Book pushes carry checksum 0 (production OKX since June 2026). */
   zeroChecksum?: boolean;
+  /**
+   * Multiplies every REST rate rule's limit (default 1: OKX's rules from the endpoint catalogue).
+   * For fetching long histories fast in demos and tests; a client must be given the same scale.
+   */
+  rateLimitScale?: number;
   faults?: Partial<FaultSettings>;
   /** Waits for the latency fault; default real timers. */
   sleep?: Sleep;
@@ -55,6 +60,8 @@ export interface Simulator {
   /** WebSocket connections open now (all paths). */
   wsConnectionCount(): number;
   readonly market: SimMarketApi;
+  /** Every REST rate rule's limit is multiplied by this (1 = OKX's rules). */
+  readonly rateLimitScale: number;
   readonly engine: MatchingEngine;
   readonly server: Server;
   /** The clock the sim was started with (callers' time; server time adds the skew fault). */
@@ -89,7 +96,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const ledger = new Ledger(serverClock, cfg.accounts);
   const engine = new MatchingEngine({ market, ledger, clock: serverClock });
   const keys = new KeyRegistry(cfg.keys, ledger);
-  const limiter = new SlidingWindowLimiter(serverClock);
+  const rateLimitScale = options.rateLimitScale ?? 1;
+  if (!(Number.isInteger(rateLimitScale) && rateLimitScale >= 1)) {
+    throw new ValidationError(
+      'rateLimitScale',
+      `${rateLimitScale} is not a whole number >= 1`,
+      "use 1 for OKX's own limits",
+    );
+  }
+  const limiter = new SlidingWindowLimiter(serverClock, rateLimitScale);
   let ws: WsServerHandle | undefined;
   const dropWsConnections = () => ws?.dropConnections();
   const announceWsUpgrade = (opts?: WsUpgradeNotice) => ws?.announceUpgrade(opts) ?? 0;
@@ -212,6 +227,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     announceWsUpgrade,
     wsConnectionCount: () => ws?.connectionCount() ?? 0,
     market,
+    rateLimitScale,
     engine,
     server,
     clock,

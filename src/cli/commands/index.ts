@@ -11,6 +11,7 @@ import { register as registerScan } from './scan.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerBot } from './bot.js';
 import { register as registerDemo } from './demo.js';
+import { register as registerData } from './data.js';
 import { register as registerBacktest } from './backtest.js';
 import { register as registerOptimize } from './optimize.js';
 import { register as registerAnalyze } from './analyze.js';
@@ -31,6 +32,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerAudit,
   registerBot,
   registerDemo,
+  registerData,
   registerBacktest,
   registerOptimize,
   registerAnalyze,

@@ -9,6 +9,7 @@ export interface SimFlags {
   config?: string;
   seed?: string;
   zeroChecksum?: boolean;
+  rateScale?: string;
 }
 
 function intFlag(name: string, value: string | undefined, def: number, min: number, max: number): number {
@@ -31,6 +32,11 @@ export function describeSim(sim: Simulator): string {
     `WS public    ${sim.wsUrls.wsPublic}`,
     `WS private   ${sim.wsUrls.wsPrivate}`,
     `WS business  ${sim.wsUrls.wsBusiness}`,
+    ...(sim.rateLimitScale === 1
+      ? []
+      : [
+          `rate limits  ${sim.rateLimitScale} x OKX's rules (--rate-scale); give clients the same --rate-scale`,
+        ]),
     `faults       POST ${sim.restUrl}/sim/faults (loopback only), or: okxkit sim-faults --url ${sim.restUrl} '{"errorRate":0.1}'`,
     '',
     'keys:',
@@ -60,6 +66,7 @@ export async function runSim(
     seed,
     config: cfg,
     zeroChecksum: flags.zeroChecksum === true,
+    rateLimitScale: intFlag('--rate-scale', flags.rateScale, 1, 1, 1000),
   });
   io.write(describeSim(sim));
   await new Promise<void>((resolve) => {
@@ -79,6 +86,11 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON file with keys and accounts (see docs/SIMULATOR.md)')
     .option('--seed <n>', 'seed of the market and of fault decisions', '1')
     .option('--zero-checksum', 'send checksum 0 in book pushes, as production OKX does since June 2026')
+    .option(
+      '--rate-scale <n>',
+      "multiply every REST rate rule by n (default 1 = OKX's rules), e.g. to download a long history quickly",
+      '1',
+    )
     .action(async (flags: SimFlags) => {
       const ac = new AbortController();
       const stop = () => ac.abort();

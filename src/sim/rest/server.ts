@@ -112,6 +112,8 @@ function scopeFields(e: EndpointDef, query: URLSearchParams, item: Record<string
   return {
     instId: get('instId') ?? (item?.instIdCode !== undefined ? `#${String(item.instIdCode)}` : undefined),
     instType: get('instType'),
+    instFamily: get('instFamily'),
+    ccy: get('ccy'),
     tag: get('tag'),
   };
 }
