@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock.js';
-import { systemClock } from '../util/clock.js';
+import { sleepOn, systemClock, timersOf, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { KillSwitch } from '../trading/kill-switch.js';
 import type { RiskLimits } from '../trading/risk.js';
@@ -53,13 +53,6 @@ export interface RunBotOptions {
   onStack?: (stack: TradingStack) => void;
 }
 
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-}
-
 /**
  * Runs one bot on the live path: key audit, the trading stack (guard, journaled executor, risk
  * limits, dead-man's switch), the runner with its SQLite state, and the live status, until the
@@ -94,7 +87,8 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
         ...(opts.tty !== undefined ? { tty: opts.tty } : {}),
       })
     : undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const timers = timersOf(clock);
+  let timer: TimerHandle | undefined;
   try {
     store = new BotStateStore(opts.statePath);
     runner = new BotRunner({
@@ -103,6 +97,7 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
       config: c,
       hooks: stack.hooks,
       reconcileIntervalMs: opts.reconcileMs ?? (stack.streams.orders ? stack.reconcileMs : 2000),
+      clock,
       ...(opts.logger ? { logger: opts.logger } : {}),
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     });
@@ -111,16 +106,19 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     const r = runner;
     if (view) {
       view.update(r.status());
-      timer = setInterval(() => view.update(r.status()), opts.statusEveryMs ?? 1000);
+      timer = timers.setInterval(() => view.update(r.status()), opts.statusEveryMs ?? 1000);
     }
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) stop.abort();
     void r.finished.then(() => stop.abort());
-    await wait(opts.seconds !== undefined ? opts.seconds * 1000 : 2 ** 31 - 1, stop.signal);
+    // the run's length, cut short by the signal or the strategy's end (an abort is no failure)
+    await sleepOn(clock)(opts.seconds !== undefined ? opts.seconds * 1000 : 2 ** 31 - 1, stop.signal).catch(
+      () => undefined,
+    );
     opts.signal?.removeEventListener('abort', onAbort);
-    if (timer) clearInterval(timer);
+    timers.clear(timer);
     timer = undefined;
     const summary = await r.stop({ cancelOpenOrders: !!opts.cancelOnExit });
     if (view) {
@@ -130,7 +128,7 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
     }
     return summary;
   } finally {
-    if (timer) clearInterval(timer);
+    timers.clear(timer);
     store?.close();
     await stack.close();
   }

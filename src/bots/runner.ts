@@ -1,4 +1,5 @@
 import type { Logger } from '../util/logger.js';
+import { timersOf, type Clock, type TimerHandle, type Timers } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
 import { OkxkitError, ValidationError } from '../util/errors.js';
 import type {
@@ -58,6 +59,8 @@ export interface BotRunnerOptions {
   /** A sent order the exchange still does not know after this long is sent again with the same clOrdId (facts §8). */
   resendAfterMs?: number;
   onEvent?: (e: BotEvent) => void;
+  /** The reconcile timers run on this clock's timers (real timers by default). */
+  clock?: Clock;
 }
 
 export interface BotStatus {
@@ -142,8 +145,9 @@ export class BotRunner {
   private tickerQueued = false;
   private readonly tickers: Ticker[] = [];
   private subs: Unsubscribe[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private nudge: NodeJS.Timeout | undefined;
+  private readonly timers: Timers;
+  private timer: TimerHandle | undefined;
+  private nudge: TimerHandle | undefined;
   private balancesInFlight = false;
   private stopping = false;
   private stopped: Promise<BotSummary> | undefined;
@@ -166,6 +170,7 @@ export class BotRunner {
     this.reconcileIntervalMs = opts.reconcileIntervalMs ?? 0;
     this.resendAfterMs = opts.resendAfterMs ?? 5000;
     this.onEvent = opts.onEvent;
+    this.timers = timersOf(opts.clock);
     this.finished = new Promise((r) => (this.doneResolve = r));
   }
 
@@ -278,8 +283,9 @@ export class BotRunner {
       throw startErr;
     }
     if (this.reconcileIntervalMs > 0) {
-      this.timer = setInterval(() => void this.reconcile(), this.reconcileIntervalMs);
-      this.timer.unref();
+      this.timer = this.timers.setInterval(() => void this.reconcile(), this.reconcileIntervalMs, {
+        unref: true,
+      });
     }
     this.checkDone();
   }
@@ -583,11 +589,14 @@ export class BotRunner {
    */
   private reconcileSoon(ms: number): void {
     if (this.reconcileIntervalMs <= 0 || this.nudge || this.stopping) return;
-    this.nudge = setTimeout(() => {
-      this.nudge = undefined;
-      void this.reconcile();
-    }, ms);
-    this.nudge.unref();
+    this.nudge = this.timers.setTimeout(
+      () => {
+        this.nudge = undefined;
+        void this.reconcile();
+      },
+      ms,
+      { unref: true },
+    );
   }
 
   /** Balances after a fill, for the equity line; off the event queue, one read at a time. */
@@ -615,9 +624,9 @@ export class BotRunner {
 
   private unsubscribe(): void {
     for (const u of this.subs.splice(0)) u();
-    if (this.timer) clearInterval(this.timer);
+    this.timers.clear(this.timer);
     this.timer = undefined;
-    if (this.nudge) clearTimeout(this.nudge);
+    this.timers.clear(this.nudge);
     this.nudge = undefined;
   }
 
@@ -638,7 +647,7 @@ export class BotRunner {
     this.stopping = true;
     this.unsubscribe();
     await this.enqueue(async () => {
-      if (this.timer) clearInterval(this.timer);
+      this.timers.clear(this.timer);
       if (!this.row) return;
       if (opts.cancelOpenOrders) {
         for (const rec of [...this.open.values()]) {

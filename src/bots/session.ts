@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Clock } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';
-import { systemClock } from '../util/clock.js';
+import { systemClock, timersOf, type TimerHandle } from '../util/clock.js';
 import type { Ticker } from '../trading/exchange-port.js';
 import { OkxExchange, type OkxTradingClient } from '../trading/okx-exchange.js';
 import { streamClientFor, type StreamCredentials, type WsUrls } from '../trading/streams.js';
@@ -156,12 +156,12 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
   try {
     if (ordersOverWs) {
       const wait = opts.ws ? (opts.ws.readyTimeoutMs ?? 5000) : 5000;
-      let timer: NodeJS.Timeout | undefined;
+      let timer: TimerHandle | undefined;
       const streaming = await Promise.race([
         exchange.ordersStreamReady(),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), wait))),
+        new Promise<boolean>((r) => (timer = timersOf(clock).setTimeout(() => r(false), wait))),
       ]);
-      clearTimeout(timer);
+      timersOf(clock).clear(timer);
       if (!streaming)
         onError(
           new OkxkitError(
@@ -186,9 +186,8 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
   }
   // `okxkit kill` in another process engages the persisted switch: notice it within a second.
   const killTimer = opts.killSwitch
-    ? setInterval(() => void risk.pollKillSwitch(), opts.killPollMs ?? 1000)
+    ? timersOf(clock).setInterval(() => void risk.pollKillSwitch(), opts.killPollMs ?? 1000, { unref: true })
     : undefined;
-  killTimer?.unref();
   // Marks that convert a quote currency other than the reporting one (e.g. BTC-USDT for ETH-BTC).
   const stopMarks = risk.followMarks(exchange, {
     ...(opts.onPollError ? { onError: opts.onPollError } : {}),
@@ -208,7 +207,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     streams: { tickers: !!ws, orders: ordersOverWs },
     reconcileMs: ordersOverWs ? (opts.reconcileMs ?? 30_000) : (opts.pollMs ?? 1000),
     async close() {
-      if (killTimer) clearInterval(killTimer);
+      timersOf(clock).clear(killTimer);
       stopMarks();
       try {
         await deadMan?.stop();

@@ -1,5 +1,5 @@
 import type { Clock, Sleep } from '../util/clock.js';
-import { realSleep, systemClock } from '../util/clock.js';
+import { sleepOn, systemClock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import type { AlertInput } from './alerts.js';
 
@@ -73,7 +73,7 @@ export class DeadMansSwitch {
     this.heartbeatMs = hb;
     this.tag = opts.tag;
     this.clock = opts.clock ?? systemClock;
-    this.sleep = opts.sleep ?? realSleep;
+    this.sleep = opts.sleep ?? sleepOn(this.clock);
     this.alerts = opts.alerts;
   }
 

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import type { Clock } from '../util/clock.js';
-import { systemClock } from '../util/clock.js';
+import { systemClock, timersOf, type TimerHandle } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';
 import type {
   AmendRequest,
@@ -498,18 +498,19 @@ export class OkxExchange implements ExchangePort {
     this.feed = feed;
     this.ordersLive = false;
     let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
+    const timers = timersOf(this.clock);
+    let timer: TimerHandle | undefined;
     const schedule = (ms = this.ordersLive ? this.reconcileMs : this.pollMs) => {
       if (stopped) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
+      timers.clear(timer);
+      timer = timers.setTimeout(() => {
         timer = undefined;
         void feed.reconcile().finally(() => {
           if (!timer) schedule();
         });
       }, ms);
     };
-    const cleanups: Array<() => void> = [() => (stopped = true), () => timer && clearTimeout(timer)];
+    const cleanups: Array<() => void> = [() => (stopped = true), () => timers.clear(timer)];
     if (this.ordersWs) {
       const ws = this.ordersWs;
       const sub = ws.subscribe({ channel: 'orders', instType: 'SPOT' }, (push) =>
@@ -617,7 +618,7 @@ export class OkxExchange implements ExchangePort {
   }
 
   private poll(tick: () => Promise<void>, everyMs: number): Unsubscribe {
-    return repeatEvery(tick, everyMs, this.onPollError);
+    return repeatEvery(tick, everyMs, this.onPollError, this.clock);
   }
 }
 

@@ -1,36 +1,18 @@
 import { Decimal } from 'decimal.js';
 import { OPEN_STATES, type Fill, type Order, type OrderRef } from './exchange-port.js';
+import { isFinalState, isStale, judgeOrderView } from './order-state.js';
+
+export { isNewerOrder } from './order-state.js';
 
 type Obj = Record<string, unknown>;
-
-const RANK: Record<string, number> = { live: 0, partially_filled: 1 };
-const rank = (state: string): number => RANK[state] ?? 2;
 
 function amount(v: string): Decimal {
   try {
     return new Decimal(v || '0');
   } catch {
+    // a malformed size is no trade: fillOfPush then reports none
     return new Decimal(0);
   }
-}
-
-/**
- * Whether `next` is a newer view of an order than `prev`. States only move forward
- * (live -> partially_filled -> a final state, which never changes), the filled size only grows
- * and uTime never goes back: a REST read answered after a newer WS push is stale and dropped.
- * Same state, size and uTime with another price or size is an amend within one millisecond.
- */
-export function isNewerOrder(next: Order, prev: Order): boolean {
-  const rp = rank(prev.state);
-  if (rp === 2) return false;
-  const rn = rank(next.state);
-  if (rn < rp) return false;
-  const fp = amount(prev.accFillSz);
-  const fn = amount(next.accFillSz);
-  if (fn.lt(fp)) return false;
-  if (next.uTime < prev.uTime) return false;
-  if (rn > rp || fn.gt(fp) || next.uTime > prev.uTime) return true;
-  return next.px !== prev.px || next.sz !== prev.sz;
 }
 
 /**
@@ -174,13 +156,16 @@ export class OrderFeed {
     if (!o.ordId) return false;
     if (this.finished.has(o.ordId)) {
       // The final state again is a repeat; an open state after it is stale.
-      if (rank(o.state) < 2) this.stats.staleDropped++;
+      if (!isFinalState(o.state)) this.stats.staleDropped++;
       return false;
     }
     const prev = this.orders.get(o.ordId);
-    if (prev && !isNewerOrder(o, prev)) {
-      if (o.uTime < prev.uTime || amount(o.accFillSz).lt(amount(prev.accFillSz))) this.stats.staleDropped++;
-      return false;
+    if (prev) {
+      const verdict = judgeOrderView(prev, o);
+      if (!verdict.news) {
+        if (isStale(verdict)) this.stats.staleDropped++;
+        return false;
+      }
     }
     if (via === 'ws') this.stats.wsOrders++;
     else this.stats.restOrders++;

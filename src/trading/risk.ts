@@ -472,7 +472,7 @@ export class RiskManager implements RiskGate {
       }
       await this.setOpenOrders(await exchange.openOrders());
     };
-    offs.push(repeatEvery(poll, opts.pollMs ?? 2_000, onError));
+    offs.push(repeatEvery(poll, opts.pollMs ?? 2_000, onError, this.clock));
     return () => {
       for (const off of offs) off();
     };

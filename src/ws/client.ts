@@ -1,7 +1,7 @@
 import type { ClientOptions } from 'ws';
 import type { Credentials } from '../client/credentials.js';
 import { HOSTS, hostsFor, wsUrlsForBase, type Site } from '../protocol/hosts.js';
-import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { sleepOn, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ValidationError } from '../util/errors.js';
 import {
@@ -194,7 +194,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
       endpoint,
       credentials: login ? this.opts.credentials : undefined,
       clock: this.opts.clock ?? systemClock,
-      sleep: this.opts.sleep ?? realSleep,
+      sleep: this.opts.sleep ?? sleepOn(this.opts.clock),
       random: this.opts.random,
       timers: this.opts.timers,
       clockOffsetMs: src ? () => src.clockOffsetMs : this.opts.clockOffsetMs,
@@ -213,9 +213,7 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     conn.on('open', ({ reconnect }) => this.emit('open', { endpoint, reconnect }));
     conn.on('reconnecting', (info) => this.emit('reconnecting', { endpoint, ...info }));
     conn.on('event', (msg) => {
-      const arg = msg.arg as ChannelArg | undefined;
-      if (msg.event === 'subscribe' && arg && typeof arg.channel === 'string')
-        this.emit('subscribed', { endpoint, arg });
+      if (msg.event === 'subscribe' && msg.arg) this.emit('subscribed', { endpoint, arg: msg.arg });
     });
     conn.on('stopped', (err) => this.emit('stopped', { endpoint, err }));
     this.conns.set(endpoint, conn);

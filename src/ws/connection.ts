@@ -2,10 +2,12 @@ import WebSocket, { type ClientOptions } from 'ws';
 import type { Credentials } from '../client/credentials.js';
 import { errorInfo } from '../protocol/error-codes.js';
 import { signWsLogin, wsLoginTimestamp } from '../protocol/sign.js';
-import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { sleepOn, systemClock, timersOf, type Clock, type Sleep, type TimerHandle } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { argKey, type ChannelArg, type WsEndpoint } from './channels.js';
 import { TypedEmitter } from './emitter.js';
+import { parseInbound, type WsEventMessage, type WsOpResponse, type WsPush } from './envelope.js';
+import { Handover, type HandoverHost } from './handover.js';
 import {
   OkxWsClosedError,
   OkxWsError,
@@ -17,33 +19,27 @@ import {
 } from './errors.js';
 import { reconnectDelay, OpBudget, sharedConnectLimiter, type ConnectLimiter } from './limits.js';
 
-/** A data push: `{"arg":{...},"data":[...]}`, plus `action`/seq fields on book channels (facts §2.3). */
-export interface WsPush {
-  arg: ChannelArg;
-  data: unknown[];
-  action?: string;
-}
-
-/** A reply to an order op (facts §2.6). */
-export interface WsOpResponse {
-  id: string;
-  op: string;
-  code: string;
-  msg: string;
-  data: unknown[];
-  inTime?: string;
-  outTime?: string;
-}
+export type { WsEventMessage, WsOpResponse, WsPush } from './envelope.js';
 
 export interface WsTimers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
-const defaultTimers: WsTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+/** The connection's timers on its clock's scheduler (real timers for the system clock). */
+function clockTimers(clock: Clock): WsTimers {
+  const t = timersOf(clock);
+  return {
+    setTimeout: (fn, ms) => t.setTimeout(fn, ms),
+    clearTimeout: (h) => {
+      if (isTimerHandle(h)) t.clear(h);
+    },
+  };
+}
+
+function isTimerHandle(h: unknown): h is TimerHandle {
+  return typeof h === 'object' && h !== null && typeof (h as { timerId?: unknown }).timerId === 'number';
+}
 
 export interface WsConnectionOptions {
   url: string;
@@ -82,7 +78,7 @@ export interface WsConnectionEvents {
   push: (msg: WsPush) => void;
   opResponse: (msg: WsOpResponse) => void;
   /** Acks and other events: subscribe, unsubscribe, notice, channel-conn-count... */
-  event: (msg: Record<string, unknown>) => void;
+  event: (msg: WsEventMessage) => void;
   error: (err: OkxWsError) => void;
   reconnecting: (info: { attempt: number; delayMs: number; reason: string }) => void;
   /** The socket closed; a reconnect follows unless the connection was stopped. */
@@ -99,33 +95,6 @@ interface SubWaiter {
 interface PendingRequest {
   op: string;
   args: ChannelArg[];
-}
-
-/**
- * A move to a new socket after a 64008 notice (facts §2.3): the new socket logs in and
- * subscribes while the old one keeps delivering; each channel switches to the new socket when the
- * new socket acknowledges it, and the old socket is dropped once every channel has switched.
- */
-interface Handover {
-  /** The socket being replaced. */
-  old: WebSocket;
-  socket: WebSocket | undefined;
-  budget: OpBudget;
-  /** Subscriptions acknowledged on the new socket: their pushes now come from it alone. */
-  keys: Set<string>;
-  /** Subscriptions sent on the new socket, by key. */
-  sent: Map<string, ChannelArg>;
-  timer: unknown;
-  promoted: boolean;
-  /** The old socket was told to go. */
-  dropped: boolean;
-  /** Listeners of the new socket until the connection adopts it. */
-  onMessage?: (data: WebSocket.RawData, isBinary: boolean) => void;
-  onClose?: () => void;
-  /** Gives up on the move: drop the old socket and reconnect the ordinary way. */
-  fallback: (why: string) => void;
-  /** Ends the old socket (its runSocket finish). */
-  finishOld: (reason: string) => void;
 }
 
 // Login refusals that no retry can fix (facts §2.2, §4.5); 60006 gets one clock re-sync first.
@@ -186,9 +155,9 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     this.url = opts.url;
     this.endpoint = opts.endpoint;
     this.clock = opts.clock ?? systemClock;
-    this.sleep = opts.sleep ?? realSleep;
+    this.sleep = opts.sleep ?? sleepOn(this.clock);
     this.random = opts.random ?? Math.random;
-    this.timers = opts.timers ?? defaultTimers;
+    this.timers = opts.timers ?? clockTimers(this.clock);
     this.logger = opts.logger ?? silentLogger;
     this.pingIntervalMs = opts.pingIntervalMs ?? 20_000;
     if (this.pingIntervalMs >= 30_000)
@@ -420,16 +389,13 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       const taken = this.adopt;
       this.adopt = undefined;
       if (taken) this.handover = undefined;
-      // A new socket that closed before it could be taken over is no use: open another.
-      const adopted = taken?.socket?.readyState === WebSocket.OPEN ? taken : undefined;
-      const socket = adopted?.socket ?? new WebSocket(this.url, { ...this.opts.wsOptions });
+      // The handover's listeners go in the same tick as ours arrive: no message falls between
+      // them. A new socket that closed before it could be taken over is no use: open another.
+      const adoptedSocket = taken?.takeOver();
+      const adopted = adoptedSocket ? taken : undefined;
+      const socket = adoptedSocket ?? new WebSocket(this.url, { ...this.opts.wsOptions });
       this.socket = socket;
       this.budget = adopted?.budget ?? new OpBudget(this.clock);
-      if (adopted) {
-        // The handover's listeners go in the same tick as ours: no message falls between them.
-        if (adopted.onMessage) socket.off('message', adopted.onMessage);
-        if (adopted.onClose) socket.off('close', adopted.onClose);
-      }
       let loginTimer: unknown;
       const finish = (reason: string) => {
         if (finished) return;
@@ -468,56 +434,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
         const raw = isBinary ? '' : data.toString();
         if (raw === 'pong') return;
         if (this.rawFilter !== undefined && this.rawFilter(raw)) return;
-        const msg = this.parse(raw);
-        if (!msg) return;
-        const ev = msg.event;
-        if (ev === 'login') {
-          this.timers.clearTimeout(loginTimer);
-          if (msg.code === '0' || msg.code === undefined) {
-            this.clockResynced = false;
-            this.onReady();
-          } else {
-            this.onLoginRefused(
-              String(msg.code),
-              msg.msg as string | undefined,
-              msg.connId as string | undefined,
-              finish,
-            );
-          }
-          return;
-        }
-        if (ev === 'error' && !this.ready && this.opts.credentials) {
-          // Before the login ack, an error event is the login's answer (facts §2.2).
-          this.timers.clearTimeout(loginTimer);
-          this.onLoginRefused(
-            String(msg.code),
-            msg.msg as string | undefined,
-            msg.connId as string | undefined,
-            finish,
-          );
-          return;
-        }
-        if (ev !== undefined) {
-          this.onEvent(msg, finish);
-          return;
-        }
-        if (typeof msg.op === 'string' && typeof msg.id === 'string') {
-          const w = this.opWaiters.get(msg.id);
-          const resp = msg as unknown as WsOpResponse;
-          if (w) w(resp);
-          this.emit('opResponse', resp);
-          if (this.adopt?.old === socket && this.opWaiters.size === 0) this.dropOld(this.adopt);
-          return;
-        }
-        if (msg.arg && typeof msg.arg === 'object' && Array.isArray(msg.data)) {
-          // During a move, a channel the new socket already serves is not taken from the old one.
-          if (this.handover?.old === socket && this.handover.keys.has(argKey(msg.arg as ChannelArg))) return;
-          this.emit('push', msg as unknown as WsPush);
-          return;
-        }
-        this.reportError(
-          new OkxWsMessageError('neither an event, an op reply nor a push', this.endpoint, raw),
-        );
+        this.onSocketMessage(socket, raw, finish, () => this.timers.clearTimeout(loginTimer));
       });
 
       socket.on('error', (err: Error) => {
@@ -527,32 +444,78 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
 
       socket.on('close', (code: number, reasonBuf: Buffer) => {
         this.timers.clearTimeout(loginTimer);
-        if (this.socket === socket || !this.socket) this.disarmHeartbeat();
         const reason = reasonBuf.toString();
-        // Replaced by a socket that already serves every channel: no gap to tell anyone about.
-        const handedOver = this.adopt?.old === socket;
-        if (!handedOver && this.handover?.old === socket) this.abandonHandover();
-        const wasReady = this.ready;
-        this.ready = false;
-        if (this.socket === socket) this.socket = undefined;
-        for (const key of this.acked) this.acked.delete(key);
-        this.pendingById.clear();
-        // Every subscription is sent again on the next socket, with fresh timers.
-        this.clearAckTimers();
-        // Order ops in flight may or may not have executed: their callers decide (ambiguous).
-        for (const [, w] of this.opWaiters)
-          w(new OkxWsClosedError(this.endpoint, `socket closed (${code}) before the reply`));
-        this.opWaiters.clear();
-        if (wasReady) this.attempt = 0;
-        if (!handedOver) this.emit('close', { code, reason });
-        const out = finished
-          ? why
-          : why === 'closed'
-            ? `closed by server (${code}${reason ? ` ${reason}` : ''})`
-            : why;
-        resolve(out);
+        this.onSocketClosed(socket, code, reason);
+        resolve(
+          finished || why !== 'closed' ? why : `closed by server (${code}${reason ? ` ${reason}` : ''})`,
+        );
       });
     });
+  }
+
+  /** The state a closed socket leaves behind: nothing acked, every waiter answered. */
+  private onSocketClosed(socket: WebSocket, code: number, reason: string): void {
+    if (this.socket === socket || !this.socket) this.disarmHeartbeat();
+    // Replaced by a socket that already serves every channel: no gap to tell anyone about.
+    const handedOver = this.adopt?.old === socket;
+    if (!handedOver && this.handover?.old === socket) this.abandonHandover();
+    const wasReady = this.ready;
+    this.ready = false;
+    if (this.socket === socket) this.socket = undefined;
+    for (const key of this.acked) this.acked.delete(key);
+    this.pendingById.clear();
+    // Every subscription is sent again on the next socket, with fresh timers.
+    this.clearAckTimers();
+    // Order ops in flight may or may not have executed: their callers decide (ambiguous).
+    for (const [, w] of this.opWaiters)
+      w(new OkxWsClosedError(this.endpoint, `socket closed (${code}) before the reply`));
+    this.opWaiters.clear();
+    if (wasReady) this.attempt = 0;
+    if (!handedOver) this.emit('close', { code, reason });
+  }
+
+  /** One parsed text frame of the current socket (not `pong`, not taken by the raw filter). */
+  private onSocketMessage(
+    socket: WebSocket,
+    raw: string,
+    finish: (reason: string) => void,
+    clearLoginTimer: () => void,
+  ): void {
+    const m = parseInbound(raw);
+    if (m.kind === 'invalid') {
+      this.reportError(new OkxWsMessageError(m.why, this.endpoint, raw));
+      return;
+    }
+    if (m.kind === 'event') {
+      const ev = m.event;
+      const isLoginAnswer =
+        ev.event === 'login' ||
+        // Before the login ack, an error event is the login's answer (docs/OKX-PROTOCOL.md §2.2).
+        (ev.event === 'error' && !this.ready && this.opts.credentials !== undefined);
+      if (!isLoginAnswer) return this.onEvent(ev, finish);
+      clearLoginTimer();
+      if (ev.event === 'login' && (ev.code === '0' || ev.code === undefined)) {
+        this.clockResynced = false;
+        this.onReady();
+      } else {
+        this.onLoginRefused(ev.code ?? '', ev.msg, ev.connId, finish);
+      }
+      return;
+    }
+    if (m.kind === 'reply') {
+      const w = this.opWaiters.get(m.reply.id);
+      if (w) w(m.reply);
+      this.emit('opResponse', m.reply);
+      if (this.adopt?.old === socket) this.adopt.replyOnOld();
+      return;
+    }
+    if (m.kind === 'push') {
+      // During a move, a channel the new socket already serves is not taken from the old one.
+      if (this.handover?.old === socket && this.handover.serves(argKey(m.push.arg))) return;
+      this.emit('push', m.push);
+      return;
+    }
+    this.reportError(new OkxWsMessageError('neither an event, an op reply nor a push', this.endpoint, raw));
   }
 
   private async sendLogin(socket: WebSocket, budget: OpBudget = this.budget): Promise<void> {
@@ -637,12 +600,11 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     }
   }
 
-  private onEvent(msg: Record<string, unknown>, finish: (r: string) => void): void {
+  private onEvent(msg: WsEventMessage, finish: (r: string) => void): void {
     const ev = msg.event;
     if (ev === 'subscribe' || ev === 'unsubscribe') {
-      const arg = msg.arg as ChannelArg | undefined;
-      if (ev === 'subscribe' && arg && typeof arg.channel === 'string') {
-        const key = argKey(arg);
+      if (ev === 'subscribe' && msg.arg) {
+        const key = argKey(msg.arg);
         this.acked.add(key);
         this.unanswered.delete(key);
         this.settleAckTimers();
@@ -654,30 +616,16 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       return;
     }
     if (ev === 'error') {
-      const id = typeof msg.id === 'string' ? msg.id : undefined;
+      const id = msg.id;
       const pending = id ? this.pendingById.get(id) : undefined;
       if (id) this.pendingById.delete(id);
-      const code = String(msg.code ?? '');
-      const args = pending?.args ?? this.argsNamedIn(String(msg.msg ?? ''));
+      const code = msg.code ?? '';
+      const args = pending?.args ?? this.argsNamedIn(msg.msg ?? '');
       if (args.length === 0) {
-        this.reportError(
-          new OkxWsSubscribeError(
-            code,
-            msg.msg as string | undefined,
-            this.endpoint,
-            undefined,
-            msg.connId as string | undefined,
-          ),
-        );
+        this.reportError(new OkxWsSubscribeError(code, msg.msg, this.endpoint, undefined, msg.connId));
       }
       for (const arg of args) {
-        const err = new OkxWsSubscribeError(
-          code,
-          msg.msg as string | undefined,
-          this.endpoint,
-          arg,
-          msg.connId as string | undefined,
-        );
+        const err = new OkxWsSubscribeError(code, msg.msg, this.endpoint, arg, msg.connId);
         const key = argKey(arg);
         // A refused subscription is not restored after reconnects (it would fail again).
         this.subs.delete(key);
@@ -687,7 +635,8 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       return;
     }
     if (ev === 'notice' && msg.code === '64008') {
-      // Service upgrade in about 60 s (facts §2.3): move to a new connection before this one closes.
+      // Service upgrade in about 60 s (docs/OKX-PROTOCOL.md §2.3): move to a new connection
+      // before this one closes.
       this.emit('event', msg);
       this.logger.info(
         { endpoint: this.endpoint },
@@ -699,7 +648,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     if (ev === 'channel-conn-count-error') {
       this.reportError(
         new OkxWsError(
-          `Too many connections for private channel ${String(msg.channel)} (facts: max 30 per channel per sub-account)`,
+          `Too many connections for private channel ${msg.channel ?? ''} (OKX allows at most 30 per channel per sub-account)`,
           {
             code: 'WS_CHANNEL_CONN_COUNT',
             endpoint: this.endpoint,
@@ -711,110 +660,44 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     this.emit('event', msg);
   }
 
-  /**
-   * Opens a new socket, logs it in and subscribes every channel on it while the current socket
-   * keeps delivering; each channel switches over at its ack on the new socket. When all have
-   * switched the run loop adopts the new socket and the old one is dropped. Any failure (login,
-   * error, close, no acks within the ack timeout) falls back on an ordinary reconnect.
-   */
+  /** Starts a move to a new socket (see {@link Handover}) unless one is under way. */
   private startHandover(finishOld: (reason: string) => void): void {
     const old = this.socket;
     if (this.handover || this.adopt || !old || this.stopRequested) return;
-    const h: Handover = {
-      old,
-      socket: undefined,
-      budget: new OpBudget(this.clock),
-      keys: new Set(),
-      sent: new Map(),
-      timer: undefined,
-      promoted: false,
-      dropped: false,
-      finishOld,
-      fallback: (why) => {
-        if (this.handover !== h || h.promoted) return;
+    const h = new Handover(this.handoverHost(), old, finishOld);
+    this.handover = h;
+    h.start();
+  }
+
+  private handoverHost(): HandoverHost {
+    return {
+      url: this.url,
+      endpoint: this.endpoint,
+      wsOptions: this.opts.wsOptions,
+      logsIn: this.opts.credentials !== undefined,
+      clock: this.clock,
+      timers: this.timers,
+      ackTimeoutMs: this.ackTimeoutMs,
+      logger: this.logger,
+      connectLimiter: this.opts.connectLimiter ?? sharedConnectLimiter,
+      subscriptions: () => this.subs,
+      newId: () => this.newId(),
+      sendLogin: (socket, budget) => this.sendLogin(socket, budget),
+      deliver: (push) => this.emit('push', push),
+      pendingOps: () => this.opWaiters.size,
+      promoted: (h) => {
+        this.adopt = h;
+      },
+      failed: (h, why) => {
+        if (this.handover !== h) return;
         this.abandonHandover();
         this.logger.info(
           { endpoint: this.endpoint, why },
           'ws move to a new connection failed: reconnecting',
         );
-        if (this.socket === old) finishOld('service upgrade notice (64008)');
+        if (this.socket === h.old) h.finishOldSocket('service upgrade notice (64008)');
       },
     };
-    this.handover = h;
-    h.timer = this.timers.setTimeout(() => h.fallback('no acks in time'), this.ackTimeoutMs);
-    const limiter = this.opts.connectLimiter ?? sharedConnectLimiter;
-    void limiter.acquire().then(() => {
-      if (this.handover !== h) return;
-      const s2 = new WebSocket(this.url, { ...this.opts.wsOptions });
-      h.socket = s2;
-      h.onMessage = (data, isBinary) => this.onHandoverMessage(h, isBinary ? '' : data.toString());
-      h.onClose = () => h.fallback('the new socket closed');
-      s2.on('message', h.onMessage);
-      s2.on('close', h.onClose);
-      s2.on('error', (err: Error) =>
-        this.logger.warn({ endpoint: this.endpoint, err: err.message }, 'ws socket error'),
-      );
-      s2.on('open', () => {
-        if (this.handover !== h) return;
-        if (!this.opts.credentials) return this.subscribeOnHandover(h);
-        this.sendLogin(s2, h.budget).catch(() => h.fallback('login not sent'));
-      });
-    });
-  }
-
-  private onHandoverMessage(h: Handover, raw: string): void {
-    if (this.handover !== h || raw === 'pong') return;
-    const msg = this.parse(raw);
-    if (!msg) return;
-    const ev = msg.event;
-    if (ev === 'login') {
-      if (msg.code === '0' || msg.code === undefined) this.subscribeOnHandover(h);
-      else h.fallback(`login refused (${String(msg.code)})`);
-      return;
-    }
-    if (ev === 'error') return h.fallback(`error ${String(msg.code)}`);
-    if (ev === 'subscribe') {
-      const arg = msg.arg as ChannelArg | undefined;
-      if (arg && typeof arg.channel === 'string') h.keys.add(argKey(arg));
-      if ([...h.sent.keys()].every((k) => h.keys.has(k))) this.promote(h);
-      return;
-    }
-    if (ev !== undefined) return;
-    if (msg.arg && typeof msg.arg === 'object' && Array.isArray(msg.data)) {
-      if (h.keys.has(argKey(msg.arg as ChannelArg))) this.emit('push', msg as unknown as WsPush);
-    }
-  }
-
-  private subscribeOnHandover(h: Handover): void {
-    const s2 = h.socket;
-    if (!s2 || s2.readyState !== WebSocket.OPEN) return h.fallback('the new socket is not open');
-    const all = [...this.subs.entries()];
-    if (all.length === 0) return this.promote(h);
-    for (let i = 0; i < all.length; i += 100) {
-      const chunk = all.slice(i, i + 100);
-      if (!h.budget.take()) return h.fallback('subscribe budget spent');
-      for (const [k, a] of chunk) h.sent.set(k, a);
-      s2.send(JSON.stringify({ id: this.newId(), op: 'subscribe', args: chunk.map(([, a]) => a) }));
-    }
-  }
-
-  /** Every channel is served by the new socket: the run loop adopts it and the old one goes. */
-  private promote(h: Handover): void {
-    if (h.promoted) return;
-    h.promoted = true;
-    this.timers.clearTimeout(h.timer);
-    this.adopt = h;
-    // Order ops sent on the old socket are answered there: let the replies in (up to the ack
-    // timeout) rather than leave their outcome unknown.
-    if (this.opWaiters.size === 0) return this.dropOld(h);
-    h.timer = this.timers.setTimeout(() => this.dropOld(h), this.ackTimeoutMs);
-  }
-
-  private dropOld(h: Handover): void {
-    if (this.adopt !== h || h.dropped) return;
-    h.dropped = true;
-    this.timers.clearTimeout(h.timer);
-    h.finishOld('service upgrade (64008): moved to a new connection');
   }
 
   /** The connection runs on the handed-over socket: logged in, its channels acknowledged. */
@@ -843,12 +726,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     if (!h) return;
     this.handover = undefined;
     if (this.adopt === h) this.adopt = undefined;
-    this.timers.clearTimeout(h.timer);
-    try {
-      h.socket?.terminate();
-    } catch {
-      // already gone
-    }
+    h.end();
   }
 
   /**
@@ -908,21 +786,6 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
     const list = this.subWaiters.get(key);
     this.subWaiters.delete(key);
     for (const w of list ?? []) w.reject(err);
-  }
-
-  private parse(raw: string): Record<string, unknown> | undefined {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(raw);
-    } catch {
-      this.reportError(new OkxWsMessageError('not JSON', this.endpoint, raw));
-      return undefined;
-    }
-    if (!msg || typeof msg !== 'object' || Array.isArray(msg)) {
-      this.reportError(new OkxWsMessageError('not a JSON object', this.endpoint, raw));
-      return undefined;
-    }
-    return msg as Record<string, unknown>;
   }
 
   private armHeartbeat(socket: WebSocket): void {

@@ -1,4 +1,4 @@
-import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { sleepOn, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { fullJitterDelay } from '../util/random.js';
 
 /**
@@ -14,7 +14,7 @@ export class ConnectLimiter {
   constructor(
     private readonly perSecond = 3,
     private readonly clock: Clock = systemClock,
-    private readonly sleep: Sleep = realSleep,
+    private readonly sleep: Sleep = sleepOn(clock),
     marginMs = 250,
   ) {
     this.windowMs = 1000 + marginMs;

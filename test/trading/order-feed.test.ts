@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fillOfPush, isNewerOrder, OrderFeed } from '../../src/trading/order-feed.js';
+import { fillOfPush, OrderFeed } from '../../src/trading/order-feed.js';
 import type { Fill, Order } from '../../src/trading/exchange-port.js';
 
 function order(over: Partial<Order> = {}): Order {
@@ -40,40 +40,6 @@ function fill(tradeId: string, ts: number, over: Partial<Fill> = {}): Fill {
     ...over,
   };
 }
-
-describe('order states only move forward', () => {
-  const live = order();
-  const part = order({ state: 'partially_filled', accFillSz: '1', uTime: 1100 });
-  const filled = order({ state: 'filled', accFillSz: '3', uTime: 1200 });
-  const canceled = order({ state: 'canceled', uTime: 1100 });
-  const cases: Array<[string, Order, Order, boolean]> = [
-    ['live -> partially_filled', part, live, true],
-    ['partially_filled -> filled', filled, part, true],
-    ['live -> canceled', canceled, live, true],
-    ['partially_filled -> live (stale read)', live, part, false],
-    ['filled -> partially_filled (stale read)', part, filled, false],
-    ['filled -> canceled (a final state never changes)', canceled, filled, false],
-    ['the same state again', part, part, false],
-    ['same state, older uTime', order({ uTime: 900 }), live, false],
-    ['same state, newer uTime (amend)', order({ uTime: 1050, px: '101' }), live, true],
-    ['same uTime, another price (amend within 1 ms)', order({ px: '99' }), live, true],
-    [
-      'more filled, same uTime',
-      order({ state: 'partially_filled', accFillSz: '2', uTime: 1100 }),
-      part,
-      true,
-    ],
-    [
-      'less filled (stale read)',
-      order({ state: 'partially_filled', accFillSz: '0.5', uTime: 1300 }),
-      part,
-      false,
-    ],
-  ];
-  for (const [name, next, prev, want] of cases) {
-    test(name, () => assert.equal(isNewerOrder(next, prev), want));
-  }
-});
 
 describe('fill fields of an orders push', () => {
   test('a push with a trade gives the fill with its own fee; a push without one gives none', () => {
