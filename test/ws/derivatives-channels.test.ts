@@ -13,7 +13,7 @@ const fast = { backoff: { baseMs: 1, maxMs: 5 }, connectLimiter: new ConnectLimi
 
 async function setup(
   t: { after: (fn: () => Promise<void>) => void },
-  onOp?: ConstructorParameters<typeof FakeOkx>[0]['onOp'],
+  onOp?: NonNullable<ConstructorParameters<typeof FakeOkx>[0]>['onOp'],
 ) {
   const subscribed: Array<{ path: Path; arg: Record<string, string> }> = [];
   const waiters: Array<() => void> = [];
@@ -45,7 +45,7 @@ async function first<T>(s: WsStream<T>): Promise<T> {
 test('derivatives channels: each subscribes on its endpoint with its arg, and yields typed items', async (t) => {
   const { f, ws, subscribed, acked } = await setup(t);
   const cases: Array<{
-    open: () => WsStream<unknown>;
+    open: () => WsStream<any>;
     path: Path;
     arg: Record<string, string>;
     data: unknown;
