@@ -2,7 +2,7 @@
 // rules, and the flags that shape the simulated exchange.
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { barToMs, type CandleSource, type Candles } from '../backtest/candles.js';
 import type { BacktestExchangeOptions, BacktestInstrument, FillMode } from '../backtest/exchange.js';
@@ -12,7 +12,7 @@ import { createStrategy } from '../bots/strategies/index.js';
 import type { Strategy } from '../bots/types.js';
 import { openStore } from '../data/store.js';
 import { toMs } from '../data/layout.js';
-import { okxkitHome } from '../security/paths.js';
+import { defaultDataDir } from './commands/data.js';
 import { DEFAULT_MARKET_INSTRUMENTS } from '../sim/market/instruments.js';
 import { SimMarket } from '../sim/market/market.js';
 import { ManualClock } from '../util/clock.js';
@@ -20,10 +20,11 @@ import { ValidationError } from '../util/errors.js';
 
 export interface ResearchFlags {
   data: string;
-  from: string;
-  to: string;
+  from?: string;
+  to?: string;
+  days?: string;
   source?: string;
-  store?: string;
+  dir?: string;
   seed?: string;
   balance?: string;
   feeMaker?: string;
@@ -40,14 +41,15 @@ export interface ResearchFlags {
 export function addResearchFlags(cmd: Command): Command {
   return cmd
     .requiredOption('--data <instId:bar>', 'instrument and bar, e.g. BTC-USDT:1m')
-    .requiredOption('--from <date>', 'first day (YYYY-MM-DD, ISO time or ms), inclusive')
-    .requiredOption('--to <date>', 'end (YYYY-MM-DD, ISO time or ms), exclusive')
+    .option('--from <date>', 'first day (YYYY-MM-DD, ISO time or ms), inclusive')
+    .option('--to <date>', 'end (YYYY-MM-DD, ISO time or ms), exclusive (default now)')
+    .option('--days <n>', 'the n days before --to (instead of --from)')
     .option(
       '--source <store|sim>',
       "candles from the market-data store (okxkit data download), or straight from the local exchange's seeded history as a local exchange started at --to serves it",
       'store',
     )
-    .option('--store <dir>', 'market-data store (default: $OKXKIT_HOME/data)')
+    .option('--dir <path>', 'market-data store (default: OKXKIT_DATA_DIR or $OKXKIT_HOME/market-data, as okxkit data)')
     .option('--seed <n>', 'local exchange seed with --source sim', '1')
     .option(
       '--balance <list>',
@@ -170,8 +172,11 @@ export interface LoadedData {
 /** Reads the candles the flags name (and a swap's funding series), closing the store afterwards. */
 export async function loadData(flags: ResearchFlags): Promise<LoadedData> {
   const { instId, bar } = parseData(flags.data);
-  const from = toMs(flags.from, '--from');
-  const to = toMs(flags.to, '--to');
+  const to = flags.to !== undefined ? toMs(flags.to, '--to') : Math.floor(Date.now() / 60_000) * 60_000;
+  if ((flags.from === undefined) === (flags.days === undefined))
+    throw new ValidationError('--from', 'give the start as --from DATE or --days N', 'e.g. --from 2025-01-01 --to 2026-01-01, or --days 30');
+  const days = flags.days !== undefined ? num('--days', flags.days, 1, 36_500)! : 0;
+  const from = flags.from !== undefined ? toMs(flags.from, '--from') : to - days * 86_400_000;
   if (!(to > from))
     throw new ValidationError('--to', `must be after --from (${flags.from} .. ${flags.to})`, 'swap them');
   const instrument = instrumentFor(instId);
@@ -190,12 +195,13 @@ export async function loadData(flags: ResearchFlags): Promise<LoadedData> {
   }
   if (source !== 'store')
     throw new ValidationError('--source', `'${source}' is not a source`, 'use store or sim');
-  const dir = resolve(flags.store ?? join(okxkitHome(), 'data'));
+  const dir = resolve(flags.dir ?? defaultDataDir());
+  const range = flags.from !== undefined ? `--from ${flags.from}${flags.to ? ` --to ${flags.to}` : ''}` : `--days ${flags.days}`;
   if (!existsSync(dir))
     throw new ValidationError(
-      '--store',
+      '--dir',
       `no market-data store at ${dir}`,
-      `download candles first (okxkit data download --inst ${instId} --bar ${bar} --from ${flags.from} --to ${flags.to}), or use --source sim`,
+      `download candles first (okxkit data download --inst ${instId} --bar ${bar} ${range}), or use --source sim`,
     );
   const store = await openStore(dir);
   try {

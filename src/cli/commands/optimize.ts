@@ -229,7 +229,7 @@ export function register(program: Command): void {
         );
         return;
       }
-      const title = `optimize ${kind} ${data.candles.instId} ${data.candles.bar} ${flags.from} .. ${flags.to} (${data.candles.ts.length.toLocaleString('en-US')} candles from ${data.source})`;
+      const title = `optimize ${kind} ${data.candles.instId} ${data.candles.bar} ${new Date(data.from).toISOString().slice(0, 16)} .. ${new Date(data.to).toISOString().slice(0, 16)} (${data.candles.ts.length.toLocaleString('en-US')} candles from ${data.source})`;
       process.stdout.write(`${formatOptimize(r, title)}\n`);
       if (flags.report) process.stdout.write(`report: ${flags.report}\n`);
     });
