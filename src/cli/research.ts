@@ -49,7 +49,10 @@ export function addResearchFlags(cmd: Command): Command {
       "candles from the market-data store (okxkit data download), or straight from the local exchange's seeded history as a local exchange started at --to serves it",
       'store',
     )
-    .option('--dir <path>', 'market-data store (default: OKXKIT_DATA_DIR or $OKXKIT_HOME/market-data, as okxkit data)')
+    .option(
+      '--dir <path>',
+      'market-data store (default: OKXKIT_DATA_DIR or $OKXKIT_HOME/market-data, as okxkit data)',
+    )
     .option('--seed <n>', 'local exchange seed with --source sim', '1')
     .option(
       '--balance <list>',
@@ -174,7 +177,11 @@ export async function loadData(flags: ResearchFlags): Promise<LoadedData> {
   const { instId, bar } = parseData(flags.data);
   const to = flags.to !== undefined ? toMs(flags.to, '--to') : Math.floor(Date.now() / 60_000) * 60_000;
   if ((flags.from === undefined) === (flags.days === undefined))
-    throw new ValidationError('--from', 'give the start as --from DATE or --days N', 'e.g. --from 2025-01-01 --to 2026-01-01, or --days 30');
+    throw new ValidationError(
+      '--from',
+      'give the start as --from DATE or --days N',
+      'e.g. --from 2025-01-01 --to 2026-01-01, or --days 30',
+    );
   const days = flags.days !== undefined ? num('--days', flags.days, 1, 36_500)! : 0;
   const from = flags.from !== undefined ? toMs(flags.from, '--from') : to - days * 86_400_000;
   if (!(to > from))
@@ -196,7 +203,10 @@ export async function loadData(flags: ResearchFlags): Promise<LoadedData> {
   if (source !== 'store')
     throw new ValidationError('--source', `'${source}' is not a source`, 'use store or sim');
   const dir = resolve(flags.dir ?? defaultDataDir());
-  const range = flags.from !== undefined ? `--from ${flags.from}${flags.to ? ` --to ${flags.to}` : ''}` : `--days ${flags.days}`;
+  const range =
+    flags.from !== undefined
+      ? `--from ${flags.from}${flags.to ? ` --to ${flags.to}` : ''}`
+      : `--days ${flags.days}`;
   if (!existsSync(dir))
     throw new ValidationError(
       '--dir',
