@@ -4,3 +4,5 @@ export * from './store.js';
 export * from './download.js';
 export * from './check.js';
 export * from './scaled-limiter.js';
+export * from './recorder.js';
+export * from './okx-mirror-feed.js';

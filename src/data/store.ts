@@ -1,4 +1,10 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import {
+  DOUBLE,
+  DuckDBInstance,
+  LIST,
+  type DuckDBConnection,
+  type DuckDBMaterializedResult,
+} from '@duckdb/node-api';
 import {
   closeSync,
   existsSync,
@@ -173,6 +179,7 @@ export class StoreError extends OkxkitError {
 }
 
 const MANIFEST = 'manifest.json';
+const DOUBLE_LIST = LIST(DOUBLE);
 const MANIFEST_VERSION = 1;
 
 interface Manifest {
@@ -612,7 +619,7 @@ class DuckStore implements MarketStore {
         if (c.type === 'BIGINT') app.appendBigInt(BigInt(v as number));
         else if (c.type === 'DOUBLE') app.appendDouble(Number(v));
         else if (c.type === 'VARCHAR') app.appendVarchar(String(v));
-        else app.appendList(Array.from(v as ArrayLike<number>, Number));
+        else app.appendList(Array.from(v as ArrayLike<number>, Number), DOUBLE_LIST);
       }
       app.endRow();
     }

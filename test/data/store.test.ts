@@ -115,7 +115,7 @@ test('a reopened store rebuilds a lost manifest from the parts and never reads a
   assert.equal(readdirSync(mdir).length, 2);
 });
 
-test('trades and funding rates round-trip; a trade stored twice is read once', async (t) => {
+test('trades, funding rates and book snapshots round-trip; a trade stored twice is read once', async (t) => {
   const dir = tmp(t);
   const store = await openStore(dir);
   t.after(() => store.close());
@@ -142,6 +142,14 @@ test('trades and funding rates round-trip; a trade stored twice is read once', a
   );
   const f = await store.funding({ instId: 'BTC-USDT-SWAP', from: t0 + 1 });
   assert.deepEqual([...f.fundingRate], [-0.0002]);
+  // book levels: a list starting with a whole number still holds fractions
+  await store.write(
+    { kind: 'books', instId: 'BTC-USDT' },
+    { ts: [t0], bidPx: [[97000, 96999.5]], bidSz: [[2, 0.25]], askPx: [[97000.5, 97001]], askSz: [[0.1, 3]] },
+  );
+  const b = await store.books({ instId: 'BTC-USDT' });
+  assert.deepEqual([...b.bidPx[0]!], [97000, 96999.5]);
+  assert.deepEqual([...b.bidSz[0]!], [2, 0.25]);
 });
 
 test('bad input names the field', async (t) => {

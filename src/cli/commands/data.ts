@@ -5,6 +5,8 @@ import { OkxClient } from '../../client/okx-client.js';
 import { envWithDotEnv, hasCredentialsInEnv } from '../../client/env.js';
 import { checkStoredSeries, exportSeries, type ExportFormat } from '../../data/check.js';
 import { download, type DownloadResult } from '../../data/download.js';
+import { record } from '../../data/recorder.js';
+import { OkxWsClient, urlsFor } from '../../ws/client.js';
 import { KINDS, BARRED, toMs, type Kind, type SeriesKey } from '../../data/layout.js';
 import { ScaledRateLimiter, isLoopbackUrl } from '../../data/scaled-limiter.js';
 import { openStore, type MarketStore } from '../../data/store.js';
@@ -236,6 +238,53 @@ export function register(program: Command): void {
       await handle.close();
     }
   });
+
+  addClientFlags(
+    data
+      .command('record')
+      .description('store live public trades and order-book snapshots from the WebSocket until stopped')
+      .option('--inst <ids>', 'instruments, comma-separated, e.g. BTC-USDT,ETH-USDT')
+      .option('--seconds <n>', 'stop after n seconds (default: until Ctrl-C)')
+      .option('--book-interval <ms>', 'one book snapshot per instrument at most this often', '1000')
+      .option('--depth <n>', 'levels per side in a book snapshot (1-400)', '20')
+      .option('--dir <path>', 'store folder (default: OKXKIT_DATA_DIR or $OKXKIT_HOME/market-data)'),
+  ).action(
+    async (
+      flags: ClientFlags &
+        DirFlags & { inst?: string; seconds?: string; bookInterval: string; depth: string },
+    ) => {
+      const instIds = parseInsts(flags.inst);
+      const seconds = parseIntFlag('--seconds', flags.seconds, 1, 10_000_000);
+      const bookEveryMs = parseIntFlag('--book-interval', flags.bookInterval, 1, 86_400_000)!;
+      const depth = parseIntFlag('--depth', flags.depth, 1, 400)!;
+      const handle = await openClient(flags);
+      const ws = new OkxWsClient({ urls: urlsFor({ baseUrl: handle.client.baseUrl, demo: flags.demo }) });
+      ws.on('error', () => undefined);
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const timer = seconds === undefined ? undefined : setTimeout(stop, seconds * 1000);
+      const started = Date.now();
+      try {
+        const stats = await withStore(flags, (store) =>
+          record({ ws, store, instIds, signal: ac.signal, bookEveryMs, depth }),
+        );
+        const elapsedMs = Date.now() - started;
+        if (flags.json) io.out(`${JSON.stringify({ ...stats, elapsedMs }, null, 2)}\n`);
+        else
+          io.out(
+            `recorded ${stats.trades} trades and ${stats.books} book snapshots of ${instIds.join(', ')} in ${formatDuration(elapsedMs)} (${stats.parts} parts, ${stats.reconnects} reconnects)\n`,
+          );
+      } finally {
+        clearTimeout(timer);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await ws.close();
+        await handle.close();
+      }
+    },
+  );
 
   data
     .command('list')
