@@ -135,7 +135,7 @@ export function formatOptimize(r: import('./optimize.js').OptimizeResult, title:
   const b = r.results[r.best]!;
   const lines = [
     title,
-    `${r.results.length} configurations (${r.method} search) on ${r.threads} worker thread(s) in ${(r.elapsedMs / 1000).toFixed(1)} s, ranked by ${r.objective}`,
+    `${r.results.length} configurations (${r.method} search) ${r.threads ? `on ${r.threads} worker thread(s)` : 'in this thread'} in ${(r.elapsedMs / 1000).toFixed(1)} s, ranked by ${r.objective}`,
     '',
     `best: ${name(r.best)}`,
     `  ${r.objective} ${s(b.score)}, return ${pct(b.totalReturn)}, max drawdown ${pct(-b.maxDrawdown)}, ${b.roundTrips} round trips, fees ${b.feesPaid.toFixed(2)}`,
@@ -152,7 +152,9 @@ export function formatOptimize(r: import('./optimize.js').OptimizeResult, title:
     '',
   );
   if (r.folds.length) {
-    lines.push(`walk-forward (${r.folds.length} folds, each trades the winner of the period before it):`);
+    lines.push(
+      `walk-forward (${r.folds.length} out-of-sample part${r.folds.length === 1 ? '' : 's'}, each trading the winner of the part before it):`,
+    );
     const rows = r.folds.map((f, i) => [
       `${i + 1}`,
       `${day(f.isFrom)}..${day(f.isTo)}`,
