@@ -9,3 +9,4 @@ export * from './ws/index.js';
 export * from './security/index.js';
 export * from './bots/index.js';
 export * from './data/index.js';
+export * from './backtest/index.js';

@@ -13,6 +13,7 @@ import type {
   StrategyContext,
   StrategyMetrics,
   Ticker,
+  Wake,
 } from '../types.js';
 
 export interface GridState {
@@ -573,6 +574,11 @@ export class GridStrategy implements Strategy<GridState> {
         `${state.prices.length} levels ${state.prices[0]}..${state.prices[state.prices.length - 1]}, ${state.completedPairs} round trips` +
         (notes.length ? `; ${notes.join('; ')}` : ''),
     };
+  }
+
+  /** The backtest fast path: only the start-up purchase of base acts on prices. */
+  wake(_ctx: StrategyContext, state: GridState): Wake {
+    return state.buying ? { at: 0 } : {};
   }
 
   isDone(): boolean {

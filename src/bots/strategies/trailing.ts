@@ -13,6 +13,7 @@ import type {
   StrategyContext,
   StrategyMetrics,
   Ticker,
+  Wake,
 } from '../types.js';
 
 export interface TrailingState {
@@ -221,6 +222,21 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
         ? `peak ${state.peak}, stop ${state.stopPx}${state.triggered ? ' (triggered)' : ''}`
         : `waiting for activation at ${this.config.activationPx}`;
     return { realisedPnl: state.realisedPnl, unrealisedPnl: fmt(upl.toDecimalPlaces(8)), detail };
+  }
+
+  /**
+   * The backtest fast path: before activation, the activation price; while trailing, a new peak
+   * above or the stop below; once triggered, every price.
+   */
+  wake(_ctx: StrategyContext, state: TrailingState): Wake {
+    if (state.done) return {};
+    if (!state.activated) {
+      return this.config.activationPx !== undefined
+        ? { above: Number(this.config.activationPx) * (1 - 1e-9) }
+        : { at: 0 };
+    }
+    if (state.triggered || !state.stopPx) return { at: 0 };
+    return { above: Number(state.peak), below: Number(state.stopPx) * (1 + 1e-9) };
   }
 
   isDone(state: TrailingState): boolean {

@@ -14,6 +14,9 @@ import { register as registerDemo } from './demo.js';
 import { register as registerData } from './data.js';
 import { register as registerPosition } from './position.js';
 import { register as registerAlgo } from './algo.js';
+import { register as registerBacktest } from './backtest.js';
+import { register as registerOptimize } from './optimize.js';
+import { register as registerAnalyze } from './analyze.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -34,4 +37,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerData,
   registerPosition,
   registerAlgo,
+  registerBacktest,
+  registerOptimize,
+  registerAnalyze,
 ];
