@@ -39,16 +39,20 @@ function docTable(): DocRow[] {
   const text = readFileSync(new URL('./fixtures/okx-v5-endpoints.md', import.meta.url), 'utf8');
   const rows: DocRow[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\| (GET|POST) \| (\S+) \| (.+?) \| (.+?) \| (\w+) \|$/.exec(line);
-    if (!m) continue;
-    const [, method, path, rate, rule, perm] = m as unknown as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    // Cells are split on '|' and trimmed, so column padding (prettier aligns tables) does not matter.
+    if (!line.startsWith('|')) continue;
+    const cells = line
+      .trim()
+      .replace(/^\|/, '')
+      .replace(/\|$/, '')
+      .split('|')
+      .map((c) => c.trim());
+    if (cells[0] === 'Method' || cells.every((c) => /^:?-+:?$/.test(c))) continue; // header, separator
+    assert.equal(cells.length, 5, `table row without 5 cells: ${line}`);
+    const [method, path, rate, rule, perm] = cells as [string, string, string, string, string];
+    assert.match(method, /^(GET|POST)$/, `unknown method in row: ${line}`);
+    assert.match(path, /^\/api\/v5\/\S+$/, `bad path in row: ${line}`);
+    assert.match(perm, /^\w+$/, `bad permission in row: ${line}`);
     const r = /^(\d+) (requests?|orders) per (?:(\d+) seconds|(second|day|month))$/.exec(rate);
     assert.ok(r, `unparsable rate '${rate}' for ${path}`);
     const scope = RULES[rule];
