@@ -300,3 +300,8 @@ export { GridStrategy, type GridState } from './bots/strategies/grid.js';
 export { DcaStrategy, type DcaState } from './bots/strategies/dca.js';
 export { TrailingStopStrategy, type TrailingState } from './bots/strategies/trailing.js';
 export type { BotAction, CancelAction, PlaceAction, Strategy, StrategyContext } from './bots/types.js';
+
+// --- research: the market-data store and the backtester (data, backtest) -----------------
+// Whole layers for now; to be curated name by name like the rest.
+export * from './data/index.js';
+export * from './backtest/index.js';

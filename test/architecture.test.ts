@@ -14,7 +14,10 @@ const ALLOWED: Record<string, string[]> = {
   security: ['client', 'protocol', 'util'],
   trading: ['client', 'ws', 'security', 'protocol', 'util'],
   bots: ['trading', 'security', 'protocol', 'util'],
-  cli: ['bots', 'trading', 'security', 'sim', 'ws', 'client', 'protocol', 'util'],
+  data: ['client', 'ws', 'protocol', 'util'],
+  // The backtester drives the strategies (bots) on its own Exchange (it sees trading's port only).
+  backtest: ['bots', 'data', 'trading/exchange-port', 'protocol', 'util'],
+  cli: ['backtest', 'bots', 'data', 'trading', 'security', 'sim', 'ws', 'client', 'protocol', 'util'],
 };
 
 const SRC = resolve('src');

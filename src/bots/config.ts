@@ -148,9 +148,14 @@ export const MAX_BUY_SLIPPAGE_PCT = Number(DEFAULT_BAND_PCT);
 /** How far above the ask the grid's start-up purchase may pay, unless buySlippagePct says otherwise. */
 export const DEFAULT_BUY_SLIPPAGE_PCT = '0.5';
 
-const instId = z
-  .string()
-  .regex(/^[A-Z0-9]+-[A-Z0-9]+$/, { message: 'must be a spot instrument id like "BTC-USDT"' });
+const instId = z.string().regex(/^[A-Z0-9]+-[A-Z0-9]+(?:-SWAP|-\d{6})?$/, {
+  message: 'must be an instrument id like "BTC-USDT" (spot) or "BTC-USDT-SWAP" (perpetual swap)',
+});
+/** Contracts only: the grid's bias and margin mode, the trailing stop's position side. */
+const direction = z
+  .enum(['long', 'short', 'neutral'], { message: 'must be "long", "short" or "neutral"' })
+  .optional();
+const tdMode = z.enum(['cross', 'isolated'], { message: 'must be "cross" or "isolated"' }).optional();
 
 export const gridConfigSchema = z
   .strictObject({
@@ -175,6 +180,8 @@ export const gridConfigSchema = z
     investment: amount('1000').optional(),
     // Optional without a default, so states saved before these settings existed still resume.
     buyMissingBase: z.boolean({ message: 'must be true or false' }).optional(),
+    direction,
+    tdMode,
     buySlippagePct: percent('0.5')
       .refine((s) => Number(s) < MAX_BUY_SLIPPAGE_PCT, {
         message: `must be below ${MAX_BUY_SLIPPAGE_PCT}, the order guard's price band around the market`,
@@ -256,6 +263,62 @@ export const trailingConfigSchema = z.strictObject({
     .enum(['market', 'limit'], { message: 'must be "market" or "limit" (an aggressive limit below the bid)' })
     .default('market'),
   limitSlippagePct: percent('0.5').default('0.5'),
+  /** "short": guards a short position of `size` contracts (buys it back when the price rises trailPct above its low). */
+  position: z.enum(['long', 'short'], { message: 'must be "long" or "short"' }).optional(),
+  tdMode,
+});
+
+/** What every signal strategy (ema-cross, bollinger, momentum, yours) is configured with. */
+const signalBase = {
+  id: botId,
+  instId,
+  risk,
+  deadManSec,
+  barSec: z
+    .number({ message: 'must be a number of seconds, like 3600 (hourly closes)' })
+    .int({ message: 'must be a whole number of seconds' })
+    .min(1, { message: 'must be at least 1 second' })
+    .default(3600),
+  quoteAmount: amount('100'),
+};
+
+const period = (example: number) =>
+  z
+    .number({ message: `must be a whole number of bars, like ${example}` })
+    .int({ message: `must be a whole number of bars, like ${example}` })
+    .min(1, { message: 'must be at least 1' })
+    .max(1000, { message: 'must be at most 1000' });
+
+export const emaCrossConfigSchema = z
+  .strictObject({
+    kind: z.literal('ema-cross').optional(),
+    ...signalBase,
+    fast: period(12).default(12),
+    slow: period(26).default(26),
+  })
+  .refine((c) => c.fast < c.slow, {
+    path: ['fast'],
+    message: 'must be below slow (the fast EMA reacts sooner): e.g. fast 12, slow 26',
+  });
+
+export const bollingerConfigSchema = z.strictObject({
+  kind: z.literal('bollinger').optional(),
+  ...signalBase,
+  period: period(20).min(2, { message: 'must be at least 2 bars' }).default(20),
+  k: z
+    .number({ message: 'must be a number of standard deviations, like 2' })
+    .positive({ message: 'must be above 0' })
+    .default(2),
+});
+
+export const momentumConfigSchema = z.strictObject({
+  kind: z.literal('momentum').optional(),
+  ...signalBase,
+  period: period(24).default(24),
+  thresholdPct: z
+    .number({ message: 'must be a percentage, like 1' })
+    .min(0, { message: 'must be 0 or more' })
+    .default(1),
 });
 
 export type GridConfig = Omit<z.output<typeof gridConfigSchema>, 'kind' | 'id'> & {
@@ -267,9 +330,40 @@ export type TrailingConfig = Omit<z.output<typeof trailingConfigSchema>, 'kind' 
   kind: 'trailing';
   id: string;
 };
-export type BotConfig = GridConfig | DcaConfig | TrailingConfig;
+export type EmaCrossConfig = Omit<z.output<typeof emaCrossConfigSchema>, 'kind' | 'id'> & {
+  kind: 'ema-cross';
+  id: string;
+};
+export type BollingerConfig = Omit<z.output<typeof bollingerConfigSchema>, 'kind' | 'id'> & {
+  kind: 'bollinger';
+  id: string;
+};
+export type MomentumConfig = Omit<z.output<typeof momentumConfigSchema>, 'kind' | 'id'> & {
+  kind: 'momentum';
+  id: string;
+};
+/** The settings every signal strategy has (bar, amount per entry). */
+export type SignalConfig = EmaCrossConfig | BollingerConfig | MomentumConfig;
+export type BotConfig = GridConfig | DcaConfig | TrailingConfig | SignalConfig;
 
-const SCHEMAS = { grid: gridConfigSchema, dca: dcaConfigSchema, trailing: trailingConfigSchema } as const;
+const SCHEMAS = {
+  grid: gridConfigSchema,
+  dca: dcaConfigSchema,
+  trailing: trailingConfigSchema,
+  'ema-cross': emaCrossConfigSchema,
+  bollinger: bollingerConfigSchema,
+  momentum: momentumConfigSchema,
+} as const;
+
+/** Every bot kind, bundled strategies first. */
+export const BOT_KINDS: readonly BotKind[] = [
+  'grid',
+  'dca',
+  'trailing',
+  'ema-cross',
+  'bollinger',
+  'momentum',
+];
 
 /** The settings that define what a bot trades (a saved state only resumes under the same ones). */
 export function strategySettings(c: BotConfig): Record<string, unknown> {
@@ -290,7 +384,7 @@ export function strategySettings(c: BotConfig): Record<string, unknown> {
 }
 
 export function isBotKind(k: string): k is BotKind {
-  return k === 'grid' || k === 'dca' || k === 'trailing';
+  return (BOT_KINDS as readonly string[]).includes(k);
 }
 
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
@@ -325,7 +419,11 @@ export function parseBotConfig(kind: 'trailing', raw: unknown): TrailingConfig;
 export function parseBotConfig(kind: BotKind, raw: unknown): BotConfig;
 export function parseBotConfig(kind: BotKind, raw: unknown): BotConfig {
   if (!isBotKind(kind))
-    throw new ValidationError('kind', `unknown bot kind "${String(kind)}"`, 'use grid, dca or trailing');
+    throw new ValidationError(
+      'kind',
+      `unknown bot kind "${String(kind)}"`,
+      `use one of ${BOT_KINDS.join(', ')}`,
+    );
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new BotConfigError([{ field: 'config', problem: 'must be a JSON object' }]);
   }
@@ -342,5 +440,9 @@ export function parseBotConfig(kind: BotKind, raw: unknown): BotConfig {
   if (!r.success) throw new BotConfigError(issuesOf(r.error, raw));
   const cfg = r.data as BotConfig;
   // The default id is derived from the user's own settings, never a prefix of ours.
-  return { ...cfg, kind, id: cfg.id ?? `${kind}${cfg.instId.replace(/-/g, '')}` } as BotConfig;
+  return {
+    ...cfg,
+    kind,
+    id: cfg.id ?? `${kind.replace(/-/g, '')}${cfg.instId.replace(/-/g, '')}`,
+  } as BotConfig;
 }

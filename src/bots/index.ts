@@ -8,3 +8,4 @@ export * from './runner.js';
 export * from './status-view.js';
 export * from './session.js';
 export * from './run-bot.js';
+export * from './indicators.js';

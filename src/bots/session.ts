@@ -141,6 +141,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     limits,
     clock,
     exchange,
+    contractValue: (instId) => exchange.contractValues.get(instId),
     ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
     ...(opts.riskMemory ? { memory: opts.riskMemory } : {}),
     ...(opts.audit ? { audit: opts.audit } : {}),

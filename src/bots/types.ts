@@ -1,6 +1,6 @@
 import type { Balance, Instrument, Order, OrderIntent, Ticker } from '../trading/exchange-port.js';
 
-export type BotKind = 'grid' | 'dca' | 'trailing';
+export type BotKind = 'grid' | 'dca' | 'trailing' | 'ema-cross' | 'bollinger' | 'momentum';
 
 /** JSON the runner persists beside an order intent and hands back with the order's outcome. */
 export type IntentMeta = Record<string, string | number | boolean | null>;
@@ -47,6 +47,19 @@ export interface StrategyContext {
   openIntents(): readonly IntentRecord[];
 }
 
+/**
+ * When a strategy can next act on a price (the backtester's fast path): until the last price
+ * falls to `below` or under, rises to `above` or over, or the time reaches `at`, onTicker returns
+ * no actions and leaves the state as it is. Omitted bounds never trigger. A hint must be
+ * conservative (wake early rather than late) and depend only on the state, the config and the
+ * open orders; strategies without one see every price.
+ */
+export interface Wake {
+  below?: number;
+  above?: number;
+  at?: number;
+}
+
 export interface StrategyMetrics {
   realisedPnl: string;
   unrealisedPnl: string;
@@ -76,6 +89,11 @@ export interface Strategy<S extends object = object> {
   /** The exchange (or a pre-trade check) refused an order outright. */
   onRejected(ctx: StrategyContext, state: S, rec: IntentRecord, reason: string): BotAction[];
   metrics(ctx: StrategyContext, state: S, last: string): StrategyMetrics;
+  /**
+   * Optional backtest fast path: when onTicker can next do something (see Wake). Never changes
+   * what the strategy does; without it the backtester calls onTicker on every price.
+   */
+  wake?(ctx: StrategyContext, state: S): Wake;
   /** True when the strategy has nothing left to do (a trailing stop that sold). */
   isDone(state: S): boolean;
 }

@@ -229,6 +229,24 @@ export class OkxReadOnlyError extends OkxkitError {
   }
 }
 
+/** A withdrawal endpoint called on a client built without `allowWithdraw: true`. */
+export class OkxWithdrawNotAllowedError extends OkxkitError {
+  readonly endpoint: string;
+  constructor(endpoint: string) {
+    super(
+      `${endpoint} moves funds off the exchange and this client does not allow withdrawals: refused locally, nothing sent`,
+      {
+        code: 'WITHDRAW_NOT_ALLOWED',
+        hint: 'Build the client with allowWithdraw: true, on purpose, with a key that carries the withdraw permission.',
+      },
+    );
+    this.endpoint = endpoint;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), endpoint: this.endpoint };
+  }
+}
+
 /** A private endpoint called without credentials. */
 export class OkxCredentialsRequiredError extends OkxkitError {
   readonly endpoint: string;

@@ -1,6 +1,8 @@
 // The REST client layer: OkxClient, its endpoint groups, errors, credentials and the pieces it is built from.
 export { OkxClient, encodeQuery, type OkxClientOptions } from './okx-client.js';
 export type { CallSpec, DataKind, Query, RestCaller } from './caller.js';
+export { buildApi, type GeneratedApi, type ApiRequest, type ApiRow, type ApiCallOptions } from './api.js';
+export { paginate, type PageOptions } from './paginate.js';
 export { Credentials, CredentialsError, credentialsFromEnv, readEnvValue, type Env } from './credentials.js';
 export {
   readDotEnv,
@@ -25,6 +27,7 @@ export {
   OkxSchemaError,
   OkxReadOnlyError,
   OkxCredentialsRequiredError,
+  OkxWithdrawNotAllowedError,
   apiErrorFor,
   type ItemOutcome,
   type OkxApiErrorInit,

@@ -1,9 +1,12 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   ENDPOINTS,
   SUB_ACCOUNT_ORDER_LIMIT,
+  UNCATALOGUED_PUBLIC_RULE,
+  UNCATALOGUED_SIGNED_RULE,
+  findEndpoint,
   rateKey,
   type EndpointDef,
   type EndpointId,
@@ -17,6 +20,8 @@ import { itemResultSchema } from '../protocol/schemas/common.js';
 import { serverTimeSchema, type ServerTime } from '../protocol/schemas/public.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
+import { buildApi, type ApiRequest, type ApiRow, type GeneratedApi } from './api.js';
+import { paginate, type PageOptions } from './paginate.js';
 import { maskKey, silentLogger, type Logger } from '../util/logger.js';
 import type { CallSpec, DataKind, Query, RestCaller } from './caller.js';
 import { ClockSync, describeDrift, PLAUSIBLE_SERVER_MS } from './clock-sync.js';
@@ -30,6 +35,7 @@ import {
   OkxReadOnlyError,
   OkxSchemaError,
   OkxTimeoutError,
+  OkxWithdrawNotAllowedError,
   apiErrorFor,
   type ItemOutcome,
 } from './errors.js';
@@ -56,6 +62,11 @@ export interface OkxClientOptions {
    * credentials' own policy (`credentials.policy`); nothing here can loosen it.
    */
   readOnly?: boolean;
+  /**
+   * Withdrawal endpoints (permission 'withdraw': asset/withdrawal, withdrawal-lightning,
+   * cancel-withdrawal) are refused locally unless this is true; read-only refuses them anyway.
+   */
+  allowWithdraw?: boolean;
   clock?: Clock;
   sleep?: Sleep;
   /** pino logger for the request log; default silent. */
@@ -76,11 +87,15 @@ export interface OkxClientOptions {
 }
 
 interface EndpointRuntime {
-  def: EndpointDef;
+  def: Pick<EndpointDef, 'method' | 'path' | 'auth' | 'permission' | 'rate' | 'batch' | 'expTime'> & {
+    id: string;
+  };
   label: string;
   write: boolean;
   /** The permission the policy refuses this endpoint for, if any. */
   refused: Permission | undefined;
+  /** A withdrawal endpoint on a client built without allowWithdraw. */
+  withdrawBlocked: boolean;
   /** Rule whose key a 1-order batch counts against (docs/OKX-PROTOCOL.md §5). */
   singleId?: EndpointId;
   /** New and amended orders also count against the sub-account order limit (docs/OKX-PROTOCOL.md §5). */
@@ -127,6 +142,9 @@ export class OkxClient implements RestCaller {
   readonly readOnly: boolean;
   /** The access policy every request is checked against: the credentials' own, plus `readOnly`. */
   readonly policy: AccessPolicy;
+  readonly allowWithdraw: boolean;
+  /** Every catalogued endpoint as a typed method, grouped by OKX section (src/client/api.ts). */
+  readonly api: GeneratedApi;
   readonly public: PublicApi;
   readonly market: MarketApi;
   readonly account: AccountApi;
@@ -158,6 +176,7 @@ export class OkxClient implements RestCaller {
     this.demo = opts.demo ?? false;
     this.policy = (opts.credentials?.policy ?? DEFAULT_POLICY).restrict({ readOnly: opts.readOnly === true });
     this.readOnly = this.policy.readOnly;
+    this.allowWithdraw = opts.allowWithdraw ?? false;
     this.baseUrl = opts.baseUrl ?? hostsFor(this.site, this.demo).rest;
     try {
       new URL(this.baseUrl);
@@ -206,6 +225,7 @@ export class OkxClient implements RestCaller {
         label: `${def.method} ${def.path}`,
         write: def.method === 'POST',
         refused: this.policy.refusesEndpoint(def),
+        withdrawBlocked: def.permission === 'withdraw' && !this.allowWithdraw,
         singleId: SINGLE_OF[def.id],
         subAccountLimit: SUB_LIMITED.has(def.id),
       });
@@ -215,6 +235,7 @@ export class OkxClient implements RestCaller {
     this.account = new AccountApi(this);
     this.asset = new AssetApi(this);
     this.trade = new TradeApi(this);
+    this.api = buildApi(this);
   }
 
   /** server time - local time, ms, as last measured (0 before any measurement). */
@@ -294,6 +315,81 @@ export class OkxClient implements RestCaller {
     return this.#call(id, spec, schema, kind, undefined);
   }
 
+  /**
+   * Any V5 endpoint by method and path, e.g. `request('GET', '/api/v5/finance/savings/balance')`.
+   * A catalogued path goes through its own entry (rule, permission, read-only and withdrawal
+   * policy). Any other path is signed when the client has credentials, limited at a conservative
+   * 5 per 2 s, envelope-checked and answered with typed errors like every call; in read-only mode
+   * an uncatalogued POST is refused (its permission is unknown), and an uncatalogued POST whose
+   * path names a withdrawal needs allowWithdraw. Resolves to `data` (validated by `schema` if given).
+   */
+  async request<T = unknown>(
+    method: 'GET' | 'POST',
+    path: string,
+    params?: Record<string, unknown> | unknown[],
+    opts: { schema?: z.ZodType<T[]>; expTime?: number } = {},
+  ): Promise<T[]> {
+    const m = String(method).toUpperCase();
+    if (m !== 'GET' && m !== 'POST')
+      throw new ValidationError(
+        'method',
+        `'${String(method)}' is not GET or POST`,
+        'OKX V5 uses GET and POST only',
+      );
+    if (typeof path !== 'string' || !/^\/api\/v5\/[A-Za-z0-9/_-]+$/.test(path))
+      throw new ValidationError(
+        'path',
+        `'${String(path)}' is not an OKX V5 path`,
+        "use the path without host or query, e.g. '/api/v5/account/balance'; pass parameters separately",
+      );
+    if (m === 'GET' && Array.isArray(params))
+      throw new ValidationError('params', 'a GET takes an object of query parameters, not an array');
+    const schema = opts.schema ?? (anyArray as unknown as z.ZodType<T[]>);
+    const spec: CallSpec =
+      m === 'GET' ? { query: (params ?? {}) as Query } : { body: params ?? {}, expTime: opts.expTime };
+    const known = findEndpoint(m, path);
+    if (known) return this.#call(known.id, spec, schema, 'data', undefined);
+    const auth = this.#secret !== undefined;
+    const write = m === 'POST';
+    const withdrawal = write && /withdraw/i.test(path);
+    const ep: EndpointRuntime = {
+      def: {
+        id: `request:${m} ${path}`,
+        method: m,
+        path,
+        auth,
+        permission: auth ? (withdrawal ? 'withdraw' : write ? 'trade' : 'read') : undefined,
+        rate: auth ? UNCATALOGUED_SIGNED_RULE : UNCATALOGUED_PUBLIC_RULE,
+      },
+      label: `${m} ${path}`,
+      write,
+      refused: this.readOnly && write,
+      withdrawBlocked: withdrawal && !this.allowWithdraw,
+      subAccountLimit: false,
+    };
+    return this.#run(ep, spec, schema, 'data', undefined);
+  }
+
+  /** Rows of a paged endpoint across pages (after/before cursors), bounded by maxPages / maxItems. */
+  paginate<Id extends EndpointId>(
+    id: Id,
+    params: ApiRequest<Id>,
+    opts?: PageOptions,
+  ): AsyncGenerator<ApiRow<Id>> {
+    return paginate(this, id, params, opts);
+  }
+
+  /** paginate, collected into one array. */
+  async fetchAll<Id extends EndpointId>(
+    id: Id,
+    params: ApiRequest<Id>,
+    opts?: PageOptions,
+  ): Promise<ApiRow<Id>[]> {
+    const out: ApiRow<Id>[] = [];
+    for await (const r of paginate(this, id, params, opts)) out.push(r);
+    return out;
+  }
+
   /** Closes the keep-alive connections. */
   async close(): Promise<void> {
     await this.#transport.close();
@@ -324,9 +420,21 @@ export class OkxClient implements RestCaller {
   ): Promise<T[]> {
     const ep = this.#endpoints.get(id);
     if (ep === undefined) throw new ValidationError('endpoint', `unknown endpoint id '${id}'`);
+    return this.#run(ep, spec, schema, kind, timing);
+  }
+
+  async #run<T>(
+    ep: EndpointRuntime,
+    spec: CallSpec,
+    schema: z.ZodType<T[]>,
+    kind: DataKind,
+    timing: { sentAt: number; receivedAt: number } | undefined,
+  ): Promise<T[]> {
     const def = ep.def;
-    // Refuse before anything is built or signed (R6 read-only mode).
+    const id = def.id;
+    // Refuse before anything is built or signed (docs/REQUIREMENTS.md R6 read-only mode; withdrawals need allowWithdraw).
     if (ep.refused !== undefined) throw new OkxReadOnlyError(ep.label, ep.refused);
+    if (ep.withdrawBlocked) throw new OkxWithdrawNotAllowedError(ep.label);
     if (def.auth && this.#secret === undefined) throw new OkxCredentialsRequiredError(ep.label);
 
     // Encode once; the same strings are signed and sent (docs/OKX-PROTOCOL.md §1.1).
@@ -413,7 +521,7 @@ export class OkxClient implements RestCaller {
   }
 
   #headers(
-    def: EndpointDef,
+    def: EndpointRuntime['def'],
     path: string,
     body: string | undefined,
     expTime: number | undefined,
@@ -481,6 +589,8 @@ export class OkxClient implements RestCaller {
     const req = {
       instId: typeof src?.instId === 'string' ? src.instId : undefined,
       instType: typeof src?.instType === 'string' ? src.instType : undefined,
+      instFamily: typeof src?.instFamily === 'string' ? src.instFamily : undefined,
+      ccy: typeof src?.ccy === 'string' ? src.ccy : undefined,
       tag: typeof src?.tag === 'string' ? src.tag : undefined,
     };
     const key = rateKey(def, who, req);
@@ -679,6 +789,7 @@ export class OkxClient implements RestCaller {
 }
 
 const serverTimeArray = serverTimeSchema.array();
+const anyArray = z.array(z.unknown());
 const itemsSchema = itemResultSchema.array();
 
 /** URLSearchParams over the caller's params in the caller's order, undefined dropped (never sorted). */

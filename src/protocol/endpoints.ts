@@ -1,206 +1,46 @@
 /**
- * The OKX V5 endpoints okxkit speaks, as data (docs/OKX-PROTOCOL.md §5 and §7): method, path, whether it is
- * signed, the permission it needs, and the rate-limit rule OKX applies. The client's limiter and
- * the local exchange's limiter both read this table, so they agree by construction.
+ * The OKX V5 REST endpoint catalogue, as data: method, path, whether it is signed, the key
+ * permission it needs, the rate-limit rule OKX applies, expTime support and how it pages. One
+ * file per OKX documentation section under `endpoints/`. The client's limiter, its generated
+ * methods, the read-only policy and the local exchange's limiter all read this table, so they
+ * agree by construction (docs/ENDPOINTS.md).
  */
-export type Method = 'GET' | 'POST';
-export type Permission = 'read' | 'trade' | 'withdraw';
+import { ACCOUNT } from './endpoints/account.js';
+import { ALGO } from './endpoints/algo.js';
+import { ASSET } from './endpoints/asset.js';
+import { MARKET } from './endpoints/market.js';
+import { PUBLIC } from './endpoints/public.js';
+import { RUBIK } from './endpoints/rubik.js';
+import { per2s, type EndpointSpec, type RateRule } from './endpoints/rules.js';
+import { SUBACCOUNT } from './endpoints/subaccount.js';
+import { TRADE } from './endpoints/trade.js';
 
-/** Who a limit is counted for. Public: per IP; private: per user (sub-account); trading: per user and instrument. */
-export type RateScope = 'ip' | 'ip+instType' | 'user' | 'user+instId' | 'user+tag';
-
-export interface RateRule {
-  /** Requests (or orders, for batch endpoints) allowed per window. */
-  limit: number;
-  windowMs: number;
-  scope: RateScope;
-  /** Batch endpoints count each order in the body, not each request (docs/OKX-PROTOCOL.md §5). */
-  countBy: 'request' | 'orders';
-}
-
-export interface EndpointDef {
-  id: EndpointId;
-  method: Method;
-  path: string;
-  auth: boolean;
-  permission?: Permission;
-  rate: RateRule;
-  /** Body is a JSON array of items (batch endpoints), each with its own instId. */
-  batch?: boolean;
-  /** Maximum items in a batch body. */
-  maxBatch?: number;
-  /** Supports the expTime header (docs/OKX-PROTOCOL.md §9). */
-  expTime?: boolean;
-}
-
-const r = (
-  limit: number,
-  windowMs: number,
-  scope: RateScope,
-  countBy: RateRule['countBy'] = 'request',
-): RateRule => ({
-  limit,
-  windowMs,
-  scope,
-  countBy,
-});
+export type {
+  EndpointSpec,
+  Method,
+  Paging,
+  Permission,
+  RateRule,
+  RateScope,
+  Section,
+} from './endpoints/rules.js';
 
 const DEFS = {
-  // public
-  'public.time': { method: 'GET', path: '/api/v5/public/time', auth: false, rate: r(10, 2000, 'ip') },
-  'public.instruments': {
-    method: 'GET',
-    path: '/api/v5/public/instruments',
-    auth: false,
-    rate: r(20, 2000, 'ip+instType'),
-  },
-  // market
-  'market.ticker': { method: 'GET', path: '/api/v5/market/ticker', auth: false, rate: r(20, 2000, 'ip') },
-  'market.tickers': { method: 'GET', path: '/api/v5/market/tickers', auth: false, rate: r(20, 2000, 'ip') },
-  'market.books': { method: 'GET', path: '/api/v5/market/books', auth: false, rate: r(40, 2000, 'ip') },
-  'market.candles': { method: 'GET', path: '/api/v5/market/candles', auth: false, rate: r(40, 2000, 'ip') },
-  'market.historyCandles': {
-    method: 'GET',
-    path: '/api/v5/market/history-candles',
-    auth: false,
-    rate: r(20, 2000, 'ip'),
-  },
-  'market.trades': { method: 'GET', path: '/api/v5/market/trades', auth: false, rate: r(100, 2000, 'ip') },
-  // account (trading account)
-  'account.balance': {
-    method: 'GET',
-    path: '/api/v5/account/balance',
-    auth: true,
-    permission: 'read',
-    rate: r(10, 2000, 'user'),
-  },
-  'account.positions': {
-    method: 'GET',
-    path: '/api/v5/account/positions',
-    auth: true,
-    permission: 'read',
-    rate: r(10, 2000, 'user'),
-  },
-  'account.bills': {
-    method: 'GET',
-    path: '/api/v5/account/bills',
-    auth: true,
-    permission: 'read',
-    rate: r(5, 1000, 'user'),
-  },
-  'account.config': {
-    method: 'GET',
-    path: '/api/v5/account/config',
-    auth: true,
-    permission: 'read',
-    rate: r(5, 2000, 'user'),
-  },
-  // asset (funding account)
-  'asset.balances': {
-    method: 'GET',
-    path: '/api/v5/asset/balances',
-    auth: true,
-    permission: 'read',
-    rate: r(6, 1000, 'user'),
-  },
-  'asset.bills': {
-    method: 'GET',
-    path: '/api/v5/asset/bills',
-    auth: true,
-    permission: 'read',
-    rate: r(6, 1000, 'user'),
-  },
-  // trade
-  'trade.order': {
-    method: 'POST',
-    path: '/api/v5/trade/order',
-    auth: true,
-    permission: 'trade',
-    rate: r(60, 2000, 'user+instId'),
-    expTime: true,
-  },
-  'trade.batchOrders': {
-    method: 'POST',
-    path: '/api/v5/trade/batch-orders',
-    auth: true,
-    permission: 'trade',
-    rate: r(300, 2000, 'user+instId', 'orders'),
-    batch: true,
-    maxBatch: 20,
-    expTime: true,
-  },
-  'trade.cancelOrder': {
-    method: 'POST',
-    path: '/api/v5/trade/cancel-order',
-    auth: true,
-    permission: 'trade',
-    rate: r(60, 2000, 'user+instId'),
-  },
-  'trade.cancelBatchOrders': {
-    method: 'POST',
-    path: '/api/v5/trade/cancel-batch-orders',
-    auth: true,
-    permission: 'trade',
-    rate: r(300, 2000, 'user+instId', 'orders'),
-    batch: true,
-    maxBatch: 20,
-  },
-  'trade.amendOrder': {
-    method: 'POST',
-    path: '/api/v5/trade/amend-order',
-    auth: true,
-    permission: 'trade',
-    rate: r(60, 2000, 'user+instId'),
-    expTime: true,
-  },
-  'trade.amendBatchOrders': {
-    method: 'POST',
-    path: '/api/v5/trade/amend-batch-orders',
-    auth: true,
-    permission: 'trade',
-    rate: r(300, 2000, 'user+instId', 'orders'),
-    batch: true,
-    maxBatch: 20,
-    expTime: true,
-  },
-  'trade.getOrder': {
-    method: 'GET',
-    path: '/api/v5/trade/order',
-    auth: true,
-    permission: 'read',
-    rate: r(60, 2000, 'user+instId'),
-  },
-  'trade.ordersPending': {
-    method: 'GET',
-    path: '/api/v5/trade/orders-pending',
-    auth: true,
-    permission: 'read',
-    rate: r(60, 2000, 'user'),
-  },
-  'trade.ordersHistory': {
-    method: 'GET',
-    path: '/api/v5/trade/orders-history',
-    auth: true,
-    permission: 'read',
-    rate: r(40, 2000, 'user'),
-  },
-  'trade.fills': {
-    method: 'GET',
-    path: '/api/v5/trade/fills',
-    auth: true,
-    permission: 'read',
-    rate: r(60, 2000, 'user'),
-  },
-  'trade.cancelAllAfter': {
-    method: 'POST',
-    path: '/api/v5/trade/cancel-all-after',
-    auth: true,
-    permission: 'trade',
-    rate: r(1, 1000, 'user+tag'),
-  },
-} as const satisfies Record<string, Omit<EndpointDef, 'id'>>;
+  ...PUBLIC,
+  ...MARKET,
+  ...RUBIK,
+  ...TRADE,
+  ...ALGO,
+  ...ACCOUNT,
+  ...ASSET,
+  ...SUBACCOUNT,
+} as const satisfies Record<string, EndpointSpec>;
 
 export type EndpointId = keyof typeof DEFS;
+
+export interface EndpointDef extends EndpointSpec {
+  id: EndpointId;
+}
 
 /** Freezes an object and everything it holds: the catalogue cannot be edited at run time. */
 function deepFreeze<T>(o: T): T {
@@ -239,22 +79,49 @@ export const SUB_ACCOUNT_ORDER_LIMIT: Readonly<RateRule> = Object.freeze({
   countBy: 'orders',
 });
 
+/**
+ * The rule `client.request` applies to a path the catalogue does not know: lower than any
+ * catalogued read rule of its kind except the 1-per-window ones, so an uncatalogued call cannot
+ * starve its neighbours. Counted per user (signed) or per IP (public).
+ */
+export const UNCATALOGUED_SIGNED_RULE: RateRule = per2s(5, 'user');
+export const UNCATALOGUED_PUBLIC_RULE: RateRule = per2s(5, 'ip');
+
+/** Request fields a rate rule may count under. */
+export interface RateFields {
+  instId?: string;
+  instType?: string;
+  instFamily?: string;
+  ccy?: string;
+  tag?: string;
+}
+
 /** The key a rate rule counts under, for a caller identity and a request. */
 export function rateKey(
-  e: EndpointDef,
+  e: { id: string; rate: RateRule },
   who: { ip?: string; user?: string },
-  req: { instId?: string; instType?: string; tag?: string },
+  req: RateFields,
 ): string {
+  const ip = `${e.id}|ip:${who.ip ?? ''}`;
+  const user = `${e.id}|u:${who.user ?? ''}`;
   switch (e.rate.scope) {
     case 'ip':
-      return `${e.id}|ip:${who.ip ?? ''}`;
+      return ip;
     case 'ip+instType':
-      return `${e.id}|ip:${who.ip ?? ''}|${req.instType ?? ''}`;
+      return `${ip}|${req.instType ?? ''}`;
+    case 'ip+instId':
+      return `${ip}|${req.instId ?? ''}`;
+    case 'ip+instFamily':
+      return `${ip}|${req.instFamily ?? ''}`;
     case 'user':
-      return `${e.id}|u:${who.user ?? ''}`;
+      return user;
     case 'user+instId':
-      return `${e.id}|u:${who.user ?? ''}|${req.instId ?? ''}`;
+      return `${user}|${req.instId ?? ''}`;
+    case 'user+instFamily':
+      return `${user}|${req.instFamily ?? ''}`;
+    case 'user+ccy':
+      return `${user}|${req.ccy ?? ''}`;
     case 'user+tag':
-      return `${e.id}|u:${who.user ?? ''}|${req.tag ?? ''}`;
+      return `${user}|${req.tag ?? ''}`;
   }
 }

@@ -31,6 +31,60 @@ export interface ErrorCodeInfo {
 type Row = [code: string, http: number, cls: ErrorClass, message: string, hint: string];
 
 const ROWS: Row[] = [
+  // Contracts and algo orders (the local exchange answers these; issue 12).
+  ['51004', 200, 'order', 'Order amount exceeds current tier limit.', 'Lower the leverage or the size.'],
+  ['51023', 200, 'not-found', 'Position does not exist.', 'Check instId, mgnMode and posSide.'],
+  [
+    '51169',
+    200,
+    'order',
+    "Order failed because you don't have any positions in this direction for this contract to reduce or close.",
+    'A reduce-only or closing order needs a position on the other side.',
+  ],
+  [
+    '51277',
+    200,
+    'order',
+    'TP trigger price cannot be higher than the last price.',
+    'Put the TP trigger on the profit side of the price.',
+  ],
+  [
+    '51278',
+    200,
+    'order',
+    'SL trigger price cannot be lower than the last price.',
+    'Put the SL trigger on the loss side of the price.',
+  ],
+  [
+    '51279',
+    200,
+    'order',
+    'TP trigger price cannot be lower than the last price.',
+    'Put the TP trigger on the profit side of the price.',
+  ],
+  [
+    '51280',
+    200,
+    'order',
+    'SL trigger price cannot be higher than the last price.',
+    'Put the SL trigger on the loss side of the price.',
+  ],
+  [
+    '59000',
+    200,
+    'order',
+    'Settings failed. Close any open positions or orders before modifying settings.',
+    'Close positions and cancel orders first.',
+  ],
+  [
+    '59102',
+    200,
+    'order',
+    'Leverage exceeds the maximum leverage. Adjust the leverage.',
+    'Use a lower leverage (see position tiers).',
+  ],
+  ['58350', 200, 'balance', 'Insufficient balance.', 'The funding account lacks the amount (and fee).'],
+  ['59301', 200, 'order', 'Margin adjustment exceeds the maximum available.', 'Reduce by less.'],
   ['1', 200, 'order', 'Operation failed.', 'Every item failed: read each item sCode/sMsg.'],
   ['2', 200, 'order', 'Bulk operation partially succeeded.', 'Some items failed: read each item sCode/sMsg.'],
   [

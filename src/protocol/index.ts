@@ -6,3 +6,4 @@ export * from './endpoints.js';
 export * from './book-checksum.js';
 export * from './bars.js';
 export * from './policy.js';
+export * as okxApiSpecs from './api/index.js';

@@ -13,6 +13,10 @@ import { FAULT_KINDS, type FaultSettings } from './faults.js';
 export interface SimAccountConfig {
   balances: Record<string, string>;
   funding?: Record<string, string>;
+  /** OKX account mode: 1 spot, 2 spot and futures (single-currency margin, the default), 3 multi-currency margin, 4 portfolio margin. */
+  acctLv?: '1' | '2' | '3' | '4';
+  /** Position mode of contracts; default net_mode. */
+  posMode?: 'net_mode' | 'long_short_mode';
 }
 
 export interface SimConfig {
@@ -77,7 +81,15 @@ const faultSchema = z
 const configSchema = z.strictObject({
   keys: z.array(keySchema).optional(),
   accounts: z
-    .record(z.string().min(1), z.strictObject({ balances, funding: balances.optional() }))
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        balances,
+        funding: balances.optional(),
+        acctLv: z.enum(['1', '2', '3', '4']).optional(),
+        posMode: z.enum(['net_mode', 'long_short_mode']).optional(),
+      }),
+    )
     .optional(),
   faults: faultSchema.optional(),
 });

@@ -11,8 +11,30 @@ import type { Server } from 'node:http';
 import type { BookLevel } from '../protocol/book-checksum.js';
 import type { Clock } from '../util/clock.js';
 
+export type SimInstType = 'SPOT' | 'SWAP' | 'FUTURES' | 'OPTION';
+
+/** What a SWAP or FUTURES instrument adds to the spot rules (facts in docs/SIMULATOR.md). */
+export interface SimContractSpec {
+  /** linear: margined and settled in the quote (USDT); inverse: in the base coin, contract valued in USD. */
+  ctType: 'linear' | 'inverse';
+  /** Contract value, in ctValCcy: 0.01 (BTC) for BTC-USDT-SWAP, 100 (USD) for BTC-USD-SWAP. */
+  ctVal: string;
+  ctValCcy: string;
+  settleCcy: string;
+  /** Underlying, e.g. BTC-USDT; also the instrument family. */
+  uly: string;
+  /** The spot instrument whose price is the index. */
+  indexInstId: string;
+  /** Maximum leverage. */
+  lever: string;
+  /** ms string; "" for a swap. */
+  expTime: string;
+  /** this_week, next_week, quarter, next_quarter; "" for a swap. */
+  alias: string;
+}
+
 export interface SimInstrument {
-  instType: 'SPOT';
+  instType: SimInstType;
   instId: string;
   /** Integer code, as GET /public/instruments returns it (WS order ops use it since 2026). */
   instIdCode: number;
@@ -26,6 +48,8 @@ export interface SimInstrument {
   state: 'live' | 'suspend';
   /** ms string */
   listTime: string;
+  /** Present on SWAP and FUTURES instruments. */
+  contract?: SimContractSpec;
 }
 
 export interface Depth {
@@ -178,10 +202,29 @@ export interface WsTradeHandler {
   handle(account: string, op: string, args: Record<string, unknown>[]): Promise<Record<string, unknown>>;
 }
 
+/**
+ * What the WS channels of contracts read (issue 12): public rows exactly as the REST endpoints
+ * return them, mark and index candles, and the account's positions, liquidation warnings and
+ * algo orders as they change.
+ */
+export interface ContractFeed {
+  /** The row GET of the channel's endpoint returns for instId (mark-price, index-tickers, ...); undefined when unknown. */
+  publicRow(channel: string, instId: string): Record<string, unknown> | undefined;
+  /** Newest mark-price or index candles, [ts, o, h, l, c, confirm]; undefined when unknown. */
+  candles(kind: 'mark' | 'index', instId: string, bar: string): string[][] | undefined;
+  /** The account's open positions as GET /account/positions rows. */
+  positions(account: string): Record<string, string>[];
+  onPosition(listener: (account: string, row: Record<string, string>) => void): () => void;
+  onLiquidationWarning(listener: (account: string, row: Record<string, string>) => void): () => void;
+  onAlgo(listener: (account: string, row: Record<string, unknown>) => void): () => void;
+}
+
 export interface WsServerOptions {
   server: Server;
   market: SimMarketApi;
   engine: EngineEvents;
+  /** Contract channels (positions, liquidation-warning, orders-algo, mark-price ...); optional for small setups. */
+  contracts?: ContractFeed;
   keys: KeyLookup;
   trade?: WsTradeHandler;
   clock: Clock;

@@ -4,12 +4,13 @@ import { Credentials } from '../client/credentials.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import { parseSimConfig, type SimConfig } from './config.js';
+import { contractFeed } from './contract-feed.js';
 import type { SimKey, SimMarketApi, WsServerHandle, WsServerOptions, WsUpgradeNotice } from './contracts.js';
 import { MatchingEngine, tradeEnvelope } from './engine/engine.js';
 import { Ledger } from './engine/ledger.js';
 import { FaultInjector, type FaultSettings } from './faults.js';
 import { KeyRegistry } from './keys.js';
-import { SimMarket } from './market/index.js';
+import { DEFAULT_MARKET_INSTRUMENTS, defaultDerivativeInstruments, SimMarket } from './market/index.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
 import { applyRateLimits, createRestHandler } from './rest/server.js';
 import { attachWsServer } from './ws/index.js';
@@ -28,6 +29,11 @@ export interface SimulatorOptions {
   tickMs?: number;
   /** Book pushes carry checksum 0 (production OKX since June 2026). */
   zeroChecksum?: boolean;
+  /**
+   * Multiplies every REST rate rule's limit (default 1: OKX's rules from the endpoint catalogue).
+   * For fetching long histories fast in demos and tests; a client must be given the same scale.
+   */
+  rateLimitScale?: number;
   faults?: Partial<FaultSettings>;
   /** Waits for the latency fault; default real timers. */
   sleep?: Sleep;
@@ -55,6 +61,8 @@ export interface Simulator {
   /** WebSocket connections open now (all paths). */
   wsConnectionCount(): number;
   readonly market: SimMarketApi;
+  /** Every REST rate rule's limit is multiplied by this (1 = OKX's rules). */
+  readonly rateLimitScale: number;
   readonly engine: MatchingEngine;
   readonly server: Server;
   /** The clock the sim was started with (callers' time; server time adds the skew fault). */
@@ -87,9 +95,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const serverClock: Clock = { now: () => clock.now() + faults.settings.clockSkewMs };
   const market = options.market ?? defaultMarket(seed, clock);
   const ledger = new Ledger(serverClock, cfg.accounts);
-  const engine = new MatchingEngine({ market, ledger, clock: serverClock });
+  const engine = new MatchingEngine({ market, ledger, clock: serverClock, accountModes: cfg.accounts });
   const keys = new KeyRegistry(cfg.keys, ledger);
-  const limiter = new SlidingWindowLimiter(serverClock);
+  const rateLimitScale = options.rateLimitScale ?? 1;
+  if (!(Number.isInteger(rateLimitScale) && rateLimitScale >= 1)) {
+    throw new ValidationError(
+      'rateLimitScale',
+      `${rateLimitScale} is not a whole number >= 1`,
+      "use 1 for OKX's own limits",
+    );
+  }
+  const limiter = new SlidingWindowLimiter(serverClock, rateLimitScale);
   let ws: WsServerHandle | undefined;
   const dropWsConnections = () => ws?.dropConnections();
   const announceWsUpgrade = (opts?: WsUpgradeNotice) => ws?.announceUpgrade(opts) ?? 0;
@@ -145,6 +161,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       engine,
       keys,
       trade,
+      contracts: contractFeed(market, engine, serverClock),
       clock: serverClock,
       zeroChecksum: options.zeroChecksum,
     });
@@ -212,6 +229,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     announceWsUpgrade,
     wsConnectionCount: () => ws?.connectionCount() ?? 0,
     market,
+    rateLimitScale,
     engine,
     server,
     clock,
@@ -229,8 +247,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 }
 
+/** The seeded market: the default spot pairs and the default contracts that follow them. */
 function defaultMarket(seed: number, clock: Clock): SimMarketApi {
-  return new SimMarket({ seed, clock });
+  return new SimMarket({
+    seed,
+    clock,
+    instruments: [...DEFAULT_MARKET_INSTRUMENTS, ...defaultDerivativeInstruments(clock.now())],
+  });
 }
 
 function defaultAttachWs(): (opts: WsServerOptions) => WsServerHandle {

@@ -12,6 +12,9 @@ export type GuardRule =
   | 'maxNotionalPerInstrument'
   | 'maxOpenOrders'
   | 'maxPosition'
+  | 'maxLeverage'
+  | 'maxPositionNotional'
+  | 'reduceOnly'
   | 'halted'
   | 'unconvertedPnl'
   | 'invalidIntent';

@@ -23,6 +23,101 @@ export interface Instrument {
   /** Max size of a market order ("" when none). */
   maxMktSz: string;
   state: 'live' | 'suspend' | 'preopen' | 'test' | string;
+  /** Derivatives: the value of one contract, in ctValCcy (e.g. "0.01" BTC). Absent on spot. */
+  ctVal?: string;
+  ctValCcy?: string;
+  /** Derivatives: `linear` (settled in the quote currency) or `inverse` (settled in the coin). */
+  ctType?: 'linear' | 'inverse' | string;
+  settleCcy?: string;
+  /** Derivatives: the instrument's maximum leverage. */
+  lever?: string;
+}
+
+/** Position side: `net` in net mode (pos signed), `long` / `short` in long/short mode. */
+export type PosSide = 'long' | 'short' | 'net';
+export type MarginMode = 'cross' | 'isolated';
+
+/** A derivatives (or margin) position, as the exchange reports it. */
+export interface Position {
+  instId: string;
+  instType: string;
+  mgnMode: MarginMode;
+  posSide: PosSide;
+  /** Contracts; signed in net mode (negative = short), positive in long/short mode. */
+  pos: string;
+  avgPx: string;
+  markPx: string;
+  /** "" when the exchange estimates none. */
+  liqPx: string;
+  lever: string;
+  upl: string;
+  /** Maintenance margin ratio (equity / maintenance margin); "" when not applicable. */
+  mgnRatio: string;
+  /** Margin held by the position (isolated) or its initial margin (cross). */
+  margin: string;
+  notionalUsd: string;
+  uTime: number;
+}
+
+/** A contract's direction: +1 long, -1 short, from a position's side and sign. */
+export function positionDirection(p: Pick<Position, 'posSide' | 'pos'>): 1 | -1 | 0 {
+  const n = Number(p.pos);
+  if (p.posSide === 'long') return n === 0 ? 0 : 1;
+  if (p.posSide === 'short') return n === 0 ? 0 : -1;
+  return n > 0 ? 1 : n < 0 ? -1 : 0;
+}
+
+export interface LeverageSetting {
+  instId: string;
+  mgnMode: MarginMode;
+  posSide: PosSide | '';
+  lever: string;
+}
+
+export interface AccountMode {
+  /** 1 spot, 2 spot and futures (single-currency margin), 3 multi-currency margin, 4 portfolio margin. */
+  acctLv: string;
+  posMode: 'net_mode' | 'long_short_mode' | string;
+}
+
+/** An exchange-side conditional order: TP/SL, OCO, trigger or trailing stop. */
+export interface AlgoIntent {
+  instId: string;
+  side: Side;
+  ordType: 'conditional' | 'oco' | 'trigger' | 'move_order_stop';
+  tdMode: 'cash' | 'cross' | 'isolated';
+  /** Contracts (or base for spot); omit with closeFraction "1" to close the whole position. */
+  sz?: string;
+  closeFraction?: string;
+  posSide?: PosSide;
+  reduceOnly?: boolean;
+  algoClOrdId?: string;
+  tpTriggerPx?: string;
+  tpOrdPx?: string;
+  slTriggerPx?: string;
+  /** "-1" = market. */
+  slOrdPx?: string;
+  triggerPx?: string;
+  orderPx?: string;
+  callbackRatio?: string;
+  callbackSpread?: string;
+  activePx?: string;
+}
+
+export interface AlgoOrder {
+  algoId: string;
+  algoClOrdId: string;
+  instId: string;
+  ordType: string;
+  state: string;
+  side: string;
+  posSide: string;
+  sz: string;
+  tpTriggerPx: string;
+  slTriggerPx: string;
+  triggerPx: string;
+  callbackRatio: string;
+  cTime: number;
 }
 
 export interface Balance {
@@ -53,6 +148,8 @@ export interface OrderIntent {
   sz: string;
   px?: string;
   tdMode?: 'cash' | 'cross' | 'isolated';
+  /** Derivatives in long/short mode: which position the order opens or closes. */
+  posSide?: PosSide;
   tgtCcy?: 'base_ccy' | 'quote_ccy';
   reduceOnly?: boolean;
   clOrdId?: string;
@@ -133,4 +230,65 @@ export interface ExchangePort {
   onOrder(handler: (o: Order) => void): Unsubscribe;
   /** The exchange's time (ms); backtests return simulated time. */
   now(): number;
+
+  // Derivatives. Optional: a spot-only port (a backtest, a paper exchange) leaves them out, and
+  // callers that need them say so with a clear error (`needDerivatives`).
+  /** Open positions (non-zero), optionally of one instrument. */
+  positions?(instId?: string): Promise<Position[]>;
+  /** The leverage set for an instrument and margin mode (one per side in long/short isolated). */
+  leverage?(instId: string, mgnMode: MarginMode): Promise<LeverageSetting[]>;
+  setLeverage?(req: { instId: string; lever: string; mgnMode: MarginMode; posSide?: PosSide }): Promise<void>;
+  /** Closes a position at market (the exchange's close-position). */
+  closePosition?(req: { instId: string; mgnMode: MarginMode; posSide?: PosSide }): Promise<void>;
+  placeAlgo?(intent: AlgoIntent): Promise<{ algoId: string; algoClOrdId: string }>;
+  cancelAlgo?(ref: { instId: string; algoId?: string; algoClOrdId?: string }): Promise<void>;
+  /** Pending algo orders. */
+  algoOrders?(instId?: string): Promise<AlgoOrder[]>;
+  accountMode?(): Promise<AccountMode>;
+}
+
+/** What a derivatives-capable port provides. */
+export type DerivativesPort = ExchangePort &
+  Required<
+    Pick<
+      ExchangePort,
+      | 'positions'
+      | 'leverage'
+      | 'setLeverage'
+      | 'closePosition'
+      | 'placeAlgo'
+      | 'cancelAlgo'
+      | 'algoOrders'
+      | 'accountMode'
+    >
+  >;
+
+/** The port, checked to trade derivatives; throws a clear error naming what is missing. */
+export function needDerivatives(port: ExchangePort, what = 'this'): DerivativesPort {
+  const missing = (
+    [
+      'positions',
+      'leverage',
+      'setLeverage',
+      'closePosition',
+      'placeAlgo',
+      'cancelAlgo',
+      'algoOrders',
+      'accountMode',
+    ] as const
+  ).filter((k) => typeof port[k] !== 'function');
+  if (missing.length)
+    throw new TypeError(
+      `${what} needs an exchange that trades derivatives; this one lacks ${missing.join(', ')}`,
+    );
+  return port as DerivativesPort;
+}
+
+/** SWAP, FUTURES or OPTION from an OKX instrument id (BTC-USDT-SWAP, BTC-USD-260327, BTC-USD-260327-50000-C). */
+export function instTypeOf(instId: string): 'SPOT' | 'SWAP' | 'FUTURES' | 'OPTION' {
+  const parts = instId.split('-');
+  if (parts[parts.length - 1] === 'SWAP') return 'SWAP';
+  if (parts.length === 5 && /^[CP]$/.test(parts[4]!)) return 'OPTION';
+  if (parts.length === 3 && /^\d{6}$/.test(parts[2]!)) return 'FUTURES';
+  return 'SPOT';
 }

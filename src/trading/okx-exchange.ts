@@ -2,6 +2,16 @@ import { Decimal } from 'decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock, timersOf, type TimerHandle } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';
+import {
+  instTypeOf,
+  type AccountMode,
+  type AlgoIntent,
+  type AlgoOrder,
+  type LeverageSetting,
+  type MarginMode,
+  type Position,
+  type PosSide,
+} from './exchange-port.js';
 import type {
   AmendRequest,
   Balance,
@@ -32,7 +42,9 @@ export interface OkxTradingClient {
   readonly clockErrorMs?: number;
   /** Re-measures the offset (OkxClient.syncClock). */
   syncClock?(): Promise<unknown>;
-  public: { instruments(p: { instType: 'SPOT'; instId?: string }): Promise<unknown> };
+  public: {
+    instruments(p: { instType: 'SPOT' | 'SWAP' | 'FUTURES' | 'OPTION'; instId?: string }): Promise<unknown>;
+  };
   market: { ticker(instId: string): Promise<unknown> };
   account: { balance(ccy?: string): Promise<unknown> };
   trade: {
@@ -48,6 +60,21 @@ export interface OkxTradingClient {
     getOrder(req: { instId: string; ordId?: string; clOrdId?: string }): Promise<unknown>;
     ordersPending(params?: OrdersPendingParams): Promise<unknown>;
     fills(params?: FillsParams): Promise<unknown>;
+  };
+  /** The generated endpoint methods (OkxClient.api), for positions, leverage, algo orders and modes. */
+  api?: {
+    account: {
+      positions(p?: any): Promise<unknown>;
+      leverageInfo(p: any): Promise<unknown>;
+      setLeverage(p: any): Promise<unknown>;
+      config(p?: any): Promise<unknown>;
+    };
+    trade: { closePosition(p: any): Promise<unknown> };
+    algo: {
+      place(p: any): Promise<unknown>;
+      cancel(p: any): Promise<unknown>;
+      ordersPending(p: any): Promise<unknown>;
+    };
   };
 }
 
@@ -128,6 +155,69 @@ export function mapInstrument(o: Obj): Instrument {
     maxLmtSz: dec(o, 'maxLmtSz', w, 'positive', true),
     maxMktSz: dec(o, 'maxMktSz', w, 'positive', true),
     state: str(o, 'state', w),
+    ...derivFields(o),
+  };
+}
+
+/**
+ * OKX sends baseCcy and quoteCcy empty on contracts; the port names the coin and the money the
+ * way spot does: linear (BTC-USDT-SWAP) coin BTC, quote USDT; inverse (BTC-USD-SWAP) coin BTC,
+ * quote USD.
+ */
+function contractCcys(i: Instrument): Instrument {
+  if (i.baseCcy !== '' || i.ctValCcy === undefined) return i;
+  if (i.ctType === 'inverse') return { ...i, baseCcy: i.settleCcy ?? '', quoteCcy: i.ctValCcy };
+  return { ...i, baseCcy: i.ctValCcy, quoteCcy: i.settleCcy ?? '' };
+}
+
+function derivFields(o: Obj): Partial<Instrument> {
+  const out: Partial<Instrument> = {};
+  for (const f of ['ctVal', 'ctValCcy', 'ctType', 'settleCcy', 'lever'] as const) {
+    const v = o[f];
+    if (typeof v === 'string' && v !== '') out[f] = v;
+  }
+  return out;
+}
+
+export function mapPosition(o: Obj): Position {
+  const w = 'position';
+  const opt = (f: string) => str(o, f, w, true);
+  const mgn = str(o, 'mgnMode', w);
+  return {
+    instId: str(o, 'instId', w),
+    instType: str(o, 'instType', w),
+    mgnMode: (mgn === 'isolated' ? 'isolated' : 'cross') as MarginMode,
+    posSide: (opt('posSide') || 'net') as PosSide,
+    pos: str(o, 'pos', w),
+    avgPx: opt('avgPx'),
+    markPx: opt('markPx'),
+    liqPx: opt('liqPx'),
+    lever: opt('lever'),
+    upl: opt('upl') || '0',
+    mgnRatio: opt('mgnRatio'),
+    margin: opt('margin') || opt('imr'),
+    notionalUsd: opt('notionalUsd'),
+    uTime: ms(o, 'uTime', w),
+  };
+}
+
+export function mapAlgoOrder(o: Obj): AlgoOrder {
+  const w = 'algo order';
+  const opt = (f: string) => str(o, f, w, true);
+  return {
+    algoId: str(o, 'algoId', w),
+    algoClOrdId: opt('algoClOrdId'),
+    instId: str(o, 'instId', w),
+    ordType: str(o, 'ordType', w),
+    state: str(o, 'state', w),
+    side: opt('side'),
+    posSide: opt('posSide'),
+    sz: opt('sz'),
+    tpTriggerPx: opt('tpTriggerPx'),
+    slTriggerPx: opt('slTriggerPx'),
+    triggerPx: opt('triggerPx'),
+    callbackRatio: opt('callbackRatio'),
+    cTime: ms(o, 'cTime', w),
   };
 }
 
@@ -314,15 +404,21 @@ export class OkxExchange implements ExchangePort {
   }
 
   async instrument(instId: string): Promise<Instrument> {
-    const rows = list(await this.client.public.instruments({ instType: 'SPOT', instId }));
+    const instType = instTypeOf(instId);
+    const rows = list(await this.client.public.instruments({ instType, instId }));
     const row = rows.find((r) => r.instId === instId);
     if (!row)
       throw new OkxkitError(`instrument ${instId} does not exist`, {
         code: '51001',
         hint: 'Check the instId (e.g. BTC-USDT).',
       });
-    return mapInstrument(row);
+    const inst = contractCcys(mapInstrument(row));
+    if (inst.ctVal !== undefined) this.contractValues.set(inst.instId, inst.ctVal);
+    return inst;
   }
+
+  /** ctVal of each contract instrument read so far (the risk layer counts contract fills in coin with it). */
+  readonly contractValues = new Map<string, string>();
 
   async balances(): Promise<Balance[]> {
     const acct = first(await this.client.account.balance());
@@ -358,6 +454,7 @@ export class OkxExchange implements ExchangePort {
     if (intent.tag !== undefined) req.tag = intent.tag;
     if (intent.tgtCcy !== undefined) req.tgtCcy = intent.tgtCcy;
     if (intent.reduceOnly !== undefined) req.reduceOnly = intent.reduceOnly;
+    if (intent.posSide !== undefined) req.posSide = intent.posSide;
     const ack = first(
       await this.client.trade.placeOrder(
         req,
@@ -372,6 +469,76 @@ export class OkxExchange implements ExchangePort {
       throw new AckedButUnreadError(intent.instId, ordId, err);
     }
     throw new AckedButUnreadError(intent.instId, ordId);
+  }
+
+  private derivatives(what: string): NonNullable<OkxTradingClient['api']> {
+    if (!this.client.api)
+      throw new OkxkitError(`${what} needs the client's endpoint methods (OkxClient.api)`, {
+        code: 'DERIVATIVES_UNSUPPORTED',
+        hint: 'Build OkxExchange with an OkxClient.',
+      });
+    return this.client.api;
+  }
+
+  async positions(instId?: string): Promise<Position[]> {
+    const rows = list(await this.derivatives('positions').account.positions(instId ? { instId } : {}));
+    return rows.map(mapPosition).filter((p) => p.pos !== '' && Number(p.pos) !== 0);
+  }
+
+  async leverage(instId: string, mgnMode: MarginMode): Promise<LeverageSetting[]> {
+    const rows = list(await this.derivatives('leverage').account.leverageInfo({ instId, mgnMode }));
+    return rows.map((r) => ({
+      instId: str(r, 'instId', 'leverage', true) || instId,
+      mgnMode: (str(r, 'mgnMode', 'leverage', true) || mgnMode) as MarginMode,
+      posSide: str(r, 'posSide', 'leverage', true) as PosSide | '',
+      lever: str(r, 'lever', 'leverage'),
+    }));
+  }
+
+  async setLeverage(req: {
+    instId: string;
+    lever: string;
+    mgnMode: MarginMode;
+    posSide?: PosSide;
+  }): Promise<void> {
+    const body: Record<string, string> = { instId: req.instId, lever: req.lever, mgnMode: req.mgnMode };
+    if (req.posSide !== undefined) body.posSide = req.posSide;
+    await this.derivatives('setLeverage').account.setLeverage(body);
+  }
+
+  async closePosition(req: { instId: string; mgnMode: MarginMode; posSide?: PosSide }): Promise<void> {
+    const body: Record<string, unknown> = { instId: req.instId, mgnMode: req.mgnMode, autoCxl: true };
+    if (req.posSide !== undefined) body.posSide = req.posSide;
+    await this.derivatives('closePosition').trade.closePosition(body);
+  }
+
+  async placeAlgo(intent: AlgoIntent): Promise<{ algoId: string; algoClOrdId: string }> {
+    const body: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(intent)) if (v !== undefined) body[k] = v;
+    const ack = first(await this.derivatives('placeAlgo').algo.place(body));
+    if (!ack) throw new OkxPayloadError('algo ack', 'data');
+    return { algoId: str(ack, 'algoId', 'algo ack'), algoClOrdId: str(ack, 'algoClOrdId', 'algo ack', true) };
+  }
+
+  async cancelAlgo(ref: { instId: string; algoId?: string; algoClOrdId?: string }): Promise<void> {
+    await this.derivatives('cancelAlgo').algo.cancel([ref]);
+  }
+
+  async algoOrders(instId?: string): Promise<AlgoOrder[]> {
+    const api = this.derivatives('algoOrders');
+    const out: AlgoOrder[] = [];
+    // OKX lists pending algo orders one ordType at a time (or a comma list of the TP/SL family).
+    for (const ordType of ['conditional,oco', 'trigger', 'move_order_stop']) {
+      const rows = list(await api.algo.ordersPending({ ordType, ...(instId ? { instId } : {}) }));
+      out.push(...rows.map(mapAlgoOrder));
+    }
+    return out;
+  }
+
+  async accountMode(): Promise<AccountMode> {
+    const c = first(await this.derivatives('accountMode').account.config());
+    if (!c) throw new OkxPayloadError('account config', 'data');
+    return { acctLv: str(c, 'acctLv', 'account config'), posMode: str(c, 'posMode', 'account config') };
   }
 
   async cancelOrder(ref: OrderRef): Promise<void> {
@@ -405,8 +572,10 @@ export class OkxExchange implements ExchangePort {
     let after: string | undefined;
     // orders-pending pages by ordId, 100 at most per page (docs/OKX-PROTOCOL.md §7.4).
     for (;;) {
-      const params: Record<string, string> = { instType: 'SPOT', limit: '100' };
-      if (instId) params.instId = instId;
+      // Without an instrument: every type (spot and contracts); with one: its type.
+      const params: Record<string, string> = instId
+        ? { instType: instTypeOf(instId), instId, limit: '100' }
+        : { limit: '100' };
       if (after) params.after = after;
       const page = list(await this.client.trade.ordersPending(params)).map(mapOrder);
       out.push(...page);
@@ -419,8 +588,9 @@ export class OkxExchange implements ExchangePort {
   }
 
   async fills(instId?: string, sinceMs?: number): Promise<Fill[]> {
-    const params: Record<string, string> = { instType: 'SPOT', limit: '100' };
-    if (instId) params.instId = instId;
+    const params: Record<string, string> = instId
+      ? { instType: instTypeOf(instId), instId, limit: '100' }
+      : { limit: '100' };
     if (sinceMs !== undefined) params.begin = String(sinceMs);
     const rows = list(await this.client.trade.fills(params)).map(mapFill);
     return rows.filter((f) => sinceMs === undefined || f.ts >= sinceMs).sort((a, b) => a.ts - b.ts);
@@ -431,7 +601,7 @@ export class OkxExchange implements ExchangePort {
     const out: Fill[] = [];
     let after: string | undefined;
     for (let pages = 0; pages < 50; pages++) {
-      const params: Record<string, string> = { instType: 'SPOT', limit: '100', begin: String(sinceMs) };
+      const params: Record<string, string> = { limit: '100', begin: String(sinceMs) };
       if (after) params.after = after;
       const rows = list(await this.client.trade.fills(params));
       for (const r of rows) {
@@ -576,7 +746,7 @@ export class OkxExchange implements ExchangePort {
     const cleanups: Array<() => void> = [() => (stopped = true), () => timers.clear(timer)];
     if (this.ordersWs) {
       const ws = this.ordersWs;
-      const sub = ws.subscribe({ channel: 'orders', instType: 'SPOT' }, (push) =>
+      const sub = ws.subscribe({ channel: 'orders', instType: 'ANY' }, (push) =>
         this.onOrdersPush(push.data),
       );
       let ackResolve!: (ok: boolean) => void;

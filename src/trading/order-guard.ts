@@ -2,7 +2,14 @@ import { Decimal } from 'decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
-import type { ExchangePort, Instrument, OrderIntent, Ticker } from './exchange-port.js';
+import type {
+  ExchangePort,
+  Instrument,
+  LeverageSetting,
+  OrderIntent,
+  Position,
+  Ticker,
+} from './exchange-port.js';
 import { GuardRejection } from './errors.js';
 
 /**
@@ -27,6 +34,18 @@ export interface GuardLimits {
   maxNotionalPerOrder?: string;
   /** Quote-currency cap on open orders + the new one, per instrument (one value for all, or per instId). */
   maxNotionalPerInstrument?: string | Record<string, string>;
+  /**
+   * Derivatives: the highest leverage an order may trade at (the instrument's setting for the
+   * order's margin mode), one value for all or per instId. The instrument's own maximum applies
+   * too. Reduce-only orders are exempt.
+   */
+  maxLeverage?: string | Record<string, string>;
+  /**
+   * Derivatives: cap on a position's notional (contracts x contract value x price, in the
+   * settlement or quote currency; USD for inverse contracts) after the order, one value for all
+   * or per instId. Only orders that grow a position are checked.
+   */
+  maxPositionNotional?: string | Record<string, string>;
   /** How long an instrument's rules are cached (ms). Default 60 s. */
   instrumentTtlMs?: number;
   /** How old a reference price may be (ms). Default 1 s. */
@@ -41,7 +60,29 @@ export interface RiskGate {
   preTrade?(order: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal; notional: Decimal }): void;
 }
 
-export type GuardMarket = Pick<ExchangePort, 'instrument' | 'ticker' | 'openOrders'>;
+export type GuardMarket = Pick<ExchangePort, 'instrument' | 'ticker' | 'openOrders'> &
+  Partial<Pick<ExchangePort, 'positions' | 'leverage'>>;
+
+/**
+ * What `sz` contracts (or base units, on spot) are worth at `px`: linear contracts sz x ctVal x
+ * px in the quote currency, inverse contracts sz x ctVal in USD, spot sz x px.
+ */
+export function orderNotional(inst: Instrument, sz: Decimal, px: Decimal): Decimal {
+  if (inst.ctVal === undefined || inst.instType === 'SPOT' || inst.instType === 'MARGIN') return sz.mul(px);
+  if (inst.ctType === 'inverse') return sz.mul(inst.ctVal);
+  return sz.mul(inst.ctVal).mul(px);
+}
+
+const isDerivative = (inst: Instrument) =>
+  inst.instType === 'SWAP' || inst.instType === 'FUTURES' || inst.instType === 'OPTION';
+
+/** Contracts of a position on the long (+) or short (-) side. */
+function signedPos(p: Position): Decimal {
+  const n = new Decimal(p.pos || '0');
+  if (p.posSide === 'short') return n.abs().neg();
+  if (p.posSide === 'long') return n.abs();
+  return n;
+}
 
 /** The fat-finger band, in percent of the reference price, unless GuardLimits.bandPct says otherwise. */
 export const DEFAULT_BAND_PCT = '5';
@@ -86,6 +127,7 @@ export class OrderGuard {
     GuardLimits;
   private readonly instruments = new Map<string, { at: number; p: Promise<Instrument> }>();
   private readonly tickers = new Map<string, { at: number; p: Promise<Ticker> }>();
+  private readonly positionsCache = new Map<string, { at: number; p: Promise<Position[]> }>();
 
   constructor(opts: { market: GuardMarket; risk?: RiskGate; clock?: Clock; limits?: GuardLimits }) {
     this.market = opts.market;
@@ -138,6 +180,136 @@ export class OrderGuard {
   private capFor(instId: string): string | undefined {
     const c = this.limits.maxNotionalPerInstrument;
     return typeof c === 'string' ? c : c?.[instId];
+  }
+
+  private limitFor(v: string | Record<string, string> | undefined, instId: string): string | undefined {
+    return typeof v === 'string' ? v : v?.[instId];
+  }
+
+  /** The instrument's positions, cached like tickers (positions are limited at 10 per 2 s). */
+  private async positionsOf(instId: string): Promise<Position[]> {
+    const positions = this.market.positions;
+    if (!positions) return [];
+    const now = this.clock.now();
+    const hit = this.positionsCache.get(instId);
+    if (hit && now - hit.at < this.limits.tickerMaxAgeMs) return hit.p;
+    const p = positions.call(this.market, instId);
+    this.positionsCache.set(instId, { at: now, p });
+    p.catch(() => this.positionsCache.get(instId)?.p === p && this.positionsCache.delete(instId));
+    return p;
+  }
+
+  private readonly leverageCache = new Map<string, { at: number; p: Promise<LeverageSetting[]> }>();
+
+  /** The instrument's leverage settings, cached like the instrument rules (leverage-info: 20 per 2 s). */
+  private leverageOf(instId: string, mgnMode: 'cross' | 'isolated'): Promise<LeverageSetting[]> {
+    const key = `${instId}|${mgnMode}`;
+    const now = this.clock.now();
+    const hit = this.leverageCache.get(key);
+    if (hit && now - hit.at < this.limits.instrumentTtlMs) return hit.p;
+    const p = this.market.leverage!.call(this.market, instId, mgnMode);
+    this.leverageCache.set(key, { at: now, p });
+    p.catch(() => this.leverageCache.get(key)?.p === p && this.leverageCache.delete(key));
+    return p;
+  }
+
+  /** Forgets cached positions (after a fill, so the next check sees the new size). */
+  invalidatePositions(instId?: string): void {
+    if (instId === undefined) this.positionsCache.clear();
+    else this.positionsCache.delete(instId);
+  }
+
+  /** Reduce-only, leverage and position-size checks of a derivatives order. */
+  private async checkDerivative(
+    intent: OrderIntent,
+    inst: Instrument,
+    sz: Decimal,
+    price: Decimal | undefined,
+  ): Promise<void> {
+    const { instId } = intent;
+    const maxPos = this.limitFor(this.limits.maxPositionNotional, instId);
+    const needPositions = intent.reduceOnly === true || maxPos !== undefined;
+    const positions = needPositions
+      ? (await this.positionsOf(instId)).filter((p) => p.instId === instId)
+      : [];
+    // The side this order acts on: in long/short mode its posSide; in net mode the net position.
+    const ls = intent.posSide === 'long' || intent.posSide === 'short';
+    const relevant = positions.filter((p) => (ls ? p.posSide === intent.posSide : p.posSide === 'net'));
+    const current = relevant.reduce((a, p) => a.plus(signedPos(p)), new Decimal(0));
+    const delta = intent.side === 'buy' ? sz : sz.neg();
+    if (intent.reduceOnly === true) {
+      // A reduce-only order may only shrink the position it faces, never open or flip one.
+      const closable =
+        current.isZero() || current.isPositive() === delta.isPositive() ? new Decimal(0) : current.abs();
+      if (closable.isZero()) {
+        throw new GuardRejection(
+          'reduceOnly',
+          instId,
+          `a reduce-only ${intent.side} has no position to reduce`,
+          {
+            position: current.toFixed(),
+            sz: sz.toFixed(),
+          },
+        );
+      }
+      if (sz.gt(closable)) {
+        throw new GuardRejection('reduceOnly', instId, 'a reduce-only order is larger than the position', {
+          position: current.toFixed(),
+          sz: sz.toFixed(),
+        });
+      }
+      return;
+    }
+    const maxLev = this.limitFor(this.limits.maxLeverage, instId);
+    if (
+      (maxLev !== undefined || inst.lever !== undefined) &&
+      this.market.leverage &&
+      intent.tdMode !== 'cash'
+    ) {
+      const mgnMode = intent.tdMode === 'isolated' ? 'isolated' : 'cross';
+      const settings = await this.leverageOf(instId, mgnMode);
+      const cap = [maxLev, inst.lever]
+        .filter((x): x is string => x !== undefined && x !== '')
+        .map((x) => new Decimal(x))
+        .reduce((a, b) => Decimal.min(a, b));
+      for (const st of settings) {
+        if (st.posSide && ls && st.posSide !== intent.posSide) continue;
+        if (new Decimal(st.lever || '0').gt(cap)) {
+          throw new GuardRejection(
+            'maxLeverage',
+            instId,
+            `leverage ${st.lever}x is above the allowed ${cap.toFixed()}x`,
+            {
+              lever: st.lever,
+              maxLeverage: cap.toFixed(),
+              ...(maxLev !== undefined ? { limit: maxLev } : {}),
+              ...(inst.lever !== undefined ? { instrumentMax: inst.lever } : {}),
+            },
+          );
+        }
+      }
+    }
+    if (maxPos !== undefined) {
+      const after = current.plus(delta);
+      if (after.abs().gt(current.abs())) {
+        if (!price)
+          throw new GuardRejection('maxPositionNotional', instId, 'no price to value the position with', {});
+        const notional = orderNotional(inst, after.abs(), price);
+        if (notional.gt(maxPos)) {
+          throw new GuardRejection(
+            'maxPositionNotional',
+            instId,
+            'the position after this order is above the cap',
+            {
+              position: current.toFixed(),
+              positionAfter: after.toFixed(),
+              notionalAfter: notional.toFixed(),
+              maxPositionNotional: maxPos,
+            },
+          );
+        }
+      }
+    }
   }
 
   async check(intent: OrderIntent): Promise<OrderIntent> {
@@ -249,12 +421,13 @@ export class OrderGuard {
         );
       }
     }
+    if (isDerivative(inst)) await this.checkDerivative(intent, inst, sz, px ?? ref);
     let notional: Decimal;
     if (quoteSized) notional = sz;
     else {
       const p = px ?? ref;
       if (!p) throw new GuardRejection('maxNotionalPerOrder', instId, 'no price to value the order with', {});
-      notional = sz.mul(p);
+      notional = orderNotional(inst, sz, p);
     }
     const perOrder = this.limits.maxNotionalPerOrder;
     if (perOrder !== undefined && notional.gt(perOrder)) {
@@ -263,7 +436,14 @@ export class OrderGuard {
         maxNotionalPerOrder: perOrder,
       });
     }
-    const baseSz = quoteSized ? (ref ? sz.div(ref) : sz) : sz;
+    // Contracts are handed to the risk layer in base units (linear: contracts x ctVal).
+    const baseSz = quoteSized
+      ? ref
+        ? sz.div(ref)
+        : sz
+      : isDerivative(inst) && inst.ctVal !== undefined && inst.ctType !== 'inverse'
+        ? sz.mul(inst.ctVal)
+        : sz;
     this.risk?.preTrade?.({ instId, side: intent.side, baseSz, notional });
 
     const perInst = this.capFor(instId);
@@ -274,7 +454,7 @@ export class OrderGuard {
         if (o.instId !== instId) continue;
         const rest = new Decimal(o.sz || '0').minus(o.accFillSz || '0');
         const p = o.px ? new Decimal(o.px) : (ref ?? new Decimal(0));
-        if (rest.gt(0)) openNotional = openNotional.plus(rest.mul(p));
+        if (rest.gt(0)) openNotional = openNotional.plus(orderNotional(inst, rest, p));
       }
       const total = openNotional.plus(notional);
       if (total.gt(perInst)) {

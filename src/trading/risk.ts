@@ -83,13 +83,20 @@ export class RiskManager implements RiskGate {
     exchange?: Pick<ExchangePort, 'openOrders' | 'cancelOrder'>;
     /** The day's PnL and the peak from earlier runs, kept across restarts. */
     memory?: RiskMemory;
+    /** A contract's value in its coin (ctVal), so contract fills count in coin; spot needs none. */
+    contractValue?: (instId: string) => string | undefined;
   }) {
     checkLimits(opts.limits);
     this.limits = opts.limits;
     this.ccy = opts.limits.ccy ?? 'USDT';
     this.clock = opts.clock ?? systemClock;
     this.alerts = opts.alerts;
-    this.ledger = new RiskLedger(this.ccy, new D(opts.limits.startingEquity ?? '0'), dayOf(this.clock.now()));
+    this.ledger = new RiskLedger(
+      this.ccy,
+      new D(opts.limits.startingEquity ?? '0'),
+      dayOf(this.clock.now()),
+      opts.contractValue,
+    );
     this.breaker = new RiskBreaker({
       clock: this.clock,
       ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
@@ -136,6 +143,7 @@ export class RiskManager implements RiskGate {
   }
 
   // ---- RiskGate ----
+  /** Coin per contract of a contract instrument (1 on spot, or while its value is unknown). */
   haltReason(): string | undefined {
     return this.breaker.haltReason();
   }

@@ -25,6 +25,18 @@ export interface RiskFeed {
  * any ExchangePort (OkxExchange, a backtest, a fake), so bots get the same guarantees unchanged;
  * every other call passes straight through.
  */
+type DerivativeMethods = Pick<
+  ExchangePort,
+  | 'positions'
+  | 'leverage'
+  | 'setLeverage'
+  | 'closePosition'
+  | 'placeAlgo'
+  | 'cancelAlgo'
+  | 'algoOrders'
+  | 'accountMode'
+>;
+
 export class SafeExchange implements ExchangePort {
   readonly inner: ExchangePort;
   readonly guard: OrderGuard | undefined;
@@ -41,6 +53,19 @@ export class SafeExchange implements ExchangePort {
     this.executor = opts.executor;
     this.guard = opts.guard;
     this.risk = opts.risk;
+    for (const name of [
+      'positions',
+      'leverage',
+      'setLeverage',
+      'closePosition',
+      'placeAlgo',
+      'cancelAlgo',
+      'algoOrders',
+      'accountMode',
+    ] as const) {
+      const fn = this.passThrough(name);
+      if (fn) (this as DerivativeMethods)[name] = fn as never;
+    }
   }
 
   async placeOrder(intent: OrderIntent): Promise<Order> {
@@ -89,5 +114,21 @@ export class SafeExchange implements ExchangePort {
   }
   now(): number {
     return this.inner.now();
+  }
+
+  // Derivatives pass through to the inner port when it has them (positions and modes are reads;
+  // closing and exchange-side stops reduce risk, so they stay allowed while trading is halted).
+  positions?: DerivativeMethods['positions'];
+  leverage?: DerivativeMethods['leverage'];
+  setLeverage?: DerivativeMethods['setLeverage'];
+  closePosition?: DerivativeMethods['closePosition'];
+  placeAlgo?: DerivativeMethods['placeAlgo'];
+  cancelAlgo?: DerivativeMethods['cancelAlgo'];
+  algoOrders?: DerivativeMethods['algoOrders'];
+  accountMode?: DerivativeMethods['accountMode'];
+
+  private passThrough<K extends keyof DerivativeMethods>(name: K): DerivativeMethods[K] | undefined {
+    const fn = (this.inner as DerivativeMethods)[name];
+    return typeof fn === 'function' ? (fn.bind(this.inner) as DerivativeMethods[K]) : undefined;
   }
 }

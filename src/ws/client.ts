@@ -18,6 +18,16 @@ import { OkxWsError, OkxWsMessageError } from './errors.js';
 import { sharedConnectLimiter, type ConnectLimiter } from './limits.js';
 import {
   checkAccount,
+  checkAccountGreeks,
+  checkAlgoOrder,
+  checkEstimatedPrice,
+  checkFundingRate,
+  checkIndexTicker,
+  checkLiquidationWarning,
+  checkMarkPrice,
+  checkOpenInterest,
+  checkPriceCandle,
+  checkPriceLimit,
   checkBalanceAndPosition,
   checkBookTop,
   checkCandle,
@@ -28,6 +38,17 @@ import {
   checkTrade,
   type Check,
   type WsAccount,
+  type WsAccountGreeks,
+  type WsAlgoAdvance,
+  type WsAlgoOrder,
+  type WsEstimatedPrice,
+  type WsFundingRate,
+  type WsIndexTicker,
+  type WsLiquidationWarning,
+  type WsMarkPrice,
+  type WsOpenInterest,
+  type WsPriceCandle,
+  type WsPriceLimit,
   type WsBalanceAndPosition,
   type WsBookTop,
   type WsCandle,
@@ -321,6 +342,97 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
       },
       checkPosition,
     );
+  }
+
+  /** orders-algo (business, login): conditional (TP/SL), oco and trigger algo orders as they change. */
+  algoOrders(
+    filter: { instType?: string; instId?: string; instFamily?: string } = {},
+  ): WsStream<WsAlgoOrder> {
+    return this.stream(
+      {
+        channel: 'orders-algo',
+        instType: filter.instType ?? 'ANY',
+        instId: filter.instId,
+        instFamily: filter.instFamily,
+      },
+      checkAlgoOrder,
+    );
+  }
+  /** algo-advance (business, login): iceberg, twap and trailing-stop (move_order_stop) orders. */
+  algoAdvance(filter: { instType?: string; instId?: string; algoId?: string } = {}): WsStream<WsAlgoAdvance> {
+    return this.stream(
+      {
+        channel: 'algo-advance',
+        instType: filter.instType ?? 'ANY',
+        instId: filter.instId,
+        algoId: filter.algoId,
+      },
+      checkAlgoOrder,
+    );
+  }
+  /** liquidation-warning (private): positions whose margin ratio nears liquidation. */
+  liquidationWarning(
+    filter: { instType?: string; instId?: string; instFamily?: string } = {},
+  ): WsStream<WsLiquidationWarning> {
+    return this.stream(
+      {
+        channel: 'liquidation-warning',
+        instType: filter.instType ?? 'ANY',
+        instId: filter.instId,
+        instFamily: filter.instFamily,
+      },
+      checkLiquidationWarning,
+    );
+  }
+  /** account-greeks (private): the account's greeks per currency. */
+  accountGreeks(filter: { ccy?: string } = {}): WsStream<WsAccountGreeks> {
+    return this.stream({ channel: 'account-greeks', ccy: filter.ccy }, checkAccountGreeks);
+  }
+  /** mark-price (public): the instrument's mark price, on change and at least every 10 s or so. */
+  markPrice(instId: string): WsStream<WsMarkPrice> {
+    return this.stream({ channel: 'mark-price', instId }, checkMarkPrice);
+  }
+  /** index-tickers (public): an index such as BTC-USDT. */
+  indexTickers(instId: string): WsStream<WsIndexTicker> {
+    return this.stream({ channel: 'index-tickers', instId }, checkIndexTicker);
+  }
+  /** funding-rate (public): a perpetual swap's current and next funding. */
+  fundingRate(instId: string): WsStream<WsFundingRate> {
+    return this.stream({ channel: 'funding-rate', instId }, checkFundingRate);
+  }
+  /** open-interest (public). */
+  openInterest(instId: string): WsStream<WsOpenInterest> {
+    return this.stream({ channel: 'open-interest', instId }, checkOpenInterest);
+  }
+  /** price-limit (public): the highest buy and lowest sell price the instrument accepts. */
+  priceLimit(instId: string): WsStream<WsPriceLimit> {
+    return this.stream({ channel: 'price-limit', instId }, checkPriceLimit);
+  }
+  /** estimated-price (public): delivery / exercise estimate of futures and options, by family or instrument. */
+  estimatedPrice(filter: {
+    instType: 'FUTURES' | 'OPTION';
+    instFamily?: string;
+    instId?: string;
+  }): WsStream<WsEstimatedPrice> {
+    if (!filter?.instFamily && !filter?.instId)
+      throw new ValidationError(
+        'instFamily',
+        'instFamily or instId is required',
+        "e.g. { instType: 'FUTURES', instFamily: 'BTC-USD' }",
+      );
+    return this.stream(
+      {
+        channel: 'estimated-price',
+        instType: filter.instType,
+        instFamily: filter.instFamily,
+        instId: filter.instId,
+      },
+      checkEstimatedPrice,
+    );
+  }
+  /** Mark-price candles (business): rows [ts, o, h, l, c, confirm]. */
+  markPriceCandles(instId: string, bar: CandleBar = '1m'): WsStream<WsPriceCandle> {
+    return this.stream({ channel: `mark-price-candle${bar}`, instId }, checkPriceCandle);
   }
 
   /**

@@ -243,3 +243,134 @@ export const checkInstrument: Check<WsInstrument> = (item) => {
     return 'instIdCode is not an integer';
   return item as unknown as WsInstrument;
 };
+
+/**
+ * orders-algo push item (business, login): an algo order (conditional, oco, trigger) as
+ * GET /trade/orders-algo-pending shows it, e.g. {"instType":"SWAP","instId":"BTC-USDT-SWAP",
+ * "algoId":"581878926302093312","ordType":"conditional","state":"live","side":"buy",
+ * "slTriggerPx":"31000","sz":"1","cTime":"1685000000000","uTime":"1685000000000",...}.
+ */
+export interface WsAlgoOrder {
+  instType: string;
+  instId: string;
+  algoId: string;
+  ordType: string;
+  state: string;
+  [field: string]: unknown;
+}
+
+/** algo-advance push item (business, login): iceberg, twap and trailing (move_order_stop) orders. */
+export type WsAlgoAdvance = WsAlgoOrder;
+
+/**
+ * liquidation-warning push item (private): a position whose margin ratio nears liquidation,
+ * the same fields as a positions push (instId, posId, mgnRatio, liqPx, markPx...).
+ */
+export interface WsLiquidationWarning {
+  instType: string;
+  instId: string;
+  posId: string;
+  mgnMode?: string;
+  posSide?: string;
+  pos?: string;
+  mgnRatio?: string;
+  liqPx?: string;
+  markPx?: string;
+  [field: string]: unknown;
+}
+
+/** account-greeks push item (private): {ccy, deltaBS, deltaPA, gammaBS, gammaPA, thetaBS, thetaPA, vegaBS, vegaPA, ts}. */
+export interface WsAccountGreeks {
+  ccy: string;
+  ts: string;
+  [field: string]: unknown;
+}
+
+/** mark-price push item: {"instType":"SWAP","instId":"BTC-USDT-SWAP","markPx":"42310.6","ts":"1630049139746"}. */
+export interface WsMarkPrice {
+  instType: string;
+  instId: string;
+  markPx: string;
+  ts: string;
+}
+
+/** index-tickers push item: {"instId":"BTC-USDT","idxPx":"0.1","high24h":...,"open24h":...,"sodUtc0":...,"ts":...}. */
+export interface WsIndexTicker {
+  instId: string;
+  idxPx: string;
+  ts: string;
+  [field: string]: unknown;
+}
+
+/**
+ * funding-rate push item: {"instType":"SWAP","instId":"BTC-USD-SWAP","fundingRate":"0.0001875",
+ * "fundingTime":"1700726400000","nextFundingTime":"1700755200000","method":"current_period",...}.
+ */
+export interface WsFundingRate {
+  instType: string;
+  instId: string;
+  fundingRate: string;
+  fundingTime: string;
+  nextFundingTime?: string;
+  [field: string]: unknown;
+}
+
+/** open-interest push item: {"instType":"SWAP","instId":"BTC-USDT-SWAP","oi":"2216113","oiCcy":"22161.13","oiUsd":"...","ts":"..."}. */
+export interface WsOpenInterest {
+  instType: string;
+  instId: string;
+  oi: string;
+  oiCcy: string;
+  ts: string;
+  [field: string]: unknown;
+}
+
+/** price-limit push item: {"instId":"BTC-USDT-SWAP","buyLmt":"200","sellLmt":"300","ts":"...","enabled":true}. */
+export interface WsPriceLimit {
+  instId: string;
+  buyLmt: string;
+  sellLmt: string;
+  ts: string;
+  enabled?: boolean;
+  [field: string]: unknown;
+}
+
+/** estimated-price push item (futures / options before delivery): {instType, instId, settlePx, settleType, ts}. */
+export interface WsEstimatedPrice {
+  instType: string;
+  instId: string;
+  settlePx: string;
+  ts: string;
+  [field: string]: unknown;
+}
+
+/** A mark-price (or index) candle, from the push row [ts, o, h, l, c, confirm]. */
+export interface WsPriceCandle {
+  instId: string;
+  bar: string;
+  ts: string;
+  o: string;
+  h: string;
+  l: string;
+  c: string;
+  confirm: string;
+}
+
+export const checkAlgoOrder = stringsCheck<WsAlgoOrder>(['instId', 'algoId', 'ordType', 'state']);
+export const checkLiquidationWarning = stringsCheck<WsLiquidationWarning>(['instId', 'posId']);
+export const checkAccountGreeks = stringsCheck<WsAccountGreeks>(['ccy', 'ts']);
+export const checkMarkPrice = stringsCheck<WsMarkPrice>(['instId', 'markPx', 'ts']);
+export const checkIndexTicker = stringsCheck<WsIndexTicker>(['instId', 'idxPx', 'ts']);
+export const checkFundingRate = stringsCheck<WsFundingRate>(['instId', 'fundingRate', 'fundingTime']);
+export const checkOpenInterest = stringsCheck<WsOpenInterest>(['instId', 'oi', 'ts']);
+export const checkPriceLimit = stringsCheck<WsPriceLimit>(['instId', 'buyLmt', 'sellLmt', 'ts']);
+export const checkEstimatedPrice = stringsCheck<WsEstimatedPrice>(['instId', 'settlePx', 'ts']);
+
+/** mark-price-candle<bar> and index-candle<bar> rows: six strings. */
+export const checkPriceCandle: Check<WsPriceCandle> = (item, arg) => {
+  if (!Array.isArray(item) || item.length < 6) return 'candle is not an array of 6 fields';
+  for (let i = 0; i < 6; i++) if (typeof item[i] !== 'string') return `candle field ${i} is not a string`;
+  const r = item as string[];
+  const bar = arg.channel.replace(/^(mark-price-candle|index-candle)/, '');
+  return { instId: arg.instId ?? '', bar, ts: r[0]!, o: r[1]!, h: r[2]!, l: r[3]!, c: r[4]!, confirm: r[5]! };
+};

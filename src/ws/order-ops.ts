@@ -115,6 +115,57 @@ export class WsTrading {
     return r!;
   }
 
+  /** Up to 20 cancels in one op; per-item failures throw OkxBatchError carrying every item. */
+  async cancelBatchOrders(reqs: WsCancelRequest[], o: WsOpOptions = {}): Promise<WsOrderResult[]> {
+    if (reqs.length === 0 || reqs.length > 20)
+      throw new ValidationError('orders', `${reqs.length} cancels in one batch`, 'send 1 to 20');
+    reqs.forEach((r, i) => {
+      if (!r.ordId && !r.clOrdId)
+        throw new ValidationError(
+          `orders[${i}].ordId`,
+          'neither ordId nor clOrdId given',
+          'pass one of them',
+        );
+    });
+    return this.op('batch-cancel-orders', reqs, o, true);
+  }
+
+  /** Up to 20 amends in one op; per-item failures throw OkxBatchError carrying every item. */
+  async amendBatchOrders(reqs: WsAmendRequest[], o: WsOpOptions = {}): Promise<WsOrderResult[]> {
+    if (reqs.length === 0 || reqs.length > 20)
+      throw new ValidationError('orders', `${reqs.length} amends in one batch`, 'send 1 to 20');
+    reqs.forEach((r, i) => {
+      if (!r.ordId && !r.clOrdId)
+        throw new ValidationError(
+          `orders[${i}].ordId`,
+          'neither ordId nor clOrdId given',
+          'pass one of them',
+        );
+      if (r.newSz === undefined && r.newPx === undefined)
+        throw new ValidationError(`orders[${i}].newSz`, 'nothing to amend', 'pass newSz and/or newPx');
+    });
+    return this.op('batch-amend-orders', reqs, o, true);
+  }
+
+  /**
+   * mass-cancel: cancels every pending order of an option family (OKX offers it for options
+   * only), optionally locking new MMP orders for `lockInterval` ms. Resolves to OKX's result flag.
+   */
+  async massCancel(
+    req: { instType: 'OPTION'; instFamily: string; lockInterval?: string },
+    o: WsOpOptions = {},
+  ): Promise<{ result: boolean }> {
+    if (req?.instType !== 'OPTION')
+      throw new ValidationError(
+        'instType',
+        `'${String(req?.instType)}' is not OPTION`,
+        'mass cancel applies to options',
+      );
+    if (!req.instFamily) throw new ValidationError('instFamily', 'missing', "e.g. 'BTC-USD'");
+    const items = (await this.raw('mass-cancel', [{ ...req }], o)) as unknown as Array<{ result?: unknown }>;
+    return { result: items[0]?.result === true };
+  }
+
   private single(op: string, req: { instId: string }, o: WsOpOptions): Promise<WsOrderResult[]> {
     return this.op(op, [req], o, false);
   }
@@ -127,14 +178,27 @@ export class WsTrading {
     return code === undefined ? { ...arg } : { ...arg, instIdCode: code };
   }
 
-  private async op(
+  private op(
     op: string,
     reqs: Array<{ instId: string }>,
     o: WsOpOptions,
     batch: boolean,
   ): Promise<WsOrderResult[]> {
+    return this.raw(
+      op,
+      reqs.map((r) => this.withCode(r)),
+      o,
+      batch,
+    );
+  }
+
+  private async raw(
+    op: string,
+    args: Array<Record<string, unknown>>,
+    o: WsOpOptions,
+    batch = false,
+  ): Promise<WsOrderResult[]> {
     const endpoint = `WS ${op}`;
-    const args = reqs.map((r) => this.withCode(r));
     const conn = this.conn();
     const id = o.id ?? conn.newId();
     if (!ID_RE.test(id))

@@ -338,7 +338,8 @@ describe('auth as the OKX gateway checks it', () => {
     assert.equal(c.perm, 'read_only');
     assert.equal(c.ip, '');
     assert.equal(c.label, 'read-only');
-    assert.equal(c.acctLv, '1');
+    // Spot and futures mode (single-currency margin) unless the config says otherwise (issue 12).
+    assert.equal(c.acctLv, '2');
     assert.equal(c.posMode, 'net_mode');
     assert.equal(c.autoLoan, false);
     assert.equal(c.uid, c.mainUid);

@@ -12,6 +12,7 @@ import type {
   StrategyContext,
   StrategyMetrics,
   Ticker,
+  Wake,
 } from '../types.js';
 
 export interface DcaState {
@@ -330,6 +331,36 @@ export class DcaStrategy implements Strategy<DcaState> {
           ? `; last cycle ${lc.cycle}: ${dec(lc.pnl).gte(0) ? '+' : ''}${dec(lc.pnl).toFixed(4)} ${q} (${dec(lc.pnlPct).toFixed(2)} % net of ${dec(lc.fees).toFixed(4)} ${q} fees)`
           : ''),
     };
+  }
+
+  /**
+   * The backtest fast path: the next time or price at which onTicker can act (the take profit
+   * above, the next safety order below, the next scheduled buy). Compared with the last price,
+   * which is at least the bid, so the take-profit bound wakes at or before the bid reaches it.
+   */
+  wake(ctx: StrategyContext, state: DcaState): Wake {
+    if (state.done) return {};
+    const open = ctx.openIntents();
+    if (open.some((r) => r.meta.role === 'tp')) return {};
+    const w: Wake = {};
+    const avg = dcaAverageEntry(state);
+    if (avg) {
+      const tp = dcaTakeProfitPrice(
+        avg,
+        this.config.takeProfitPct,
+        state.feeRate ?? '0',
+        ctx.instrument.tickSz,
+      );
+      w.above = Number(tp) * (1 - 1e-9);
+    }
+    if (open.length > 0) return w;
+    const so = this.config.safetyOrders;
+    if (so && dec(state.position).gt(0) && state.safetyUsed < so.count && state.lastEntryPx) {
+      const trigger = dec(state.lastEntryPx).mul(dec(1).minus(dec(so.dropPct).div(100)));
+      w.below = Number(trigger) * (1 + 1e-9);
+    }
+    w.at = state.nextBuyAt;
+    return w;
   }
 
   isDone(state: DcaState): boolean {

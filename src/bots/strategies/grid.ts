@@ -1,6 +1,7 @@
 import { ValidationError } from '../../util/errors.js';
 import { DEFAULT_BUY_SLIPPAGE_PCT, isRelativePrice, resolvePrice, type GridConfig } from '../config.js';
 import { addTo, D, dec, feeInQuote, fmt, orderFlows, paidFeeRate, toStep, type Dec } from '../money.js';
+import { ctVal, flowsOf, isContract, isContractId } from './contracts.js';
 import type {
   Balance,
   BotAction,
@@ -12,6 +13,7 @@ import type {
   StrategyContext,
   StrategyMetrics,
   Ticker,
+  Wake,
 } from '../types.js';
 
 export interface GridState {
@@ -199,7 +201,8 @@ export class GridStrategy implements Strategy<GridState> {
       field = 'investment';
       // One level stays empty, so the investment is split over levels - 1 orders.
       const perOrder = dec(c.investment!).div(c.levels - 1);
-      sizes = prices.map((p) => toStep(perOrder.div(p), inst.lotSz, 'down'));
+      // On contracts the investment is notional: contracts = notional / (price x contract value).
+      sizes = prices.map((p) => toStep(perOrder.div(p).div(ctVal(inst)), inst.lotSz, 'down'));
     }
     sizes.forEach((sz, i) => {
       if (dec(sz).lt(dec(inst.minSz))) {
@@ -245,6 +248,7 @@ export class GridStrategy implements Strategy<GridState> {
     balances: Balance[],
   ): { state: GridState; actions: BotAction[] } {
     const inst = ctx.instrument;
+    if (isContract(inst)) return this.initContracts(inst, ticker);
     const { prices, sizes } = this.plan(inst, ticker.last);
     const skip = nearestLevel(prices, ticker.last);
     let needQuote = dec(0);
@@ -306,6 +310,63 @@ export class GridStrategy implements Strategy<GridState> {
     return { state, actions: this.ladder(state, haveBase) };
   }
 
+  /**
+   * A grid on contracts. neutral: buys below and sells above from a flat position (each fill
+   * opens or closes a little of a long or short). long: a long of the sells' total is opened at
+   * the start (an IOC near the ask), so the sells above close it level by level; short: a short
+   * of the buys' total is opened at the start (an IOC near the bid). Margin is the exchange's
+   * check: an order it refuses for margin is reported and its level left empty.
+   */
+  private initContracts(inst: Instrument, ticker: Ticker): { state: GridState; actions: BotAction[] } {
+    const { prices, sizes } = this.plan(inst);
+    const skip = nearestLevel(prices, ticker.last);
+    const state: GridState = {
+      prices,
+      sizes,
+      realisedProfit: '0',
+      completedPairs: 0,
+      fills: 0,
+      dropped: 0,
+      startLevel: skip,
+    };
+    const direction = this.config.direction ?? 'neutral';
+    if (direction === 'neutral') return { state, actions: this.ladder(state, dec(Infinity)) };
+    let need = dec(0);
+    prices.forEach((_px, i) => {
+      if (direction === 'long' ? i > skip : i < skip) need = need.plus(sizes[i]!);
+    });
+    const slip = dec(this.config.buySlippagePct ?? DEFAULT_BUY_SLIPPAGE_PCT).div(100);
+    const side = direction === 'long' ? 'buy' : 'sell';
+    const ref = direction === 'long' ? ticker.askPx || ticker.last : ticker.bidPx || ticker.last;
+    const px =
+      side === 'buy'
+        ? toStep(dec(ref).mul(dec(1).plus(slip)), inst.tickSz, 'down')
+        : toStep(dec(ref).mul(dec(1).minus(slip)), inst.tickSz, 'up');
+    state.buying = { needBase: fmt(need), heldBase: '0', attempts: 1 };
+    return {
+      state,
+      actions: [
+        {
+          kind: 'place',
+          intent: {
+            instId: this.instId,
+            side,
+            ordType: 'ioc',
+            px,
+            sz: toStep(need, inst.lotSz, 'up'),
+            tdMode: this.tdMode(),
+          },
+          meta: { role: 'buyBase', shortfall: fmt(need) },
+        },
+      ],
+    };
+  }
+
+  /** Contracts trade in margin mode (cross unless the config says isolated); spot in cash. */
+  private tdMode(): 'cash' | 'cross' | 'isolated' {
+    return isContractId(this.instId) ? (this.config.tdMode ?? 'cross') : 'cash';
+  }
+
   private baseBuy(plan: BaseBuyPlan): BotAction {
     return {
       kind: 'place',
@@ -323,7 +384,20 @@ export class GridStrategy implements Strategy<GridState> {
     const actions: BotAction[] = [];
     let left = heldBase;
     let unfunded = 0;
+    // A short grid's held position funds the buys below (they close it); every sell opens more.
+    const shortGrid = this.config.direction === 'short';
     state.prices.forEach((_px, i) => {
+      if (shortGrid) {
+        if (i > skip) actions.push(this.order(i, 'sell', state.sizes[i]!, state.prices, {}));
+        else if (i < skip) {
+          const sz = dec(state.sizes[i]!);
+          if (left.gte(sz)) {
+            left = left.minus(sz);
+            actions.push(this.order(i, 'buy', state.sizes[i]!, state.prices, {}));
+          } else unfunded++;
+        }
+        return;
+      }
       if (i < skip) actions.push(this.order(i, 'buy', state.sizes[i]!, state.prices, {}));
       else if (i > skip) {
         const sz = dec(state.sizes[i]!);
@@ -346,7 +420,7 @@ export class GridStrategy implements Strategy<GridState> {
   ): BotAction {
     return {
       kind: 'place',
-      intent: { instId: this.instId, side, ordType: 'limit', px: prices[level]!, sz, tdMode: 'cash' },
+      intent: { instId: this.instId, side, ordType: 'limit', px: prices[level]!, sz, tdMode: this.tdMode() },
       meta: { level, ...open },
     };
   }
@@ -383,6 +457,24 @@ export class GridStrategy implements Strategy<GridState> {
     const inst = ctx.instrument;
     const b = state.buying;
     if (!b) return [];
+    if (isContract(inst)) {
+      const got = dec(order.accFillSz || '0');
+      if (got.lte(0)) {
+        throw new GridFundingError(
+          'buySlippagePct',
+          inst.instId,
+          b.needBase,
+          '0',
+          `the start-up ${order.side} of ${order.sz} contracts at ${order.px} got nothing: the price moved past the limit`,
+          'start the bot again to retry at the new price, or raise buySlippagePct',
+        );
+      }
+      b.heldBase = fmt(dec(b.heldBase).plus(got));
+      const f = flowsOf(order, inst);
+      state.startBuy = { base: fmt(f.base), quote: fmt(f.quote), feeQuote: fmt(dec(order.fee || '0')) };
+      state.realisedProfit = addTo(state.realisedProfit, dec(order.fee || '0'));
+      return this.finishBuying(state);
+    }
     const flows = orderFlows(order, inst);
     if (flows.base.lte(0)) {
       throw new GridFundingError(
@@ -417,7 +509,7 @@ export class GridStrategy implements Strategy<GridState> {
     state.fills++;
     const inst = ctx.instrument;
     const level = Number(meta.level);
-    const flows = orderFlows(order, inst);
+    const flows = flowsOf(order, inst);
     const px = flows.px;
     let open: IntentMeta = {};
     if (typeof meta.openQuote === 'string' && typeof meta.openBase === 'string') {
@@ -447,8 +539,9 @@ export class GridStrategy implements Strategy<GridState> {
     }
     // A buy's counter sell sells the base the buy delivered (its fee was charged in base); a
     // sell's counter buy buys back the base sold, grossed up by the fee rate the sell paid.
-    const sz =
-      order.side === 'buy'
+    const sz = isContract(inst)
+      ? toStep(filled, inst.lotSz, 'down')
+      : order.side === 'buy'
         ? toStep(flows.base, inst.lotSz, 'down')
         : toStep(filled.div(dec(1).minus(paidFeeRate(order, inst))), inst.lotSz, 'up');
     if (dec(sz).lt(inst.minSz)) {
@@ -506,6 +599,11 @@ export class GridStrategy implements Strategy<GridState> {
         `${state.prices.length} levels ${state.prices[0]}..${state.prices[state.prices.length - 1]}, ${state.completedPairs} round trips` +
         (notes.length ? `; ${notes.join('; ')}` : ''),
     };
+  }
+
+  /** The backtest fast path: only the start-up purchase of base acts on prices. */
+  wake(_ctx: StrategyContext, state: GridState): Wake {
+    return state.buying ? { at: 0 } : {};
   }
 
   isDone(): boolean {

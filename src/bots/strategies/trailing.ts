@@ -1,6 +1,7 @@
 import { ValidationError } from '../../util/errors.js';
 import { resolvePrice, type TrailingConfig } from '../config.js';
 import { dec, feeInQuote, fmt, toStep } from '../money.js';
+import { isContractId } from './contracts.js';
 import type {
   Balance,
   BotAction,
@@ -12,6 +13,7 @@ import type {
   StrategyContext,
   StrategyMetrics,
   Ticker,
+  Wake,
 } from '../types.js';
 
 export interface TrailingState {
@@ -40,6 +42,31 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
   readonly instId: string;
   constructor(readonly config: TrailingConfig) {
     this.instId = config.instId;
+  }
+
+  /** The stop on contracts: a reduce-only market order against the position (buy for a short). */
+  private closeContracts(ctx: StrategyContext, state: TrailingState, _ticker: Ticker): BotAction[] {
+    if (ctx.openIntents().length > 0) return [];
+    const inst = ctx.instrument;
+    const remaining = toStep(dec(this.config.size).minus(state.sold), inst.lotSz, 'down');
+    if (dec(remaining).lt(inst.minSz)) {
+      state.done = true;
+      return [];
+    }
+    return [
+      {
+        kind: 'place',
+        intent: {
+          instId: this.instId,
+          side: this.config.position === 'short' ? 'buy' : 'sell',
+          ordType: 'market',
+          sz: remaining,
+          reduceOnly: true,
+          tdMode: this.config.tdMode ?? 'cross',
+        },
+        meta: { role: 'stop' },
+      },
+    ];
   }
 
   validate(inst: Instrument, ticker: Ticker): string[] {
@@ -84,7 +111,8 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
   ): { state: TrailingState; actions: BotAction[] } {
     const inst = ctx.instrument;
     const avail = dec(balances.find((b) => b.ccy === inst.baseCcy)?.availBal || '0');
-    if (avail.lt(this.config.size)) {
+    // A position in contracts is the exchange's to check (a reduce-only close cannot overshoot it).
+    if (!isContractId(inst.instId) && avail.lt(this.config.size)) {
       throw new ValidationError(
         'size',
         `the bot guards ${this.config.size} ${inst.baseCcy} but ${fmt(avail)} is available`,
@@ -110,18 +138,23 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
     if (state.done || !ticker.last) return [];
     const c = this.config;
     const px = dec(ticker.last);
+    // Guarding a short mirrors guarding a holding: follow the lowest price, buy back when the
+    // price rises trailPct above it. `peak` holds the extreme in the position's favour.
+    const short = c.position === 'short';
     if (!state.activated) {
       const at = this.activationAt(state);
-      if (at !== undefined && px.lt(at)) return [];
+      if (at !== undefined && (short ? px.gt(at) : px.lt(at))) return [];
       state.activated = true;
       state.peak = ticker.last;
     }
     if (!state.triggered) {
-      if (px.gt(state.peak)) state.peak = ticker.last;
-      state.stopPx = fmt(dec(state.peak).mul(dec(1).minus(dec(c.trailPct).div(100))));
-      if (px.gt(state.stopPx)) return [];
+      if (short ? px.lt(state.peak) : px.gt(state.peak)) state.peak = ticker.last;
+      const k = dec(c.trailPct).div(100);
+      state.stopPx = fmt(dec(state.peak).mul(short ? dec(1).plus(k) : dec(1).minus(k)));
+      if (short ? px.lt(state.stopPx) : px.gt(state.stopPx)) return [];
       state.triggered = true;
     }
+    if (short || isContractId(this.instId)) return this.closeContracts(ctx, state, ticker);
     if (ctx.openIntents().length > 0) return [];
     const inst = ctx.instrument;
     const remaining = toStep(dec(c.size).minus(state.sold), inst.lotSz, 'down');
@@ -173,12 +206,19 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
     if (filled.gt(0)) {
       const px = order.avgPx || order.px;
       const inst = ctx.instrument;
-      const got = filled.mul(px).plus(feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px));
+      // Contracts count in coin (contracts x ctVal); a short's stop is a buy: what it paid, fees included.
+      const mult = isContractId(this.instId) ? dec(inst.ctVal || '1') : dec(1);
+      const short = this.config.position === 'short';
+      const feeQ = feeInQuote(order.fee, order.feeCcy, inst.quoteCcy, px);
+      const value = filled.mul(mult).mul(px);
+      const got = short ? value.minus(feeQ) : value.plus(feeQ);
       state.sold = fmt(dec(state.sold).plus(filled));
       state.proceeds = fmt(dec(state.proceeds).plus(got));
-      state.exitPx = fmt(dec(state.proceeds).div(state.sold).toSignificantDigits(12));
+      const coin = dec(state.sold).mul(mult);
+      state.exitPx = fmt(dec(state.proceeds).div(coin).toSignificantDigits(12));
+      const atStart = coin.mul(state.startPx);
       state.realisedPnl = fmt(
-        dec(state.proceeds).minus(dec(state.sold).mul(state.startPx)).toDecimalPlaces(10),
+        (short ? atStart.minus(state.proceeds) : dec(state.proceeds).minus(atStart)).toDecimalPlaces(10),
       );
       const remaining = dec(this.config.size).minus(state.sold);
       if (remaining.lt(inst.minSz)) state.done = true;
@@ -192,13 +232,30 @@ export class TrailingStopStrategy implements Strategy<TrailingState> {
 
   metrics(_ctx: StrategyContext, state: TrailingState, last: string): StrategyMetrics {
     const remaining = dec(this.config.size).minus(state.sold);
-    const upl = last && state.startPx ? remaining.mul(dec(last).minus(state.startPx)) : dec(0);
+    const mult = isContractId(this.instId) ? dec(_ctx.instrument.ctVal || '1') : dec(1);
+    const move = last && state.startPx ? dec(last).minus(state.startPx) : dec(0);
+    const upl = remaining.mul(mult).mul(this.config.position === 'short' ? move.neg() : move);
     const detail = state.done
       ? `sold ${state.sold} @ ${state.exitPx}`
       : state.activated
         ? `peak ${state.peak}, stop ${state.stopPx}${state.triggered ? ' (triggered)' : ''}`
         : `waiting for activation at ${this.activationAt(state)}`;
     return { realisedPnl: state.realisedPnl, unrealisedPnl: fmt(upl.toDecimalPlaces(8)), detail };
+  }
+
+  /**
+   * The backtest fast path: before activation, the activation price; while trailing, a new peak
+   * above or the stop below; once triggered, every price.
+   */
+  wake(_ctx: StrategyContext, state: TrailingState): Wake {
+    if (state.done) return {};
+    if (!state.activated) {
+      return this.config.activationPx !== undefined
+        ? { above: Number(this.config.activationPx) * (1 - 1e-9) }
+        : { at: 0 };
+    }
+    if (state.triggered || !state.stopPx) return { at: 0 };
+    return { above: Number(state.peak), below: Number(state.stopPx) * (1 + 1e-9) };
   }
 
   isDone(state: TrailingState): boolean {

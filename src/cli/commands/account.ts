@@ -1,5 +1,17 @@
 import type { Command } from 'commander';
-import { addClientFlags, io, isoOf, output, parseIntFlag, withClient, type ClientFlags } from '../common.js';
+import { ValidationError } from '../../util/errors.js';
+import {
+  addClientFlags,
+  io,
+  isoOf,
+  output,
+  parseChoice,
+  parseDecimalFlag,
+  parseInstFlag,
+  parseIntFlag,
+  withClient,
+  type ClientFlags,
+} from '../common.js';
 
 /** `okxkit account balance|config|positions` and `okxkit account funding` (docs/REQUIREMENTS.md R17). */
 export function register(program: Command): void {
@@ -68,5 +80,62 @@ export function register(program: Command): void {
       { field: 'posMode', value: cfg.posMode },
     ];
     output(flags, rows, ['field', 'value'], cfg);
+  });
+
+  addClientFlags(
+    account
+      .command('leverage')
+      .description('show or set leverage, e.g. --inst BTC-USDT-SWAP --mgn-mode cross --set 5')
+      .option('--inst <instId>', 'instrument, e.g. BTC-USDT-SWAP')
+      .option('--mgn-mode <mode>', 'cross | isolated', 'cross')
+      .option('--pos-side <side>', 'long | short (isolated margin in long/short mode)')
+      .option('--set <lever>', 'the leverage to set, e.g. 5'),
+  ).action(
+    async (flags: ClientFlags & { inst?: string; mgnMode: string; posSide?: string; set?: string }) => {
+      const instId = parseInstFlag('--inst', flags.inst);
+      const mgnMode = parseChoice('--mgn-mode', flags.mgnMode, ['cross', 'isolated'] as const)!;
+      const posSide = parseChoice('--pos-side', flags.posSide, ['long', 'short'] as const);
+      const lever = parseDecimalFlag('--set', flags.set);
+      const rows = await withClient(flags, async (c) => {
+        if (lever !== undefined) await c.api.account.setLeverage({ instId, lever, mgnMode, posSide });
+        return c.api.account.leverageInfo({ instId, mgnMode });
+      });
+      output(flags, rows, ['instId', 'mgnMode', 'posSide', 'lever']);
+    },
+  );
+
+  addClientFlags(
+    account
+      .command('mode')
+      .description('show or set the account mode and position mode, e.g. --pos-mode long_short_mode')
+      .option('--pos-mode <mode>', 'net_mode | long_short_mode')
+      .option(
+        '--acct-lv <level>',
+        '1 spot | 2 spot and futures | 3 multi-currency margin | 4 portfolio margin',
+      ),
+  ).action(async (flags: ClientFlags & { posMode?: string; acctLv?: string }) => {
+    const posMode = parseChoice('--pos-mode', flags.posMode, ['net_mode', 'long_short_mode'] as const);
+    const acctLv = parseChoice('--acct-lv', flags.acctLv, ['1', '2', '3', '4'] as const);
+    if (flags.posMode !== undefined && !posMode) throw new ValidationError('--pos-mode', 'unknown');
+    const cfg = await withClient(flags, async (c) => {
+      if (acctLv !== undefined) await c.api.account.setAccountLevel({ acctLv });
+      if (posMode !== undefined) await c.api.account.setPositionMode({ posMode });
+      return (await c.api.account.config())[0]!;
+    });
+    const LV: Record<string, string> = {
+      '1': 'spot',
+      '2': 'spot and futures (single-currency margin)',
+      '3': 'multi-currency margin',
+      '4': 'portfolio margin',
+    };
+    output(
+      flags,
+      [
+        { field: 'acctLv', value: `${cfg.acctLv} (${LV[cfg.acctLv] ?? 'unknown'})` },
+        { field: 'posMode', value: cfg.posMode },
+      ],
+      ['field', 'value'],
+      { acctLv: cfg.acctLv, posMode: cfg.posMode },
+    );
   });
 }

@@ -17,7 +17,7 @@ import {
   MemoryKillStore,
 } from '../../trading/kill-switch.js';
 import { ValidationError } from '../../util/errors.js';
-import { isBotKind, parseBotConfig } from '../../bots/config.js';
+import { BOT_KINDS, isBotKind, parseBotConfig } from '../../bots/config.js';
 import { runBot } from '../../bots/run-bot.js';
 import { formatSummary } from '../../bots/status-view.js';
 
@@ -80,13 +80,13 @@ async function untilSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<
   }
 }
 
-/** `okxkit bot run <grid|dca|trailing> --config bot.json` (docs/REQUIREMENTS.md R27). */
+/** `okxkit bot run <kind> --config bot.json` (docs/REQUIREMENTS.md R27): grid, dca, trailing and the signal strategies. */
 export function register(program: Command): void {
   const bot = program.command('bot').description('trading bots: grid, DCA, trailing stop');
   bot
     .command('run')
     .description('run a bot until Ctrl-C (or --seconds); it resumes from its state after a restart')
-    .argument('<kind>', 'grid | dca | trailing')
+    .argument('<kind>', BOT_KINDS.join(' | '))
     .requiredOption('--config <file>', 'bot config, JSON (see the README for each kind)')
     .option(
       '--profile <name>',
@@ -113,7 +113,11 @@ export function register(program: Command): void {
     .option('--json', 'print the end-of-run summary as JSON')
     .action(async (kind: string, flags: BotRunFlags) => {
       if (!isBotKind(kind))
-        throw new ValidationError('kind', `'${kind}' is not a bot kind`, 'use grid, dca or trailing');
+        throw new ValidationError(
+          'kind',
+          `'${kind}' is not a bot kind`,
+          `use one of ${BOT_KINDS.join(', ')}`,
+        );
       if (flags.sim && flags.profile)
         throw new ValidationError('--sim', 'cannot be combined with --profile', 'use one of them');
       const seconds = flags.seconds !== undefined ? positiveInt('--seconds', flags.seconds) : undefined;

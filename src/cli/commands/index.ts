@@ -11,6 +11,12 @@ import { register as registerScan } from './scan.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerBot } from './bot.js';
 import { register as registerDemo } from './demo.js';
+import { register as registerData } from './data.js';
+import { register as registerPosition } from './position.js';
+import { register as registerAlgo } from './algo.js';
+import { register as registerBacktest } from './backtest.js';
+import { register as registerOptimize } from './optimize.js';
+import { register as registerAnalyze } from './analyze.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -28,4 +34,10 @@ export const COMMANDS: RegisterCommand[] = [
   registerAudit,
   registerBot,
   registerDemo,
+  registerData,
+  registerPosition,
+  registerAlgo,
+  registerBacktest,
+  registerOptimize,
+  registerAnalyze,
 ];

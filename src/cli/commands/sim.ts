@@ -3,6 +3,10 @@ import { loadSimConfig } from '../../sim/config.js';
 import { startSimulator, type Simulator } from '../../sim/simulator.js';
 import { SIM_ADMIN_HEADER } from '../../sim/auth.js';
 import { ValidationError } from '../../util/errors.js';
+import { MirrorMarket } from '../../sim/market/mirror.js';
+import { OKX_PUBLIC_WS_BASE, startMirrorFeed, type MirrorFeed } from '../../data/okx-mirror-feed.js';
+import { systemClock } from '../../util/clock.js';
+import { checkInstId } from '../../client/validate.js';
 
 export interface SimFlags {
   port?: string;
@@ -10,6 +14,11 @@ export interface SimFlags {
   config?: string;
   seed?: string;
   zeroChecksum?: boolean;
+  rateScale?: string;
+  market?: string;
+  mirrorUrl?: string;
+  inst?: string;
+  mirrorTimeout?: string;
 }
 
 function intFlag(name: string, value: string | undefined, def: number, min: number, max: number): number {
@@ -32,6 +41,11 @@ export function describeSim(sim: Simulator): string {
     `WS public    ${sim.wsUrls.wsPublic}`,
     `WS private   ${sim.wsUrls.wsPrivate}`,
     `WS business  ${sim.wsUrls.wsBusiness}`,
+    ...(sim.rateLimitScale === 1
+      ? []
+      : [
+          `rate limits  ${sim.rateLimitScale} x OKX's rules (--rate-scale); give clients the same --rate-scale`,
+        ]),
     `faults       POST ${sim.restUrl}/sim/faults (loopback only, header x-okxkit-sim-admin: 1), or: okxkit sim-faults --url ${sim.restUrl} '{"errorRate":0.1}'`,
     '',
     'keys:',
@@ -58,19 +72,70 @@ export async function runSim(
   const port = intFlag('--port', flags.port, 8080, 0, 65535);
   const seed = intFlag('--seed', flags.seed, 1, 0, 2 ** 32 - 1);
   const cfg = flags.config ? loadSimConfig(flags.config) : undefined;
+  const marketKind = flags.market ?? 'seeded';
+  if (marketKind !== 'seeded' && marketKind !== 'okx') {
+    throw new ValidationError('--market', `'${marketKind}' is not a market`, 'use seeded (default) or okx');
+  }
+  let mirror: { market: MirrorMarket; feed: MirrorFeed } | undefined;
+  if (marketKind === 'okx') {
+    const instIds = (flags.inst ?? 'BTC-USDT,ETH-USDT')
+      .split(',')
+      .map((s) => checkInstId(s.trim().toUpperCase(), '--inst'));
+    const market = new MirrorMarket(systemClock, instIds);
+    const wsBase = flags.mirrorUrl ?? OKX_PUBLIC_WS_BASE;
+    const feed = startMirrorFeed({ wsBase, instIds, target: market });
+    mirror = { market, feed };
+    const timeoutS = intFlag('--mirror-timeout', flags.mirrorTimeout, 30, 1, 3600);
+    io.write(`mirroring ${instIds.join(', ')} from ${wsBase} ...\n`);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        feed.ready,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new ValidationError(
+                  '--mirror-url',
+                  `no instrument rules and book from ${wsBase} within ${timeoutS} s`,
+                  'check the network, the URL and the instrument ids (spot only for now)',
+                ),
+              ),
+            timeoutS * 1000,
+          );
+        }),
+      ]);
+    } catch (err) {
+      await feed.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   const sim = await startSimulator({
+    ...(mirror ? { market: mirror.market } : {}),
     port,
     host: flags.host ?? '127.0.0.1',
     seed,
     config: cfg,
     zeroChecksum: flags.zeroChecksum === true,
+    rateLimitScale: intFlag('--rate-scale', flags.rateScale, 1, 1, 1000),
   });
   io.write(describeSim(sim));
+  if (mirror) {
+    io.write(
+      `market       mirror of ${mirror.feed.urls.wsPublic} (${mirror.market
+        .instruments()
+        .map((i) => i.instId)
+        .join(', ')}): real prices, orders matched here, nothing sent to OKX\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     else io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await sim.close();
+  await mirror?.feed.close();
   io.write('local exchange stopped\n');
 }
 
@@ -82,7 +147,23 @@ export function register(program: Command): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--config <file>', 'JSON file with keys and accounts (see docs/SIMULATOR.md)')
     .option('--seed <n>', 'seed of the market and of fault decisions', '1')
+    .option(
+      '--market <kind>',
+      'seeded (a seeded random market, default) or okx (mirror OKX public market data)',
+      'seeded',
+    )
+    .option('--inst <ids>', 'with --market okx: spot instruments to mirror', 'BTC-USDT,ETH-USDT')
+    .option(
+      '--mirror-url <url>',
+      `with --market okx: the public WebSocket base (default ${OKX_PUBLIC_WS_BASE})`,
+    )
+    .option('--mirror-timeout <s>', 'with --market okx: seconds to wait for the first books', '30')
     .option('--zero-checksum', 'send checksum 0 in book pushes, as production OKX does since June 2026')
+    .option(
+      '--rate-scale <n>',
+      "multiply every REST rate rule by n (default 1 = OKX's rules), e.g. to download a long history quickly",
+      '1',
+    )
     .action(async (flags: SimFlags) => {
       const ac = new AbortController();
       const stop = () => ac.abort();

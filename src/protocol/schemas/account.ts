@@ -85,7 +85,9 @@ export const positionSchema = z.looseObject({
   notionalUsd: optStr,
   realizedPnl: optStr,
   fee: optStr,
-  closeOrderAlgo: z.array(z.unknown()).optional(),
+  // OKX sends an array; the local exchange (for now) a JSON string of one. The field is not read
+  // by okxkit, so either passes rather than failing the whole positions read.
+  closeOrderAlgo: z.union([z.array(z.unknown()), z.string()]).optional(),
 });
 export type Position = z.infer<typeof positionSchema>;
 

@@ -10,6 +10,9 @@ import type {
   SimInstrument,
   SimMarketApi,
 } from '../contracts.js';
+import { AlgoBook, AlgoError, type SimAlgo } from './algo.js';
+import { checkContractOrder } from './contract-orders.js';
+import { Derivatives, type AcctLv, type PosMode, type SimPosition } from './derivatives.js';
 import type { Ledger } from './ledger.js';
 import {
   isPending,
@@ -50,6 +53,8 @@ export interface EngineOptions {
   /** Spot fee rates (OKX regular tier): maker 0.08 %, taker 0.10 %. */
   makerFeeRate?: string;
   takerFeeRate?: string;
+  /** Account and position mode per account (default single-currency margin, net mode). */
+  accountModes?: Record<string, { acctLv?: AcctLv; posMode?: PosMode }>;
 }
 
 const ORD_TYPES: readonly OrdType[] = ['market', 'limit', 'post_only', 'fok', 'ioc'];
@@ -144,6 +149,12 @@ export class MatchingEngine implements EngineEvents {
   readonly #orderListeners = new Set<(account: string, order: Record<string, string>) => void>();
   readonly #accountListeners = new Set<(account: string, account0: Record<string, unknown>) => void>();
   readonly #balanceListeners = new Set<(account: string, change: BalanceChange) => void>();
+  readonly #positionListeners = new Set<(account: string, p: SimPosition) => void>();
+  readonly #warningListeners = new Set<(account: string, p: SimPosition) => void>();
+  /** Positions, leverage, margin, funding and liquidation of SWAP and FUTURES contracts. */
+  readonly derivs: Derivatives;
+  /** Conditional, OCO, trigger and trailing orders, and TP/SL attached to orders. */
+  readonly algos: AlgoBook;
   #ordSeq = 0;
   #tradeSeq = 0;
   #prioritySeq = 0;
@@ -156,6 +167,151 @@ export class MatchingEngine implements EngineEvents {
     this.#maker = new Decimal(opts.makerFeeRate ?? '0.0008');
     this.#taker = new Decimal(opts.takerFeeRate ?? '0.001');
     this.#unsubscribe = this.#market.onTrades((instId, trades) => this.onPublicTrades(instId, trades));
+    this.derivs = new Derivatives(
+      this.#ledger,
+      this.#market,
+      this.#clock,
+      {
+        position: (a, p) => {
+          for (const l of this.#positionListeners) l(a, p);
+        },
+        liquidationWarning: (a, p) => {
+          for (const l of this.#warningListeners) l(a, p);
+        },
+        balance: (a, ccys, eventType) => {
+          this.#emitCash(a, ccys, eventType);
+          this.#emitAccount(a);
+        },
+      },
+      () => this.#nextTradeId(),
+      opts.accountModes,
+    );
+    this.algos = new AlgoBook(this.#market, this.derivs, this.#clock, {
+      place: (account, item) => {
+        const r = this.placeOrders(account, [item])[0]!;
+        return { ordId: r.ordId ?? '', sCode: r.sCode ?? '1', sMsg: r.sMsg ?? '' };
+      },
+      positionSize: (account, instId, tdMode, posSide) => {
+        const p = this.derivs.find(
+          account,
+          instId,
+          tdMode === 'isolated' ? 'isolated' : 'cross',
+          posSide === 'long' || posSide === 'short' ? posSide : 'net',
+        );
+        return p ? p.pos.abs() : ZERO;
+      },
+    });
+  }
+
+  /** Attached TP/SL follow their order: live once it filled, canceled if it ended unfilled. */
+  #settleAttached(o: SimOrder): void {
+    if (isPending(o)) return;
+    for (const a of this.algos.attachedTo(o.ordId)) {
+      if (a.state !== 'live') continue;
+      if (o.accFillSz.gt(0)) this.algos.activate(a, o.accFillSz.toFixed());
+      else this.algos.cancel(o.account, { instId: o.instId, algoId: a.algoId });
+    }
+  }
+
+  /** TP/SL attached to a new order (attachAlgoOrds): opposite side, same mode; checked now. */
+  #attach(account: string, ordId: string, item: Record<string, unknown>): ItemResult | undefined {
+    const list = item.attachAlgoOrds;
+    if (list === undefined || list === '') return undefined;
+    if (!Array.isArray(list)) return fail('51000', 'attachAlgoOrds');
+    const o = this.#orders.get(ordId)!;
+    for (const raw of list) {
+      const x = (raw ?? {}) as Record<string, unknown>;
+      const both = x.tpTriggerPx && x.slTriggerPx;
+      try {
+        const a: SimAlgo = this.algos.place(
+          account,
+          {
+            instId: o.instId,
+            tdMode: o.contract?.tdMode ?? 'cash',
+            side: o.side === 'buy' ? 'sell' : 'buy',
+            posSide: o.contract?.posSide ?? '',
+            ordType: both ? 'oco' : 'conditional',
+            sz: x.sz ?? '',
+            closeFraction: x.sz ? '' : '1',
+            reduceOnly: o.contract !== undefined,
+            algoClOrdId: x.attachAlgoClOrdId ?? '',
+            tpTriggerPx: x.tpTriggerPx,
+            tpTriggerPxType: x.tpTriggerPxType,
+            tpOrdPx: x.tpOrdPx ?? (x.tpTriggerPx ? '-1' : ''),
+            slTriggerPx: x.slTriggerPx,
+            slTriggerPxType: x.slTriggerPxType,
+            slOrdPx: x.slOrdPx ?? (x.slTriggerPx ? '-1' : ''),
+          },
+          ordId,
+        );
+        // A spot TP/SL sells (or buys back) what the order filled, not a position.
+        if (!o.contract) a.closeFraction = '';
+      } catch (err) {
+        if (err instanceof AlgoError) return fail(err.code, ...err.params);
+        throw err;
+      }
+    }
+    this.#settleAttached(o);
+    return undefined;
+  }
+
+  /** A position changed (fill, funding, leverage, margin, liquidation). */
+  onPosition(listener: (account: string, p: SimPosition) => void): () => void {
+    this.#positionListeners.add(listener);
+    return () => this.#positionListeners.delete(listener);
+  }
+
+  /** A position's margin ratio fell to the warning level (liquidation-warning channel). */
+  onLiquidationWarning(listener: (account: string, p: SimPosition) => void): () => void {
+    this.#warningListeners.add(listener);
+    return () => this.#warningListeners.delete(listener);
+  }
+
+  #emitCash(account: string, ccys: string[], eventType: string): void {
+    if (this.#balanceListeners.size === 0) return;
+    const change: BalanceChange = {
+      eventType,
+      balData: ccys.map((ccy) => {
+        const b = this.#ledger.balance(account, ccy);
+        return { ccy, cashBal: b.cash.toFixed(), uTime: String(b.uTime) };
+      }),
+      trades: [],
+      ts: this.#clock.now(),
+    };
+    for (const l of this.#balanceListeners) l(account, change);
+  }
+
+  /** Contracts a reduce-only order may still take without opening the other way. */
+  #reducible(o: SimOrder): Decimal {
+    const c = o.contract!;
+    const p = this.derivs.find(o.account, o.instId, c.tdMode, c.posSide);
+    if (!p) return ZERO;
+    if (c.posSide !== 'net') return p.pos.abs();
+    const against = (o.side === 'buy' && p.pos.lt(0)) || (o.side === 'sell' && p.pos.gt(0));
+    return against ? p.pos.abs() : ZERO;
+  }
+
+  /** The engine's clock now (server time). */
+  nowMs(): number {
+    return this.#clock.now();
+  }
+
+  /** Cancels the account's pending orders that match (close-position autoCxl). */
+  cancelWhere(account: string, pred: (o: SimOrder) => boolean): void {
+    let any = false;
+    for (const o of this.#accountOrders(account)) {
+      if (isPending(o) && pred(o)) {
+        this.#unrest(o);
+        this.#finish(o, 'canceled', CANCEL_BY_USER);
+        any = true;
+      }
+    }
+    if (any) this.#emitAccount(account);
+  }
+
+  /** True when the account has a live order (settings changes need none). */
+  hasPendingOrders(account: string): boolean {
+    return this.#accountOrders(account).some(isPending);
   }
 
   close(): void {
@@ -325,7 +481,8 @@ export class MatchingEngine implements EngineEvents {
     const tdMode = str(item.tdMode);
     if (!tdMode) return fail('50014', 'tdMode');
     // A spot-mode account (acctLv 1) trades spot only in cash mode.
-    if (tdMode !== 'cash') return fail('51010');
+    if (!inst.contract && tdMode !== 'cash') return fail('51010');
+    if (inst.contract && tdMode === 'cash') return fail('51000', 'tdMode');
     const side = str(item.side);
     if (!side) return fail('50014', 'side');
     if (side !== 'buy' && side !== 'sell') return fail('51000', 'side');
@@ -342,7 +499,10 @@ export class MatchingEngine implements EngineEvents {
     const reduceOnly = item.reduceOnly === true || item.reduceOnly === 'true';
     let tgtCcy = str(item.tgtCcy) as SimOrder['tgtCcy'];
     if (tgtCcy && tgtCcy !== 'base_ccy' && tgtCcy !== 'quote_ccy') return fail('51000', 'tgtCcy');
-    if (ordType === 'market') {
+    if (inst.contract) {
+      // Contracts size in contracts.
+      tgtCcy = '';
+    } else if (ordType === 'market') {
       // Spot market buys size in quote currency unless told otherwise (docs/OKX-PROTOCOL.md §7.4).
       if (!tgtCcy) tgtCcy = side === 'buy' ? 'quote_ccy' : 'base_ccy';
     } else {
@@ -371,7 +531,22 @@ export class MatchingEngine implements EngineEvents {
     // Reserve what the order can spend (docs/OKX-PROTOCOL.md §4.4: 51008 when the available balance is short).
     let frozenCcy: string;
     let freeze: Decimal;
-    if (side === 'buy') {
+    let contract: SimOrder['contract'];
+    if (inst.contract) {
+      const top = this.#liquidity(account, instId, side)[0];
+      const c = checkContractOrder(
+        this.derivs,
+        account,
+        inst,
+        { tdMode, posSide: str(item.posSide), side, sz, px, reduceOnly, bestOpposite: top?.px },
+        (ccy) => this.#ledger.available(account, ccy),
+      );
+      if (!c.ok) return fail(c.code, ...c.params);
+      frozenCcy = c.frozenCcy;
+      freeze = c.freeze;
+      contract = c.contract;
+      if (!this.#ledger.freeze(account, frozenCcy, freeze)) return fail('51008');
+    } else if (side === 'buy') {
       frozenCcy = inst.quoteCcy;
       if (px) freeze = px.mul(sz);
       else if (tgtCcy === 'quote_ccy') freeze = sz;
@@ -381,7 +556,7 @@ export class MatchingEngine implements EngineEvents {
       if (px || tgtCcy === 'base_ccy') freeze = sz;
       else freeze = this.#estimate(account, instId, 'sell', sz, 'quote');
     }
-    if (!this.#ledger.freeze(account, frozenCcy, freeze)) return fail('51008');
+    if (!contract && !this.#ledger.freeze(account, frozenCcy, freeze)) return fail('51008');
 
     const now = this.#clock.now();
     const o: SimOrder = {
@@ -401,7 +576,7 @@ export class MatchingEngine implements EngineEvents {
       accFillSz: ZERO,
       accFillQuote: ZERO,
       fee: ZERO,
-      feeCcy: side === 'buy' ? inst.baseCcy : inst.quoteCcy,
+      feeCcy: inst.contract ? inst.contract.settleCcy : side === 'buy' ? inst.baseCcy : inst.quoteCcy,
       state: 'live',
       cTime: now,
       uTime: now,
@@ -412,6 +587,7 @@ export class MatchingEngine implements EngineEvents {
       cancelSource: '',
       stpMode: str(item.stpMode) || 'cancel_maker',
     };
+    if (contract) o.contract = contract;
     this.#orders.set(o.ordId, o);
     if (clOrdId) {
       let m = this.#byClOrdId.get(account);
@@ -434,6 +610,8 @@ export class MatchingEngine implements EngineEvents {
         else this.#finishTaker(o);
       }
     }
+    const attached = this.#attach(account, o.ordId, item);
+    if (attached) return { ordId: o.ordId, ...attached };
     return { ordId: o.ordId, sCode: '0', sMsg: 'Order placed' };
   }
 
@@ -522,8 +700,14 @@ export class MatchingEngine implements EngineEvents {
       if (px === undefined) break;
       if (o.px && !better(px, o.px)) break;
       let q = o.tgtCcy === 'quote_ccy' ? floorTo(left.div(px), inst.lotSz) : left;
+      // A base-sized market buy fills its whole size: when the book stepped since the estimate,
+      // the extra quote is reserved from the available balance (only what that cannot cover is cut).
+      if (!o.px && o.side === 'buy' && o.tgtCcy === 'base_ccy') this.#topUp(o, q.mul(px));
       // A market order never spends more than it reserved (the estimate walked this same book).
-      if (!o.px) q = Decimal.min(q, floorTo(o.side === 'buy' ? o.frozen.div(px) : o.frozen, inst.lotSz));
+      if (!o.px && !o.contract)
+        q = Decimal.min(q, floorTo(o.side === 'buy' ? o.frozen.div(px) : o.frozen, inst.lotSz));
+      // A reduce-only order never turns into an opening one.
+      if (o.contract && o.reduceOnly) q = Decimal.min(q, this.#reducible(o));
       if (q.lte(0)) break;
       if (useUser) {
         const m = maker;
@@ -556,6 +740,14 @@ export class MatchingEngine implements EngineEvents {
     }
   }
 
+  /** Reserves more for an order when `need` exceeds what it holds, up to the available balance. */
+  #topUp(o: SimOrder, need: Decimal): void {
+    const extra = need.minus(o.frozen);
+    if (extra.lte(0)) return;
+    const add = Decimal.min(extra, this.#ledger.available(o.account, o.frozenCcy));
+    if (add.gt(0) && this.#ledger.freeze(o.account, o.frozenCcy, add)) o.frozen = o.frozen.plus(add);
+  }
+
   /** Applies one execution to an order and its account: balances, fee, bills, fill record. */
   #fill(o: SimOrder, px: Decimal, q: Decimal, maker: boolean, tradeId: string): void {
     const now = this.#clock.now();
@@ -579,7 +771,35 @@ export class MatchingEngine implements EngineEvents {
     let fee: Decimal;
     // Release what this execution had reserved: limit orders reserved at their own price.
     let release: Decimal;
-    if (o.side === 'buy') {
+    let pnl = ZERO;
+    if (o.contract) {
+      const inst = this.#instrument(o.instId)!;
+      release = Decimal.min(o.frozen, o.contract.holdPerUnit.mul(q));
+      this.#ledger.unfreeze(o.account, o.frozenCcy, release);
+      const r = this.derivs.applyFill(
+        {
+          account: o.account,
+          instId: o.instId,
+          side: o.side,
+          mgnMode: o.contract.tdMode,
+          posSide: o.contract.posSide,
+        },
+        inst,
+        px,
+        q,
+        maker,
+        {
+          ...common,
+          instType: inst.instType,
+          mgnMode: o.contract.tdMode,
+          fillMarkPx: this.derivs.pricing.mark(inst).toFixed(),
+          fillIdxPx: this.derivs.pricing.index(inst).toFixed(),
+        },
+      );
+      fee = r.fee.neg();
+      pnl = r.pnl;
+      o.contract.pnl = o.contract.pnl.plus(pnl);
+    } else if (o.side === 'buy') {
       release = o.px ? o.px.mul(q) : Decimal.min(quote, o.frozen);
       fee = q.mul(rate);
       this.#ledger.unfreeze(o.account, o.quoteCcy, release);
@@ -597,6 +817,7 @@ export class MatchingEngine implements EngineEvents {
     const billId = bills[bills.length - 1]?.billId ?? '';
     o.frozen = Decimal.max(ZERO, o.frozen.minus(release));
     o.accFillSz = o.accFillSz.plus(q);
+    // avgPx of a contract order is per contract, like a spot order's per base unit.
     o.accFillQuote = o.accFillQuote.plus(quote);
     o.fee = o.fee.minus(fee);
     o.lastFill = {
@@ -611,10 +832,11 @@ export class MatchingEngine implements EngineEvents {
     const done = o.tgtCcy === 'quote_ccy' ? false : o.accFillSz.gte(o.sz);
     o.state = done ? 'filled' : 'partially_filled';
     if (done) this.#release(o);
+    if (done) this.#settleAttached(o);
     const fill: Fill = {
       account: o.account,
       record: {
-        instType: 'SPOT',
+        instType: o.contract?.instType ?? 'SPOT',
         instId: o.instId,
         tradeId,
         ordId: o.ordId,
@@ -624,22 +846,22 @@ export class MatchingEngine implements EngineEvents {
         tag: o.tag,
         fillPx: px.toFixed(),
         fillSz: q.toFixed(),
-        fillIdxPx: '',
-        fillPnl: '0',
+        fillIdxPx: o.contract ? this.derivs.pricing.index(this.#instrument(o.instId)!).toFixed() : '',
+        fillPnl: pnl.toFixed(),
         fillPxVol: '',
         fillPxUsd: '',
         fillMarkVol: '',
         fillFwdPx: '',
-        fillMarkPx: '',
+        fillMarkPx: o.contract ? this.derivs.pricing.mark(this.#instrument(o.instId)!).toFixed() : '',
         side: o.side,
-        posSide: 'net',
+        posSide: o.contract?.posSide ?? 'net',
         execType: maker ? 'M' : 'T',
         feeCcy: o.feeCcy,
         fee: fee.neg().toFixed(),
         ts: String(now),
         fillTime: String(now),
         feeRate: rate.neg().toFixed(),
-        tradeQuoteCcy: o.quoteCcy,
+        tradeQuoteCcy: o.contract ? '' : o.quoteCcy,
       },
     };
     const list = this.#fills.get(fill.account) ?? [];
@@ -647,7 +869,10 @@ export class MatchingEngine implements EngineEvents {
     this.#fills.set(fill.account, list);
     this.#emitOrder(o);
     // Both cash balances moved: balance_and_position pushes them with the trade (eventType filled).
-    this.#emitBalance(o.account, [o.baseCcy, o.quoteCcy], { instId: o.instId, tradeId });
+    this.#emitBalance(o.account, o.contract ? [o.frozenCcy] : [o.baseCcy, o.quoteCcy], {
+      instId: o.instId,
+      tradeId,
+    });
   }
 
   #release(o: SimOrder): void {
@@ -661,6 +886,7 @@ export class MatchingEngine implements EngineEvents {
     o.uTime = this.#clock.now();
     this.#release(o);
     this.#emitOrder(o);
+    this.#settleAttached(o);
   }
 
   /** A taker order that did not rest: ioc/fok remainders are canceled; a market order is done. */
@@ -882,7 +1108,7 @@ export class MatchingEngine implements EngineEvents {
 
   #filterOrders(rows: SimOrder[], q: Record<string, string>): SimOrder[] {
     let out = rows;
-    if (q.instType && q.instType !== 'SPOT') return [];
+    if (q.instType) out = out.filter((o) => (o.contract?.instType ?? 'SPOT') === q.instType);
     if (q.instId) out = out.filter((o) => o.instId === q.instId);
     if (q.ordType) {
       const types = q.ordType.split(',');
@@ -894,7 +1120,7 @@ export class MatchingEngine implements EngineEvents {
 
   fills(account: string, q: Record<string, string>): Record<string, string>[] {
     let rows = [...(this.#fills.get(account) ?? [])].reverse();
-    if (q.instType && q.instType !== 'SPOT') return [];
+    if (q.instType) rows = rows.filter((f) => f.instType === q.instType);
     if (q.instId) rows = rows.filter((f) => f.instId === q.instId);
     if (q.ordId) rows = rows.filter((f) => f.ordId === q.ordId);
     if (q.begin) rows = rows.filter((f) => Number(f.ts) >= Number(q.begin));
@@ -939,7 +1165,8 @@ export class MatchingEngine implements EngineEvents {
       if (ccys && !ccys.includes(ccy)) continue;
       // Currencies with cashBal and eq both 0 are omitted.
       if (b.cash.isZero()) continue;
-      const eqUsd = b.cash.mul(this.#usdPrice(ccy));
+      const eqCcy = new Decimal(this.derivs.balanceFields(account, ccy)?.eq ?? b.cash);
+      const eqUsd = eqCcy.mul(this.#usdPrice(ccy));
       totalEq = totalEq.plus(eqUsd);
       uTime = Math.max(uTime, b.uTime);
       details.push({
@@ -990,6 +1217,7 @@ export class MatchingEngine implements EngineEvents {
         autoLendMtAmt: '0',
         collateralEnabled: false,
         collateralRestrict: false,
+        ...this.derivs.balanceFields(account, ccy),
       });
     }
     return {
@@ -1056,9 +1284,17 @@ export class MatchingEngine implements EngineEvents {
     return { triggerTime: String(Math.floor(trigger / 1000)), tag, ts: String(Math.floor(now / 1000)) };
   }
 
-  /** Fires every cancel-all-after timer that is due on the sim clock. */
+  /** Fires every cancel-all-after timer that is due on the sim clock, then funding and liquidation. */
   checkTimers(): void {
     const now = this.#clock.now();
+    if (this.derivs.all().length > 0 || now >= this.derivs.lastFundingTime() + 8 * 3_600_000) {
+      this.#market.advanceTo(now);
+      this.derivs.check();
+    }
+    if (this.algos.hasLive()) {
+      this.#market.advanceTo(now);
+      this.algos.check();
+    }
     for (const [account, t] of this.#timers) {
       if (t.account !== 0 && now >= t.account) {
         t.account = 0;

@@ -135,6 +135,16 @@ export class Ledger {
     return true;
   }
 
+  /**
+   * Holds margin for an open cross position: frozen like an order's reserve, but never refused
+   * (a fill has happened); availBal may go below zero when a loss has eaten the margin.
+   */
+  hold(account: string, ccy: string, amount: Decimal): void {
+    const b = this.balance(account, ccy);
+    b.frozen = b.frozen.plus(amount);
+    b.uTime = this.clock.now();
+  }
+
   unfreeze(account: string, ccy: string, amount: Decimal): void {
     const b = this.balance(account, ccy);
     b.frozen = Decimal.max(ZERO, b.frozen.minus(amount));
@@ -179,6 +189,10 @@ export class Ledger {
       posBalChg: '0',
       fillIdxPx: '',
       fillMarkPx: '',
+      fillFwdPx: '',
+      fillMarkVol: '',
+      fillPxUsd: '',
+      fillPxVol: '',
       ts: now,
       ...fields,
     };

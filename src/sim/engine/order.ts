@@ -40,6 +40,16 @@ export interface SimOrder {
   lastFill: { px: string; sz: string; tradeId: string; time: number; fee?: string; execType?: string } | null;
   cancelSource: string;
   stpMode: string;
+  /** A SWAP or FUTURES order: margin mode, position side, leverage, PnL realised by its fills. */
+  contract?: {
+    instType: string;
+    tdMode: 'cross' | 'isolated';
+    posSide: 'net' | 'long' | 'short';
+    lever: string;
+    pnl: Decimal;
+    /** Margin held per contract that may open a position. */
+    holdPerUnit: Decimal;
+  };
 }
 
 export function isPending(o: SimOrder): boolean {
@@ -65,7 +75,7 @@ const CANCEL_REASONS: Readonly<Record<string, string>> = {
 export function orderToOkx(o: SimOrder): Record<string, unknown> {
   const avgPx = o.accFillSz.gt(0) ? o.accFillQuote.div(o.accFillSz).toFixed() : '';
   return {
-    instType: 'SPOT',
+    instType: o.contract?.instType ?? 'SPOT',
     instId: o.instId,
     tgtCcy: o.tgtCcy,
     ccy: '',
@@ -77,11 +87,12 @@ export function orderToOkx(o: SimOrder): Record<string, unknown> {
     pxVol: '',
     pxType: '',
     sz: o.sz.toFixed(),
-    pnl: '0',
+    pnl: o.contract ? o.contract.pnl.toFixed() : '0',
     ordType: o.ordType,
     side: o.side,
-    posSide: '',
-    tdMode: 'cash',
+    // OKX reports a spot order's posSide as "net".
+    posSide: o.contract?.posSide ?? 'net',
+    tdMode: o.contract?.tdMode ?? 'cash',
     accFillSz: o.accFillSz.toFixed(),
     fillPx: o.lastFill?.px ?? '',
     tradeId: o.lastFill?.tradeId ?? '',
@@ -91,7 +102,7 @@ export function orderToOkx(o: SimOrder): Record<string, unknown> {
     state: o.state,
     stpId: '',
     stpMode: o.stpMode,
-    lever: '',
+    lever: o.contract?.lever ?? '',
     attachAlgoClOrdId: '',
     tpTriggerPx: '',
     tpTriggerPxType: '',
@@ -103,7 +114,7 @@ export function orderToOkx(o: SimOrder): Record<string, unknown> {
     linkedAlgoOrd: { algoId: '' },
     feeCcy: o.feeCcy,
     fee: o.fee.toFixed(),
-    rebateCcy: o.side === 'buy' ? o.quoteCcy : o.baseCcy,
+    rebateCcy: o.contract ? o.feeCcy : o.side === 'buy' ? o.quoteCcy : o.baseCcy,
     rebate: '0',
     source: '',
     category: 'normal',
@@ -116,7 +127,7 @@ export function orderToOkx(o: SimOrder): Record<string, unknown> {
     algoId: '',
     uTime: String(o.uTime),
     cTime: String(o.cTime),
-    tradeQuoteCcy: o.quoteCcy,
+    tradeQuoteCcy: o.contract ? '' : o.quoteCcy,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { SimInstrument } from '../contracts.js';
+import type { SimContractSpec, SimInstrument, SimInstType } from '../contracts.js';
 
 /** How the market draws one instrument: its rules, starting price and character. */
 export interface MarketInstrumentConfig {
@@ -19,6 +19,10 @@ export interface MarketInstrumentConfig {
   levelGapTicks?: number;
   /** Public trade and resting level sizes are drawn log-uniform in [min, max] base units. */
   tradeSize?: [number, number];
+  /** SPOT (default), SWAP or FUTURES. */
+  instType?: Exclude<SimInstType, 'OPTION'>;
+  /** A SWAP or FUTURES contract: its price follows `contract.indexInstId` with a small basis. */
+  contract?: SimContractSpec;
 }
 
 /**
@@ -98,8 +102,8 @@ export const HISTORY_DAYS = 400;
 
 export function toSimInstrument(cfg: MarketInstrumentConfig, index: number, listTime: number): SimInstrument {
   const [baseCcy = '', quoteCcy = ''] = cfg.instId.split('-');
-  return {
-    instType: 'SPOT',
+  const out: SimInstrument = {
+    instType: cfg.instType ?? 'SPOT',
     instId: cfg.instId,
     instIdCode: cfg.instIdCode ?? 10001 + index,
     baseCcy,
@@ -112,4 +116,108 @@ export function toSimInstrument(cfg: MarketInstrumentConfig, index: number, list
     state: 'live',
     listTime: String(cfg.listTime ?? listTime),
   };
+  if (cfg.contract) out.contract = { ...cfg.contract };
+  return out;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The last Friday 08:00 UTC of the quarter holding `ms` (OKX quarterly futures expire then). */
+function quarterExpiry(ms: number): number {
+  const d = new Date(ms);
+  const qEndMonth = Math.floor(d.getUTCMonth() / 3) * 3 + 3; // first month of the next quarter
+  let t = Date.UTC(d.getUTCFullYear(), qEndMonth, 1, 8) - DAY_MS; // last day of the quarter, 08:00
+  while (new Date(t).getUTCDay() !== 5) t -= DAY_MS;
+  return t;
+}
+
+function yymmdd(ms: number): string {
+  return new Date(ms).toISOString().slice(2, 10).replace(/-/g, '');
+}
+
+/**
+ * The default contracts: USDT-margined (linear) and coin-margined (inverse) perpetual swaps, and a
+ * quarterly future of each kind, with OKX's contract values and rules. Each follows its spot
+ * index with a small mean-reverting basis. The future's id carries the expiry of the quarter
+ * that ends at least two weeks after `startMs`.
+ */
+export function defaultDerivativeInstruments(startMs: number): MarketInstrumentConfig[] {
+  let exp = quarterExpiry(startMs);
+  if (exp - startMs < 14 * DAY_MS) exp = quarterExpiry(exp + 7 * DAY_MS);
+  const swap = (
+    instId: string,
+    index: string,
+    ctType: 'linear' | 'inverse',
+    spec: Pick<MarketInstrumentConfig, 'tickSz' | 'lotSz' | 'minSz' | 'price' | 'tradeSize'>,
+    ctVal: string,
+    code: number,
+    instType: 'SWAP' | 'FUTURES' = 'SWAP',
+  ): MarketInstrumentConfig => {
+    const [base = '', quote = ''] = instId.split('-');
+    return {
+      instId,
+      instType,
+      instIdCode: code,
+      maxLmtSz: '100000',
+      maxMktSz: ctType === 'linear' ? '3000' : '10000',
+      levelGapTicks: instId.startsWith('ETH') ? 20 : 30,
+      ...spec,
+      contract: {
+        ctType,
+        ctVal,
+        ctValCcy: ctType === 'linear' ? base : 'USD',
+        settleCcy: ctType === 'linear' ? quote : base,
+        uly: `${base}-${quote}`,
+        indexInstId: index,
+        lever: '100',
+        expTime: instType === 'FUTURES' ? String(exp) : '',
+        alias: instType === 'FUTURES' ? 'quarter' : '',
+      },
+    };
+  };
+  const d = yymmdd(exp);
+  return [
+    swap(
+      'BTC-USDT-SWAP',
+      'BTC-USDT',
+      'linear',
+      { tickSz: '0.1', lotSz: '0.01', minSz: '0.01', price: '60000', tradeSize: [0.01, 200] },
+      '0.01',
+      20001,
+    ),
+    swap(
+      'ETH-USDT-SWAP',
+      'ETH-USDT',
+      'linear',
+      { tickSz: '0.01', lotSz: '0.01', minSz: '0.01', price: '3000', tradeSize: [0.01, 200] },
+      '0.1',
+      20002,
+    ),
+    swap(
+      'BTC-USD-SWAP',
+      'BTC-USDT',
+      'inverse',
+      { tickSz: '0.1', lotSz: '1', minSz: '1', price: '60000', tradeSize: [1, 500] },
+      '100',
+      20003,
+    ),
+    swap(
+      `BTC-USDT-${d}`,
+      'BTC-USDT',
+      'linear',
+      { tickSz: '0.1', lotSz: '0.1', minSz: '0.1', price: '60000', tradeSize: [0.1, 200] },
+      '0.01',
+      20004,
+      'FUTURES',
+    ),
+    swap(
+      `BTC-USD-${d}`,
+      'BTC-USDT',
+      'inverse',
+      { tickSz: '0.1', lotSz: '1', minSz: '1', price: '60000', tradeSize: [1, 500] },
+      '100',
+      20005,
+      'FUTURES',
+    ),
+  ];
 }

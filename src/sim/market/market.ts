@@ -141,6 +141,7 @@ export class SimMarket implements SimMarketApi {
     const listTime = Math.floor(historyStart / HOUR) * HOUR;
     const byId = new Map(cfgs.map((c) => [c.instId, c]));
     const isCross = (c: MarketInstrumentConfig) => {
+      if (c.contract) return byId.has(c.contract.indexInstId);
       const [b, q] = c.instId.split('-');
       return q !== 'USDT' && byId.has(`${b}-USDT`) && byId.has(`${q}-USDT`);
     };
@@ -156,12 +157,15 @@ export class SimMarket implements SimMarketApi {
       if (!(tick > 0) || !(lot > 0))
         throw new ValidationError(`instruments.${cfg.instId}`, 'tickSz and lotSz must be positive decimals');
       const [baseCcy, quoteCcy] = cfg.instId.split('-');
-      const legs = isCross(cfg)
-        ? ([this.states.get(`${baseCcy}-USDT`)!, this.states.get(`${quoteCcy}-USDT`)!] as [
-            InstState,
-            InstState,
-          ])
-        : undefined;
+      // A contract follows its index alone (over a unit leg); a cross pair follows its two legs.
+      const legs = !isCross(cfg)
+        ? undefined
+        : cfg.contract
+          ? ([this.states.get(cfg.contract.indexInstId)!, UNIT_LEG] as [InstState, InstState])
+          : ([this.states.get(`${baseCcy}-USDT`)!, this.states.get(`${quoteCcy}-USDT`)!] as [
+              InstState,
+              InstState,
+            ]);
       let x: number;
       if (legs) x = Math.log((legs[0].lastPx * legs[0].tick) / (legs[1].lastPx * legs[1].tick));
       else {
@@ -240,12 +244,67 @@ export class SimMarket implements SimMarketApi {
         sod: new Map(),
       };
       if (legs) st.legs = legs;
+      seedTape(st, new Rng(hash32(this.seed, index, 0x5450)), start);
       book.recentre(Math.exp(x) / tick, st.rng);
       book.commit(start); // the initial book is the snapshot, not a change
       book.ts = start;
       this.states.set(cfg.instId, st);
     }
     for (const cfg of cfgs) this.order.push(this.states.get(cfg.instId)!);
+  }
+
+  /**
+   * The seeded 1-minute history of an instrument over [from, to) as columns (prices in quote,
+   * volume in base), oldest first: what GET /market/history-candles pages through, without the
+   * paging. Backtests and benches read it directly.
+   */
+  historyMinutes(
+    instId: string,
+    from: number,
+    to: number,
+  ): {
+    ts: Float64Array;
+    o: Float64Array;
+    h: Float64Array;
+    l: Float64Array;
+    c: Float64Array;
+    v: Float64Array;
+  } {
+    const st = this.state(instId);
+    const h = st.history;
+    const a = Math.max(from, h.start);
+    const b = Math.min(to, h.end);
+    const n = Math.max(0, Math.ceil((b - a) / MINUTE));
+    const cols = {
+      ts: new Float64Array(n),
+      o: new Float64Array(n),
+      h: new Float64Array(n),
+      l: new Float64Array(n),
+      c: new Float64Array(n),
+      v: new Float64Array(n),
+    };
+    let i = 0;
+    for (let H = Math.floor(a / HOUR); H * HOUR < b && i < n; H++) {
+      for (const m of h.minutes(H)) {
+        if (m.ts < a || m.ts >= b || i >= n) continue;
+        cols.ts[i] = m.ts;
+        cols.o[i] = Number((m.o * st.tick).toFixed(st.pxDec));
+        cols.h[i] = Number((m.h * st.tick).toFixed(st.pxDec));
+        cols.l[i] = Number((m.l * st.tick).toFixed(st.pxDec));
+        cols.c[i] = Number((m.c * st.tick).toFixed(st.pxDec));
+        cols.v[i] = m.v * st.lot;
+        i++;
+      }
+    }
+    if (i === n) return cols;
+    return {
+      ts: cols.ts.slice(0, i),
+      o: cols.o.slice(0, i),
+      h: cols.h.slice(0, i),
+      l: cols.l.slice(0, i),
+      c: cols.c.slice(0, i),
+      v: cols.v.slice(0, i),
+    };
   }
 
   // --- SimMarketApi ------------------------------------------------------------------------
@@ -300,7 +359,7 @@ export class SimMarket implements SimMarketApi {
     const bid = st.book.bids[0];
     const ask = st.book.asks[0];
     return {
-      instType: 'SPOT',
+      instType: st.inst.instType,
       instId,
       last: px(st.lastPx),
       lastSz: formatTrim(st.lastSz, st.szDec),
@@ -640,3 +699,51 @@ export class SimMarket implements SimMarketApi {
     return st;
   }
 }
+
+/** Trades printed on a fresh exchange's tape before it starts (as a real one is never empty). */
+const SEED_TRADES = 100;
+
+/**
+ * Fills the tape with the last minute's trades before `start`: a walk of a few ticks ending at
+ * the start price, sizes drawn like live trades, ids just below the first live id. It uses its own
+ * generator, so the live market draws the same numbers as without it.
+ */
+function seedTape(st: InstState, rng: Rng, start: number): void {
+  let p = st.lastPx;
+  const out: PublicTrade[] = [];
+  for (let k = 0; k < SEED_TRADES; k++) {
+    const [lo, hi] = st.tradeLots;
+    const q = Math.max(1, Math.round(lo * Math.exp(rng.next() * Math.log(hi / lo || 1))));
+    out.push({
+      instId: st.inst.instId,
+      tradeId: String(st.nextTradeId - 1 - k),
+      px: formatFixed(p, st.pxDec),
+      sz: formatTrim(q, st.szDec),
+      side: rng.next() < 0.5 ? 'buy' : 'sell',
+      ts: start - 1 - k * 600,
+    });
+    p = Math.max(1, p + rng.int(-1, 1));
+  }
+  st.tape = out.reverse();
+}
+
+/** A constant price of 1: the quote leg of a contract that follows one index. */
+const UNIT_HISTORY: HistorySource = {
+  start: 0,
+  end: Number.MAX_SAFE_INTEGER,
+  minutes(hour: number): readonly Bucket[] {
+    return Array.from({ length: 60 }, (_, j) => ({
+      ts: hour * HOUR + j * MINUTE,
+      o: 1,
+      h: 1,
+      l: 1,
+      c: 1,
+      v: 0,
+      q: 0n,
+    }));
+  },
+  hourSummary(hour: number): Bucket | undefined {
+    return { ts: hour * HOUR, o: 1, h: 1, l: 1, c: 1, v: 0, q: 0n };
+  },
+};
+const UNIT_LEG = { x: 0, tick: 1, lot: 1, lastPx: 1, history: UNIT_HISTORY } as unknown as InstState;

@@ -2,7 +2,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../../util/clock.js';
 import type { SimKey } from '../contracts.js';
 import { EngineRequestError, tradeEnvelope, type ItemResult, type MatchingEngine } from '../engine/engine.js';
+import { FundingAccount } from '../engine/funding-account.js';
 import type { KeyRegistry } from '../keys.js';
+import type { SimMarketApi } from '../contracts.js';
+import { algoRoutes } from './algo-routes.js';
+import { assetRoutes } from './asset-routes.js';
+import { derivativeRoutes } from './deriv-routes.js';
 import { ok, okxError, type Reply } from './reply.js';
 
 export interface PrivateCall {
@@ -49,7 +54,9 @@ export function privateRoutes(
   engine: MatchingEngine,
   keys: KeyRegistry,
   clock: Clock,
+  market?: SimMarketApi,
 ): Record<string, Route> {
+  const funding = new FundingAccount(engine.ledger, clock);
   const us = () => String(clock.now() * 1000);
   const envelope = (fn: () => ItemResult[]): Reply => {
     const inTime = us();
@@ -87,8 +94,10 @@ export function privateRoutes(
     engine.amendOrders(a, items, { expTimeMs: e });
 
   return {
+    ...assetRoutes(engine, keys, funding),
+    ...algoRoutes(engine, us),
+    ...(market ? derivativeRoutes(engine, market) : {}),
     'account.balance': (c) => ok([engine.balance(c.key.account, ccyList(c.query))]),
-    'account.positions': () => ok([]),
     'account.bills': (c) => ok(engine.bills(c.key.account, queryObject(c.query))),
     'account.config': (c) => {
       const uid = keys.uid(c.key.account);
@@ -97,9 +106,9 @@ export function privateRoutes(
         {
           uid,
           mainUid: uid,
-          acctLv: '1',
+          acctLv: engine.derivs.settings(c.key.account).acctLv,
           acctStpMode: 'cancel_maker',
-          posMode: 'net_mode',
+          posMode: engine.derivs.settings(c.key.account).posMode,
           autoLoan: false,
           greeksType: 'PA',
           level: 'Lv1',

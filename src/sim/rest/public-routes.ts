@@ -4,6 +4,9 @@ import { ok, okxError, type Reply } from './reply.js';
 import { REST_CANDLE_BARS } from '../../protocol/bars.js';
 import { instrumentToOkx } from '../market/instrument-payload.js';
 import { tradePayload } from '../market/trade-payload.js';
+import { optionInstruments } from '../market/options.js';
+import type { Derivatives } from '../engine/derivatives.js';
+import { derivativePublicRoutes } from './deriv-public-routes.js';
 
 const INST_TYPES = ['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'];
 const TICKER_INST_TYPES = ['SPOT', 'SWAP', 'FUTURES', 'OPTION'];
@@ -20,7 +23,11 @@ function intParam(q: Query, name: string, def: number, max: number): number | Re
   return Math.min(Number(v), max);
 }
 
-export function publicRoutes(market: SimMarketApi, clock: Clock): Record<string, (q: Query) => Reply> {
+export function publicRoutes(
+  market: SimMarketApi,
+  clock: Clock,
+  derivs?: Derivatives,
+): Record<string, (q: Query) => Reply> {
   const requireInst = (q: Query): string | Reply => {
     const instId = q.get('instId') ?? '';
     if (!instId) return okxError('50014', 'instId');
@@ -53,10 +60,21 @@ export function publicRoutes(market: SimMarketApi, clock: Clock): Record<string,
       const instType = q.get('instType') ?? '';
       if (!instType) return okxError('50014', 'instType');
       if (!INST_TYPES.includes(instType)) return okxError('51000', 'instType');
-      if (instType === 'OPTION' && !q.get('instFamily')) return okxError('50014', 'instFamily');
-      if (instType !== 'SPOT') return ok([]);
+      const family = q.get('instFamily') || q.get('uly') || '';
+      // OPTION needs an underlying or a family (either name answers).
+      if (instType === 'OPTION') {
+        if (!family) return okxError('50014', 'instFamily');
+        const first = market.instruments()[0];
+        const listTime = first ? first.listTime : String(clock.now());
+        const opts = optionInstruments(market, clock.now(), listTime).filter(
+          (o) => o.instFamily === family && (!q.get('instId') || o.instId === q.get('instId')),
+        );
+        return ok(opts);
+      }
+      if (instType === 'MARGIN') return ok([]);
       const instId = q.get('instId');
-      const list = instId ? [market.instrument(instId)].filter((i) => i !== undefined) : market.instruments();
+      let list = instId ? [market.instrument(instId)].filter((i) => i !== undefined) : market.instruments();
+      list = list.filter((i) => i.instType === instType && (!family || i.contract?.uly === family));
       return ok(list.map(instrumentToOkx));
     },
     'market.ticker': (q) => {
@@ -68,8 +86,13 @@ export function publicRoutes(market: SimMarketApi, clock: Clock): Record<string,
       const instType = q.get('instType') ?? '';
       if (!instType) return okxError('50014', 'instType');
       if (!TICKER_INST_TYPES.includes(instType)) return okxError('51000', 'instType');
-      if (instType !== 'SPOT') return ok([]);
-      return ok(market.instruments().map((i) => market.ticker(i.instId)));
+      const family = q.get('instFamily') || q.get('uly') || '';
+      return ok(
+        market
+          .instruments()
+          .filter((i) => i.instType === instType && (!family || i.contract?.uly === family))
+          .map((i) => market.ticker(i.instId)),
+      );
     },
     'market.books': (q) => {
       const instId = requireInst(q);
@@ -88,5 +111,13 @@ export function publicRoutes(market: SimMarketApi, clock: Clock): Record<string,
       if (typeof limit !== 'number') return limit;
       return ok(market.trades(instId, limit).map(tradePayload));
     },
+    'public.systemStatus': (q) => {
+      // No maintenance is ever scheduled on the local exchange: OKX answers an empty list then.
+      const state = q.get('state');
+      if (state && !['scheduled', 'ongoing', 'pre_open', 'completed', 'canceled'].includes(state))
+        return okxError('51000', 'state');
+      return ok([]);
+    },
+    ...(derivs ? derivativePublicRoutes(market, clock, derivs) : {}),
   };
 }

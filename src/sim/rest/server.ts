@@ -120,6 +120,8 @@ function scopeFields(e: EndpointDef, query: URLSearchParams, item: Record<string
   return {
     instId: get('instId') ?? (item?.instIdCode !== undefined ? `#${String(item.instIdCode)}` : undefined),
     instType: get('instType'),
+    instFamily: get('instFamily'),
+    ccy: get('ccy'),
     tag: get('tag'),
   };
 }
@@ -129,8 +131,8 @@ function scopeFields(e: EndpointDef, query: URLSearchParams, item: Record<string
  * limits) in OKX's order, then the endpoint. Returns a node:http request listener.
  */
 export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const pub = publicRoutes(deps.market, deps.clock);
-  const priv = privateRoutes(deps.engine, deps.keys, deps.clock);
+  const pub = publicRoutes(deps.market, deps.clock, deps.engine.derivs);
+  const priv = privateRoutes(deps.engine, deps.keys, deps.clock, deps.market);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';

@@ -24,6 +24,17 @@ const PUSH_RANK: Record<ChannelKind['kind'], number> = {
   positions: 10,
   balance_and_position: 11,
   instruments: 12,
+  'mark-price': 13,
+  'index-tickers': 14,
+  'funding-rate': 15,
+  'open-interest': 16,
+  'price-limit': 17,
+  'estimated-price': 18,
+  'mark-price-candle': 19,
+  'index-candle': 20,
+  'liquidation-warning': 21,
+  'orders-algo': 22,
+  'algo-advance': 23,
 };
 
 const isBookKind = (k: ChannelKind['kind']): boolean => k === 'books' || k === 'books5' || k === 'bbo-tbt';
@@ -86,9 +97,12 @@ export class MarketChannels {
         this.hub.send(c, { arg: sub.arg, data: [market.ticker(instId)] });
         break;
       case 'instruments':
-        // The instType's instruments on subscribe; the local exchange lists SPOT only.
-        if (sub.arg.instType === 'SPOT')
-          this.hub.send(c, { arg: sub.arg, data: market.instruments().map(instrumentToOkx) });
+        // The instType's instruments on subscribe (SPOT, SWAP, FUTURES; OPTION is REST-only here).
+        {
+          // A type with nothing listed here (OPTION, MARGIN, or no contracts) gets no push.
+          const list = market.instruments().filter((i) => i.instType === sub.arg.instType);
+          if (list.length > 0) this.hub.send(c, { arg: sub.arg, data: list.map(instrumentToOkx) });
+        }
         break;
       case 'candle': {
         const row = market.candles(instId, ch.bar, { limit: 1, history: ch.bar === '1s' })[0];

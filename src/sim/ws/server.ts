@@ -6,7 +6,8 @@ import { errorMessage } from '../../protocol/error-codes.js';
 import { signWsLogin } from '../../protocol/sign.js';
 import type { SimKey, WsServerHandle, WsUpgradeNotice } from '../contracts.js';
 import { hash32 } from '../market/prng.js';
-import { PATHS, TRADE_OPS, channelOn, isPrivateKind, type WsPath } from './channels.js';
+import { PATHS, TRADE_OPS, channelOn, isContractKind, isPrivateKind, type WsPath } from './channels.js';
+import { ContractChannels } from './contract-channels.js';
 import {
   hasChannel,
   invalidRequest,
@@ -43,6 +44,7 @@ export class SimWsServer implements WsServerHandle {
   private readonly market: MarketChannels;
   private readonly private: PrivateChannels;
   private readonly trade: TradeOps;
+  private readonly contracts: ContractChannels;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
   private readonly idleMs: number;
   private readonly perSecond: number;
@@ -57,6 +59,7 @@ export class SimWsServer implements WsServerHandle {
     this.market = new MarketChannels(this.hub);
     this.private = new PrivateChannels(this.hub);
     this.trade = new TradeOps(this.hub);
+    this.contracts = new ContractChannels(this.hub, opts.contracts);
     this.idleMs = opts.idleTimeoutMs ?? 30_000;
     this.perSecond = opts.connectionsPerSecond ?? 3;
     this.opsPerHour = opts.opsPerHour ?? 480;
@@ -98,6 +101,7 @@ export class SimWsServer implements WsServerHandle {
         continue;
       }
       this.market.tick(c, now);
+      this.contracts.tick(c, now);
     }
   }
 
@@ -105,6 +109,7 @@ export class SimWsServer implements WsServerHandle {
     this.opts.server.off('upgrade', this.onUpgradeListener);
     this.market.close();
     this.private.close();
+    this.contracts.close();
     for (const c of this.hub.conns) {
       clearTimeout(c.idle);
       c.ws.terminate();
@@ -272,10 +277,19 @@ export class SimWsServer implements WsServerHandle {
     if (ch.kind === 'instruments') {
       // instType is required and is the channel's only parameter (OKX: SPOT/MARGIN/SWAP/FUTURES/OPTION).
       if (!INST_TYPES.has(arg.instType ?? '')) return hub.sendError(c, '60012', invalidRequest(text), id);
+    } else if (!isPrivate && isContractKind(ch.kind)) {
+      if (!this.contracts.knows({ ch, instId })) return hub.sendError(c, '60018', wrongUrl(raw), id);
     } else if (!isPrivate && !this.opts.market.instrument(instId)) {
       return hub.sendError(c, '60018', wrongUrl(raw), id);
     }
-    if ((ch.kind === 'orders' || ch.kind === 'positions') && !arg.instType)
+    if (
+      (ch.kind === 'orders' ||
+        ch.kind === 'positions' ||
+        ch.kind === 'liquidation-warning' ||
+        ch.kind === 'orders-algo' ||
+        ch.kind === 'algo-advance') &&
+      !arg.instType
+    )
       return hub.sendError(c, '60012', invalidRequest(text), id);
     const key = JSON.stringify([
       arg.channel,
@@ -308,7 +322,9 @@ export class SimWsServer implements WsServerHandle {
     const sub: Sub = { key, arg: ackArg, ch, instId };
     c.subs.set(key, sub);
     if (existed) return;
-    if (isPrivate) this.private.initialPush(c, sub);
+    if (ch.kind === 'positions' && this.opts.contracts) this.contracts.initialPush(c, sub);
+    else if (isContractKind(ch.kind)) this.contracts.initialPush(c, sub);
+    else if (isPrivate) this.private.initialPush(c, sub);
     else this.market.initialPush(c, sub);
   }
 }

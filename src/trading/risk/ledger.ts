@@ -19,9 +19,15 @@ export function num(field: string, v: string): Decimal {
   return new D(v);
 }
 
-/** BASE and QUOTE of a spot instId. */
+/** A perpetual swap or a future: BTC-USDT-SWAP, BTC-USDT-260327. */
+export function isContractId(instId: string): boolean {
+  return /^[A-Z0-9]+-[A-Z0-9]+-(?:SWAP|\d{6})$/.test(instId);
+}
+
+/** BASE and QUOTE of a spot instId (of a linear contract: its coin and settlement currency). */
 export function pairOf(instId: string): [string, string] {
   const parts = instId.split('-');
+  if (isContractId(instId)) return [parts[0]!, parts[1]!];
   if (parts.length !== 2 || !parts[0] || !parts[1])
     throw new ValidationError('instId', `"${instId}" is not a BASE-QUOTE spot instrument`, 'e.g. "ETH-BTC"');
   return [parts[0], parts[1]];
@@ -104,8 +110,11 @@ function flowOf(
   sz: Decimal,
   fee: Decimal,
   feeCcy: string,
+  /** Coin per unit of sz: a contract's ctVal, 1 on spot. */
+  mult: Decimal = new D(1),
 ): Flow {
   const [base, quote] = pairOf(instId);
+  sz = sz.mul(mult);
   const notional = px.mul(sz);
   let pos = side === 'buy' ? sz : sz.neg();
   let cash = side === 'buy' ? notional.neg() : notional;
@@ -142,9 +151,17 @@ export class RiskLedger {
     private readonly startingEquity: Decimal,
     /** The UTC day the run starts in (a loss of its very first fill is that day's loss). */
     today: string,
+    /** A contract's value in its coin (ctVal), so contract fills count in coin; spot needs none. */
+    private readonly contractValue: (instId: string) => string | undefined = () => undefined,
   ) {
     this.peak = startingEquity;
     this.day = today;
+  }
+
+  private multOf(instId: string): Decimal {
+    if (!isContractId(instId)) return new D(1);
+    const v = this.contractValue(instId);
+    return v && /^\d+(\.\d+)?$/.test(v) ? new D(v) : new D(1);
   }
 
   /** Takes up what earlier runs left: today's PnL (if the same day), the total and the peak. */
@@ -173,7 +190,7 @@ export class RiskLedger {
     if (this.seenTrades.has(key)) return false;
     const px = num('fillPx', f.fillPx);
     const sz = num('fillSz', f.fillSz);
-    const flow = flowOf(f.instId, f.side, px, sz, num('fee', f.fee || '0'), f.feeCcy);
+    const flow = flowOf(f.instId, f.side, px, sz, num('fee', f.fee || '0'), f.feeCcy, this.multOf(f.instId));
     this.seenTrades.add(key);
     const of = this.orderFlow(f.instId, f.ordId || f.clOrdId ? this.orderKey(f) : `trade:${key}`);
     of.tradeSz = of.tradeSz.plus(sz);
@@ -315,7 +332,7 @@ export class RiskLedger {
     if (sz.lt(of.viewSz)) return;
     const px = num('avgPx', pxStr);
     of.viewSz = sz;
-    of.view = flowOf(o.instId, o.side, px, sz, num('fee', o.fee || '0'), o.feeCcy);
+    of.view = flowOf(o.instId, o.side, px, sz, num('fee', o.fee || '0'), o.feeCcy, this.multOf(o.instId));
     this.settle(of);
     if (!this.marks.has(o.instId)) this.marks.set(o.instId, px);
   }

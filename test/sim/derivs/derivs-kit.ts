@@ -1,0 +1,50 @@
+import { ManualClock } from '../../../src/util/clock.js';
+import type { AfterHook } from '../../helpers/sim.js';
+import { withSim } from '../../helpers/sim.js';
+import { accountsConfig, get, post, T0 } from '../sim-test-kit.js';
+import type { Simulator } from '../../../src/sim/simulator.js';
+
+/** A seeded exchange on a manual clock with trade-key accounts in single-currency margin mode. */
+export async function derivSim(
+  t: AfterHook,
+  names = ['alice'],
+  opts: { seed?: number; start?: number; posMode?: 'net_mode' | 'long_short_mode'; acctLv?: '1' | '2' } = {},
+) {
+  const clock = new ManualClock(opts.start ?? T0);
+  const cfg = accountsConfig(names, { USDT: '100000', BTC: '2', ETH: '20' });
+  const accounts = Object.fromEntries(
+    Object.entries(cfg.accounts).map(([n, a]) => [
+      n,
+      { ...a, acctLv: opts.acctLv ?? '2', posMode: opts.posMode ?? 'net_mode' },
+    ]),
+  );
+  const sim = await withSim(t, { seed: opts.seed ?? 7, clock, config: { keys: cfg.keys, accounts } });
+  // A step of hours of sim time can hold the event loop for seconds; a longer keep-alive keeps
+  // the server from closing the client's idle socket under it (a harness artifact, not OKX's).
+  sim.server.keepAliveTimeout = 120_000;
+  return { sim, clock };
+}
+
+export async function data(sim: Simulator, label: string, path: string): Promise<any[]> {
+  const r = await get(sim, label, path);
+  if (r.json.code !== '0') throw new Error(`${path}: ${JSON.stringify(r.json)}`);
+  return r.json.data;
+}
+
+export async function send(sim: Simulator, label: string, path: string, body: unknown) {
+  return (await post(sim, label, path, body)).json;
+}
+
+export async function position(sim: Simulator, label: string, instId: string) {
+  return (await data(sim, label, `/api/v5/account/positions?instId=${instId}`))[0];
+}
+
+/**
+ * One step of sim time: advance the clock, run the exchange's tick, then yield to the event loop
+ * so socket timers (keep-alive) run as they would between real requests.
+ */
+export async function step(sim: Simulator, clock: { advance(ms: number): void }, ms: number): Promise<void> {
+  clock.advance(ms);
+  sim.tick();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
