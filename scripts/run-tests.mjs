@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with Node's own test runner and the tsx loader.
 // Node 20's runner does not expand globs itself, so the file list is built here.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -43,10 +44,14 @@ function run(list, timeoutMs) {
   ];
   const r = spawnSync(process.execPath, args, {
     stdio: 'inherit',
-    env: { ...process.env, OKXKIT_LOG_LEVEL: process.env.OKXKIT_LOG_LEVEL ?? 'silent' },
+    env: { ...process.env, OKXKIT_HOME: home, OKXKIT_LOG_LEVEL: process.env.OKXKIT_LOG_LEVEL ?? 'silent' },
   });
   return r.status ?? 1;
 }
+// Tests never touch the real state folder (~/.okxkit: journals, kill switch, audit trail): a test
+// that relies on the default home gets a fresh one for this run, removed afterwards.
+const home = mkdtempSync(join(tmpdir(), 'okxkit-test-home-'));
+process.on('exit', () => rmSync(home, { recursive: true, force: true }));
 const first = run(
   files.filter((f) => !LONG(f)),
   120_000,
