@@ -764,30 +764,17 @@ export class BacktestExchange implements ExchangePort {
     return Promise.resolve(this.tickerNow());
   }
 
-  placeOrder(intent: OrderIntent): Promise<Order> {
-    try {
-      return Promise.resolve(this.place(intent));
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+  // async: a synchronous throw becomes the rejection, as on a real venue
+  async placeOrder(intent: OrderIntent): Promise<Order> {
+    return this.place(intent);
   }
 
-  cancelOrder(ref: OrderRef): Promise<void> {
-    try {
-      this.cancel(ref);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+  async cancelOrder(ref: OrderRef): Promise<void> {
+    this.cancel(ref);
   }
 
-  amendOrder(req: AmendRequest): Promise<void> {
-    try {
-      this.amend(req);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+  async amendOrder(req: AmendRequest): Promise<void> {
+    this.amend(req);
   }
 
   getOrder(ref: OrderRef): Promise<Order | undefined> {

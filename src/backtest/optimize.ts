@@ -6,7 +6,7 @@ import { seededRandom } from '../util/random.js';
 import { ValidationError } from '../util/errors.js';
 import type { Candles } from './candles.js';
 import type { BacktestExchangeOptions } from './exchange.js';
-import { evaluate, type EvalResult, type EvalTask } from './optimize-worker.js';
+import { evaluate, type EvalResult } from './optimize-worker.js';
 import {
   deflatedSharpe,
   probabilityOfOverfitting,
@@ -33,7 +33,7 @@ export function parseSpace(raw: unknown): ParamSpace {
     if (Array.isArray(v)) {
       if (!v.length || !v.every((x) => typeof x === 'number' || typeof x === 'string'))
         throw new ValidationError(`space.${k}`, 'must be a non-empty list of numbers or strings');
-      out[k] = v as ParamValues;
+      out[k] = v;
     } else if (v && typeof v === 'object') {
       const { from, to, step } = v as { from?: unknown; to?: unknown; step?: unknown };
       if (
@@ -248,7 +248,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
   let raw: EvalResult[];
   if (threads === 0) {
     raw = [];
-    for (const p of o.candidates) raw.push(tick(await evaluate({ ...base, params: p } as EvalTask)));
+    for (const p of o.candidates) raw.push(tick(await evaluate({ ...base, params: p })));
   } else {
     const pool = new Piscina({
       filename: workerFile(),
@@ -260,7 +260,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     try {
       raw = await Promise.all(
         o.candidates.map((p) =>
-          pool.run({ ...base, params: p } as EvalTask, { name: 'evaluate' }).then((r: EvalResult) => tick(r)),
+          pool.run({ ...base, params: p }, { name: 'evaluate' }).then((r: EvalResult) => tick(r)),
         ),
       );
     } finally {

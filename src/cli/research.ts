@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { barToMs, type CandleSource, type Candles } from '../backtest/candles.js';
-import type { BacktestExchangeOptions, BacktestInstrument, FillMode } from '../backtest/exchange.js';
+import type { BacktestExchangeOptions, BacktestInstrument } from '../backtest/exchange.js';
 import { storeFunding, storeSource } from '../backtest/sources.js';
 import { BOT_KINDS, isBotKind, parseBotConfig, type BotConfig } from '../bots/config.js';
 import { createStrategy } from '../bots/strategies/index.js';
@@ -262,7 +262,7 @@ export function exchangeOptions(
     latencyMs: num('--latency-ms', flags.latencyMs ?? '0', 0, 3_600_000)!,
     spreadBps: num('--spread-bps', flags.spreadBps ?? '2', 0, 10_000)!,
     impact: num('--impact', flags.impact ?? '0.1', 0, 100)!,
-    fillMode: fill as FillMode,
+    fillMode: fill,
     queueAhead: num('--queue-ahead', flags.queueAhead ?? '0', 0, 1e12)!,
     participation: num('--participation', flags.participation ?? '1', 1e-9, 1)!,
     fundingRate: data.fundingRate ?? num('--funding-rate', flags.fundingRate ?? '0.0001', -1, 1)!,

@@ -43,8 +43,7 @@ export function checkRequest(schema: z.ZodType, value: unknown, what: string): v
     ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.')
     : what;
   const got = issue.path.reduce<unknown>(
-    (v, k) =>
-      v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined,
+    (v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
     value,
   );
   throw new ValidationError(

@@ -352,18 +352,20 @@ export class OkxClient implements RestCaller {
     const auth = this.#secret !== undefined;
     const write = m === 'POST';
     const withdrawal = write && /withdraw/i.test(path);
+    const def: EndpointDef = {
+      id: `request:${m} ${path}` as EndpointId,
+      method: m,
+      path,
+      auth,
+      permission: auth ? (withdrawal ? 'withdraw' : write ? 'trade' : 'read') : undefined,
+      rate: auth ? UNCATALOGUED_SIGNED_RULE : UNCATALOGUED_PUBLIC_RULE,
+    } as EndpointDef;
     const ep: EndpointRuntime = {
-      def: {
-        id: `request:${m} ${path}`,
-        method: m,
-        path,
-        auth,
-        permission: auth ? (withdrawal ? 'withdraw' : write ? 'trade' : 'read') : undefined,
-        rate: auth ? UNCATALOGUED_SIGNED_RULE : UNCATALOGUED_PUBLIC_RULE,
-      },
+      def,
       label: `${m} ${path}`,
       write,
-      refused: this.readOnly && write,
+      // the same policy as every catalogued endpoint; a signed POST counts as a trade at least
+      refused: this.policy.refusesEndpoint(def) ?? (this.readOnly && write ? 'trade' : undefined),
       withdrawBlocked: withdrawal && !this.allowWithdraw,
       subAccountLimit: false,
     };

@@ -676,7 +676,7 @@ class DuckStore implements MarketStore {
   query(sql: string): Promise<Record<string, unknown>[]> {
     return this.run(async () => {
       const r = await this.conn.runAndReadAll(sql);
-      return r.getRowObjectsJS() as Record<string, unknown>[];
+      return r.getRowObjectsJS();
     });
   }
 

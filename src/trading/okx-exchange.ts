@@ -61,7 +61,12 @@ export interface OkxTradingClient {
     ordersPending(params?: OrdersPendingParams): Promise<unknown>;
     fills(params?: FillsParams): Promise<unknown>;
   };
-  /** The generated endpoint methods (OkxClient.api), for positions, leverage, algo orders and modes. */
+  /**
+   * The generated endpoint methods (OkxClient.api), for positions, leverage, algo orders and modes.
+   * Their parameters stay open here: each generated method validates its own request (zod), and
+   * naming those request types would tie the port's adapter to the generated module.
+   */
+  /* eslint-disable @typescript-eslint/no-explicit-any */
   api?: {
     account: {
       positions(p?: any): Promise<unknown>;
@@ -76,6 +81,7 @@ export interface OkxTradingClient {
       ordersPending(p: any): Promise<unknown>;
     };
   };
+  /* eslint-enable @typescript-eslint/no-explicit-any */
 }
 
 /** A payload field OKX should always send is missing or of the wrong type. */
@@ -186,7 +192,7 @@ export function mapPosition(o: Obj): Position {
   return {
     instId: str(o, 'instId', w),
     instType: str(o, 'instType', w),
-    mgnMode: (mgn === 'isolated' ? 'isolated' : 'cross') as MarginMode,
+    mgnMode: mgn === 'isolated' ? 'isolated' : 'cross',
     posSide: (opt('posSide') || 'net') as PosSide,
     pos: str(o, 'pos', w),
     avgPx: opt('avgPx'),

@@ -29,14 +29,10 @@ async function okxkit(
   const dataDir = process.env.OKXKIT_DATA_DIR;
   process.env.OKXKIT_DATA_DIR = join(cwd, 'market-data');
   // Only strings are ours: the test runner reports to its parent through stdout in binary.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) =>
-    typeof s === 'string'
-      ? ((out += s), true)
-      : ow.call(process.stdout, s, ...rest)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) =>
-    typeof s === 'string'
-      ? ((err += s), true)
-      : ew.call(process.stderr, s, ...rest)) as typeof process.stderr.write;
+  process.stdout.write = (s: string | Uint8Array, ...rest: never[]) =>
+    typeof s === 'string' ? ((out += s), true) : ow.call(process.stdout, s, ...rest);
+  process.stderr.write = (s: string | Uint8Array, ...rest: never[]) =>
+    typeof s === 'string' ? ((err += s), true) : ew.call(process.stderr, s, ...rest);
   const abs = args.map((a) => (/\.(json|html|csv|mjs)$/.test(a) ? join(cwd, a) : a));
   // The test runner keeps a failure in process.exitCode; main() reads it, so it starts clear.
   const exitCode = process.exitCode;

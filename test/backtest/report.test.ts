@@ -96,7 +96,7 @@ describe('HTML report', () => {
       await page.goto(pathToFileURL(file).href);
       // Strings run in the page (this project's TypeScript has no DOM types).
       await page.waitForFunction('window.__report && window.__report.ready === true');
-      const got = (await page.evaluate('window.__report')) as Record<string, number>;
+      const got = await page.evaluate<Record<string, number>>('window.__report');
       // 57,600 one-minute candles, at most 4,000 chart bars: 15 minutes a bar -> 3,840 bars.
       assert.equal(candles.ts.length, 57_600);
       assert.equal(got.candles, 3_840);
@@ -104,7 +104,7 @@ describe('HTML report', () => {
       assert.equal(got.buyHold, 3_840);
       assert.equal(got.drawdown, 3_840);
       assert.equal(got.markers, rep.result.fills.length);
-      assert.ok(got.markers! >= 10, `${got.markers} markers`);
+      assert.ok(got.markers >= 10, `${got.markers} markers`);
       assert.equal(got.monthly, 2); // November and December 2025
       assert.equal(got.heatmap, 6);
       assert.equal(got.levels, 1);
@@ -112,13 +112,13 @@ describe('HTML report', () => {
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, []);
       // The candle chart drew something: its canvas is not blank.
-      const painted = (await page.evaluate(`(() => {
+      const painted = await page.evaluate<number>(`(() => {
         const c = document.querySelector('#candles canvas');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0;
         for (let i = 0; i < d.length; i += 4) if (d[i] !== 255 || d[i + 1] !== 255 || d[i + 2] !== 255) n++;
         return n;
-      })()`)) as number;
+      })()`);
       assert.ok(painted > 1000, `${painted} painted pixels`);
       const shot = join(dir, 'report.png');
       await page.screenshot({ path: shot, fullPage: true });

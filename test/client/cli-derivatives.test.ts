@@ -17,10 +17,7 @@ async function run(
   const wo = io.out;
   const we = process.stderr.write.bind(process.stderr);
   io.out = (text: string) => void out.push(text);
-  process.stderr.write = ((c: string | Uint8Array) => (
-    err.push(String(c)),
-    true
-  )) as typeof process.stderr.write;
+  process.stderr.write = (c: string | Uint8Array) => (err.push(String(c)), true);
   const prevExit = process.exitCode;
   process.exitCode = undefined;
   try {

@@ -318,7 +318,7 @@ export class GridStrategy implements Strategy<GridState> {
    * check: an order it refuses for margin is reported and its level left empty.
    */
   private initContracts(inst: Instrument, ticker: Ticker): { state: GridState; actions: BotAction[] } {
-    const { prices, sizes } = this.plan(inst);
+    const { prices, sizes } = this.plan(inst, ticker.last);
     const skip = nearestLevel(prices, ticker.last);
     const state: GridState = {
       prices,

@@ -1,12 +1,4 @@
-import type {
-  BotConfig,
-  BollingerConfig,
-  DcaConfig,
-  EmaCrossConfig,
-  GridConfig,
-  MomentumConfig,
-  TrailingConfig,
-} from '../config.js';
+import type { BotConfig } from '../config.js';
 import type { Strategy } from '../types.js';
 import { DcaStrategy } from './dca.js';
 import { GridStrategy } from './grid.js';
@@ -26,13 +18,13 @@ export function createStrategy(config: BotConfig): Strategy {
     case 'dca':
       return new DcaStrategy(config);
     case 'trailing':
-      return new TrailingStopStrategy(config as TrailingConfig) as unknown as Strategy;
+      return new TrailingStopStrategy(config);
     case 'ema-cross':
-      return new EmaCrossStrategy(config as EmaCrossConfig) as unknown as Strategy;
+      return new EmaCrossStrategy(config);
     case 'bollinger':
-      return new BollingerStrategy(config as BollingerConfig) as unknown as Strategy;
+      return new BollingerStrategy(config);
     case 'momentum':
-      return new MomentumStrategy(config as MomentumConfig) as unknown as Strategy;
+      return new MomentumStrategy(config);
     default:
       throw new Error(`unknown bot kind ${(config as { kind: string }).kind}`);
   }

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import type { SimInstrument } from '../contracts.js';
-import type { Derivatives, MgnMode, PosSide } from './derivatives.js';
+import type { Derivatives, PosSide } from './derivatives.js';
 import type { SimOrder } from './order.js';
 
 /** What a valid contract order reserves and carries, or the sCode that refuses it. */
@@ -40,7 +40,7 @@ export function checkContractOrder(
   const s = derivs.settings(account);
   if (s.acctLv === '1') return no('51010');
   if (o.tdMode !== 'cross' && o.tdMode !== 'isolated') return no('51000', 'tdMode');
-  const mgnMode = o.tdMode as MgnMode;
+  const mgnMode = o.tdMode;
   let posSide = o.posSide as PosSide | '';
   if (s.posMode === 'net_mode') {
     if (posSide && posSide !== 'net') return no('51000', 'posSide');

@@ -199,11 +199,11 @@ export class Derivatives {
       if (!inst.contract) throw new DerivError('51000', ['instId']);
       if (lever.gt(inst.contract.lever)) throw new DerivError('59102');
       // A leverage that the open position's tier does not allow is refused (position tiers).
-      for (const p of this.#matching(account, inst.instId, mgnMode as MgnMode, posSide as PosSide)) {
+      for (const p of this.#matching(account, inst.instId, mgnMode, posSide as PosSide)) {
         if (lever.gt(tierFor(inst, p.pos.abs()).maxLever)) throw new DerivError('59102');
       }
-      s.levers.set(this.#leverKey(inst.instId, mgnMode as MgnMode, posSide as PosSide), lever);
-      for (const p of this.#matching(account, inst.instId, mgnMode as MgnMode, posSide as PosSide)) {
+      s.levers.set(this.#leverKey(inst.instId, mgnMode, posSide as PosSide), lever);
+      for (const p of this.#matching(account, inst.instId, mgnMode, posSide as PosSide)) {
         this.#relever(p, lever);
       }
       out.push({ lever: lever.toFixed(), mgnMode, instId: inst.instId, posSide });

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { DerivError, type MgnMode, type PosSide } from '../engine/derivatives.js';
+import { DerivError, type PosSide } from '../engine/derivatives.js';
 import { CONTRACT_MAKER_RATE, CONTRACT_TAKER_RATE } from '../engine/derivatives.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import type { SimMarketApi } from '../contracts.js';
@@ -105,7 +105,7 @@ export function derivativeRoutes(engine: MatchingEngine, market: SimMarketApi): 
       const rows = [];
       for (const id of instIds) {
         if (!market.instrument(id)) return okxError('51001');
-        rows.push(...d.leverageInfo(c.key.account, id, mgnMode as MgnMode));
+        rows.push(...d.leverageInfo(c.key.account, id, mgnMode));
       }
       if (ccy) rows.push({ ccy, instId: '', mgnMode, posSide: '', lever: '1' });
       return ok(rows);

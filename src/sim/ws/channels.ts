@@ -45,16 +45,11 @@ const PUBLIC: Record<string, ChannelKind> = {
 const BUSINESS: Record<string, ChannelKind> = {
   'trades-all': { kind: 'trades-all' },
   // Every candle channel OKX documents, 1s and 5D included (docs/OKX-PROTOCOL.md §2.1; the REST bars plus those two).
-  ...Object.fromEntries(WS_CANDLE_BARS.map((b) => [`candle${b}`, { kind: 'candle', bar: b } as ChannelKind])),
+  ...Object.fromEntries(WS_CANDLE_BARS.map((b) => [`candle${b}`, { kind: 'candle', bar: b }])),
   ...Object.fromEntries(
-    WS_CANDLE_BARS.map((b) => [
-      `mark-price-candle${b}`,
-      { kind: 'mark-price-candle', bar: b } as ChannelKind,
-    ]),
+    WS_CANDLE_BARS.map((b) => [`mark-price-candle${b}`, { kind: 'mark-price-candle', bar: b }]),
   ),
-  ...Object.fromEntries(
-    WS_CANDLE_BARS.map((b) => [`index-candle${b}`, { kind: 'index-candle', bar: b } as ChannelKind]),
-  ),
+  ...Object.fromEntries(WS_CANDLE_BARS.map((b) => [`index-candle${b}`, { kind: 'index-candle', bar: b }])),
   // Algo orders push on /business and need a login.
   'orders-algo': { kind: 'orders-algo' },
   'algo-advance': { kind: 'algo-advance' },

@@ -376,14 +376,14 @@ describe('contracts on the local exchange (issue 12 item 3)', () => {
       for (const who of ['alice', 'bob']) if (sim.engine.derivs.list(who).length === 0) gone = who;
     }
     assert.ok(gone, 'one side was liquidated');
-    assert.ok(warned.includes(gone!), 'the warning came first');
-    const bills = await data(sim, gone!, '/api/v5/account/bills?type=5');
+    assert.ok(warned.includes(gone), 'the warning came first');
+    const bills = await data(sim, gone, '/api/v5/account/bills?type=5');
     assert.equal(bills.length, 1);
     assert.equal(bills[0].subType, gone === 'alice' ? '107' : '106');
     assert.equal(bills[0].instId, 'BTC-USDT-SWAP');
-    assert.deepEqual(await data(sim, gone!, '/api/v5/account/positions'), []);
+    assert.deepEqual(await data(sim, gone, '/api/v5/account/positions'), []);
     // The isolated margin is gone with the position; cash never goes below the rest.
-    const [bal] = await data(sim, gone!, '/api/v5/account/balance?ccy=USDT');
+    const [bal] = await data(sim, gone, '/api/v5/account/balance?ccy=USDT');
     assert.ok(D(bal.details[0].cashBal).lt(100000));
     assert.equal(bal.details[0].frozenBal, '0');
   });

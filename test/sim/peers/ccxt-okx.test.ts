@@ -411,7 +411,7 @@ const CHECKS: Check[] = [
   [
     'createOrder (future)',
     async (ex) => {
-      const fut = Object.values(ex.markets ?? {}).find((m: any) => m.future && m.linear) as any;
+      const fut: any = Object.values(ex.markets ?? {}).find((m: any) => m.future && m.linear);
       const o = await ex.createOrder(fut.symbol, 'market', 'sell', 1, undefined, { tdMode: 'cross' });
       assert.equal((await ex.fetchOrder(o.id!, fut.symbol)).filled, 1);
     },

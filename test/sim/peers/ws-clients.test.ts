@@ -74,13 +74,13 @@ describe('WebSocket clients of peers against the local exchange (issue 12 item 5
       priv.closeAll(true);
     });
     const markP = next(pub, (m) => m.arg?.channel === 'mark-price');
-    pub.subscribe({ channel: 'mark-price', instId: 'BTC-USDT-SWAP' });
+    void pub.subscribe({ channel: 'mark-price', instId: 'BTC-USDT-SWAP' });
     const m = await markP;
     assert.equal(m.data[0].instId, 'BTC-USDT-SWAP');
     assert.ok(Number(m.data[0].markPx) > 0);
 
     const snap = next(priv, (x) => x.arg?.channel === 'positions');
-    priv.subscribe({ channel: 'positions', instType: 'SWAP' });
+    void priv.subscribe({ channel: 'positions', instType: 'SWAP' });
     assert.deepEqual((await snap).data, []);
     // One push per fill: the last one carries the whole position.
     const posPush = next(priv, (x) => x.arg?.channel === 'positions' && x.data[0]?.pos === '-2');
@@ -91,13 +91,13 @@ describe('WebSocket clients of peers against the local exchange (issue 12 item 5
       ordType: 'market',
       sz: '2',
     });
-    assert.equal(r.data[0]!.sCode, '0');
+    assert.equal(r.data[0].sCode, '0');
     const pos = await posPush;
     assert.equal(pos.data[0].pos, '-2');
     assert.equal(pos.data[0].instId, 'BTC-USDT-SWAP');
 
     const algoPush = next(biz, (x) => x.arg?.channel === 'orders-algo' && x.data.length > 0);
-    biz.subscribe({ channel: 'orders-algo', instType: 'SWAP' });
+    void biz.subscribe({ channel: 'orders-algo', instType: 'SWAP' });
     // Wait for the subscription's ack before placing, so the push cannot be missed.
     await new Promise<void>((resolve) => {
       const on = (e: any) => {
