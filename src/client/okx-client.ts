@@ -176,7 +176,9 @@ export class OkxClient implements RestCaller {
     this.demo = opts.demo ?? false;
     this.policy = (opts.credentials?.policy ?? DEFAULT_POLICY).restrict({ readOnly: opts.readOnly === true });
     this.readOnly = this.policy.readOnly;
-    this.allowWithdraw = opts.allowWithdraw ?? false;
+    // Withdrawals: an explicit opt-in, by the credentials' policy (a profile that allows them) or
+    // by this client's `allowWithdraw`; never under read-only.
+    this.allowWithdraw = !this.policy.readOnly && (this.policy.allowWithdraw || opts.allowWithdraw === true);
     this.baseUrl = opts.baseUrl ?? hostsFor(this.site, this.demo).rest;
     try {
       new URL(this.baseUrl);
@@ -224,7 +226,7 @@ export class OkxClient implements RestCaller {
         def,
         label: `${def.method} ${def.path}`,
         write: def.method === 'POST',
-        refused: this.policy.refusesEndpoint(def),
+        refused: this.refusalOf(def),
         withdrawBlocked: def.permission === 'withdraw' && !this.allowWithdraw,
         singleId: SINGLE_OF[def.id],
         subAccountLimit: SUB_LIMITED.has(def.id),
@@ -365,7 +367,7 @@ export class OkxClient implements RestCaller {
       label: `${m} ${path}`,
       write,
       // the same policy as every catalogued endpoint; a signed POST counts as a trade at least
-      refused: this.policy.refusesEndpoint(def) ?? (this.readOnly && write ? 'trade' : undefined),
+      refused: this.refusalOf(def) ?? (this.readOnly && write ? 'trade' : undefined),
       withdrawBlocked: withdrawal && !this.allowWithdraw,
       subAccountLimit: false,
     };
@@ -393,6 +395,15 @@ export class OkxClient implements RestCaller {
   }
 
   /** Closes the keep-alive connections. */
+  /**
+   * What the policy refuses for an endpoint. A withdrawal outside read-only is this client's own
+   * gate (`withdrawBlocked`, OkxWithdrawNotAllowedError), not a read-only refusal.
+   */
+  private refusalOf(def: EndpointDef): Permission | undefined {
+    const r = this.policy.refusesEndpoint(def);
+    return r === 'withdraw' && !this.policy.readOnly ? undefined : r;
+  }
+
   async close(): Promise<void> {
     await this.#transport.close();
   }
