@@ -24,6 +24,24 @@ describe('spot fidelity (issue 12 item 3)', () => {
     }
   });
 
+  test('a market sell sized in quote fills its whole amount even when the book steps between estimate and fill', async (t) => {
+    const clock = new ManualClock(T0);
+    const sim = await withSim(t, { seed: 5, clock, config: accountsConfig(['alice']) });
+    for (let i = 0; i < 24; i++) {
+      clock.advance(700);
+      const r = await place(sim, 'alice', {
+        instId: 'BTC-USDT',
+        side: 'sell',
+        ordType: 'market',
+        sz: '50',
+        tgtCcy: 'quote_ccy',
+      });
+      assert.equal(r.data[0].sCode, '0');
+      const o = await order(sim, 'alice', 'BTC-USDT', r.data[0].ordId);
+      assert.deepEqual([i, o.state], [i, 'filled']);
+    }
+  });
+
   test('a spot order read by GET /trade/order carries posSide "net"', async (t) => {
     const sim = await withSim(t, { seed: 5, clock: new ManualClock(T0), config: accountsConfig(['alice']) });
     const r = await place(sim, 'alice', {

@@ -700,9 +700,11 @@ export class MatchingEngine implements EngineEvents {
       if (px === undefined) break;
       if (o.px && !better(px, o.px)) break;
       let q = o.tgtCcy === 'quote_ccy' ? floorTo(left.div(px), inst.lotSz) : left;
-      // A base-sized market buy fills its whole size: when the book stepped since the estimate,
-      // the extra quote is reserved from the available balance (only what that cannot cover is cut).
+      // A market order sized in the currency it does not spend (a buy in base, a sell in quote)
+      // fills its whole size: when the book stepped since the estimate, the extra is reserved from
+      // the available balance (only what that cannot cover is cut).
       if (!o.px && o.side === 'buy' && o.tgtCcy === 'base_ccy') this.#topUp(o, q.mul(px));
+      if (!o.px && !o.contract && o.side === 'sell' && o.tgtCcy === 'quote_ccy') this.#topUp(o, q);
       // A market order never spends more than it reserved (the estimate walked this same book).
       if (!o.px && !o.contract)
         q = Decimal.min(q, floorTo(o.side === 'buy' ? o.frozen.div(px) : o.frozen, inst.lotSz));
