@@ -1,36 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../../src/cli/main.js';
-import { formatTable, io } from '../../src/cli/common.js';
+import { runCli } from '../helpers/cli.js';
+import { formatTable } from '../../src/cli/common.js';
 import { withSim } from '../helpers/sim.js';
 
-/** Runs the CLI in-process with the given environment, capturing stdout and stderr. */
-async function run(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  const saved = { ...process.env };
-  for (const k of Object.keys(process.env)) if (k.startsWith('OKX_')) delete process.env[k];
-  Object.assign(process.env, env);
-  const out: string[] = [];
-  const err: string[] = [];
-  const wo = io.out;
-  const we = process.stderr.write.bind(process.stderr);
-  io.out = (text: string) => void out.push(text);
-  process.stderr.write = (c: string | Uint8Array) => (err.push(String(c)), true);
-  const prevExit = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'okxkit', ...args]);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    io.out = wo;
-    process.stderr.write = we;
-    process.exitCode = prevExit;
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
-}
+const run = runCli;
 
 test('market and account commands against a base URL with credentials from the environment', async (t) => {
   const sim = await withSim(t, { seed: 11 });
