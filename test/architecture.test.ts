@@ -17,7 +17,30 @@ const ALLOWED: Record<string, string[]> = {
   data: ['client', 'ws', 'protocol', 'util'],
   // The backtester drives the strategies (bots) on its own Exchange (it sees trading's port only).
   backtest: ['bots', 'data', 'trading/exchange-port', 'protocol', 'util'],
-  cli: ['backtest', 'bots', 'data', 'trading', 'security', 'sim', 'ws', 'client', 'protocol', 'util'],
+  // Distributed state on Redis (issue 16): shared limiter, kill switch and risk scope, optimizer jobs.
+  cluster: ['backtest', 'data', 'trading', 'security', 'ws', 'client', 'protocol', 'util'],
+  // Operations (issue 14): the bot supervisor, metrics, dashboard, alert channels, log files.
+  ops: ['cluster', 'backtest', 'bots', 'data', 'trading', 'security', 'ws', 'client', 'protocol', 'util'],
+  // External signals turned into guarded orders (issue 19).
+  signals: ['trading', 'security', 'ws', 'client', 'protocol', 'util'],
+  // Arbitrage (issue 15): opportunity engine, triangular and basis bots, cross-venue through ccxt.
+  arb: ['backtest', 'bots', 'data', 'trading', 'security', 'ws', 'client', 'protocol', 'util'],
+  cli: [
+    'arb',
+    'signals',
+    'ops',
+    'cluster',
+    'backtest',
+    'bots',
+    'data',
+    'trading',
+    'security',
+    'sim',
+    'ws',
+    'client',
+    'protocol',
+    'util',
+  ],
 };
 
 const SRC = resolve('src');
