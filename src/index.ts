@@ -253,9 +253,10 @@ export {
   type RiskLimits,
   type RiskRule,
   type RiskSnapshot,
+  type CancelFailure,
   type RiskTrip,
 } from './trading/risk.js';
-export { KillSwitch, type KillState } from './trading/kill-switch.js';
+export { KillStateUnreadableError, KillSwitch, type KillState } from './trading/kill-switch.js';
 export { DeadMansSwitch, type DeadMansSwitchOptions } from './trading/dead-mans-switch.js';
 export {
   Alerts,

@@ -264,6 +264,7 @@ class DuckStore implements MarketStore {
   private run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('the store is closed'));
     const p = this.chain.then(fn, fn);
+    // The caller gets p's rejection; the chain only orders the work, so a failed step never blocks the next.
     this.chain = p.catch(() => undefined);
     return p;
   }

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import { DerivError, type PosSide } from '../engine/derivatives.js';
 import { CONTRACT_MAKER_RATE, CONTRACT_TAKER_RATE } from '../engine/derivatives.js';
 import type { MatchingEngine } from '../engine/engine.js';
