@@ -80,6 +80,7 @@ async function untilSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<
   }
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit bot run <kind> --config bot.json` (docs/REQUIREMENTS.md R27): grid, dca, trailing and the signal strategies. */
 export function register(program: Command): void {
   const bot = program.command('bot').description('trading bots: grid, DCA, trailing stop');

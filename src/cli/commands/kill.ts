@@ -171,6 +171,7 @@ function listScopes(opts: KillOpts): void {
     process.stdout.write(`${r.scope}: ${r.halted ? `HALTED (${r.why}, by ${r.by})` : 'running'}\n`);
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit kill` and `okxkit resume`: the persisted, scoped manual kill switch (docs/REQUIREMENTS.md R23). */
 export function register(program: Command): void {
   withCommon(

@@ -23,6 +23,7 @@ function guard(fn: () => Reply): Reply {
   }
 }
 
+// long: a route table: one short handler per OKX endpoint, read top to bottom
 /**
  * Account and trade endpoints of contracts: positions, leverage, position and account modes,
  * max sizes, isolated margin, close-position, trade fees (docs/SIMULATOR.md).

@@ -134,6 +134,7 @@ function scopeFields(e: EndpointDef, query: URLSearchParams, item: Record<string
   };
 }
 
+// long: the request pipeline kept in one place, read in the order a request goes through it
 /**
  * The REST side of the local exchange: OKX's gateway checks (route, method, auth, body, rate
  * limits) in OKX's order, then the endpoint. Returns a node:http request listener.
