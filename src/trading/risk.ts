@@ -1,6 +1,7 @@
-import type { Decimal } from 'decimal.js';
+import type { Decimal } from '../util/decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
 import { ValidationError } from '../util/errors.js';
 import type { ExchangePort, Fill, Order, OrderIntent, Position, Unsubscribe } from './exchange-port.js';
 import type { AuditSink } from './audit.js';
@@ -22,7 +23,7 @@ import {
 import { RiskBreaker, type RiskTrip } from './risk/breaker.js';
 
 export type { BreakerAction, RiskLimits, RiskRule } from './risk/policy.js';
-export type { PositionAction, RiskTrip } from './risk/breaker.js';
+export type { CancelFailure, PositionAction, RiskTrip } from './risk/breaker.js';
 export type { RiskMemoryState } from './risk/ledger.js';
 
 /** Where the memory is kept: the bot's state store (per bot), or a file per account. */
@@ -98,6 +99,8 @@ export class RiskManager implements RiskGate {
     memory?: RiskMemory;
     /** A contract's value in its coin (ctVal), so contract fills count in coin; spot needs none. */
     contractValue?: (instId: string) => string | undefined;
+    /** Where failed effects of a trip (cancels, audit, alerts) are logged at warn. */
+    logger?: Logger;
   }) {
     checkLimits(opts.limits);
     this.limits = opts.limits;
@@ -119,6 +122,7 @@ export class RiskManager implements RiskGate {
       ...(opts.placeOrder ? { placeOrder: opts.placeOrder } : {}),
       ...(opts.limits.onTrip ? { action: opts.limits.onTrip } : {}),
       ...(opts.limits.reduceFraction ? { reduceFraction: opts.limits.reduceFraction } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
     });
     this.contractValue = opts.contractValue;
     this.memory = opts.memory;
@@ -398,7 +402,7 @@ export class RiskManager implements RiskGate {
           details: { ccy: c, reportingCcy: this.ccy },
           dedupKey: `risk-unconverted:${c}`,
         }),
-      ).catch(() => undefined);
+      ).catch((err: unknown) => this.breaker.recordError('alert failed', err));
     }
   }
 

@@ -1,4 +1,6 @@
 import type { Clock } from '../../util/clock.js';
+import { errorCode, errorText } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
 import type { ExchangePort, Order, OrderIntent, Position } from '../exchange-port.js';
 import type { AuditSink } from '../audit.js';
 import type { AlertInput } from '../alerts.js';
@@ -26,12 +28,23 @@ export interface RiskTrip {
   ts: number;
   cancelled: number;
   cancelFailures: number;
+  /** Each failed cancel: the order, the error's code (an OKX code such as 51400, when it has one) and message. */
+  cancelErrors: CancelFailure[];
   /** Why each failed cancel failed, and any failed audit write or alert: never dropped silently. */
   errors: string[];
   /** The breaker action taken on positions (`cancel-only` when none). */
   action: BreakerAction;
   /** The reduce-only orders sent against positions, each with its order or its error. */
   positionOrders: PositionAction[];
+}
+
+/** A cancel that failed, and why: kept in the trip (and its audit record), logged at warn. */
+export interface CancelFailure {
+  instId: string;
+  ordId: string;
+  clOrdId: string;
+  code: string | undefined;
+  message: string;
 }
 
 /**
@@ -68,6 +81,8 @@ export class RiskBreaker {
        * out exactly once even while the guard refuses new orders.
        */
       placeOrder?: (intent: OrderIntent) => Promise<Order>;
+      /** Where failed effects are logged (warn). */
+      logger?: Logger;
     },
   ) {
     this.killSeen = opts.killSwitch?.isEngaged() ?? false;
@@ -75,7 +90,8 @@ export class RiskBreaker {
 
   /** Records an effect that failed, so it shows in the status and the audit trail. */
   recordError(what: string, err: unknown): string {
-    const text = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    const text = `${what}: ${errorText(err)}`;
+    this.opts.logger?.warn({ code: errorCode(err), err: errorText(err) }, `risk breaker: ${what}`);
     this.errors.push(text);
     if (this.errors.length > 50) this.errors.shift();
     return text;
@@ -160,6 +176,7 @@ export class RiskBreaker {
       ts,
       cancelled: 0,
       cancelFailures: 0,
+      cancelErrors: [],
       errors: [],
       action,
       positionOrders: [],
@@ -191,6 +208,7 @@ export class RiskBreaker {
               cancelFailures: trip.cancelFailures,
               action: trip.action,
               ...(trip.positionOrders.length ? { positionOrders: trip.positionOrders } : {}),
+              ...(trip.cancelErrors.length ? { cancelErrors: trip.cancelErrors } : {}),
               ...(trip.errors.length ? { errors: trip.errors } : {}),
             },
             why,
@@ -286,7 +304,7 @@ export class RiskBreaker {
         rec.clOrdId = order.clOrdId;
         rec.state = order.state;
       } catch (err) {
-        rec.error = err instanceof Error ? err.message : String(err);
+        rec.error = errorText(err);
         trip.errors.push(this.recordError(`${o.side} ${o.sz} ${o.instId} (${trip.action}) failed`, err));
       }
       trip.positionOrders.push(rec);
@@ -313,6 +331,13 @@ export class RiskBreaker {
         trip.cancelled++;
       } catch (err) {
         trip.cancelFailures++;
+        trip.cancelErrors.push({
+          instId: o.instId,
+          ordId: o.ordId,
+          clOrdId: o.clOrdId,
+          code: errorCode(err),
+          message: errorText(err),
+        });
         trip.errors.push(this.recordError(`cancel of ${o.instId} ${o.ordId || o.clOrdId} failed`, err));
       }
     }
