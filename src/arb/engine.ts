@@ -14,10 +14,10 @@ export interface OpportunityEngineOptions {
   pairs?: readonly PairSpec[];
   /** Spot taker fee per venue as a fraction (0.001 = 0.1 %), from the account's tier. */
   takerFee: Record<string, number>;
-  /** Largest cycle size, in the start currency (e.g. what the account can spend). */
-  maxCycleSize: number;
-  /** Largest pair size, base units. */
-  maxPairSize: number;
+  /** Largest cycle size, in the start currency (e.g. what the account can spend). Default 1000. */
+  maxCycleSize?: number;
+  /** Largest pair size, base units. Default 1. */
+  maxPairSize?: number;
   /** Reference size for `edgeAtRefBps` (start currency for cycles, base for pairs). Default: the max. */
   refCycleSize?: number;
   refPairSize?: number;
@@ -141,7 +141,7 @@ export class OpportunityEngine {
       }
       return complete ? x - amount : -Infinity;
     };
-    const max = this.o.maxCycleSize;
+    const max = this.o.maxCycleSize ?? 1000;
     let size = argmaxConcave(run, 0, max);
     let profit = run(size);
     const tiny = max * 1e-6;
@@ -201,10 +201,10 @@ export class OpportunityEngine {
     if (!bb || !sb || bb.asks.length === 0 || sb.bids.length === 0) return undefined;
     const fb = this.o.takerFee[buyVenue] ?? 0;
     const fs = this.o.takerFee[sellVenue] ?? 0;
-    const best = bestPair(bb.asks, sb.bids, fb, fs, this.o.maxPairSize);
-    const ref = bestPair(bb.asks, sb.bids, fb, fs, this.o.refPairSize ?? this.o.maxPairSize);
+    const best = bestPair(bb.asks, sb.bids, fb, fs, this.o.maxPairSize ?? 1);
+    const ref = bestPair(bb.asks, sb.bids, fb, fs, this.o.refPairSize ?? this.o.maxPairSize ?? 1);
     // The edge at the reference size, profitable or not: walk it whole.
-    const refSz = this.o.refPairSize ?? this.o.maxPairSize;
+    const refSz = this.o.refPairSize ?? this.o.maxPairSize ?? 1;
     const [base, quote] = instId.split('-') as [string, string];
     const now = this.clock.now();
     const perf = performance.now();

@@ -298,11 +298,21 @@ export class ArbBot {
     throw new ValidationError('unwind', `no ${a} book on ${venue} to value ${ccy}`, 'scan the pair as well');
   }
 
-  /** The run's deltas valued in the opportunity's currency at the detection mids. */
+  /**
+   * The run's deltas valued in the opportunity's currency at the detection mids: amounts of a
+   * currency are summed over venues first and valued at one venue's mid (the first leg's), so a
+   * pair's cross-venue edge is not valued away.
+   */
   private value(opp: Opportunity, deltas: Record<string, number>): number {
-    let v = 0;
+    const byCcy = new Map<string, { amount: number; venue: string }>();
     for (const [k, amount] of Object.entries(deltas)) {
       const [venue, ccy] = k.split(':') as [string, string];
+      const e = byCcy.get(ccy);
+      if (e) e.amount += amount;
+      else byCcy.set(ccy, { amount, venue: opp.legs[0]?.venue ?? venue });
+    }
+    let v = 0;
+    for (const [ccy, { amount, venue }] of byCcy) {
       if (ccy === opp.ccy) v += amount;
       else {
         const m = this.mid(opp, venue, ccy);
