@@ -1,10 +1,13 @@
-import type { MarketStore } from '../data/store.js';
+import { join } from 'node:path';
+import { openStore, type MarketStore } from '../data/store.js';
 import { ManualClock } from '../util/clock.js';
+import { ValidationError } from '../util/errors.js';
 import { BookBoard } from './books.js';
 import { OpportunityEngine, type OpportunityEngineOptions } from './engine.js';
 import { ArbBot, type ArbRun } from './execute.js';
 import { PaperVenue } from './paper.js';
-import type { BookView } from './types.js';
+import { spotId } from './spot-id.js';
+import type { BookView, CycleSpec, PairSpec } from './types.js';
 
 /**
  * Book snapshots of each venue into that venue's store (kind `books`), at most every `everyMs`
@@ -186,4 +189,66 @@ export async function replayArbitrage(o: ReplayOptions): Promise<ReplayReport> {
     worstLoss: runs.reduce((m, r) => Math.max(m, r.loss), 0),
     balances,
   };
+}
+
+/** Instruments each venue needs for the cycles and pairs (as OKX lists spot pairs). */
+export function instrumentsFor(
+  venues: readonly string[],
+  cycles: readonly CycleSpec[],
+  pairs: readonly PairSpec[],
+): Record<string, string[]> {
+  const out: Record<string, string[]> = Object.fromEntries(venues.map((v) => [v, [] as string[]]));
+  const need = (v: string, id: string) => {
+    const list = out[v];
+    if (!list) throw new ValidationError('venue', `"${v}" is not a configured venue`, 'add it to the venues');
+    if (!list.includes(id)) list.push(id);
+  };
+  for (const c of cycles) {
+    const [a, b, d] = c.currencies;
+    need(c.venue, spotId(a, b));
+    need(c.venue, spotId(b, d));
+    need(c.venue, spotId(d, a));
+  }
+  for (const p of pairs) for (const v of p.venues) need(v, p.instId);
+  return out;
+}
+
+/**
+ * The backtest from a store a scan recorded: each venue's books from `<dir>/venues/<name>`,
+ * replayed through the engine and the bot on paper venues.
+ */
+export async function backtestFromStore(o: {
+  dir: string;
+  venues: readonly string[];
+  cycles: readonly CycleSpec[];
+  pairs: readonly PairSpec[];
+  takerFee: Record<string, number>;
+  maxCycleSize: number;
+  maxPairSize: number;
+  thresholdBps: number;
+  bot: ReplayOptions['bot'];
+  balances: Record<string, number>;
+}): Promise<ReplayReport> {
+  const instruments = instrumentsFor(o.venues, o.cycles, o.pairs);
+  const stores: Record<string, MarketStore> = {};
+  try {
+    for (const v of o.venues) stores[v] = await openStore(join(o.dir, 'venues', v));
+    const events = await loadRecordedBooks(stores, instruments);
+    return await replayArbitrage({
+      events,
+      engine: {
+        instruments,
+        cycles: o.cycles,
+        pairs: o.pairs,
+        takerFee: o.takerFee,
+        maxCycleSize: o.maxCycleSize,
+        maxPairSize: o.maxPairSize,
+      },
+      bot: o.bot,
+      balances: Object.fromEntries(o.venues.map((v) => [v, { ...o.balances }])),
+      thresholdBps: o.thresholdBps,
+    });
+  } finally {
+    for (const s of Object.values(stores)) await s.close();
+  }
 }

@@ -14,7 +14,7 @@ import { OpportunityEngine } from './engine.js';
 import { ArbBot, type ArbRun } from './execute.js';
 import { PaperVenue } from './paper.js';
 import { OpportunityLog } from './record.js';
-import { BookTape } from './replay.js';
+import { BookTape, instrumentsFor } from './replay.js';
 import type { CycleSpec, Opportunity, PairSpec } from './types.js';
 import { openOkxVenue, type OkxVenue } from './venue.js';
 
@@ -94,25 +94,11 @@ export class ArbSession {
       for (const c of cleanups.splice(0).reverse()) await c();
     };
     try {
-      const instruments: Record<string, string[]> = {};
-      for (const v of o.venues) instruments[v.name] = [];
-      const need = (v: string, id: string) => {
-        const list = instruments[v];
-        if (!list)
-          throw new ValidationError('venue', `"${v}" is not a configured venue`, 'add it with --venue');
-        if (!list.includes(id)) list.push(id);
-      };
-      for (const c of o.cycles) {
-        const [a, b, d] = c.currencies;
-        // Each leg's instrument as OKX lists spot pairs (the non-quote first): USDT last, then BTC.
-        for (const [x, y] of [
-          [a, b],
-          [b, d],
-          [d, a],
-        ] as const)
-          need(c.venue, spotId(x, y));
-      }
-      for (const p of o.pairs) for (const v of p.venues) need(v, p.instId);
+      const instruments = instrumentsFor(
+        o.venues.map((v) => v.name),
+        o.cycles,
+        o.pairs,
+      );
 
       let store: MarketStore | undefined;
       const venueStores: Record<string, MarketStore> = {};
@@ -268,15 +254,4 @@ export class ArbSession {
       throw err;
     }
   }
-}
-
-/** The spot instrument between two currencies as OKX lists it (quote: USDT, USDC, then BTC, ETH). */
-export function spotId(x: string, y: string): string {
-  const rank = (c: string) => ['USDT', 'USDC', 'USD', 'EUR', 'BTC', 'ETH'].indexOf(c);
-  const rx = rank(x);
-  const ry = rank(y);
-  if (rx === -1 && ry === -1) return `${x}-${y}`;
-  if (rx === -1) return `${x}-${y}`;
-  if (ry === -1) return `${y}-${x}`;
-  return rx < ry ? `${y}-${x}` : `${x}-${y}`;
 }

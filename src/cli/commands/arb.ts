@@ -5,11 +5,13 @@ import { clientOptionsFromEnv, envWithDotEnv } from '../../client/env.js';
 import { Credentials } from '../../client/credentials.js';
 import { isLoopbackUrl } from '../../data/scaled-limiter.js';
 import { ArbSession, type ArbSummary, type VenueSpec } from '../../arb/session.js';
+import { backtestFromStore } from '../../arb/replay.js';
 import type { CycleSpec, Opportunity, PairSpec } from '../../arb/types.js';
 import { DEFAULT_KEYS } from '../../sim/config.js';
 import { ValidationError } from '../../util/errors.js';
 import { formatTable, io, parseIntFlag } from '../common.js';
 import { defaultDataDir } from './data.js';
+import { okxkitHome } from '../../security/paths.js';
 
 interface ArbFlags {
   venue: string[];
@@ -155,7 +157,7 @@ async function runArb(flags: ArbFlags, trade: boolean): Promise<void> {
   const seconds = parseIntFlag('--seconds', flags.seconds, 1, 10_000_000);
   const every = parseIntFlag('--every', flags.every, 1, 3600)!;
   const dir = flags.dir ?? defaultDataDir();
-  const journalDir = join(dir, '..', 'arb-journal');
+  const journalDir = join(okxkitHome(), 'arb-journal');
   if (trade) mkdirSync(journalDir, { recursive: true });
   const session = await ArbSession.start({
     venues,
@@ -265,4 +267,85 @@ export function register(program: Command): void {
     .option('--loss-budget <n>', "largest loss of one run's unwind, in the route's currency", '10')
     .option('--latency-ms <n>', 'no trade on a book older than this', '500')
     .action((flags: ArbFlags) => runArb(flags, true));
+  arb
+    .command('backtest')
+    .description('replay the books a scan recorded (--dir) through the same engine and bot on paper venues')
+    .option('--venues <names>', 'venues recorded by the scan, comma-separated, e.g. a,b')
+    .option('--cycle <[venue:]A,B,C>', 'a triangular cycle (repeat)', collect, [])
+    .option('--pair <instId>', 'an instrument on the first two venues (repeat)', collect, [])
+    .option('--size <n>', 'largest cycle size, in its start currency', '1000')
+    .option('--pair-size <n>', 'largest pair size, base units', '0.01')
+    .option('--threshold-bps <n>', 'trade opportunities at least this good after fees', '0')
+    .option('--taker-fee <rate>', 'taker fee of every venue', '0.001')
+    .option('--loss-budget <n>', "largest loss of one run's unwind", '10')
+    .option('--latency-ms <n>', 'no trade on a book older than this', '500')
+    .option(
+      '--dir <path>',
+      'store folder the scan recorded into (default: OKXKIT_DATA_DIR or $OKXKIT_HOME/market-data)',
+    )
+    .option('--json', 'print the report as JSON only')
+    .action(async (flags: ArbFlags & { venues?: string }) => {
+      const names = (flags.venues ?? '').split(',').filter(Boolean);
+      if (names.length === 0) throw new ValidationError('--venues', 'is required', 'e.g. --venues a,b');
+      const venues = names.map((name) => ({ name, kind: 'okx' as const }));
+      const cycles = flags.cycle.map((c) => parseCycle(c, venues));
+      const pairs: PairSpec[] = flags.pair.map((p) => ({
+        instId: p,
+        venues: [names[0]!, names[1] ?? names[0]!],
+      }));
+      const fee = num('--taker-fee', flags.takerFee, 0)!;
+      const rep = await backtestFromStore({
+        dir: flags.dir ?? defaultDataDir(),
+        venues: names,
+        cycles,
+        pairs,
+        takerFee: Object.fromEntries(names.map((n) => [n, fee])),
+        maxCycleSize: num('--size', flags.size, 0)!,
+        maxPairSize: num('--pair-size', flags.pairSize, 0)!,
+        thresholdBps: num('--threshold-bps', flags.thresholdBps, -10_000)!,
+        bot: {
+          lossBudget: num('--loss-budget', flags.lossBudget, 0)!,
+          latencyBudgetMs: num('--latency-ms', flags.latencyMs, 1)!,
+        },
+        balances: { USDT: 100_000, BTC: 2, ETH: 20 },
+      });
+      const byStatus: Record<string, number> = {};
+      for (const r of rep.runs) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+      const episodes = Object.fromEntries(
+        Object.entries(rep.episodesMs).map(([id, xs]) => [
+          id,
+          { count: xs.length, medianMs: median(xs), maxMs: Math.max(...xs) },
+        ]),
+      );
+      if (flags.json) {
+        io.out(
+          `${JSON.stringify({ events: rep.events, scans: rep.scans, seen: rep.seen, episodes, runs: byStatus, pnl: rep.pnl, worstLoss: rep.worstLoss, balances: rep.balances }, null, 2)}\n`,
+        );
+        return;
+      }
+      io.out(
+        `replayed ${rep.events} recorded books; ${rep.runs.length} runs (${
+          Object.entries(byStatus)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ') || 'none'
+        }), pnl ${rep.pnl.toFixed(4)}, worst loss ${rep.worstLoss.toFixed(4)}\n`,
+      );
+      io.out(
+        formatTable(
+          Object.entries(episodes).map(([route, e]) => ({
+            route,
+            seen: rep.seen[route] ?? 0,
+            episodes: e.count,
+            'median ms': e.medianMs,
+            'max ms': e.maxMs,
+          })),
+          ['route', 'seen', 'episodes', 'median ms', 'max ms'],
+        ),
+      );
+    });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : 0;
 }
