@@ -25,8 +25,10 @@ export interface LegResult {
   state: string;
   /** Set when the placement failed (refused by the guard or the exchange). */
   error?: string;
-  /** performance.now() when the order was handed to the venue (after guard and journal). */
+  /** performance.now() when the order was handed to the venue's port (guard and journal next). */
   sentPerf?: number;
+  /** performance.now() when the port answered. */
+  ackPerf?: number;
 }
 
 export type RunStatus = 'done' | 'skipped' | 'unwound' | 'over-budget';
@@ -180,8 +182,8 @@ export class ArbBot {
         opportunity: opp.id,
         status: run.status,
         edgeBps: round(opp.edgeBps, 2),
-        legs: run.legs.map(({ sentPerf: _, ...l }) => l),
-        unwind: run.unwind.map(({ sentPerf: _, ...l }) => l),
+        legs: run.legs.map(({ sentPerf: _s, ackPerf: _a, ...l }) => l),
+        unwind: run.unwind.map(({ sentPerf: _s, ackPerf: _a, ...l }) => l),
         pnl: round(run.pnl, 8),
         lossBudget: this.o.lossBudget,
       },
@@ -244,8 +246,10 @@ export class ArbBot {
     };
     let o: Order | undefined;
     const sentPerf = performance.now();
+    let ackPerf: number | undefined;
     try {
       o = await port.placeOrder(intent);
+      ackPerf = performance.now();
       for (let i = 0; i < 20 && o && OPEN_STATES.has(o.state); i++) {
         await this.sleep(25);
         o = (await port.getOrder({ instId: intent.instId, clOrdId: intent.clOrdId! })) ?? o;
@@ -256,6 +260,7 @@ export class ArbBot {
     return {
       ...base,
       sentPerf,
+      ackPerf,
       filled: o.accFillSz || '0',
       avgPx: o.avgPx,
       fee: o.fee || '0',

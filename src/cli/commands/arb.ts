@@ -125,8 +125,8 @@ function summaryJson(s: ArbSummary) {
       pnl: r.pnl,
       loss: r.loss,
       detectToOrderMs: r.detectToOrderMs,
-      legs: r.legs.map(({ sentPerf: _, ...l }) => l),
-      unwind: r.unwind.map(({ sentPerf: _, ...l }) => l),
+      legs: r.legs.map(({ sentPerf: _s, ackPerf: _a, ...l }) => l),
+      unwind: r.unwind.map(({ sentPerf: _s, ackPerf: _a, ...l }) => l),
     })),
   };
 }
