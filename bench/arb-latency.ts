@@ -84,7 +84,7 @@ export async function run(): Promise<BenchResult[]> {
           // The first WARMUP runs load instrument rules and warm the connections: not counted.
           if (runs > WARMUP && r.detectToOrderMs !== undefined) {
             toPort.push(r.detectToOrderMs);
-            if (wire[w0] !== undefined) toWire.push(wire[w0]! - best.detectedPerf);
+            if (wire[w0] !== undefined) toWire.push(wire[w0] - best.detectedPerf);
             const ack = r.legs[0]?.ackPerf;
             if (ack !== undefined) toAck.push(ack - best.detectedPerf);
           }

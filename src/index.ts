@@ -305,3 +305,6 @@ export type { BotAction, CancelAction, PlaceAction, Strategy, StrategyContext } 
 // Whole layers for now; to be curated name by name like the rest.
 export * from './data/index.js';
 export * from './backtest/index.js';
+
+// --- arbitrage (arb): triangular, cross-venue through ccxt, basis and funding ----------------
+export * from './arb/index.js';
