@@ -17,16 +17,20 @@ import { Executor } from '../../src/trading/executor.js';
 import { OrderJournal } from '../../src/trading/journal.js';
 import { OrderGuard } from '../../src/trading/order-guard.js';
 import { SafeExchange } from '../../src/trading/safe-exchange.js';
+import { TestClock } from '../../src/util/clock.js';
 
 test('BTC-USDT 1.5 % dearer on the second venue: found, bought on one, sold on the other through ccxt, journaled', async (t) => {
+  // Both markets move only with the test clock (started at real time, so ccxt's own signing
+  // timestamps stay inside the window): the books the engine saw are the books the legs meet.
+  const clock = new TestClock(Date.now());
   const a = await withSim(t, {
     seed: 3,
-    tickMs: 50,
+    clock,
     config: { market: { prices: { 'BTC-USDT': '60000' } } },
   });
   const b = await withSim(t, {
     seed: 4,
-    tickMs: 50,
+    clock,
     config: { market: { prices: { 'BTC-USDT': '60900' } } },
   });
   const dir = mkdtempSync(join(tmpdir(), 'okxkit-xv-'));
@@ -39,6 +43,7 @@ test('BTC-USDT 1.5 % dearer on the second venue: found, bought on one, sold on t
     instIds: ['BTC-USDT'],
     board,
     journalDir: dir,
+    clock,
   });
   t.after(() => okx.close());
 
@@ -70,6 +75,7 @@ test('BTC-USDT 1.5 % dearer on the second venue: found, bought on one, sold on t
     pairs: [{ instId: 'BTC-USDT', venues: ['okx', 'alt'] }],
     takerFee: { okx: okx.fees.spot, alt: altFee },
     maxPairSize: 0.05,
+    clock,
   });
   await until(() => board.get('alt', 'BTC-USDT') !== undefined, 'the ccxt venue book');
   const all = engine.scan();
@@ -89,6 +95,7 @@ test('BTC-USDT 1.5 % dearer on the second venue: found, bought on one, sold on t
     latencyBudgetMs: 3_000,
     lossBudget: 20,
     slippageBps: 20,
+    clock,
   });
   const run = await bot.execute(best);
   assert.equal(run.status, 'done', run.reason);

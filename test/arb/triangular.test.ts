@@ -13,13 +13,16 @@ import { OpportunityEngine } from '../../src/arb/engine.js';
 import { ArbBot, type LegResult } from '../../src/arb/execute.js';
 import { openOkxVenue } from '../../src/arb/venue.js';
 import type { TradingAuditEntry } from '../../src/trading/audit.js';
+import { TestClock } from '../../src/util/clock.js';
 
 const INSTS = ['BTC-USDT', 'ETH-USDT', 'ETH-BTC'];
 
 async function setup(t: import('node:test').TestContext, offsetBps: number) {
+  // The market moves only when the test clock does: what the engine saw is what the legs meet.
+  const clock = new TestClock(Date.UTC(2026, 0, 5, 12));
   const sim = await withSim(t, {
     seed: 7,
-    tickMs: 50,
+    clock,
     config: { market: { crossOffsetBps: { 'ETH-BTC': offsetBps } } },
   });
   const dir = mkdtempSync(join(tmpdir(), 'okxkit-arb-'));
@@ -32,6 +35,7 @@ async function setup(t: import('node:test').TestContext, offsetBps: number) {
     instIds: INSTS,
     board,
     journalDir: dir,
+    clock,
   });
   t.after(() => venue.close());
   const engine = new OpportunityEngine({
@@ -41,6 +45,7 @@ async function setup(t: import('node:test').TestContext, offsetBps: number) {
     takerFee: { okx: venue.fees.spot },
     maxCycleSize: 3_000,
     refCycleSize: 1_000,
+    clock,
   });
   const audit: TradingAuditEntry[] = [];
   const hooks: { onOrder?: (r: LegResult, phase: string) => void } = {};
@@ -56,6 +61,7 @@ async function setup(t: import('node:test').TestContext, offsetBps: number) {
     audit: { append: (e) => void audit.push(e) },
     alerts: { emit: (a) => void alerts.push(a) },
     onOrder: (r, phase) => hooks.onOrder?.(r, phase),
+    clock,
   });
   return { sim, board, venue, engine, bot, audit, alerts, hooks };
 }
