@@ -19,6 +19,7 @@ import { ValidationError } from '../util/errors.js';
  */
 
 export const KINDS = ['candles', 'mark-candles', 'trades', 'funding', 'books', 'arb'] as const;
+/** The kinds of series the store keeps: candles, mark-candles, trades, funding, books, arb (opportunities). */
 export type Kind = (typeof KINDS)[number];
 
 /** Kinds whose series are split by bar size. */
