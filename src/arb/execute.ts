@@ -327,6 +327,7 @@ export class ArbBot {
     return v;
   }
 
+  // long: the unwind policy in one place: budget split, budget-priced IOC orders, then the outcome and its alert and audit
   private async unwind(opp: Opportunity, run: ArbRun): Promise<void> {
     const budget = this.o.lossBudget;
     const lossNow = Math.max(0, -this.value(opp, run.deltas));

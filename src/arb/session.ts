@@ -86,6 +86,7 @@ export class ArbSession {
     return this.stopFn();
   }
 
+  // long: one composition root: venues, stores, engine, bot and the change handler share the cleanup list
   static async start(o: ArbSessionOptions): Promise<ArbSession> {
     const clock = o.clock ?? systemClock;
     const board = new BookBoard();

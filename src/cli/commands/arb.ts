@@ -131,6 +131,7 @@ function summaryJson(s: ArbSummary) {
   };
 }
 
+// long: flag parsing, the session, the live table and the summary of scan and run
 async function runArb(flags: ArbFlags, trade: boolean): Promise<void> {
   if (flags.venue.length === 0)
     throw new ValidationError(
@@ -245,6 +246,7 @@ function addFlags(cmd: Command): Command {
 }
 
 /** `okxkit arb`: arbitrage scan and bots (docs/ARBITRAGE.md). */
+// long: the three subcommands and their flags, as commander declares them
 export function register(program: Command): void {
   const arb = program
     .command('arb')
