@@ -31,7 +31,10 @@ export async function runChild(
     limiter,
     onRequest: metrics.onRequest,
   });
-  const killSwitch = new KillSwitch({ scope: init.killScope, store: new FileKillStore() });
+  const killSwitch = new KillSwitch({
+    scope: init.killScope,
+    store: new FileKillStore({ dir: init.killDir }),
+  });
   const audit = new AuditLog(init.auditPath);
   let runner: BotRunner | undefined;
   let stack: TradingStack | undefined;

@@ -54,7 +54,9 @@ const schema = z.strictObject({
   stateDir: z.string().min(1).optional(),
   /** Alert channels. Until the channel config lands, `webhook: { url }` is read here (see alertSinksFromConfig). */
   alerts: z.unknown().optional(),
-  bots: z.array(botEntry).min(1),
+  bots: z
+    .array(botEntry)
+    .min(1, 'needs at least one bot: add an entry like { kind: grid, config: { id: grid1, ... } }'),
 });
 
 export interface OpsBotSpec {

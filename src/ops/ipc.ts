@@ -17,6 +17,8 @@ export type ToChild =
       statePath: string;
       journalPath: string;
       killScope: string;
+      /** The folder of the kill switch files (the supervisor's OKXKIT_HOME). */
+      killDir: string;
       auditPath: string;
       /** Status and metrics snapshot period, ms. */
       reportEveryMs: number;

@@ -146,7 +146,10 @@ export class Supervisor {
       }),
     );
     this.metrics = new SupervisorMetrics({ headroom: () => this.shared.headroom() });
-    this.killSwitch = new KillSwitch({ scope: opts.venue.killScope, store: new FileKillStore() });
+    this.killSwitch = new KillSwitch({
+      scope: opts.venue.killScope,
+      store: new FileKillStore({ dir: opts.home }),
+    });
     for (const spec of opts.config.bots) {
       this.procs.set(spec.id, new Proc(spec));
       this.metrics.up.set({ bot: spec.id }, 0);
@@ -227,6 +230,7 @@ export class Supervisor {
       statePath: join(this.stateDir, `${spec.id}.sqlite`),
       journalPath: join(this.stateDir, `${spec.id}.journal.sqlite`),
       killScope: v.killScope,
+      killDir: this.opts.home,
       auditPath: this.opts.auditPath,
       reportEveryMs: this.opts.reportEveryMs ?? 1000,
     });
