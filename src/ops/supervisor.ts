@@ -220,6 +220,7 @@ export class Supervisor {
       resolveExit();
       this.onExit(p, code, signal);
     });
+    this.audit('bot.started', spec, p.restarts ? `restart ${p.restarts} after a crash` : 'okxkit up');
     const v = this.opts.venue;
     child.send({
       t: 'init',
@@ -279,10 +280,25 @@ export class Supervisor {
     this.changed();
   }
 
+  /** Records a bot's start and stop in the audit trail; a failing trail is reported, never fatal here. */
+  private audit(action: string, spec: OpsBotSpec, why: string): void {
+    try {
+      this.opts.auditLog.append({
+        action,
+        details: { bot: spec.id, kind: spec.kind, instId: spec.config.instId, via: 'okxkit up' },
+        why,
+      });
+    } catch (err) {
+      this.log(`audit trail: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   private onExit(p: Proc, code: number | null, signal: NodeJS.Signals | null): void {
     const id = p.spec.id;
+    const spec = p.spec;
     if (p.state === 'stopping' || this.closed) {
       p.state = 'stopped';
+      this.audit('bot.stopped', spec, 'stopped by the supervisor');
       this.log(`bot ${id}: stopped`);
       this.changed();
       return;

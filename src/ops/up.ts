@@ -27,6 +27,8 @@ export interface StartOpsOptions {
   accountEveryMs?: number;
   log?: (line: string) => void;
   spawn?: SupervisorOptions['spawn'];
+  /** Status and metrics reports from each bot process, ms. Default 1000. */
+  reportEveryMs?: number;
 }
 
 export interface OpsHandle {
@@ -62,6 +64,7 @@ export async function startOps(opts: StartOpsOptions): Promise<OpsHandle> {
     clock,
     log,
     ...(opts.spawn ? { spawn: opts.spawn } : {}),
+    ...(opts.reportEveryMs ? { reportEveryMs: opts.reportEveryMs } : {}),
   });
   const server = new OpsServer({
     supervisor,
