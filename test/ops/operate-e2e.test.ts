@@ -130,8 +130,7 @@ test('/metrics carries every okxkit series, with the bots, requests and orders i
 });
 
 test('the dashboard in Chromium: all bots, live updates while dca1 trades, and the kill button halts trading', async (t) => {
-  let browser: Browser | undefined;
-  browser = await chromium.launch({
+  const browser: Browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
       '--no-sandbox',
@@ -143,7 +142,7 @@ test('the dashboard in Chromium: all bots, live updates while dca1 trades, and t
       '--disable-quic',
     ],
   });
-  t.after(() => browser?.close());
+  t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
