@@ -199,6 +199,8 @@ export class OpsServer {
     const path = url.pathname;
     if (!this.hostOk(req)) return this.send(res, 421, 'text/plain', 'wrong Host for a loopback server\n');
     if (req.method === 'POST' && path === '/login') return this.login(req, res);
+    // liveness for Docker / systemd: says nothing but "up"
+    if (req.method === 'GET' && path === '/healthz') return this.send(res, 200, 'text/plain', 'ok\n');
     if (!this.authorized(req)) {
       if (req.method === 'GET' && path === '/')
         return this.send(res, 200, 'text/html; charset=utf-8', LOGIN_HTML);
@@ -229,7 +231,6 @@ export class OpsServer {
         });
       if (path === '/api/state') return this.send(res, 200, 'application/json', JSON.stringify(this.state()));
       if (path === '/events') return this.events(res);
-      if (path === '/healthz') return this.send(res, 200, 'text/plain', 'ok\n');
     }
     if (req.method === 'POST' && path.startsWith('/api/')) {
       const csrf = req.headers['x-csrf-token'];
