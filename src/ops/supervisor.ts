@@ -470,7 +470,13 @@ export class Supervisor {
 
 function defaultSpawn(spec: OpsBotSpec): BotProcess {
   const m = childModule();
+  // The key reaches the bot over IPC only: none of the supervisor's secret variables is inherited.
+  const env = { ...process.env };
+  for (const k of Object.keys(env))
+    if (/^(OKX_(API_KEY|SECRET_KEY|PASSPHRASE)|OKXKIT_(VAULT_PASSPHRASE|DASHBOARD_TOKEN))(_FILE)?$/.test(k))
+      delete env[k];
   const child: ChildProcess = fork(m.path, [], {
+    env,
     execArgv: m.execArgv,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'json',

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { runCli } from '../helpers/cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -182,5 +183,32 @@ describe('the HTTP server (metrics, dashboard)', () => {
     const rebinding = await get('/api/state', { ...auth, host: 'evil.example:80' });
     assert.equal(rebinding.statusCode, 421);
     await rebinding.body.dump();
+  });
+});
+
+describe('the CLI commands', () => {
+  test('okxkit up names a bad config field and exits non-zero before starting anything', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'okxkit-upcli-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'bots.yaml');
+    writeFileSync(
+      file,
+      'bots:\n  - kind: grid\n    config: { id: g1, instId: BTC-USDT, lower: "1", upper: "2", levels: 1, investment: "100" }\n',
+    );
+    const r = await runCli(['up', '-c', file], { OKXKIT_HOME: dir });
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /bots\[0\]\.config\.levels/);
+    const missing = await runCli(['up', '-c', join(dir, 'nope.yaml')], { OKXKIT_HOME: dir });
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.err, /--config: cannot read/);
+  });
+
+  test('okxkit bot list without a supervisor says so (and how to start one)', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'okxkit-upcli-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const r = await runCli(['bot', 'list', '--json'], { OKXKIT_HOME: dir });
+    assert.notEqual(r.code, 0);
+    assert.equal(r.out, '');
+    assert.match(r.err, /SUPERVISOR_NOT_RUNNING[\s\S]*okxkit up -c bots\.yaml/);
   });
 });

@@ -25,6 +25,7 @@ let sim: Awaited<ReturnType<typeof startSimulator>>;
 let hook: Server;
 const received: Alert[] = [];
 let ops: OpsHandle;
+let secret: { secretKey: string; passphrase: string };
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'okxkit-operate-'));
@@ -40,6 +41,7 @@ before(async () => {
   const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
   sim = await startSimulator({ seed: 14, tickMs: 50 });
   const key = sim.key('trade');
+  secret = { secretKey: key.secretKey, passphrase: key.passphrase };
   const config = parseOpsConfig(`
 restart: { initialDelayMs: 100, maxDelayMs: 1000, maxRestarts: 5, windowSec: 600 }
 alerts: { webhook: { url: "${hookUrl}" } }
@@ -127,6 +129,13 @@ test('/metrics carries every okxkit series, with the bots, requests and orders i
   assert.match(text, /^okxkit_risk_headroom\{bot="grid1",limit="daily_loss"\} \d/m);
   assert.match(text, /^okxkit_kill_switch_engaged\{scope="[^"]+"\} 0$/m);
   assert.match(text, /^okxkit_account_equity\{ccy="USDT"\} \d/m);
+  // canary: the key's secret and passphrase appear nowhere a person or a scraper can read
+  const state = await (await request(`${ops.url}api/state`)).body.text();
+  const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8');
+  for (const where of [text, state, audit]) {
+    assert.ok(!where.includes(secret.secretKey), 'the secret key leaked');
+    assert.ok(!where.includes(secret.passphrase), 'the passphrase leaked');
+  }
 });
 
 test('the dashboard in Chromium: all bots, live updates while dca1 trades, and the kill button halts trading', async (t) => {
