@@ -16,6 +16,7 @@ const send = (m: FromChild): void => {
   if (process.connected) process.send!(m);
 };
 
+// long: one bot's run with its IPC reports and WebSocket hooks; the callbacks share the run's locals
 export async function runChild(
   init: Extract<ToChild, { t: 'init' }>,
   limiter: IpcRateLimiter,

@@ -81,6 +81,7 @@ export class BotMetrics {
   private readonly halted: Gauge<'bot'>;
   private readonly headroom: Gauge<'bot' | 'limit'>;
 
+  // long: the constructor declares each series once (name, help, labels); one per metric reads better than a table
   constructor(readonly bot: string) {
     const registers = [this.registry];
     this.requests = new Counter({

@@ -44,6 +44,7 @@ export interface OpsHandle {
   stop(): Promise<void>;
 }
 
+// long: the wiring of `okxkit up` in start order (supervisor, servers, account poll) and its stop in reverse
 /**
  * `okxkit up`: the supervisor with its bots, the control socket and the HTTP server (metrics and
  * dashboard), and a poll of the account's balances and positions for the dashboard. The account

@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
 import { envWithDotEnv } from '../../client/env.js';
 import { readEnvValue } from '../../client/credentials.js';
-import { OkxClient } from '../../client/okx-client.js';
-import { checkKeyBeforeTrading } from '../../security/doctor.js';
 import { defaultAuditLogPath } from '../../security/paths.js';
-import { resolveCredentials } from '../../security/resolve.js';
 import { defaultStateDir, killScopeFor } from '../../trading/kill-switch.js';
 import { ValidationError } from '../../util/errors.js';
 import { loadOpsConfig } from '../../ops/config.js';
 import type { OpsVenue } from '../../ops/supervisor.js';
 import { startOps } from '../../ops/up.js';
+import { venueFromKey } from '../../ops/venue.js';
 import { join } from 'node:path';
 
 interface UpFlags {
@@ -66,36 +64,7 @@ export function register(program: Command): void {
           `note: the bots trade on the embedded local exchange at ${sim.restUrl}; nothing reaches OKX\n`,
         );
       } else {
-        const creds = await resolveCredentials({
-          ...(config.exchange.profile ? { profile: config.exchange.profile } : {}),
-          ...(config.exchange.baseUrl ? { baseUrl: config.exchange.baseUrl } : {}),
-          env,
-        });
-        if (creds.readOnly)
-          throw new ValidationError(
-            'exchange.profile',
-            'is read-only: this key cannot trade',
-            'use a trade-permission key',
-          );
-        const demo = config.exchange.demo ?? creds.demo;
-        const baseUrl = creds.baseUrl ?? config.exchange.baseUrl ?? 'https://www.okx.com';
-        const check = new OkxClient({ baseUrl, demo, credentials: creds.credentials });
-        try {
-          await checkKeyBeforeTrading(check, {
-            demo,
-            site: creds.site,
-            warn: (t) => process.stderr.write(t),
-          });
-        } finally {
-          await check.close();
-        }
-        const c = creds.credentials;
-        venue = {
-          baseUrl,
-          demo,
-          key: { apiKey: c.apiKey, secretKey: c.revealSecret(), passphrase: c.revealPassphrase() },
-          killScope: killScopeFor({ baseUrl, demo, apiKey: c.apiKey }),
-        };
+        venue = await venueFromKey(config, env, (t) => process.stderr.write(t));
       }
       const token = readEnvValue(env, 'OKXKIT_DASHBOARD_TOKEN');
       let ops;
