@@ -60,7 +60,7 @@ export type {
 } from './protocol/schemas/trade.js';
 
 // --- the REST client (client) ---------------------------------------------------------------
-export { OkxClient, type OkxClientOptions } from './client/okx-client.js';
+export { OkxClient, type OkxClientOptions, type RequestEvent } from './client/okx-client.js';
 export { Credentials, CredentialsError, credentialsFromEnv } from './client/credentials.js';
 export { clientFromEnv } from './client/env.js';
 export {

@@ -84,6 +84,8 @@ export interface TradingStack {
   hooks: RunnerHooks;
   /** What streams over WebSocket (the rest is polled over REST every pollMs). */
   streams: { tickers: boolean; orders: boolean };
+  /** The WebSocket client, when streams are on (its open / reconnecting / stopped events). */
+  ws: ReturnType<typeof streamClientFor> | undefined;
   /** The REST reconciliation period in use (reconcileMs with the orders stream, else pollMs). */
   reconcileMs: number;
   /** Disarms the dead-man's switch, stops the streams and closes the journal. */
@@ -263,6 +265,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     deadMan,
     hooks,
     streams: { tickers: !!ws, orders: ordersOverWs },
+    ws,
     reconcileMs: ordersOverWs ? (opts.reconcileMs ?? 30_000) : (opts.pollMs ?? 1000),
     async close() {
       timersOf(clock).clear(killTimer);

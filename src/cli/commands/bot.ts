@@ -20,6 +20,9 @@ import { ValidationError, errorCode } from '../../util/errors.js';
 import { BOT_KINDS, isBotKind, parseBotConfig } from '../../bots/config.js';
 import { runBot } from '../../bots/run-bot.js';
 import { formatSummary } from '../../bots/status-view.js';
+import { controlRequest, controlSocketPath, type ControlRequest } from '../../ops/control.js';
+import type { BotView } from '../../ops/supervisor.js';
+import { io, formatTable } from '../common.js';
 
 interface BotRunFlags {
   config: string;
@@ -80,10 +83,75 @@ async function untilSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<
   }
 }
 
+function botRow(b: BotView): Record<string, unknown> {
+  return {
+    id: b.id,
+    kind: b.kind,
+    instId: b.instId,
+    state: b.status?.halted ? `${b.state} (halted)` : b.state,
+    pid: b.pid ?? '',
+    restarts: b.restarts,
+    pnl: b.status?.pnl ?? '',
+    equity: b.status?.equity ?? '',
+    open: b.status?.openOrders ?? '',
+    fills: b.status?.fills ?? '',
+    lastError: b.lastError,
+  };
+}
+
+const BOT_COLUMNS = [
+  'id',
+  'kind',
+  'instId',
+  'state',
+  'pid',
+  'restarts',
+  'pnl',
+  'equity',
+  'open',
+  'fills',
+  'lastError',
+];
+
+/** One request to the supervisor of this OKXKIT_HOME (`okxkit up`), printed as a table or JSON. */
+async function control(req: ControlRequest, json: boolean | undefined): Promise<void> {
+  const r = await controlRequest(controlSocketPath(defaultStateDir()), req);
+  if (json) {
+    io.out(`${JSON.stringify(r, null, 2)}\n`);
+    return;
+  }
+  const rows = (Array.isArray(r) ? r : [r]).map(botRow);
+  io.out(formatTable(rows, BOT_COLUMNS));
+  if (!Array.isArray(r) && r.status?.riskHeadroom) io.out(`risk: ${r.status.riskHeadroom}\n`);
+}
+
 // long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit bot run <kind> --config bot.json` (docs/REQUIREMENTS.md R27): grid, dca, trailing and the signal strategies. */
 export function register(program: Command): void {
   const bot = program.command('bot').description('trading bots: grid, DCA, trailing stop');
+  bot
+    .command('list')
+    .description('the bots of the running supervisor (`okxkit up`), over its control socket')
+    .option('--json', 'print JSON')
+    .action((f: { json?: boolean }) => control({ cmd: 'list' }, f.json));
+  bot
+    .command('status')
+    .description("one supervised bot's state, PnL, orders and risk headroom")
+    .argument('<id>', 'bot id')
+    .option('--json', 'print JSON')
+    .action((id: string, f: { json?: boolean }) => control({ cmd: 'status', id }, f.json));
+  bot
+    .command('stop')
+    .description('stop a supervised bot (it cancels or keeps its orders as configured); it is not restarted')
+    .argument('<id>', 'bot id')
+    .option('--json', 'print JSON')
+    .action((id: string, f: { json?: boolean }) => control({ cmd: 'stop', id }, f.json));
+  bot
+    .command('start')
+    .description('start a stopped (or failed) supervised bot again')
+    .argument('<id>', 'bot id')
+    .option('--json', 'print JSON')
+    .action((id: string, f: { json?: boolean }) => control({ cmd: 'start', id }, f.json));
   bot
     .command('run')
     .description('run a bot until Ctrl-C (or --seconds); it resumes from its state after a restart')

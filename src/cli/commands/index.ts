@@ -18,6 +18,7 @@ import { register as registerBacktest } from './backtest.js';
 import { register as registerOptimize } from './optimize.js';
 import { register as registerAnalyze } from './analyze.js';
 import { register as registerArb } from './arb.js';
+import { register as registerUp } from './up.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -42,4 +43,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerOptimize,
   registerAnalyze,
   registerArb,
+  registerUp,
 ];
