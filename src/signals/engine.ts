@@ -275,7 +275,7 @@ export class SignalEngine extends EventEmitter {
         throw err;
       }
       const { token: _t, ...kept } = signal;
-      base.signal = kept as unknown as Record<string, unknown>;
+      base.signal = kept;
       base.instId = signal.instId ?? '';
       base.action = signal.action;
       if (source.auth === 'token') {
@@ -311,7 +311,7 @@ export class SignalEngine extends EventEmitter {
         res.body.original = summary(first);
         return res;
       }
-      const seq = claim.seq!;
+      const seq = claim.seq;
       try {
         return await this.execute(seq, signal, source, now);
       } catch (err) {
@@ -593,7 +593,7 @@ export class SignalEngine extends EventEmitter {
       return sz;
     };
     const plan = (legs: Leg[], nothing?: string): Plan => ({ legs, inst, ...(nothing ? { nothing } : {}) });
-    const side = s.side as Side | undefined;
+    const side = s.side;
     switch (s.action) {
       case 'open':
       case 'add': {
