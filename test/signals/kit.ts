@@ -102,6 +102,10 @@ export async function rig(t: TestContext, opts: RigOptions = {}): Promise<Rig> {
   const alerts = new Alerts({ clock, sinks: [] });
   const sources = opts.sources ?? SOURCES;
   const events: SignalRecord[] = [];
+  const step = () => {
+    clock.advance(1000);
+    sim.tick();
+  };
   const open = async (): Promise<Rig> => {
     const store = new SignalStore(storePath);
     const engine = new SignalEngine({
@@ -141,6 +145,8 @@ export async function rig(t: TestContext, opts: RigOptions = {}): Promise<Rig> {
       events,
       post,
       async signed(signal, ts) {
+        // A second of exchange time per signal: the client's rate limiter runs on this clock too.
+        step();
         const body = JSON.stringify({ source: 'bot', ts: ts ?? clock.now(), ...signal });
         const stamp = String(ts ?? clock.now());
         return post('/signal/bot', body, {
@@ -155,6 +161,7 @@ export async function rig(t: TestContext, opts: RigOptions = {}): Promise<Rig> {
         return open();
       },
       async position(instId) {
+        step();
         const ps = await stack.port.positions!(instId);
         return ps.reduce((a, p) => a + Number(p.pos) * (p.posSide === 'short' ? -1 : 1), 0);
       },
