@@ -279,6 +279,13 @@ export class SignalEngine extends EventEmitter {
       base.instId = signal.instId ?? '';
       base.action = signal.action;
       if (source.auth === 'token') {
+        if (signal.ts === undefined)
+          throw new Refusal(
+            400,
+            'INVALID_SIGNAL',
+            'ts',
+            'is required from a token source (e.g. {{timenow}})',
+          );
         const f = checkWindow(signal.ts, now, source.windowMs, 'ts');
         if (f) throw new Refusal(f.status, f.code, f.field, f.message);
       }

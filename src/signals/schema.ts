@@ -56,15 +56,18 @@ export const signalSchema = z
     tdMode: z.enum(['cash', 'cross', 'isolated']).optional(),
     tp: decimal.optional(),
     sl: decimal.optional(),
-    /** When the signal was made: ms since epoch, or ISO-8601 (TradingView's {{timenow}}). */
-    ts: z.union([z.number(), z.string()]).transform((v, ctx) => {
-      const ms = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-      if (!Number.isFinite(ms) || ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'is not a time (ms since epoch or ISO-8601)' });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+    /** When the signal was made: ms since epoch, or ISO-8601 (TradingView's {{timenow}}); required from token sources (signed sources put it in the header). */
+    ts: z
+      .union([z.number(), z.string()])
+      .transform((v, ctx) => {
+        const ms = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+        if (!Number.isFinite(ms) || ms <= 0) {
+          ctx.addIssue({ code: 'custom', message: 'is not a time (ms since epoch or ISO-8601)' });
+          return z.NEVER;
+        }
+        return ms;
+      })
+      .optional(),
     /** Token sources that cannot put it in the URL: removed before the signal is stored. */
     token: z.string().optional(),
   })
