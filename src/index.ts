@@ -305,3 +305,28 @@ export type { BotAction, CancelAction, PlaceAction, Strategy, StrategyContext } 
 // Whole layers for now; to be curated name by name like the rest.
 export * from './data/index.js';
 export * from './backtest/index.js';
+
+// --- signals: webhook alerts as guarded, exactly-once orders (signals) ----------------------
+export {
+  parseSignal,
+  signalSchema,
+  SignalSchemaError,
+  SIGNAL_ACTIONS,
+  SIZE_UNITS,
+  type Signal,
+  type SignalAction,
+  type SizeUnit,
+} from './signals/schema.js';
+export { parseSignalsConfig, type SignalsConfig, type SourceConfig } from './signals/config.js';
+export { signSignal, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signals/auth.js';
+export { SignalStore, type SignalOrder, type SignalRecord, type SignalStatus } from './signals/store.js';
+export {
+  SignalEngine,
+  signalClOrdId,
+  type ResolvedSource,
+  type SignalEngineOptions,
+  type SignalPort,
+  type SignalRequest,
+  type SignalResponse,
+} from './signals/engine.js';
+export { startSignalServer, type SignalServer, type SignalServerOptions } from './signals/server.js';
