@@ -317,7 +317,13 @@ export {
   type SignalAction,
   type SizeUnit,
 } from './signals/schema.js';
-export { parseSignalsConfig, type SignalsConfig, type SourceConfig } from './signals/config.js';
+export {
+  parseSignalsConfig,
+  signalsConfigSchema,
+  sourceSchema,
+  type SignalsConfig,
+  type SourceConfig,
+} from './signals/config.js';
 export { signSignal, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signals/auth.js';
 export { SignalStore, type SignalOrder, type SignalRecord, type SignalStatus } from './signals/store.js';
 export {
