@@ -127,6 +127,17 @@ export class SignalEngine extends EventEmitter {
     super();
     this.opts = opts;
     this.clock = opts.clock ?? systemClock;
+    // A signal the last run stopped in the middle of: failed, loudly; its id stays claimed, so a
+    // retry cannot place its orders a second time.
+    for (const r of opts.store.markInterrupted(
+      'the server stopped while this signal was being executed: check its orders (clOrdIds in the record) on the exchange',
+    ))
+      void opts.alerts?.emit({
+        kind: 'signal-refused',
+        severity: 'critical',
+        message: `signal ${r.source}/${r.signalId} was interrupted by a stop`,
+        details: { seq: r.seq, source: r.source, id: r.signalId, orders: r.orders.map((o) => o.clOrdId) },
+      });
     // Later states of the signals' orders (a limit order filling later) reach the record too.
     this.offOrders = opts.port.onOrder((o) => {
       if (o.clOrdId.startsWith('sg'))

@@ -156,6 +156,19 @@ export class SignalStore {
       .run(o.status, o.httpStatus, o.code, o.field, o.reason, seq);
   }
 
+  /**
+   * Marks signals left `processing` by a stop mid-way as `failed` (their orders, if any were sent,
+   * are in the order journal under their clOrdIds); returns them.
+   */
+  markInterrupted(reason: string): SignalRecord[] {
+    const rows = this.db.prepare("SELECT seq FROM signals WHERE status = 'processing'").all() as Array<{
+      seq: number;
+    }>;
+    for (const r of rows)
+      this.finish(r.seq, { status: 'failed', httpStatus: 500, code: 'INTERRUPTED', field: '', reason });
+    return rows.map((r) => this.get(r.seq)!);
+  }
+
   /** Journals an order of a signal before it is sent (its clOrdId is the key). */
   addOrder(seq: number, source: string, o: SignalOrder): void {
     this.db

@@ -109,7 +109,28 @@ describe('signals webhook: who may place what, once', () => {
     const dup = await r.signed(BUY);
     assert.equal(dup.json.status, 'duplicate');
     assert.equal(dup.json.orders.length, 0);
+    // A signal the stop interrupted (recorded, claimed, not finished) is failed at the next start.
+    const cut = r.store.insert({
+      receivedMs: r.clock.now(),
+      source: 'bot',
+      signalId: 'cut-1',
+      instId: 'BTC-USDT',
+      action: 'open',
+      signal: {},
+      remote: '127.0.0.1',
+      status: 'processing',
+      httpStatus: 0,
+      code: 'PROCESSING',
+      field: '',
+      reason: '',
+    });
+    r.store.claim('bot', 'cut-1', cut);
     const r2 = await r.restart();
+    assert.equal(r2.store.get(cut)!.code, 'INTERRUPTED');
+    assert.ok(
+      r2.alerts.history.some((a) => a.severity === 'critical' && /cut-1 was interrupted/.test(a.message)),
+    );
+    assert.equal((await r2.signed({ ...BUY, id: 'cut-1' })).json.status, 'duplicate');
     const afterRestart = await r2.signed(BUY);
     assert.equal(afterRestart.json.status, 'duplicate', 'the claimed ids are in SQLite, not in memory');
     // A new id is a new signal.
@@ -117,7 +138,7 @@ describe('signals webhook: who may place what, once', () => {
     assert.equal((await r2.ordersOf('BTC-USDT')).length, 2);
     assert.deepEqual(
       r2.store.list().map((x) => x.status),
-      ['accepted', 'duplicate', 'duplicate', 'accepted'],
+      ['accepted', 'duplicate', 'failed', 'duplicate', 'duplicate', 'accepted'],
     );
   });
 
