@@ -231,7 +231,9 @@ describe('signals webhook: who may place what, once', () => {
     const everything =
       JSON.stringify(r.store.list()) +
       readFileSync(r.auditPath, 'utf8') +
-      JSON.stringify([ok, inBody, wrong, stale]);
+      JSON.stringify([ok, inBody, wrong, stale]) +
+      JSON.stringify(r.alerts.history) +
+      JSON.stringify(r.events);
     assert.ok(!everything.includes(TOKEN), 'the token leaked');
     assert.ok(!everything.includes(HMAC_SECRET));
   });
