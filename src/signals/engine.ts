@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Decimal } from 'decimal.js';
+import { Decimal } from '../util/decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
-import { OkxkitError } from '../util/errors.js';
+import { errorCode } from '../util/errors.js';
 import {
   instTypeOf,
   positionDirection,
@@ -187,6 +187,7 @@ export class SignalEngine extends EventEmitter {
     return this.finish(seq);
   }
 
+  // long: one request's path in order (route, JSON, source, auth, schema, window, claim), each step a refusal
   private async process(req: SignalRequest): Promise<SignalResponse> {
     const now = this.clock.now();
     const store = this.opts.store;
@@ -353,6 +354,7 @@ export class SignalEngine extends EventEmitter {
     }
   }
 
+  // long: limits, guard pre-flight of every leg, the legs in order and the TP/SL; splitting hides the order
   private async execute(seq: number, s: Signal, src: ResolvedSource, now: number): Promise<SignalResponse> {
     const store = this.opts.store;
     const insts = s.action === 'flat-all' ? (s.instId ? [s.instId] : src.instruments) : [s.instId!];
@@ -451,7 +453,7 @@ export class SignalEngine extends EventEmitter {
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         store.updateOrder(o.clOrdId, { error: msg, state: 'refused' });
-        const code = err instanceof OkxkitError ? err.code : 'ORDER_FAILED';
+        const code = errorCode(err) ?? 'ORDER_FAILED';
         if (done === 0) throw new Refusal(422, code, '', `${l.leg} refused: ${msg}`);
         // A later leg refused after an earlier one executed: stop, say exactly what happened.
         const firstLegs = legs
@@ -498,6 +500,7 @@ export class SignalEngine extends EventEmitter {
   }
 
   /** The legs of one instrument, from the signal and the current position. */
+  // long: one switch over the six actions on spot and derivatives, read side by side (docs/SIGNALS.md)
   private async plan(s: Signal, src: ResolvedSource, instId: string): Promise<Plan> {
     const port = this.opts.port;
     const inst = await port.instrument(instId);

@@ -62,6 +62,7 @@ export function clientOf(
  * GET /health. Everything else about a signal is the engine's; this reads the body (up to the
  * limit), works out the client behind a trusted proxy and writes the engine's JSON answer.
  */
+// long: the request handler (health, method, HTTPS, body limit) is one closure over the options
 export async function startSignalServer(opts: SignalServerOptions): Promise<SignalServer> {
   const limit = opts.maxBodyBytes ?? 16_384;
   if (!Number.isInteger(limit) || limit < 256)

@@ -70,11 +70,13 @@ function line(r: SignalRecord): string {
 }
 
 /** `okxkit signals serve|log|secret`: external signals in, as guarded exactly-once orders (docs/SIGNALS.md). */
+// long: the three subcommands' registrations, as the other command files
 export function register(program: Command): void {
   const signals = program
     .command('signals')
     .description('accept signals (TradingView-style webhooks, scripts) as guarded, exactly-once orders');
 
+  // long: serve composes config, secrets, client, trading stack, engine and server, then waits
   addClientFlags(
     signals
       .command('serve')
