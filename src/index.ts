@@ -430,3 +430,34 @@ export {
   type TakerFees,
   type VenueSpec,
 } from './arb/index.js';
+// --- signals: webhook alerts as guarded, exactly-once orders (signals) ----------------------
+export {
+  parseSignal,
+  signalSchema,
+  SignalSchemaError,
+  SIGNAL_ACTIONS,
+  SIZE_UNITS,
+  // `Signal` is the strategies' buy/sell signal (bots); this is the webhook's message.
+  type Signal as IncomingSignal,
+  type SignalAction,
+  type SizeUnit,
+} from './signals/schema.js';
+export {
+  parseSignalsConfig,
+  signalsConfigSchema,
+  sourceSchema,
+  type SignalsConfig,
+  type SourceConfig,
+} from './signals/config.js';
+export { signSignal, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signals/auth.js';
+export { SignalStore, type SignalOrder, type SignalRecord, type SignalStatus } from './signals/store.js';
+export {
+  SignalEngine,
+  signalClOrdId,
+  type ResolvedSource,
+  type SignalEngineOptions,
+  type SignalPort,
+  type SignalRequest,
+  type SignalResponse,
+} from './signals/engine.js';
+export { startSignalServer, type SignalServer, type SignalServerOptions } from './signals/server.js';

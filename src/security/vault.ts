@@ -190,6 +190,8 @@ interface StoredProfile extends ProfileMeta, KeySecrets {
 interface Payload {
   profiles: Record<string, StoredProfile>;
   history: RetiredKey[];
+  /** Named secrets that are not OKX keys (e.g. a signal source's HMAC secret or token). */
+  secrets?: Record<string, string>;
 }
 
 interface KdfParams {
@@ -578,6 +580,31 @@ export class Vault {
     return { retired, profile: this.info(name) };
   }
 
+  /** Names of the stored named secrets (not OKX keys), sorted. */
+  secretNames(): string[] {
+    return Object.keys(this.#data.secrets ?? {}).sort();
+  }
+
+  /** Stores a named secret that is not an OKX key (in memory; call save()). */
+  setSecret(name: string, value: string): void {
+    checkName(name);
+    if (typeof value !== 'string' || value.length < 16)
+      throw new ValidationError('secret', 'is shorter than 16 characters', 'use a long random value');
+    (this.#data.secrets ??= {})[name] = value;
+  }
+
+  /** A named secret; throws a typed error naming the known ones (never a value) when missing. */
+  secret(name: string): string {
+    const v = this.#data.secrets?.[name];
+    if (v === undefined)
+      throw new VaultError(
+        `no secret named "${name}" in the vault`,
+        'SECRET_NOT_FOUND',
+        `known: ${this.secretNames().join(', ') || '(none)'}`,
+      );
+    return v;
+  }
+
   /** Retired keys, oldest first; of one profile when named. */
   history(name?: string): RetiredKey[] {
     return this.#data.history.filter((h) => name === undefined || h.profile === name).map((h) => ({ ...h }));
@@ -733,5 +760,12 @@ function parsePayload(plain: Buffer, path: string): Payload {
       Array.isArray(p.ips);
     if (!ok) throw new VaultCorruptError(path, `profile "${name}" is incomplete`);
   }
+  if (
+    d.secrets !== undefined &&
+    (typeof d.secrets !== 'object' ||
+      d.secrets === null ||
+      Object.values(d.secrets).some((v) => typeof v !== 'string'))
+  )
+    throw new VaultCorruptError(path, 'named secrets have an unknown shape');
   return d as Payload;
 }

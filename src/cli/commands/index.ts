@@ -19,6 +19,7 @@ import { register as registerOptimize } from './optimize.js';
 import { register as registerAnalyze } from './analyze.js';
 import { register as registerArb } from './arb.js';
 import { register as registerUp } from './up.js';
+import { register as registerSignals } from './signals.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -44,4 +45,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerAnalyze,
   registerArb,
   registerUp,
+  registerSignals,
 ];
