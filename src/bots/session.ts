@@ -16,6 +16,7 @@ import { DeadMansSwitch, type CancelAllAfterApi } from '../trading/dead-mans-swi
 import type { KillSwitch } from '../trading/kill-switch.js';
 import type { AuditSink } from '../trading/audit.js';
 import type { RunnerHooks } from './runner.js';
+import { silentLogger, type Logger } from '../util/logger.js';
 
 /** What the trading stack needs of a client: OkxClient has this shape. */
 export type BotClient = OkxTradingClient & {
@@ -70,6 +71,11 @@ export interface TradingStackOptions {
   /** Runs before anything else: the key audit (refuses to trade with an unsafe key). */
   keyCheck?: () => Promise<unknown>;
   onPollError?: (err: unknown) => void;
+  /**
+   * Order lifecycle logs: every journal event (intent, send, exchange state, rejection) and every
+   * fill, each with the order's clOrdId as `corr`. Default: nothing logged.
+   */
+  logger?: Logger;
 }
 
 export interface TradingStack {
@@ -147,7 +153,8 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     ...(opts.audit ? { audit: opts.audit } : {}),
   });
   mkdirSync(dirname(opts.journalPath), { recursive: true });
-  const journal = new OrderJournal(opts.journalPath, { clock });
+  const log = opts.logger ?? silentLogger;
+  const journal = new OrderJournal(opts.journalPath, { clock, logger: log });
   const executor = new Executor({ venue: exchange, journal, cancel: (ref) => exchange.cancelOrder(ref) });
   const guard = new OrderGuard({
     market: exchange,
@@ -160,7 +167,24 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
   // Every order state of the account and every trade, once each, as they happen.
   const guardRisk = (p: Promise<unknown>) => void p.catch(onError);
   const offOrders = exchange.onOrder((o) => guardRisk(risk.onOrder(o)));
-  const offFills = exchange.onFill((f) => guardRisk(risk.onFill(f)));
+  const offFills = exchange.onFill((f) => {
+    log.info(
+      {
+        corr: f.clOrdId,
+        event: 'fill',
+        instId: f.instId,
+        ordId: f.ordId,
+        tradeId: f.tradeId,
+        side: f.side,
+        fillPx: f.fillPx,
+        fillSz: f.fillSz,
+        fee: f.fee,
+        feeCcy: f.feeCcy,
+      },
+      'order fill',
+    );
+    guardRisk(risk.onFill(f));
+  });
   const stopStreams = async () => {
     offOrders();
     offFills();

@@ -120,7 +120,7 @@ describe('email channel (SMTP, smtp-server as the receiver)', () => {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onAuth(a, _s, cb) {
-        auth = { user: a.username, pass: a.password };
+        auth = { user: a.username, pass: a.password ?? undefined };
         cb(null, { user: a.username });
       },
       onData(stream, session, cb) {
