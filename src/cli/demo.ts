@@ -63,7 +63,11 @@ export function demoGridConfig(
 export async function runDemo(opts: DemoOptions = {}): Promise<BotSummary> {
   const sim = await startSimulator({ seed: opts.seed ?? 1, ...(opts.tickMs ? { tickMs: opts.tickMs } : {}) });
   const credentials = sim.credentials('trade');
-  const client = new OkxClient({ baseUrl: sim.restUrl, credentials, ...(opts.clientLogger ? { logger: opts.clientLogger } : {}) });
+  const client = new OkxClient({
+    baseUrl: sim.restUrl,
+    credentials,
+    ...(opts.clientLogger ? { logger: opts.clientLogger } : {}),
+  });
   try {
     const probe = new OkxExchange({ client });
     const [inst, ticker] = await Promise.all([probe.instrument('BTC-USDT'), probe.ticker('BTC-USDT')]);

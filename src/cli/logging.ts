@@ -6,11 +6,17 @@ import type { Logger } from '../util/logger.js';
 export function addLogFlags(program: Command): Command {
   return program
     .option('--log-file <path>', 'JSON log lines to this file, rotated by size (also OKXKIT_LOG_FILE)')
-    .option('--log-max-size <size>', 'rotate the log file at this size, e.g. 10m, 512k (default 10m; OKXKIT_LOG_MAX_SIZE)')
+    .option(
+      '--log-max-size <size>',
+      'rotate the log file at this size, e.g. 10m, 512k (default 10m; OKXKIT_LOG_MAX_SIZE)',
+    )
     .option('--log-files <n>', 'rotated log files kept besides the active one (default 5; OKXKIT_LOG_FILES)')
     .option('--log-requests', 'log every REST request, key masked (also OKXKIT_LOG_REQUESTS=1)')
     .option('--log-level <level>', 'trace | debug | info | warn | error (default info; OKXKIT_LOG_LEVEL)')
-    .option('--log-pretty', 'pretty log lines on stderr (default when stderr is a terminal and no log file is set)');
+    .option(
+      '--log-pretty',
+      'pretty log lines on stderr (default when stderr is a terminal and no log file is set)',
+    );
 }
 
 let current: OpenLogger | undefined;

@@ -46,7 +46,14 @@ export function parseLogSize(v: string): string {
 
 /** Logging settings from flags, falling back on OKXKIT_LOG_FILE, OKXKIT_LOG_MAX_SIZE, OKXKIT_LOG_FILES, OKXKIT_LOG_REQUESTS, OKXKIT_LOG_LEVEL. */
 export function logOptionsFrom(
-  flags: { logFile?: string; logMaxSize?: string; logFiles?: string; logRequests?: boolean; logLevel?: string; logPretty?: boolean },
+  flags: {
+    logFile?: string;
+    logMaxSize?: string;
+    logFiles?: string;
+    logRequests?: boolean;
+    logLevel?: string;
+    logPretty?: boolean;
+  },
   env: Record<string, string | undefined> = process.env,
 ): LogOptions {
   const o: LogOptions = {};
@@ -58,7 +65,11 @@ export function logOptionsFrom(
   if (files !== undefined) {
     const n = Number(files);
     if (!Number.isInteger(n) || n < 1 || n > 1000)
-      throw new ValidationError('--log-files', `"${files}" is not a count of files`, 'use a whole number from 1 to 1000');
+      throw new ValidationError(
+        '--log-files',
+        `"${files}" is not a count of files`,
+        'use a whole number from 1 to 1000',
+      );
     o.files = n;
   }
   const requests = flags.logRequests ?? /^(1|true|yes|on)$/i.test(env.OKXKIT_LOG_REQUESTS ?? '');
@@ -66,7 +77,11 @@ export function logOptionsFrom(
   const level = flags.logLevel ?? (env.OKXKIT_LOG_LEVEL || undefined);
   if (level) {
     if (!LEVELS.includes(level))
-      throw new ValidationError('--log-level', `"${level}" is not a level`, `use one of ${LEVELS.join(', ')}`);
+      throw new ValidationError(
+        '--log-level',
+        `"${level}" is not a level`,
+        `use one of ${LEVELS.join(', ')}`,
+      );
     o.level = level;
   }
   if (flags.logPretty) o.pretty = true;
@@ -90,7 +105,7 @@ export function openLogger(opts: LogOptions): OpenLogger {
   if (opts.file) {
     targets.push({
       target: 'pino-roll',
-      level,
+      level: 'trace',
       options: {
         ...rollTarget(opts.file),
         size: opts.maxSize ?? '10m',
@@ -102,7 +117,7 @@ export function openLogger(opts: LogOptions): OpenLogger {
   if (pretty) {
     targets.push({
       target: 'pino-pretty',
-      level,
+      level: 'trace',
       options: { destination: 2, colorize: process.stderr.isTTY === true, translateTime: 'SYS:standard' },
     });
   }
@@ -110,16 +125,30 @@ export function openLogger(opts: LogOptions): OpenLogger {
     return { logger: silentLogger, clientLogger: silentLogger, close: () => Promise.resolve() };
   const transport = pino.transport({ targets });
   const logger = createLogger({ level, timestamp: pino.stdTimeFunctions.isoTime }, transport);
-  // The client logs each request at info; without `requests` it only gets warnings and errors.
-  const clientLogger = opts.requests ? logger : logger.child({}, { level: level === 'info' || level === 'debug' || level === 'trace' ? 'warn' : level });
+  // The client logs each request at info: with `requests` it logs them whatever the level, without
+  // it only warnings and errors reach the file.
+  const rank = (l: string) => LEVELS.indexOf(l);
+  const clientLevel = opts.requests
+    ? rank(level) > rank('info')
+      ? 'info'
+      : level
+    : rank(level) < rank('warn')
+      ? 'warn'
+      : level;
+  const clientLogger = logger.child({}, { level: clientLevel });
   let closed: Promise<void> | undefined;
   return {
     logger,
     clientLogger,
     close() {
       closed ??= new Promise<void>((resolve) => {
-        transport.once('close', () => resolve());
-        logger.flush(() => transport.end());
+        // The transport's worker does not hold the event loop open: hold it until the file is closed.
+        const hold = setInterval(() => undefined, 1_000);
+        transport.once('close', () => {
+          clearInterval(hold);
+          resolve();
+        });
+        transport.end();
       });
       return closed;
     },

@@ -663,7 +663,8 @@ export class Vault {
 
   /** A named secret's value; a typed error naming the known names (never a value) when missing. */
   secret(name: string): string {
-    const s = this.#data.secrets && Object.hasOwn(this.#data.secrets, name) ? this.#data.secrets[name] : undefined;
+    const s =
+      this.#data.secrets && Object.hasOwn(this.#data.secrets, name) ? this.#data.secrets[name] : undefined;
     if (!s) {
       const known = this.secretNames();
       throw new VaultError(

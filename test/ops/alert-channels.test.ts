@@ -51,12 +51,19 @@ describe('webhook channel (HMAC-SHA256 over timestamp.body)', () => {
       const sig = r.headers[SIGNATURE_HEADER] as string;
       // the same bytes 10 minutes later: a replay
       assert.equal(
-        verifyWebhook({ secret, body: r.body, signature: sig, timestamp: String(now), nowMs: now + 600_000 }).ok,
+        verifyWebhook({ secret, body: r.body, signature: sig, timestamp: String(now), nowMs: now + 600_000 })
+          .ok,
         false,
       );
       // an edited body
       assert.equal(
-        verifyWebhook({ secret, body: r.body.replace('daily', 'weekly'), signature: sig, timestamp: String(now), nowMs: now }).ok,
+        verifyWebhook({
+          secret,
+          body: r.body.replace('daily', 'weekly'),
+          signature: sig,
+          timestamp: String(now),
+          nowMs: now,
+        }).ok,
         false,
       );
       // a moved timestamp (it is in the signed bytes)
@@ -75,13 +82,21 @@ describe('chat channels against local stand-ins', () => {
     const rx = await startAlertReceiver();
     try {
       await new SlackChannel({ name: 'slack', url: `${rx.url}/services/T0/B0/fakeslacktoken` }).send(alert());
-      await new DiscordChannel({ name: 'discord', url: `${rx.url}/api/webhooks/1/fakediscordtoken` }).send(alert());
-      await new TelegramChannel({ name: 'tg', token: '123456:FAKE-telegram-token', chatId: '-1001', apiUrl: rx.url }).send(
+      await new DiscordChannel({ name: 'discord', url: `${rx.url}/api/webhooks/1/fakediscordtoken` }).send(
         alert(),
       );
+      await new TelegramChannel({
+        name: 'tg',
+        token: '123456:FAKE-telegram-token',
+        chatId: '-1001',
+        apiUrl: rx.url,
+      }).send(alert());
       const [slack, discord, tg] = rx.received;
       assert.equal(slack!.path, '/services/T0/B0/fakeslacktoken');
-      assert.match((JSON.parse(slack!.body) as { text: string }).text, /CRITICAL\] risk-trip: daily loss limit hit/);
+      assert.match(
+        (JSON.parse(slack!.body) as { text: string }).text,
+        /CRITICAL\] risk-trip: daily loss limit hit/,
+      );
       assert.match((JSON.parse(discord!.body) as { content: string }).content, /risk-trip/);
       assert.equal(tg!.path, '/bot123456:FAKE-telegram-token/sendMessage');
       const m = JSON.parse(tg!.body) as { chat_id: string; text: string };
@@ -96,10 +111,16 @@ describe('chat channels against local stand-ins', () => {
     const rx = await startAlertReceiver({ status: (n) => (n === 1 ? 400 : 503) });
     try {
       const tg = new TelegramChannel({ name: 'tg', token: '1:FAKE', chatId: '1', apiUrl: rx.url });
-      const e1 = await tg.send(alert()).then(() => undefined, (e: unknown) => e);
+      const e1 = await tg.send(alert()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(e1 instanceof ChannelError);
       assert.equal(e1.retryable, false);
-      const e2 = await tg.send(alert()).then(() => undefined, (e: unknown) => e);
+      const e2 = await tg.send(alert()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(e2 instanceof ChannelError);
       assert.equal(e2.retryable, true);
       assert.match(e2.message, /HTTP 503/);
@@ -217,14 +238,18 @@ describe('delivery: retries with backoff on the clock, rate limit with a summary
     const o2 = await p;
     assert.deepEqual([o2.ok, o2.attempts], [false, 3]);
     assert.match(o2.error!, /HTTP 503/);
-    await assert.rejects(new ChannelSink(new MemoryChannel('x', 1, false), { clock }).send(alert()), ChannelError);
+    await assert.rejects(
+      new ChannelSink(new MemoryChannel('x', 1, false), { clock }).send(alert()),
+      ChannelError,
+    );
   });
 
   test('over the rate limit, alerts are held and sent as one summary when the window frees', async () => {
     const clock = new TestClock(0);
     const ch = new MemoryChannel('m');
     const sink = new ChannelSink(ch, { clock, rateLimit: { max: 2, perMs: 60_000 } });
-    for (let i = 0; i < 5; i++) await sink.send(alert({ kind: i < 4 ? 'error-rate' : 'ws-down', message: `n${i}`, ts: i }));
+    for (let i = 0; i < 5; i++)
+      await sink.send(alert({ kind: i < 4 ? 'error-rate' : 'ws-down', message: `n${i}`, ts: i }));
     assert.equal(ch.got.length, 2);
     assert.equal(sink.pendingSummary, 3);
     await clock.advanceAsync(59_999);
@@ -234,7 +259,10 @@ describe('delivery: retries with backoff on the clock, rate limit with a summary
     const s = ch.got[2]!;
     assert.equal(s.kind, 'alerts-held');
     assert.equal(s.severity, 'critical');
-    assert.match(s.message, /^3 alerts held back by the rate limit of channel m \(2 per 60 s\): 2 x error-rate, 1 x ws-down/);
+    assert.match(
+      s.message,
+      /^3 alerts held back by the rate limit of channel m \(2 per 60 s\): 2 x error-rate, 1 x ws-down/,
+    );
     assert.equal((s.details.alerts as unknown[]).length, 3);
     assert.equal(sink.pendingSummary, 0);
   });
@@ -266,9 +294,18 @@ describe('secrets stay out of errors and printed objects (canary)', () => {
       new TelegramChannel({ name: 'tg', token: canaries[2]!, chatId: '1', apiUrl: url }),
     ];
     for (const ch of channels) {
-      const err = await ch.send(alert()).then(() => undefined, (e: unknown) => e);
+      const err = await ch.send(alert()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof ChannelError, `${ch.name} failed with a ChannelError`);
-      const shown = [inspect(err, { depth: 10 }), JSON.stringify(err), String(err.stack), inspect(ch), JSON.stringify(ch)].join('\n');
+      const shown = [
+        inspect(err, { depth: 10 }),
+        JSON.stringify(err),
+        String(err.stack),
+        inspect(ch),
+        JSON.stringify(ch),
+      ].join('\n');
       for (const c of canaries) assert.ok(!shown.includes(c), `${ch.name} leaked ${c}: ${shown}`);
       assert.match(err.message, /could not reach the service \(ECONNREFUSED\)/);
     }
@@ -277,7 +314,8 @@ describe('secrets stay out of errors and printed objects (canary)', () => {
   test('a bad URL that is itself a secret is not quoted in the error', () => {
     assert.throws(
       () => new SlackChannel({ name: 'slack', url: 'not a url CANARYslack' }),
-      (e: Error) => !e.message.includes('CANARY') && /alerts\.channels\.slack\.url: is not a valid URL/.test(e.message),
+      (e: Error) =>
+        !e.message.includes('CANARY') && /alerts\.channels\.slack\.url: is not a valid URL/.test(e.message),
     );
   });
 });

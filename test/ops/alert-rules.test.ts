@@ -38,12 +38,18 @@ describe('error-rate spike', () => {
 
 describe('repeated 50011', () => {
   test('fires after N rate-limit refusals in the window', () => {
-    const { rules, kinds } = setup({ rateLimited: { threshold: 3, windowMs: 60_000 }, errorRate: { threshold: 99, windowMs: 1 } });
+    const { rules, kinds } = setup({
+      rateLimited: { threshold: 3, windowMs: 60_000 },
+      errorRate: { threshold: 99, windowMs: 1 },
+    });
     for (let i = 0; i < 3; i++) rules.observeRequestError(err('50011'));
     assert.deepEqual(kinds(), ['rate-limited']);
   });
   test('other codes do not count toward it', () => {
-    const { rules, kinds } = setup({ rateLimited: { threshold: 3, windowMs: 60_000 }, errorRate: { threshold: 99, windowMs: 1 } });
+    const { rules, kinds } = setup({
+      rateLimited: { threshold: 3, windowMs: 60_000 },
+      errorRate: { threshold: 99, windowMs: 1 },
+    });
     for (const c of ['50011', '50013', '50011', '51008']) rules.observeRequestError(err(c));
     assert.deepEqual(kinds(), []);
   });
@@ -122,7 +128,11 @@ describe('balance change with no matching fill or bill', () => {
 describe('withdrawal detected', () => {
   test('a withdrawal watch alert becomes a critical alert', () => {
     const { rules, got } = setup();
-    rules.observeWithdrawal({ kind: 'withdrawal', severity: 'critical', message: 'withdrawal of 1 BTC detected' });
+    rules.observeWithdrawal({
+      kind: 'withdrawal',
+      severity: 'critical',
+      message: 'withdrawal of 1 BTC detected',
+    });
     assert.deepEqual(
       got.map((a) => [a.kind, a.severity]),
       [['withdrawal', 'critical']],

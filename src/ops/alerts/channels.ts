@@ -41,10 +41,7 @@ export class ChannelError extends OkxkitError {
 
 /** A stable id of an alert: the same alert gives the same id on every retry (receivers de-duplicate on it). */
 export function alertId(a: Alert): string {
-  return createHash('sha256')
-    .update(`${a.kind}\n${a.ts}\n${a.message}`)
-    .digest('hex')
-    .slice(0, 24);
+  return createHash('sha256').update(`${a.kind}\n${a.ts}\n${a.message}`).digest('hex').slice(0, 24);
 }
 
 /** One line of text for chat services. */
@@ -63,7 +60,11 @@ function checkUrl(field: string, url: string, example: string): URL {
     throw new ValidationError(field, 'is not a valid URL', `e.g. ${example}`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw new ValidationError(field, `protocol ${u.protocol} is not supported`, 'use https (http for a local receiver)');
+    throw new ValidationError(
+      field,
+      `protocol ${u.protocol} is not supported`,
+      'use https (http for a local receiver)',
+    );
   return u;
 }
 
@@ -150,14 +151,16 @@ export function verifyWebhook(opts: {
   nowMs: number;
   toleranceMs?: number;
 }): { ok: true } | { ok: false; reason: string } {
-  if (!opts.signature || !opts.timestamp) return { ok: false, reason: 'missing signature or timestamp header' };
+  if (!opts.signature || !opts.timestamp)
+    return { ok: false, reason: 'missing signature or timestamp header' };
   const ts = Number(opts.timestamp);
   if (!Number.isFinite(ts)) return { ok: false, reason: 'timestamp is not a number' };
   if (Math.abs(opts.nowMs - ts) > (opts.toleranceMs ?? 300_000))
     return { ok: false, reason: 'timestamp outside the tolerance (a replay?)' };
   const want = Buffer.from(signWebhook(opts.secret, opts.timestamp, opts.body));
   const got = Buffer.from(opts.signature);
-  if (want.length !== got.length || !timingSafeEqual(want, got)) return { ok: false, reason: 'bad signature' };
+  if (want.length !== got.length || !timingSafeEqual(want, got))
+    return { ok: false, reason: 'bad signature' };
   return { ok: true };
 }
 
@@ -210,11 +213,18 @@ export class SlackChannel implements AlertChannel {
   readonly #timeoutMs: number;
   constructor(opts: { name: string; url: string; timeoutMs?: number }) {
     this.name = opts.name;
-    this.#url = checkUrl(`alerts.channels.${opts.name}.url`, opts.url, 'https://hooks.slack.com/services/...');
+    this.#url = checkUrl(
+      `alerts.channels.${opts.name}.url`,
+      opts.url,
+      'https://hooks.slack.com/services/...',
+    );
     this.#timeoutMs = opts.timeoutMs ?? 5_000;
   }
   async send(a: Alert): Promise<void> {
-    checkStatus(this.name, await post(this.name, this.#url, JSON.stringify({ text: alertText(a) }), {}, this.#timeoutMs));
+    checkStatus(
+      this.name,
+      await post(this.name, this.#url, JSON.stringify({ text: alertText(a) }), {}, this.#timeoutMs),
+    );
   }
   toString(): string {
     return `SlackChannel(${this.name})`;
@@ -241,7 +251,10 @@ export class DiscordChannel implements AlertChannel {
   }
   async send(a: Alert): Promise<void> {
     const content = alertText(a).slice(0, 2000);
-    checkStatus(this.name, await post(this.name, this.#url, JSON.stringify({ content }), {}, this.#timeoutMs));
+    checkStatus(
+      this.name,
+      await post(this.name, this.#url, JSON.stringify({ content }), {}, this.#timeoutMs),
+    );
   }
   toString(): string {
     return `DiscordChannel(${this.name})`;

@@ -13,22 +13,34 @@ import {
 } from './channels.js';
 import { ChannelSink, type DeliveryOutcome } from './delivery.js';
 import { AlertRules, type AlertRuleThresholds } from './rules.js';
-import { secretResolver, type SecretRef, type SecretResolver, type SecretResolverOptions } from './secrets.js';
+import {
+  secretResolver,
+  type SecretRef,
+  type SecretResolver,
+  type SecretResolverOptions,
+} from './secrets.js';
 
 const SECRET_FIX =
   'a secret is never written in the config file: use { env: NAME } (NAME or NAME_FILE in the environment) or { vault: NAME } (stored with `okxkit alerts secret set NAME`)';
 
 const secretRef = z.union(
   [
-    z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name') }).strict(),
-    z.object({ vault: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'is not a vault secret name') }).strict(),
+    z
+      .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name') })
+      .strict(),
+    z
+      .object({ vault: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'is not a vault secret name') })
+      .strict(),
   ],
   { error: () => SECRET_FIX },
 );
 
 const severity = z.enum(['info', 'warning', 'critical']);
 const common = {
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use letters, digits, ".", "_" or "-"').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use letters, digits, ".", "_" or "-"')
+    .optional(),
   /** Alerts below this severity skip the channel. Default info (everything). */
   minSeverity: severity.optional(),
 };
@@ -60,7 +72,13 @@ const channelSchema = z.discriminatedUnion(
         user: z.string().optional(),
         password: secretRef.optional(),
         from: z.string().min(3),
-        to: z.union([z.string().min(3).transform((s) => [s]), z.array(z.string().min(3)).min(1)]),
+        to: z.union([
+          z
+            .string()
+            .min(3)
+            .transform((s) => [s]),
+          z.array(z.string().min(3)).min(1),
+        ]),
         ...common,
       })
       .strict(),
@@ -92,7 +110,10 @@ export const alertsConfigSchema = z
         riskWarnPct: z.number().min(1).max(100).optional(),
         clockDriftMs: positive.optional(),
         keyMaxAgeDays: positive.optional(),
-        crashLoop: z.object({ crashes: z.number().int().positive(), windowSeconds: positive }).strict().optional(),
+        crashLoop: z
+          .object({ crashes: z.number().int().positive(), windowSeconds: positive })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -123,10 +144,7 @@ export class AlertsConfigError extends ValidationError {
 }
 
 function fieldOf(path: PropertyKey[], prefix: string): string {
-  return path.reduce<string>(
-    (s, k) => (typeof k === 'number' ? `${s}[${k}]` : `${s}.${String(k)}`),
-    prefix,
-  );
+  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : `${s}.${String(k)}`), prefix);
 }
 
 /** Validates the `alerts:` section (parsed YAML / JSON); `prefix` names it in errors. */
@@ -139,7 +157,10 @@ export function parseAlertsConfig(raw: unknown, prefix = 'alerts'): AlertsConfig
       const n = c.name ?? c.type;
       if (names.has(n))
         throw new AlertsConfigError([
-          { field: `${prefix}.channels[${i}].name`, problem: `"${n}" is used twice: give each channel its own name` },
+          {
+            field: `${prefix}.channels[${i}].name`,
+            problem: `"${n}" is used twice: give each channel its own name`,
+          },
         ]);
       names.add(n);
     });
@@ -218,7 +239,10 @@ export class ChannelAlerts extends Alerts {
         ...opts.extraSinks,
       ],
       onSinkError: (sink, err) =>
-        opts.logger.warn({ channel: sink, err: err instanceof Error ? err.message : 'failed' }, 'alert not delivered'),
+        opts.logger.warn(
+          { channel: sink, err: err instanceof Error ? err.message : 'failed' },
+          'alert not delivered',
+        ),
     });
     this.channels = opts.channels;
     this.clockRef = opts.clock;
@@ -268,17 +292,24 @@ export async function alertsFromConfig(section: unknown, deps: AlertsDeps = {}):
         clock,
         ...(cfg.retries !== undefined ? { retries: cfg.retries } : {}),
         ...(cfg.backoffSeconds !== undefined ? { backoffMs: cfg.backoffSeconds * 1000 } : {}),
-        ...(cfg.rateLimit ? { rateLimit: { max: cfg.rateLimit.max, perMs: cfg.rateLimit.perSeconds * 1000 } } : {}),
+        ...(cfg.rateLimit
+          ? { rateLimit: { max: cfg.rateLimit.max, perMs: cfg.rateLimit.perSeconds * 1000 } }
+          : {}),
         onOutcome: (o) =>
           o.ok
             ? logger.info({ channel: o.channel, kind: o.kind, attempts: o.attempts }, 'alert delivered')
-            : logger.warn({ channel: o.channel, kind: o.kind, attempts: o.attempts, err: o.error }, 'alert failed'),
+            : logger.warn(
+                { channel: o.channel, kind: o.kind, attempts: o.attempts, err: o.error },
+                'alert failed',
+              ),
       }),
     );
   }
   const r = cfg.rules ?? {};
   const thresholds: Partial<AlertRuleThresholds> = {
-    ...(r.errorRate ? { errorRate: { threshold: r.errorRate.threshold, windowMs: r.errorRate.windowSeconds * 1000 } } : {}),
+    ...(r.errorRate
+      ? { errorRate: { threshold: r.errorRate.threshold, windowMs: r.errorRate.windowSeconds * 1000 } }
+      : {}),
     ...(r.rateLimited
       ? { rateLimited: { threshold: r.rateLimited.threshold, windowMs: r.rateLimited.windowSeconds * 1000 } }
       : {}),
@@ -287,7 +318,9 @@ export async function alertsFromConfig(section: unknown, deps: AlertsDeps = {}):
     ...(r.riskWarnPct !== undefined ? { riskWarnRatio: r.riskWarnPct / 100 } : {}),
     ...(r.clockDriftMs !== undefined ? { clockDriftMs: r.clockDriftMs } : {}),
     ...(r.keyMaxAgeDays !== undefined ? { keyMaxAgeDays: r.keyMaxAgeDays } : {}),
-    ...(r.crashLoop ? { crashLoop: { crashes: r.crashLoop.crashes, windowMs: r.crashLoop.windowSeconds * 1000 } } : {}),
+    ...(r.crashLoop
+      ? { crashLoop: { crashes: r.crashLoop.crashes, windowMs: r.crashLoop.windowSeconds * 1000 } }
+      : {}),
   };
   return new ChannelAlerts({
     channels,
@@ -308,7 +341,12 @@ async function buildChannel(
 ): Promise<AlertChannel> {
   switch (c.type) {
     case 'webhook':
-      return new SignedWebhookChannel({ name, url: c.url, secret: await secret(c.secret, 'secret'), now: () => clock.now() });
+      return new SignedWebhookChannel({
+        name,
+        url: c.url,
+        secret: await secret(c.secret, 'secret'),
+        now: () => clock.now(),
+      });
     case 'slack':
       return new SlackChannel({ name, url: await secret(c.url, 'url') });
     case 'discord':
@@ -346,14 +384,23 @@ export async function readAlertsConfigFile(path: string): Promise<unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ValidationError(path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path given with -c');
+    throw new ValidationError(
+      path,
+      `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'check the path given with -c',
+    );
   }
   let doc: unknown;
   try {
     doc = parse(text);
   } catch (err) {
-    throw new ValidationError(path, `is not valid YAML or JSON (${err instanceof Error ? err.message.split('\n')[0] : 'parse error'})`, 'fix the syntax');
+    throw new ValidationError(
+      path,
+      `is not valid YAML or JSON (${err instanceof Error ? err.message.split('\n')[0] : 'parse error'})`,
+      'fix the syntax',
+    );
   }
-  if (doc && typeof doc === 'object' && !Array.isArray(doc) && 'alerts' in doc) return (doc as { alerts: unknown }).alerts;
+  if (doc && typeof doc === 'object' && !Array.isArray(doc) && 'alerts' in doc)
+    return (doc as { alerts: unknown }).alerts;
   return doc;
 }

@@ -58,7 +58,9 @@ export async function startAlertReceiver(
       const status = opts.status?.(received.length, r) ?? 200;
       const ok = status >= 200 && status < 300;
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(/\/sendMessage$/.test(r.path) ? JSON.stringify({ ok, result: {} }) : ok ? '{}' : '{"error":"test"}');
+      res.end(
+        /\/sendMessage$/.test(r.path) ? JSON.stringify({ ok, result: {} }) : ok ? '{}' : '{"error":"test"}',
+      );
       if (ok) opts.onAlert?.(r);
       for (const w of [...waiters]) {
         if (received.length >= w.n) {

@@ -116,7 +116,12 @@ export class AlertRules {
         kind: 'error-rate',
         severity: 'warning',
         message: `${this.errors.length} failed requests in the last ${secs(t.errorRate.windowMs)}`,
-        details: { errors: this.errors.length, windowMs: t.errorRate.windowMs, lastCode: code, endpoint: ctx.endpoint },
+        details: {
+          errors: this.errors.length,
+          windowMs: t.errorRate.windowMs,
+          lastCode: code,
+          endpoint: ctx.endpoint,
+        },
         dedupKey: 'error-rate',
       });
     }
@@ -177,7 +182,9 @@ export class AlertRules {
   }
 
   /** Wires observeWs to a WsClient's events (open = up; reconnecting, stopped = down). */
-  watchWs(ws: { on(event: 'open' | 'reconnecting' | 'stopped', fn: (e: { endpoint: string }) => void): unknown }): void {
+  watchWs(ws: {
+    on(event: 'open' | 'reconnecting' | 'stopped', fn: (e: { endpoint: string }) => void): unknown;
+  }): void {
     ws.on('open', (e) => this.observeWs({ endpoint: e.endpoint, state: 'up' }));
     ws.on('reconnecting', (e) => this.observeWs({ endpoint: e.endpoint, state: 'down' }));
     ws.on('stopped', (e) => this.observeWs({ endpoint: e.endpoint, state: 'down' }));
@@ -194,7 +201,12 @@ export class AlertRules {
 
   /** A bill: explains a balance change of its currency by its amount. */
   observeBill(b: BillObservation): void {
-    this.activity.push({ ccy: b.ccy, ts: b.ts ?? this.clock.now(), balChg: new Decimal(b.balChg), fill: false });
+    this.activity.push({
+      ccy: b.ccy,
+      ts: b.ts ?? this.clock.now(),
+      balChg: new Decimal(b.balChg),
+      fill: false,
+    });
     this.prune();
   }
 
