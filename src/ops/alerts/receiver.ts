@@ -7,8 +7,8 @@ export interface ReceivedAlert {
   path: string;
   headers: IncomingMessage['headers'];
   body: string;
-  /** With a secret: whether the HMAC signature and timestamp checked out. */
-  signature?: 'ok' | string;
+  /** With a secret: `ok`, `unsigned` (no signature header: a chat service's format), or why it failed. */
+  signature?: 'ok' | 'unsigned' | string;
 }
 
 export interface AlertReceiver {
@@ -44,7 +44,8 @@ export async function startAlertReceiver(
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const r: ReceivedAlert = { path: req.url ?? '/', headers: req.headers, body };
-      if (opts.secret !== undefined) {
+      if (opts.secret !== undefined && req.headers[SIGNATURE_HEADER] === undefined) r.signature = 'unsigned';
+      else if (opts.secret !== undefined) {
         const v = verifyWebhook({
           secret: opts.secret,
           body,

@@ -31,7 +31,17 @@ export function secretResolver(opts: SecretResolverOptions = {}): SecretResolver
   let vault: Promise<Vault> | undefined;
   return async (ref, field) => {
     if ('env' in ref) {
-      const v = readEnvValue(env, ref.env);
+      let v: string | undefined;
+      try {
+        v = readEnvValue(env, ref.env);
+      } catch (err) {
+        // Both NAME and NAME_FILE, or an unreadable file: say so for this field (the message holds no value).
+        throw new ValidationError(
+          field,
+          err instanceof Error ? err.message : 'cannot be read',
+          `set ${ref.env}_FILE to a readable file, or ${ref.env}`,
+        );
+      }
       if (!v)
         throw new ValidationError(
           field,
