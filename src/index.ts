@@ -301,6 +301,55 @@ export { DcaStrategy, type DcaState } from './bots/strategies/dca.js';
 export { TrailingStopStrategy, type TrailingState } from './bots/strategies/trailing.js';
 export type { BotAction, CancelAction, PlaceAction, Strategy, StrategyContext } from './bots/types.js';
 
+// --- operations: alert channels and rules, log files (ops) ----------------------------------
+export {
+  alertsFromConfig,
+  readAlertsConfigFile,
+  parseAlertsConfig,
+  alertsConfigSchema,
+  AlertsConfigError,
+  ChannelAlerts,
+  type AlertsConfig,
+  type AlertsConfigIssue,
+  type AlertsDeps,
+  type ChannelConfig,
+} from './ops/alerts/config.js';
+export {
+  AlertRules,
+  DEFAULT_RULE_THRESHOLDS,
+  type AlertRuleThresholds,
+  type BalanceObservation,
+  type BillObservation,
+  type RiskObservation,
+  type WithdrawalObservation,
+} from './ops/alerts/rules.js';
+export {
+  SignedWebhookChannel,
+  SlackChannel,
+  DiscordChannel,
+  TelegramChannel,
+  EmailChannel,
+  ChannelError,
+  signWebhook,
+  verifyWebhook,
+  alertId,
+  alertText,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  ALERT_ID_HEADER,
+  type AlertChannel,
+  type EmailChannelOptions,
+} from './ops/alerts/channels.js';
+export { ChannelSink, type DeliveryOptions, type DeliveryOutcome } from './ops/alerts/delivery.js';
+export {
+  secretResolver,
+  type SecretRef,
+  type SecretResolver,
+  type SecretResolverOptions,
+} from './ops/alerts/secrets.js';
+export { startAlertReceiver, type AlertReceiver, type ReceivedAlert } from './ops/alerts/receiver.js';
+export { openLogger, logOptionsFrom, parseLogSize, type LogOptions, type OpenLogger } from './ops/logs.js';
+
 // --- research: the market-data store and the backtester (data, backtest) -----------------
 // Whole layers for now; to be curated name by name like the rest.
 export * from './data/index.js';

@@ -48,7 +48,7 @@ describe('webhook channel (HMAC-SHA256 over timestamp.body)', () => {
       assert.equal(body.kind, 'risk-trip');
       assert.equal(r.headers[ALERT_ID_HEADER], body.id);
       assert.equal(r.headers[SIGNATURE_HEADER], signWebhook(secret, String(now), r.body));
-      const sig = r.headers[SIGNATURE_HEADER] as string;
+      const sig = r.headers[SIGNATURE_HEADER];
       // the same bytes 10 minutes later: a replay
       assert.equal(
         verifyWebhook({ secret, body: r.body, signature: sig, timestamp: String(now), nowMs: now + 600_000 })

@@ -81,7 +81,7 @@ describe('WebSocket down longer than N s', () => {
   test('watchWs follows a WsClient-like emitter (reconnecting = down, open = up)', () => {
     const { rules, kinds, clock } = setup({ wsDownMs: 5_000 });
     const ws = new EventEmitter();
-    rules.watchWs(ws as unknown as Parameters<AlertRules['watchWs']>[0]);
+    rules.watchWs(ws);
     ws.emit('reconnecting', { endpoint: '/ws/v5/business' });
     clock.advance(5_000);
     ws.emit('open', { endpoint: '/ws/v5/business' });

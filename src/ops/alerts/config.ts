@@ -400,7 +400,6 @@ export async function readAlertsConfigFile(path: string): Promise<unknown> {
       'fix the syntax',
     );
   }
-  if (doc && typeof doc === 'object' && !Array.isArray(doc) && 'alerts' in doc)
-    return (doc as { alerts: unknown }).alerts;
+  if (doc && typeof doc === 'object' && !Array.isArray(doc) && 'alerts' in doc) return doc.alerts;
   return doc;
 }
