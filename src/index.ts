@@ -341,6 +341,7 @@ export {
   type EmailChannelOptions,
 } from './ops/alerts/channels.js';
 export { ChannelSink, type DeliveryOptions, type DeliveryOutcome } from './ops/alerts/delivery.js';
+export { watchStack, observeRiskUse, type WatchTarget } from './ops/alerts/watch.js';
 export {
   secretResolver,
   type SecretRef,

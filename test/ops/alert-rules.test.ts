@@ -2,6 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { AlertRules, type AlertRuleThresholds } from '../../src/ops/alerts/rules.js';
+import { watchStack } from '../../src/ops/alerts/watch.js';
+import type { Fill } from '../../src/trading/exchange-port.js';
+import type { RiskSnapshot } from '../../src/trading/risk.js';
 import type { AlertInput } from '../../src/trading/alerts.js';
 import { TestClock } from '../../src/util/clock.js';
 
@@ -245,5 +248,59 @@ describe('close', () => {
     assert.equal(clock.pending, 0);
     clock.advance(3_600_000);
     assert.deepEqual(kinds(), []);
+  });
+});
+
+describe('watchStack: the rules fed from a running bot', () => {
+  test('risk use, the kill switch and the clock offset are looked at on the clock; fills as they come', () => {
+    const { rules, kinds, clock } = setup({ clockDriftMs: 1_000, balanceGraceMs: 5_000 });
+    let dailyPnl = '-10';
+    let halted = false;
+    const offset = 50;
+    let onFill: ((f: Fill) => void) | undefined;
+    const stop = watchStack(
+      rules,
+      {
+        scope: 'grid-1',
+        risk: { snapshot: () => ({ dailyPnl, openOrders: 2 }) as unknown as RiskSnapshot },
+        limits: { maxDailyLoss: '100', maxOpenOrders: 10 },
+        killSwitch: { scope: 'okx:abcd', state: () => ({ halted, why: 'manual', by: 'ops', since: 0 }) },
+        client: { clockOffsetMs: offset, clockErrorMs: 5 },
+        exchange: {
+          onFill: (fn) => {
+            onFill = fn;
+            return () => (onFill = undefined);
+          },
+        },
+      },
+      { clock, everyMs: 1_000 },
+    );
+    assert.deepEqual(kinds(), []);
+    dailyPnl = '-85';
+    halted = true;
+    clock.advance(1_000);
+    assert.deepEqual(kinds(), ['risk-near-limit', 'kill-switch']);
+    // a fill explains the balance change of its currencies
+    rules.observeBalance({ ccy: 'BTC', total: '1' });
+    rules.observeBalance({ ccy: 'BTC', total: '1.1' });
+    onFill!({ instId: 'BTC-USDT', feeCcy: 'BTC' } as Fill);
+    clock.advance(10_000);
+    assert.deepEqual(kinds(), ['risk-near-limit', 'kill-switch']);
+    stop();
+    assert.equal(onFill, undefined);
+  });
+
+  test('the client clock offset feeds the drift rule', () => {
+    const { rules, kinds, clock } = setup({ clockDriftMs: 1_000 });
+    const client = { clockOffsetMs: 10, clockErrorMs: Infinity };
+    const stop = watchStack(rules, { client }, { clock, everyMs: 1_000 });
+    client.clockOffsetMs = 5_000; // not measured yet (error bound infinite): ignored
+    clock.advance(1_000);
+    assert.deepEqual(kinds(), []);
+    client.clockErrorMs = 20;
+    clock.advance(1_000);
+    assert.deepEqual(kinds(), ['clock-drift']);
+    stop();
+    assert.equal(clock.pending, 0);
   });
 });

@@ -222,3 +222,27 @@ describe('the hub never shows a secret (canary)', () => {
     assert.ok(!shown.includes(canary), shown);
   });
 });
+
+describe('the hub feeds the rules', () => {
+  test('observeError counts toward the configured 50011 rule once, not the hub default', async () => {
+    const clock = new TestClock(0);
+    const hub = await alertsFromConfig(
+      {
+        rules: {
+          rateLimited: { threshold: 2, windowSeconds: 10 },
+          errorRate: { threshold: 3, windowSeconds: 10 },
+        },
+      },
+      { clock },
+    );
+    const e = Object.assign(new Error('rate limited'), { code: '50011' });
+    hub.observeError(e);
+    hub.observeError(e);
+    hub.observeError(e);
+    await hub.close();
+    assert.deepEqual(
+      hub.history.map((a) => a.kind),
+      ['rate-limited', 'error-rate'],
+    );
+  });
+});

@@ -231,6 +231,8 @@ export class ChannelAlerts extends Alerts {
     super({
       clock: opts.clock,
       dedupWindowMs: opts.dedupWindowMs,
+      // The error-rate spike is the rules' (with the configured thresholds), not the hub's own.
+      errorRate: { windowMs: 60_000, threshold: Number.POSITIVE_INFINITY },
       sinks: [
         ...opts.channels.map((c) => {
           const min = opts.minSeverity.get(c.name);
@@ -247,6 +249,12 @@ export class ChannelAlerts extends Alerts {
     this.channels = opts.channels;
     this.clockRef = opts.clock;
     this.rules = new AlertRules({ alerts: this, clock: opts.clock, thresholds: opts.thresholds });
+  }
+
+  /** Auth failures alert at once (the hub); every error also feeds the error-rate and 50011 rules. */
+  override observeError(err: unknown, context: { endpoint?: string } = {}): void {
+    super.observeError(err, context);
+    this.rules.observeRequestError(err, context);
   }
 
   /** Sends one test alert to every channel now (no rate limit, no de-duplication); the outcome of each. */

@@ -4,3 +4,4 @@ export * from './rules.js';
 export * from './secrets.js';
 export * from './config.js';
 export * from './receiver.js';
+export * from './watch.js';
