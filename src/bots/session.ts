@@ -73,7 +73,8 @@ export interface TradingStackOptions {
   onPollError?: (err: unknown) => void;
   /**
    * Order lifecycle logs: every journal event (intent, send, exchange state, rejection) and every
-   * fill, each with the order's clOrdId as `corr`. Default: nothing logged.
+   * fill, each with the order's clOrdId as `corr`; also the risk breaker's failed effects and the
+   * executor's failed lookups. Default: nothing logged.
    */
   logger?: Logger;
 }
@@ -151,11 +152,17 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
     ...(opts.riskMemory ? { memory: opts.riskMemory } : {}),
     ...(opts.audit ? { audit: opts.audit } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   mkdirSync(dirname(opts.journalPath), { recursive: true });
   const log = opts.logger ?? silentLogger;
   const journal = new OrderJournal(opts.journalPath, { clock, logger: log });
-  const executor = new Executor({ venue: exchange, journal, cancel: (ref) => exchange.cancelOrder(ref) });
+  const executor = new Executor({
+    venue: exchange,
+    journal,
+    cancel: (ref) => exchange.cancelOrder(ref),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
   const guard = new OrderGuard({
     market: exchange,
     risk,

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { Decimal } from '../../util/decimal.js';
 import type { AlertInput } from '../../trading/alerts.js';
 import type { Fill } from '../../trading/exchange-port.js';
 import { systemClock, timersOf, type Clock, type TimerHandle } from '../../util/clock.js';
