@@ -308,6 +308,56 @@ export { DcaStrategy, type DcaState } from './bots/strategies/dca.js';
 export { TrailingStopStrategy, type TrailingState } from './bots/strategies/trailing.js';
 export type { BotAction, CancelAction, PlaceAction, Strategy, StrategyContext } from './bots/types.js';
 
+// --- operations: alert channels and rules, log files (ops) ----------------------------------
+export {
+  alertsFromConfig,
+  readAlertsConfigFile,
+  parseAlertsConfig,
+  alertsConfigSchema,
+  AlertsConfigError,
+  ChannelAlerts,
+  type AlertsConfig,
+  type AlertsConfigIssue,
+  type AlertsDeps,
+  type ChannelConfig,
+} from './ops/alerts/config.js';
+export {
+  AlertRules,
+  DEFAULT_RULE_THRESHOLDS,
+  type AlertRuleThresholds,
+  type BalanceObservation,
+  type BillObservation,
+  type RiskObservation,
+  type WithdrawalObservation,
+} from './ops/alerts/rules.js';
+export {
+  SignedWebhookChannel,
+  SlackChannel,
+  DiscordChannel,
+  TelegramChannel,
+  EmailChannel,
+  ChannelError,
+  signWebhook,
+  verifyWebhook,
+  alertId,
+  alertText,
+  SIGNATURE_HEADER as ALERT_SIGNATURE_HEADER,
+  TIMESTAMP_HEADER as ALERT_TIMESTAMP_HEADER,
+  ALERT_ID_HEADER,
+  type AlertChannel,
+  type EmailChannelOptions,
+} from './ops/alerts/channels.js';
+export { ChannelSink, type DeliveryOptions, type DeliveryOutcome } from './ops/alerts/delivery.js';
+export { watchStack, observeRiskUse, type WatchTarget } from './ops/alerts/watch.js';
+export {
+  secretResolver,
+  type SecretRef,
+  type SecretResolver,
+  type SecretResolverOptions,
+} from './ops/alerts/secrets.js';
+export { startAlertReceiver, type AlertReceiver, type ReceivedAlert } from './ops/alerts/receiver.js';
+export { openLogger, logOptionsFrom, parseLogSize, type LogOptions, type OpenLogger } from './ops/logs.js';
+
 // Writing a strategy of one's own: the signal base class and the indicators it reads.
 export { SignalStrategy, type Signal, type SignalState } from './bots/strategies/signal.js';
 export { atr, bollinger, ema, macd, roc, rsi, sma, vwap } from './bots/indicators.js';
@@ -449,7 +499,11 @@ export {
   type SignalsConfig,
   type SourceConfig,
 } from './signals/config.js';
-export { signSignal, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signals/auth.js';
+export {
+  signSignal,
+  SIGNATURE_HEADER as SIGNAL_SIGNATURE_HEADER,
+  TIMESTAMP_HEADER as SIGNAL_TIMESTAMP_HEADER,
+} from './signals/auth.js';
 export { SignalStore, type SignalOrder, type SignalRecord, type SignalStatus } from './signals/store.js';
 export {
   SignalEngine,

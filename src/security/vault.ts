@@ -187,11 +187,17 @@ interface StoredProfile extends ProfileMeta, KeySecrets {
   rotatedAt?: string;
 }
 
+/** A named secret that is not an OKX key (an alert channel's token, webhook URL or password). */
+interface StoredSecret {
+  value: string;
+  createdAt: string;
+}
+
 interface Payload {
   profiles: Record<string, StoredProfile>;
   history: RetiredKey[];
-  /** Named secrets that are not OKX keys (e.g. a signal source's HMAC secret or token). */
-  secrets?: Record<string, string>;
+  /** Named secrets besides OKX keys (absent in older files). */
+  secrets?: Record<string, StoredSecret>;
 }
 
 interface KdfParams {
@@ -580,31 +586,6 @@ export class Vault {
     return { retired, profile: this.info(name) };
   }
 
-  /** Names of the stored named secrets (not OKX keys), sorted. */
-  secretNames(): string[] {
-    return Object.keys(this.#data.secrets ?? {}).sort();
-  }
-
-  /** Stores a named secret that is not an OKX key (in memory; call save()). */
-  setSecret(name: string, value: string): void {
-    checkName(name);
-    if (typeof value !== 'string' || value.length < 16)
-      throw new ValidationError('secret', 'is shorter than 16 characters', 'use a long random value');
-    (this.#data.secrets ??= {})[name] = value;
-  }
-
-  /** A named secret; throws a typed error naming the known ones (never a value) when missing. */
-  secret(name: string): string {
-    const v = this.#data.secrets?.[name];
-    if (v === undefined)
-      throw new VaultError(
-        `no secret named "${name}" in the vault`,
-        'SECRET_NOT_FOUND',
-        `known: ${this.secretNames().join(', ') || '(none)'}`,
-      );
-    return v;
-  }
-
   /** Retired keys, oldest first; of one profile when named. */
   history(name?: string): RetiredKey[] {
     return this.#data.history.filter((h) => name === undefined || h.profile === name).map((h) => ({ ...h }));
@@ -661,6 +642,47 @@ export class Vault {
       this.#passphrase = old;
       throw err;
     }
+  }
+
+  /** Names of the stored secrets that are not OKX keys (alert channels' tokens...), sorted. */
+  secretNames(): string[] {
+    return Object.keys(this.#data.secrets ?? {}).sort();
+  }
+
+  /**
+   * Stores a named secret that is not an OKX key (in memory; call save()): an alert channel's
+   * token, webhook URL or SMTP password. Replaces one of the same name.
+   */
+  setSecret(name: string, value: string): void {
+    checkName(name);
+    if (typeof value !== 'string' || value === '')
+      throw new ValidationError(`secret ${name}`, 'is empty', 'give the secret value');
+    this.#data.secrets ??= {};
+    this.#data.secrets[name] = { value, createdAt: new Date(this.#clock.now()).toISOString() };
+  }
+
+  /** A named secret's value; a typed error naming the known names (never a value) when missing. */
+  secret(name: string): string {
+    const s =
+      this.#data.secrets && Object.hasOwn(this.#data.secrets, name) ? this.#data.secrets[name] : undefined;
+    if (!s) {
+      const known = this.secretNames();
+      throw new VaultError(
+        `no secret "${name}" in the vault`,
+        'SECRET_NOT_FOUND',
+        known.length
+          ? `Known secrets: ${known.join(', ')}.`
+          : `Store it with \`okxkit alerts secret set ${name}\` (the value is read from stdin).`,
+      );
+    }
+    return s.value;
+  }
+
+  /** Removes a named secret (in memory; call save()); false when there was none. */
+  removeSecret(name: string): boolean {
+    if (!this.#data.secrets || !Object.hasOwn(this.#data.secrets, name)) return false;
+    delete this.#data.secrets[name];
+    return true;
   }
 
   #get(name: string): StoredProfile {
@@ -760,12 +782,13 @@ function parsePayload(plain: Buffer, path: string): Payload {
       Array.isArray(p.ips);
     if (!ok) throw new VaultCorruptError(path, `profile "${name}" is incomplete`);
   }
-  if (
-    d.secrets !== undefined &&
-    (typeof d.secrets !== 'object' ||
-      d.secrets === null ||
-      Object.values(d.secrets).some((v) => typeof v !== 'string'))
-  )
-    throw new VaultCorruptError(path, 'named secrets have an unknown shape');
+  if (d.secrets !== undefined) {
+    if (!d.secrets || typeof d.secrets !== 'object')
+      throw new VaultCorruptError(path, 'decrypted content has an unknown shape');
+    for (const [name, x] of Object.entries(d.secrets)) {
+      if (!x || typeof x.value !== 'string' || typeof x.createdAt !== 'string')
+        throw new VaultCorruptError(path, `secret "${name}" is incomplete`);
+    }
+  }
   return d as Payload;
 }

@@ -1,30 +1,54 @@
+// Named secrets besides OKX keys (alert channels' tokens, webhook URLs, SMTP passwords): encrypted
+// with the profiles, never shown in errors or printed vaults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MIN_SCRYPT_N, Vault } from '../../src/security/vault.js';
+import { MIN_SCRYPT_N, Vault, VaultError } from '../../src/security/vault.js';
 
-// Named secrets that are not OKX keys (a signal source's HMAC secret or token, issue 19).
-const PASS = 'fake vault passphrase for named secrets 7!';
-const VALUE = 'fake-named-secret-value-0000';
+const PASS = 'correct horse battery staple 42';
 
-test('a named secret round-trips encrypted; a missing one names the known ones, never a value', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'okxkit-vault-secrets-')), 'vault.json');
+test('a named secret survives save and reopen, encrypted; a missing one names the known names only', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'okxkit-vsec-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'vault.json');
   const v = await Vault.open(path, PASS, { create: true, scryptN: MIN_SCRYPT_N });
-  assert.throws(() => v.setSecret('tv', 'short'), /at least|shorter than 16/);
-  v.setSecret('tv', VALUE);
+  v.setSecret('slack-url', 'https://hooks.example.test/CANARY-slack');
+  v.setSecret('tg-token', '1:CANARY-tg');
   await v.save();
-  assert.ok(!readFileSync(path, 'utf8').includes(VALUE), 'stored encrypted');
-  const again = await Vault.open(path, PASS, { scryptN: MIN_SCRYPT_N });
-  assert.equal(again.secret('tv'), VALUE);
-  assert.deepEqual(again.secretNames(), ['tv']);
-  assert.deepEqual(again.names(), [], 'not an OKX key profile');
-  assert.throws(
-    () => again.secret('bot'),
-    (err: Error & { code?: string; hint?: string }) =>
-      err.code === 'SECRET_NOT_FOUND' &&
-      /known: tv/.test(err.hint ?? '') &&
-      !JSON.stringify(err).includes(VALUE),
-  );
+  assert.ok(!readFileSync(path, 'utf8').includes('CANARY'), 'encrypted at rest');
+  const again = await Vault.open(path, PASS);
+  assert.equal(again.secret('slack-url'), 'https://hooks.example.test/CANARY-slack');
+  assert.deepEqual(again.secretNames(), ['slack-url', 'tg-token']);
+  assert.ok(!inspect(again).includes('CANARY') && !JSON.stringify(again).includes('CANARY'));
+  const err = (() => {
+    try {
+      again.secret('nope');
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  })();
+  assert.ok(err instanceof VaultError);
+  assert.equal(err.code, 'SECRET_NOT_FOUND');
+  assert.match(err.hint ?? '', /Known secrets: slack-url, tg-token/);
+  assert.ok(!JSON.stringify(err).includes('CANARY'));
+  assert.equal(again.removeSecret('tg-token'), true);
+  assert.equal(again.removeSecret('tg-token'), false);
+  assert.throws(() => again.setSecret('bad name!', 'x'), /profile/);
+  assert.throws(() => again.setSecret('empty', ''), /secret empty: is empty/);
+});
+
+test('a vault written before named secrets existed opens with none', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'okxkit-vsec-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'vault.json');
+  const v = await Vault.open(path, PASS, { create: true, scryptN: MIN_SCRYPT_N });
+  v.add('main', { apiKey: 'fake-key-0001', secretKey: 'fake-secret', passphrase: 'fake-pass' });
+  await v.save();
+  const again = await Vault.open(path, PASS);
+  assert.deepEqual(again.secretNames(), []);
+  assert.deepEqual(again.names(), ['main']);
 });

@@ -23,6 +23,13 @@ import { formatSummary } from '../../bots/status-view.js';
 import { controlRequest, controlSocketPath, type ControlRequest } from '../../ops/control.js';
 import type { BotView } from '../../ops/supervisor.js';
 import { io, formatTable } from '../common.js';
+import { cliClientLogger, cliLogger } from '../logging.js';
+
+/** The REST client's logger when --log-file asked for one. */
+function clientLog(): { logger?: NonNullable<ReturnType<typeof cliClientLogger>> } {
+  const l = cliClientLogger();
+  return l ? { logger: l } : {};
+}
 
 interface BotRunFlags {
   config: string;
@@ -212,7 +219,7 @@ export function register(program: Command): void {
           `note: trading on the embedded local exchange at ${sim.restUrl} (seed ${seed}); nothing reaches OKX\n`,
         );
         credentials = sim.credentials('trade');
-        client = new OkxClient({ baseUrl: sim.restUrl, credentials });
+        client = new OkxClient({ baseUrl: sim.restUrl, credentials, ...clientLog() });
         keyCheck = () => checkKeyBeforeTrading(client, { warn: (t) => process.stderr.write(t) });
         // The embedded exchange ends with this process, and so does a halt on it: it never
         // touches a live scope (only `okxkit kill --all` reaches it from outside).
@@ -234,7 +241,10 @@ export function register(program: Command): void {
           );
         }
         credentials = creds.credentials;
-        client = new OkxClient(clientOptionsFor(creds, flags.baseUrl ? { baseUrl: flags.baseUrl } : {}));
+        client = new OkxClient({
+          ...clientOptionsFor(creds, flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+          ...clientLog(),
+        });
         keyCheck = () =>
           checkKeyBeforeTrading(client, {
             demo: creds.demo,
@@ -289,6 +299,7 @@ export function register(program: Command): void {
             lineEveryMs: statusEvery * 1000,
             killSwitch,
             audit: auditLog,
+            ...(cliLogger() ? { logger: cliLogger() } : {}),
             onEvent: (e) => {
               if (e.type === 'warning' || e.type === 'halted') process.stderr.write(`${e.type}: ${e.text}\n`);
             },

@@ -20,6 +20,7 @@ import { register as registerAnalyze } from './analyze.js';
 import { register as registerArb } from './arb.js';
 import { register as registerUp } from './up.js';
 import { register as registerSignals } from './signals.js';
+import { register as registerAlerts } from './alerts.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -46,4 +47,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerArb,
   registerUp,
   registerSignals,
+  registerAlerts,
 ];
