@@ -160,10 +160,17 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
           stallReject(new Error(`intent #${i} unresolved after ${Math.round((now - s.at) / 1000)} s`));
     }, 1_000);
 
+    const historyOf = (cl: string) => {
+      report.details.push(`journal history of ${cl}:`);
+      const evs = journal.events(cl);
+      if (evs.length === 0) report.details.push('  (no journal events)');
+      for (const e of evs)
+        report.details.push(`  ${new Date(e.tsMs).toISOString()} ${e.event} ${JSON.stringify(e.detail)}`);
+    };
     const placed = new Map<number, Order>();
     const unresolved = new Map<number, string>();
     const failures: string[] = [];
-    let refusedBeforeSending = 0;
+    const refusedBeforeSending = new Map<string, string>();
     const refusedExamples: string[] = [];
     const seenClOrdIds: string[] = [];
     const clOrdIdOf = new Map<number, string>();
@@ -181,9 +188,10 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
           } catch (err) {
             if (err instanceof ExecutionUnresolvedError) unresolved.set(i, err.message);
             else if (err instanceof OkxkitError && !journal.get(clOrdId)) {
-              // Refused before anything was journaled or sent (the guard's ticker read hit a
-              // 429 after its retries): the caller holds a typed error and nothing is on the exchange.
-              refusedBeforeSending++;
+              // Refused before anything was journaled (the guard's ticker read hit a 429 after its
+              // retries): fine only if it stays so. After the run the journal must still have no
+              // row for it (or a settled refusal) and the exchange no order with its clOrdId.
+              refusedBeforeSending.set(clOrdId, `#${i} ${err.code}: ${err.message}`);
               if (refusedExamples.length < 3) refusedExamples.push(`#${i} ${err.code}: ${err.message}`);
             } else if (err instanceof OkxkitError) failures.push(`#${i} ${err.code}: ${err.message}`);
             else crashes.push(`#${i} untyped error: ${err instanceof Error ? err.stack : String(err)}`);
@@ -196,10 +204,8 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       // A stall: print what the journal knows of every intent still in flight.
       report.violations.push(`stall: ${(err as Error).message}`);
       for (const [i, s] of started) {
-        const cl = s.clOrdId!;
-        report.details.push(`stalled intent #${i} ${cl}, journal history:`);
-        for (const e of journal.events(cl))
-          report.details.push(`  ${new Date(e.tsMs).toISOString()} ${e.event} ${JSON.stringify(e.detail)}`);
+        report.details.push(`stalled intent #${i}:`);
+        historyOf(s.clOrdId!);
       }
     } finally {
       clearInterval(watch);
@@ -212,8 +218,12 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
     await client.syncClock();
     const rec = await executor.reconcile();
     inc(report, 'left unknown, settled by reconcile', rec.adopted.length + rec.expired.length);
-    for (const r of rec.unresolved)
-      report.violations.push(`still unresolved after the faults cleared: ${r.clOrdId}`);
+    // A stall too: an intent still unresolved once the faults are gone and its deadline passed.
+    for (const r of rec.unresolved) {
+      report.violations.push(`stall: still unresolved after the faults cleared: ${r.clOrdId}`);
+      historyOf(r.clOrdId);
+    }
+    inc(report, 'stalls', report.violations.filter((v) => v.startsWith('stall')).length);
 
     // The exchange, order by order.
     const onExchange: Order[] = [...(await okx.openOrders())];
@@ -239,9 +249,7 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
         report.violations.push(
           `duplicate: ${cl} has ${list.length} orders (${list.map((o) => o.ordId).join(', ')})`,
         );
-        report.details.push(`journal history of ${cl}:`);
-        for (const e of journal.events(cl))
-          report.details.push(`  ${new Date(e.tsMs).toISOString()} ${e.event} ${JSON.stringify(e.detail)}`);
+        historyOf(cl);
       }
       const row = journal.get(cl);
       if (!row || row.status !== 'acked') {
@@ -259,10 +267,24 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       if (row.status === 'pending' || row.status === 'unknown') {
         lost++;
         report.violations.push(`lost: ${row.clOrdId} still ${row.status} in the journal`);
+        historyOf(row.clOrdId);
       }
     }
     for (const cl of seenClOrdIds)
       if (!journal.get(cl) && byCl.has(cl)) failures.push(`${cl} is on the exchange but was never journaled`);
+    // A refusal before sending is settled only if the journal shows it refused (no row, or
+    // `rejected`) and the exchange has no order under its clOrdId; anything else is a violation.
+    let refusalsBroken = 0;
+    for (const [cl, what] of refusedBeforeSending) {
+      const row = journal.get(cl);
+      const settled = !row || row.status === 'rejected';
+      if (settled && !byCl.has(cl)) continue;
+      refusalsBroken++;
+      report.violations.push(
+        `refused before sending but ${byCl.has(cl) ? 'on the exchange' : `journaled ${row!.status}`}: ${cl} (${what})`,
+      );
+      historyOf(cl);
+    }
 
     const events = journal.db
       .prepare('SELECT event, COUNT(*) AS n FROM events GROUP BY event')
@@ -273,7 +295,8 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       'placed (acked)': journal.byStatus('acked').length,
       'expired (confirmed never executed)': journal.byStatus('expired').length,
       'rejected by the exchange': journal.byStatus('rejected').length,
-      'refused before sending (typed error, nothing sent)': refusedBeforeSending,
+      'refused before sending (typed error, nothing sent)': refusedBeforeSending.size,
+      'refusals not settled (journaled or on the exchange)': refusalsBroken,
       'faults seen: ambiguous outcomes': ev('ambiguous'),
       'faults seen: throttled (429/expired)': ev('throttled'),
       'faults seen: resends after confirmed absence': ev('send') - journal.all().length,

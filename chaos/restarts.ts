@@ -1,9 +1,12 @@
-// kill -9 restarts: bot processes (grid, DCA, trailing in turn) run against one local exchange
-// with the dead-man's switch on and are killed with SIGKILL at random moments, then started
-// again on the same state and journal. Afterwards every bot is started once more and stopped
-// cleanly, and the exchange is compared with the bots' state and journals: no clOrdId twice,
-// no open order nobody knows (orphan), no order a bot counts as open that the exchange lacks
-// (lost), no stale pending/unknown journal row, and no process that died on its own (crash).
+// kill -9 restarts: bot processes (spot grid, DCA, trailing and a perpetual-swap grid in turn) run
+// against one local exchange with the dead-man's switch on and are killed with SIGKILL at random
+// moments, then started again on the same state and journal. After each restart (once the bot
+// says it is running) the exchange is checked against that bot's records: no clOrdId twice, no
+// open order of its instrument that neither its state nor its journal knows (orphan), and no
+// journal row older than the restart still pending/unknown (the start-up must settle it).
+// Afterwards every bot is started once more and stopped cleanly, and the exchange is compared
+// with the bots' state and journals as a whole: no duplicate, no orphan, no order a bot counts as
+// open that the exchange lacks (lost), no stale journal row, no process that died on its own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +19,8 @@ import { inc, newReport, type SectionReport } from './report.js';
 
 interface BotSpec {
   kind: 'grid' | 'dca' | 'trailing';
+  /** Shown in the counts (e.g. `swap grid`). */
+  label: string;
   config: Record<string, unknown>;
 }
 
@@ -79,9 +84,12 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
     const tk = await client.market.ticker('BTC-USDT');
     const last = Number(tk.last);
     const step = Math.round(last * 0.002);
+    const swapLast = Number((await client.market.ticker('BTC-USDT-SWAP')).last);
+    const swapStep = Math.round(swapLast * 0.002);
     const bots: BotSpec[] = [
       {
         kind: 'grid',
+        label: 'grid',
         config: {
           id: 'chaosgrid',
           instId: 'BTC-USDT',
@@ -94,6 +102,7 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
       },
       {
         kind: 'dca',
+        label: 'dca',
         config: {
           id: 'chaosdca',
           instId: 'ETH-USDT',
@@ -107,12 +116,98 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
       },
       {
         kind: 'trailing',
+        label: 'trailing',
         config: { id: 'chaostrail', instId: 'SOL-USDT', size: '0.5', trailPct: '5', deadManSec: 10 },
       },
+      {
+        kind: 'grid',
+        label: 'swap grid',
+        config: {
+          id: 'chaosswap',
+          instId: 'BTC-USDT-SWAP',
+          direction: 'neutral',
+          tdMode: 'cross',
+          lower: String(Math.round(swapLast - 5 * swapStep)),
+          upper: String(Math.round(swapLast + 5 * swapStep)),
+          levels: 11,
+          sizePerLevel: '1',
+          deadManSec: 10,
+        },
+      },
     ];
+    const exchangeOrders = async () => {
+      const open = [];
+      const all = [];
+      for (const instType of ['SPOT', 'SWAP'] as const) {
+        const o = await client.trade.ordersPending({ instType });
+        open.push(...o);
+        all.push(...o);
+        for (let after: string | undefined; ;) {
+          const page = await client.trade.ordersHistory({
+            instType,
+            limit: 100,
+            ...(after ? { after } : {}),
+          });
+          all.push(...page);
+          if (page.length < 100) break;
+          after = page[page.length - 1]!.ordId;
+        }
+      }
+      const byCl = new Map<string, number>();
+      for (const o of all) if (o.clOrdId) byCl.set(o.clOrdId, (byCl.get(o.clOrdId) ?? 0) + 1);
+      return { open, all, byCl };
+    };
+    const records = (id: string) => {
+      const known = new Set<string>();
+      const state = new Database(join(dir, `${id}.state.db`), { readonly: true });
+      const journal = new Database(join(dir, `${id}.journal.db`), { readonly: true });
+      try {
+        const live = state.prepare('SELECT cl_ord_id AS cl, status FROM bot_orders').all() as Array<{
+          cl: string;
+          status: string;
+        }>;
+        const rows = journal
+          .prepare('SELECT cl_ord_id AS cl, status, created_ms AS created FROM orders')
+          .all() as Array<{ cl: string; status: string; created: number }>;
+        for (const r of live) known.add(r.cl);
+        for (const r of rows) known.add(r.cl);
+        return { known, live, rows };
+      } finally {
+        state.close();
+        journal.close();
+      }
+    };
+    const seenDup = new Set<string>();
+    const checkAfterRestart = async (spec: BotSpec, startedAt: number, i: number) => {
+      const id = String(spec.config.id);
+      // The exchange first, then the records: every order the bot sends is journaled before it
+      // is sent, so an order seen on the exchange is already in the journal read after it.
+      const ex = await exchangeOrders();
+      const rec = records(id);
+      for (const [cl, n] of ex.byCl)
+        if (n > 1 && !seenDup.has(cl)) {
+          seenDup.add(cl);
+          inc(report, 'duplicates seen after a restart');
+          report.violations.push(`duplicate after restart ${i + 1} (${id}): ${cl} placed ${n} times`);
+        }
+      for (const o of ex.open)
+        if (o.instId === spec.config.instId && !rec.known.has(o.clOrdId)) {
+          inc(report, 'orphans seen after a restart');
+          report.violations.push(
+            `orphan after restart ${i + 1} (${id}): open order ${o.clOrdId} (${o.side} ${o.px}) the bot does not know`,
+          );
+        }
+      for (const r of rec.rows)
+        if ((r.status === 'pending' || r.status === 'unknown') && r.created < startedAt) {
+          inc(report, 'unsettled rows after a restart');
+          report.violations.push(`restart ${i + 1} (${id}) left ${r.cl} ${r.status} from before the restart`);
+        }
+      inc(report, 'checks after a restart');
+    };
     for (let i = 0; i < kills; i++) {
       const spec = bots[i % bots.length]!;
       const b = startBot(sim, key, spec, dir);
+      const startedAt = Date.now();
       try {
         await b.ready;
       } catch (err) {
@@ -120,6 +215,9 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
         inc(report, 'crashes');
         continue;
       }
+      // Restarted (from the second start of each bot on): what the last kill left must be
+      // settled now, with nothing placed twice and nothing open that the bot does not know.
+      if (i >= bots.length) await checkAfterRestart(spec, startedAt, i);
       // Killed anywhere from right after start-up to a couple of seconds in.
       await new Promise((r) => setTimeout(r, Math.round(rnd() * 2_000)));
       b.child.kill('SIGKILL');
@@ -131,7 +229,7 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
         inc(report, 'crashes');
       }
       inc(report, 'kill -9 restarts');
-      inc(report, `kill -9 of ${spec.kind}`);
+      inc(report, `kill -9 of ${spec.label}`);
     }
 
     // Each bot once more, to settle what the last kill left, then a clean stop (orders stay).
@@ -146,20 +244,7 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
     }
 
     // The exchange against the bots' own records.
-    const open = await client.trade.ordersPending({ instType: 'SPOT' });
-    const all = [...open];
-    for (let after: string | undefined; ;) {
-      const page = await client.trade.ordersHistory({
-        instType: 'SPOT',
-        limit: 100,
-        ...(after ? { after } : {}),
-      });
-      all.push(...page);
-      if (page.length < 100) break;
-      after = page[page.length - 1]!.ordId;
-    }
-    const byCl = new Map<string, number>();
-    for (const o of all) if (o.clOrdId) byCl.set(o.clOrdId, (byCl.get(o.clOrdId) ?? 0) + 1);
+    const { open, all, byCl } = await exchangeOrders();
     let duplicates = 0;
     for (const [cl, n] of byCl)
       if (n > 1) {
@@ -206,6 +291,7 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
     report.counts = {
       ...report.counts,
       'orders on the exchange': all.length,
+      'swap orders on the exchange': all.filter((o) => o.instId.endsWith('-SWAP')).length,
       'open orders at the end': open.length,
       duplicates,
       lost,
