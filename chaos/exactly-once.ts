@@ -302,6 +302,9 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       'faults seen: resends after confirmed absence': ev('send') - journal.all().length,
       'faults seen: resends refused (clock bound)': ev('resend-refused'),
       'faults seen: ws reconnects': reconnects,
+      ...Object.fromEntries(
+        Object.entries(sim.faults.injected).map(([k, v]) => [`faults injected: ${k}`, v]),
+      ),
       ...report.counts,
       duplicates,
       lost,
