@@ -188,19 +188,33 @@ export async function fuzzExchange(runs: number, seed = 18): Promise<SectionRepo
           }
           const s = ws;
           inc(report, 'WS frames');
-          const answered = new Promise<void>((res) => {
+          // Some frames (a subscribe with no args) are rightly answered with nothing, so the
+          // frame is followed by a `ping`: the exchange must still answer it (`pong`) or close
+          // the connection with a code. Silence means the connection hung: a violation.
+          const pings = f === 'ping' ? 2 : 1;
+          const answered = new Promise<void>((res, rej) => {
+            let pongs = 0;
             const done = () => {
               clearTimeout(timer);
-              s.off('message', done);
+              s.off('message', onMessage);
               s.off('close', done);
               res();
             };
-            s.on('message', done);
+            const onMessage = (m: WebSocket.RawData) => {
+              if (m.toString() === 'pong' && ++pongs === pings) done();
+            };
+            s.on('message', onMessage);
             s.on('close', done);
-            // Some frames (a subscribe with no args) are answered with nothing; do not wait forever.
-            const timer = setTimeout(done, 200);
+            const timer = setTimeout(() => {
+              s.off('message', onMessage);
+              s.off('close', done);
+              rej(
+                new Error(`${path}: no answer to a ping after the frame ${JSON.stringify(f).slice(0, 200)}`),
+              );
+            }, 10_000);
           });
           s.send(f);
+          if (s.readyState === WebSocket.OPEN) s.send('ping');
           await answered;
         }),
         { numRuns: Math.ceil(runs / 3), seed },
