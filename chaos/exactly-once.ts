@@ -64,6 +64,7 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
   });
   const guard = new OrderGuard({ market: okx, limits: { bandPct: '5', maxNotionalPerOrder: '200' } });
   const safe = new SafeExchange({ inner: okx, executor, guard });
+  const subs: Array<() => void> = [];
   const crashes: string[] = [];
   const onCrash = (e: unknown) => crashes.push(`unhandled: ${e instanceof Error ? e.stack : String(e)}`);
   process.on('unhandledRejection', onCrash);
@@ -77,34 +78,60 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       string,
       { ioc: { buy: string; sell: string }; rest: { buy: string; sell: string }; sz: string }
     >();
-    for (const instId of INSTRUMENTS) {
-      const [inst, tk] = await Promise.all([okx.instrument(instId), okx.ticker(instId)]);
-      const tick = new Decimal(inst.tickSz);
+    const ticks = new Map<string, Decimal>();
+    const sizes = new Map<string, string>();
+    const price = (instId: string, bidPx: string, askPx: string) => {
+      const tick = ticks.get(instId)!;
       const round = (d: Decimal) => d.div(tick).floor().mul(tick).toFixed();
       rules.set(instId, {
         ioc: {
-          buy: round(new Decimal(tk.askPx).mul('1.01')),
-          sell: round(new Decimal(tk.bidPx).mul('0.99')),
+          buy: round(new Decimal(askPx).mul('1.01')),
+          sell: round(new Decimal(bidPx).mul('0.99')),
         },
         rest: {
-          buy: round(new Decimal(tk.bidPx).mul('0.96')),
-          sell: round(new Decimal(tk.askPx).mul('1.04')),
+          buy: round(new Decimal(bidPx).mul('0.96')),
+          sell: round(new Decimal(askPx).mul('1.04')),
         },
-        sz: new Decimal(inst.minSz).mul(2).toFixed(),
+        sz: sizes.get(instId)!,
       });
+    };
+    for (const instId of INSTRUMENTS) {
+      const [inst, tk] = await Promise.all([okx.instrument(instId), okx.ticker(instId)]);
+      ticks.set(instId, new Decimal(inst.tickSz));
+      sizes.set(instId, new Decimal(inst.minSz).mul(2).toFixed());
+      price(instId, tk.bidPx, tk.askPx);
     }
-    const intents: OrderIntent[] = [];
+    // The WebSocket streams are live, so the forced drops below bite: the tickers keep each
+    // intent's price near the market (the guard's band), the private orders channel feeds the
+    // exchange adapter, and every drop means a reconnect, a login and a resubscription.
+    let tickerPushes = 0;
+    let orderPushes = 0;
+    for (const instId of INSTRUMENTS)
+      subs.push(
+        okx.onTicker(instId, (t) => {
+          tickerPushes++;
+          if (t.bidPx && t.askPx) price(instId, t.bidPx, t.askPx);
+        }),
+      );
+    subs.push(okx.onOrder(() => orderPushes++));
+    if (!(await okx.ordersStreamReady())) report.violations.push('the private orders stream did not start');
+    // Intents: two in three are IOC orders that fill at once (buys and sells in turn, so the
+    // balances hold); the rest are post-only orders far from the market that rest. Each is
+    // priced from the latest ticker when its turn comes.
+    const intents: Array<() => OrderIntent> = [];
     for (let i = 0; i < opts.intents; i++) {
       const instId = INSTRUMENTS[i % INSTRUMENTS.length]!;
-      const r = rules.get(instId)!;
       const side = Math.floor(i / INSTRUMENTS.length) % 2 === 0 ? 'buy' : 'sell';
       const resting = i % 3 === 2;
-      intents.push({
-        instId,
-        side,
-        ordType: resting ? 'post_only' : 'ioc',
-        px: resting ? r.rest[side] : r.ioc[side],
-        sz: r.sz,
+      intents.push(() => {
+        const r = rules.get(instId)!;
+        return {
+          instId,
+          side,
+          ordType: resting ? 'post_only' : 'ioc',
+          px: resting ? r.rest[side] : r.ioc[side],
+          sz: r.sz,
+        };
       });
     }
 
@@ -184,7 +211,7 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
           seenClOrdIds.push(clOrdId);
           started.set(i, { at: Date.now(), clOrdId });
           try {
-            placed.set(i, await safe.placeOrder({ ...intent, clOrdId }));
+            placed.set(i, await safe.placeOrder({ ...intent(), clOrdId }));
           } catch (err) {
             if (err instanceof ExecutionUnresolvedError) unresolved.set(i, err.message);
             else if (err instanceof OkxkitError && !journal.get(clOrdId)) {
@@ -239,7 +266,9 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       }
     }
     const byCl = new Map<string, Order[]>();
-    for (const o of onExchange) byCl.set(o.clOrdId, [...(byCl.get(o.clOrdId) ?? []), o]);
+    // One entry per exchange order id (an order in both the open and the history answer is one).
+    const distinct = new Map(onExchange.map((o) => [o.ordId, o]));
+    for (const o of distinct.values()) byCl.set(o.clOrdId, [...(byCl.get(o.clOrdId) ?? []), o]);
     let duplicates = 0;
     let lost = 0;
     let orphans = 0;
@@ -302,6 +331,8 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       'faults seen: resends after confirmed absence': ev('send') - journal.all().length,
       'faults seen: resends refused (clock bound)': ev('resend-refused'),
       'faults seen: ws reconnects': reconnects,
+      'ws ticker pushes': tickerPushes,
+      'ws order pushes': orderPushes,
       ...Object.fromEntries(
         Object.entries(sim.faults.injected).map(([k, v]) => [`faults injected: ${k}`, v]),
       ),
@@ -318,9 +349,12 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
     if (failures.length) report.violations.push(`${failures.length} intents failed with an error`);
     if (report.counts['faults seen: ambiguous outcomes']! < opts.intents / 100)
       report.violations.push('too few ambiguous outcomes: the faults did not bite');
+    if ((report.counts['ws drops forced'] ?? 0) > 0 && reconnects === 0)
+      report.violations.push('WebSocket drops were forced but no stream reconnected: the drops did not bite');
   } finally {
     process.off('unhandledRejection', onCrash);
     process.off('uncaughtException', onCrash);
+    for (const off of subs) off();
     await ws.close();
     journal.close();
     await client.close();

@@ -153,9 +153,13 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
           after = page[page.length - 1]!.ordId;
         }
       }
-      const byCl = new Map<string, number>();
-      for (const o of all) if (o.clOrdId) byCl.set(o.clOrdId, (byCl.get(o.clOrdId) ?? 0) + 1);
-      return { open, all, byCl };
+      // By clOrdId, the distinct exchange order ids: an order that fills between the two reads
+      // shows in both the pending and the history answer, and is still one order.
+      const ids = new Map<string, Set<string>>();
+      for (const o of all) if (o.clOrdId) ids.set(o.clOrdId, (ids.get(o.clOrdId) ?? new Set()).add(o.ordId));
+      const byCl = new Map([...ids].map(([cl, set]) => [cl, set.size] as const));
+      const unique = [...new Map(all.map((o) => [o.ordId, o])).values()];
+      return { open, all: unique, byCl };
     };
     const records = (id: string) => {
       const known = new Set<string>();
@@ -204,44 +208,79 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
         }
       inc(report, 'checks after a restart');
     };
-    for (let i = 0; i < kills; i++) {
-      const spec = bots[i % bots.length]!;
-      const b = startBot(sim, key, spec, dir);
-      const startedAt = Date.now();
-      try {
-        await b.ready;
-      } catch (err) {
-        report.violations.push(`crash: ${(err as Error).message}`);
-        inc(report, 'crashes');
-        continue;
+    // The bots run side by side on one account, as they would in production; each has its own
+    // kill loop (kills spread evenly across them, bot by bot) and its own random kill moments.
+    const everyBot: BotSpec[] = [...bots];
+    const latest = new Map<BotSpec, BotSpec>();
+    const loop = async (base: BotSpec, n: number, b: number) => {
+      let spec = base;
+      const rndBot = seededRandom(seed + b + Math.floor(rnd() * 1e6));
+      let gen = 0;
+      let first = true;
+      for (let k = 0; k < n; k++) {
+        const i = k * bots.length + b;
+        const bot = startBot(sim, key, spec, dir);
+        const startedAt = Date.now();
+        try {
+          await bot.ready;
+        } catch (err) {
+          report.violations.push(`crash: ${(err as Error).message}`);
+          inc(report, 'crashes');
+          continue;
+        }
+        // Restarted (from the second start on): what the last kill left must be settled now,
+        // with nothing placed twice and nothing open that the bot does not know.
+        if (!first) await checkAfterRestart(spec, startedAt, i);
+        first = false;
+        // Killed anywhere from right after start-up to a couple of seconds in.
+        await new Promise((r) => setTimeout(r, Math.round(rndBot() * 2_000)));
+        bot.child.kill('SIGKILL');
+        const code = await bot.exited;
+        if (code === 0 && bot.out().includes('STOPPED') && gen < 20) {
+          // Its strategy finished (a trailing stop that sold) before the kill: not a crash. A new
+          // bot of the same kind takes its place under a new id, and this kill is done again.
+          inc(report, 'bots that finished by themselves (replaced by a new one)');
+          gen++;
+          spec = { ...spec, config: { ...spec.config, id: `${String(base.config.id)}${gen}` } };
+          everyBot.push(spec);
+          first = true;
+          k--;
+          continue;
+        }
+        if (code !== null) {
+          report.violations.push(
+            `crash: ${spec.config.id} exited by itself (${code}): ${bot.out().slice(-1000)}`,
+          );
+          inc(report, 'crashes');
+        }
+        inc(report, 'kill -9 restarts');
+        inc(report, `kill -9 of ${spec.label}`);
       }
-      // Restarted (from the second start of each bot on): what the last kill left must be
-      // settled now, with nothing placed twice and nothing open that the bot does not know.
-      if (i >= bots.length) await checkAfterRestart(spec, startedAt, i);
-      // Killed anywhere from right after start-up to a couple of seconds in.
-      await new Promise((r) => setTimeout(r, Math.round(rnd() * 2_000)));
-      b.child.kill('SIGKILL');
-      const code = await b.exited;
-      if (code !== null) {
-        report.violations.push(
-          `crash: ${spec.config.id} exited by itself (${code}): ${b.out().slice(-1000)}`,
-        );
-        inc(report, 'crashes');
-      }
-      inc(report, 'kill -9 restarts');
-      inc(report, `kill -9 of ${spec.label}`);
-    }
+      latest.set(base, spec);
+    };
+    await Promise.all(
+      bots.map((spec, b) =>
+        loop(spec, Math.floor(kills / bots.length) + (b < kills % bots.length ? 1 : 0), b),
+      ),
+    );
 
     // Each bot once more, to settle what the last kill left, then a clean stop (orders stay).
-    for (const spec of bots) {
-      const b = startBot(sim, key, spec, dir);
-      await b.ready;
-      await new Promise((r) => setTimeout(r, 2_000));
-      b.child.kill('SIGTERM');
-      const code = await b.exited;
-      if (code !== 0)
-        report.violations.push(`${spec.config.id} did not stop cleanly (${code}): ${b.out().slice(-1000)}`);
-    }
+    await Promise.all(
+      bots.map(async (base) => {
+        const spec = latest.get(base) ?? base;
+        const bot = startBot(sim, key, spec, dir);
+        const startedAt = Date.now();
+        await bot.ready;
+        await checkAfterRestart(spec, startedAt, kills);
+        await new Promise((r) => setTimeout(r, 2_000));
+        bot.child.kill('SIGTERM');
+        const code = await bot.exited;
+        if (code !== 0)
+          report.violations.push(
+            `${spec.config.id} did not stop cleanly (${code}): ${bot.out().slice(-1000)}`,
+          );
+      }),
+    );
 
     // The exchange against the bots' own records.
     const { open, all, byCl } = await exchangeOrders();
@@ -254,7 +293,7 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
     const known = new Set<string>();
     let lost = 0;
     let stale = 0;
-    for (const spec of bots) {
+    for (const spec of everyBot) {
       const id = String(spec.config.id);
       const state = new Database(join(dir, `${id}.state.db`), { readonly: true });
       const rows = state.prepare('SELECT cl_ord_id AS cl, status FROM bot_orders').all() as Array<{
