@@ -202,10 +202,14 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
     const seenClOrdIds: string[] = [];
     const clOrdIdOf = new Map<number, string>();
     const { newClOrdId } = await import('../src/protocol/cl-ord-id.js');
+    let stopped = false;
+    let running: Promise<void> = Promise.resolve();
     try {
       await Promise.race([
         stall,
-        pool(intents, opts.concurrency ?? 48, async (intent, i) => {
+        (running = pool(intents, opts.concurrency ?? 48, async (intent, i) => {
+          // After a stall no new intent starts; those in flight finish before the comparison.
+          if (stopped) return;
           const clOrdId = newClOrdId('c');
           clOrdIdOf.set(i, clOrdId);
           seenClOrdIds.push(clOrdId);
@@ -225,9 +229,10 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
           } finally {
             started.delete(i);
           }
-        }),
+        })),
       ]);
     } catch (err) {
+      stopped = true;
       // A stall: print what the journal knows of every intent still in flight.
       report.violations.push(`stall: ${(err as Error).message}`);
       for (const [i, s] of started) {
@@ -240,6 +245,8 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       clearInterval(syncTimer);
     }
     sim.faults.clear();
+    // Intents still in flight (after a stall) settle now that the faults are gone, or not at all.
+    await Promise.race([running, new Promise((r) => setTimeout(r, 120_000).unref())]);
 
     // Faults cleared: what was left unresolved is settled the way a restart would, by clOrdId.
     await client.syncClock();

@@ -212,13 +212,26 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
     // kill loop (kills spread evenly across them, bot by bot) and its own random kill moments.
     const everyBot: BotSpec[] = [...bots];
     const latest = new Map<BotSpec, BotSpec>();
+    // At most two bot processes alive at a time: the section runs beside the others on two
+    // cores, and a starved process would only measure the machine.
+    let slots = 2;
+    const waiting: Array<() => void> = [];
+    const acquire = async () => {
+      if (slots > 0) slots--;
+      else await new Promise<void>((r) => waiting.push(r));
+    };
+    const release = () => {
+      const next = waiting.shift();
+      if (next) next();
+      else slots++;
+    };
     const loop = async (base: BotSpec, n: number, b: number) => {
       let spec = base;
       const rndBot = seededRandom(seed + b + Math.floor(rnd() * 1e6));
       let gen = 0;
       let first = true;
-      for (let k = 0; k < n; k++) {
-        const i = k * bots.length + b;
+      // One start, a check if it is a restart, a kill -9; 'again' when the bot finished by itself.
+      const cycle = async (i: number): Promise<'killed' | 'again' | 'crashed'> => {
         const bot = startBot(sim, key, spec, dir);
         const startedAt = Date.now();
         try {
@@ -226,7 +239,7 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
         } catch (err) {
           report.violations.push(`crash: ${(err as Error).message}`);
           inc(report, 'crashes');
-          continue;
+          return 'crashed';
         }
         // Restarted (from the second start on): what the last kill left must be settled now,
         // with nothing placed twice and nothing open that the bot does not know.
@@ -244,17 +257,26 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
           spec = { ...spec, config: { ...spec.config, id: `${String(base.config.id)}${gen}` } };
           everyBot.push(spec);
           first = true;
-          k--;
-          continue;
+          return 'again';
         }
         if (code !== null) {
           report.violations.push(
             `crash: ${spec.config.id} exited by itself (${code}): ${bot.out().slice(-1000)}`,
           );
           inc(report, 'crashes');
+          return 'crashed';
         }
         inc(report, 'kill -9 restarts');
         inc(report, `kill -9 of ${spec.label}`);
+        return 'killed';
+      };
+      for (let k = 0; k < n; k++) {
+        await acquire();
+        try {
+          if ((await cycle(k * bots.length + b)) === 'again') k--;
+        } finally {
+          release();
+        }
       }
       latest.set(base, spec);
     };
