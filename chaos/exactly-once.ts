@@ -250,7 +250,18 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
 
     // Faults cleared: what was left unresolved is settled the way a restart would, by clOrdId.
     await client.syncClock();
-    const rec = await executor.reconcile();
+    // The local exchange's own rate limits still apply (no fault): a 429 here is waited out.
+    const rec = await (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await executor.reconcile();
+        } catch (err) {
+          if ((err as { retryable?: unknown }).retryable !== true || attempt >= 10) throw err;
+          inc(report, 'reconcile retried after a 429');
+          await new Promise((r) => setTimeout(r, 2_000));
+        }
+      }
+    })();
     inc(report, 'left unknown, settled by reconcile', rec.adopted.length + rec.expired.length);
     // A stall too: an intent still unresolved once the faults are gone and its deadline passed.
     for (const r of rec.unresolved) {
