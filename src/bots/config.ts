@@ -124,6 +124,20 @@ const risk = z
       .min(1, { message: 'must be at least 1' })
       .optional(),
     maxPosition: amount('0.5').optional(),
+    // Derivatives: limits on each open position, and what a trip does to positions.
+    maxLeverage: amount('10').optional(),
+    minMarginRatio: amount('3').optional(),
+    minLiqDistancePct: percent('5').optional(),
+    onTrip: z
+      .enum(['cancel-only', 'reduce', 'close-all'], {
+        message: 'must be "cancel-only", "reduce" or "close-all"',
+      })
+      .optional(),
+    reduceFraction: amount('0.5')
+      .refine((s) => Number(s) > 0 && Number(s) <= 1, {
+        message: 'must be above 0 and at most 1, like "0.5"',
+      })
+      .optional(),
   })
   .superRefine((r, ctx) => {
     if (r.maxDrawdownPct !== undefined && r.startingEquity === undefined) {
@@ -321,29 +335,36 @@ export const momentumConfigSchema = z.strictObject({
     .default(1),
 });
 
+/** A grid bot's settings, as parseBotConfig returns them. */
 export type GridConfig = Omit<z.output<typeof gridConfigSchema>, 'kind' | 'id'> & {
   kind: 'grid';
   id: string;
 };
+/** A DCA bot's settings, as parseBotConfig returns them. */
 export type DcaConfig = Omit<z.output<typeof dcaConfigSchema>, 'kind' | 'id'> & { kind: 'dca'; id: string };
+/** A trailing-stop bot's settings, as parseBotConfig returns them. */
 export type TrailingConfig = Omit<z.output<typeof trailingConfigSchema>, 'kind' | 'id'> & {
   kind: 'trailing';
   id: string;
 };
+/** An EMA-cross signal bot's settings, as parseBotConfig returns them. */
 export type EmaCrossConfig = Omit<z.output<typeof emaCrossConfigSchema>, 'kind' | 'id'> & {
   kind: 'ema-cross';
   id: string;
 };
+/** A Bollinger-band signal bot's settings, as parseBotConfig returns them. */
 export type BollingerConfig = Omit<z.output<typeof bollingerConfigSchema>, 'kind' | 'id'> & {
   kind: 'bollinger';
   id: string;
 };
+/** A momentum signal bot's settings, as parseBotConfig returns them. */
 export type MomentumConfig = Omit<z.output<typeof momentumConfigSchema>, 'kind' | 'id'> & {
   kind: 'momentum';
   id: string;
 };
 /** The settings every signal strategy has (bar, amount per entry). */
 export type SignalConfig = EmaCrossConfig | BollingerConfig | MomentumConfig;
+/** Any bot's settings: the union parseBotConfig returns, told apart by `kind`. */
 export type BotConfig = GridConfig | DcaConfig | TrailingConfig | SignalConfig;
 
 const SCHEMAS = {

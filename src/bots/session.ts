@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { Logger } from '../util/logger.js';
 import { mkdirSync } from 'node:fs';
 import type { Clock } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';
@@ -70,6 +71,8 @@ export interface TradingStackOptions {
   /** Runs before anything else: the key audit (refuses to trade with an unsafe key). */
   keyCheck?: () => Promise<unknown>;
   onPollError?: (err: unknown) => void;
+  /** Where the risk breaker's failed effects and the executor's failed lookups are logged. */
+  logger?: Logger;
 }
 
 export interface TradingStack {
@@ -136,19 +139,27 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     onPollError: onError,
     ...(ws ? { ws, streamOrders: ordersOverWs } : {}),
   });
+  mkdirSync(dirname(opts.journalPath), { recursive: true });
+  const journal = new OrderJournal(opts.journalPath, { clock });
+  const executor = new Executor({
+    venue: exchange,
+    journal,
+    cancel: (ref) => exchange.cancelOrder(ref),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
   const limits = opts.risk ?? {};
   const risk = new RiskManager({
     limits,
     clock,
     exchange,
+    // A trip's position action (limits.onTrip) goes through the journal, past the halted guard.
+    placeOrder: (intent) => executor.place(intent),
     contractValue: (instId) => exchange.contractValues.get(instId),
     ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
     ...(opts.riskMemory ? { memory: opts.riskMemory } : {}),
     ...(opts.audit ? { audit: opts.audit } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
-  mkdirSync(dirname(opts.journalPath), { recursive: true });
-  const journal = new OrderJournal(opts.journalPath, { clock });
-  const executor = new Executor({ venue: exchange, journal, cancel: (ref) => exchange.cancelOrder(ref) });
   const guard = new OrderGuard({
     market: exchange,
     risk,
@@ -215,6 +226,18 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
         unref: true,
       })
     : undefined;
+  // Derivatives limits (leverage, margin ratio, liquidation distance) read the positions.
+  const positionsTimer = risk.watchesPositions
+    ? timersOf(clock).setInterval(
+        () =>
+          void exchange
+            .positions()
+            .then((ps) => risk.onPositions(ps))
+            .catch(onError),
+        opts.pollMs ?? 1000,
+        { unref: true },
+      )
+    : undefined;
   // Clocks drift: measure the offset again now and then (a failure keeps the last estimate).
   const sync = opts.client.syncClock?.bind(opts.client);
   const clockTimer = sync
@@ -244,6 +267,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     async close() {
       timersOf(clock).clear(killTimer);
       timersOf(clock).clear(clockTimer);
+      timersOf(clock).clear(positionsTimer);
       risk.saveMemory();
       stopMarks();
       try {

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { Decimal } from '../util/decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock, timersOf, type TimerHandle } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';
@@ -203,6 +203,8 @@ export function mapPosition(o: Obj): Position {
     mgnRatio: opt('mgnRatio'),
     margin: opt('margin') || opt('imr'),
     notionalUsd: opt('notionalUsd'),
+    realizedPnl: opt('realizedPnl'),
+    fundingFee: opt('fundingFee'),
     uTime: ms(o, 'uTime', w),
   };
 }
