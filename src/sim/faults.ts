@@ -56,6 +56,13 @@ export class FaultInjector {
   readonly #initial: FaultSettings;
   readonly #random: () => number;
 
+  /**
+   * How many times each fault was injected since the exchange started, by kind: `latency`,
+   * `429 rate limit`, `http500`, `50001`, `50013`, `accepted then timed out`. For chaos runs and
+   * reports; the exchange itself never reads it.
+   */
+  readonly injected: Record<string, number> = {};
+
   constructor(seed: number, initial: Partial<FaultSettings> = {}) {
     this.#initial = { ...NO_FAULTS, ...initial };
     this.#settings = { ...this.#initial };
@@ -79,6 +86,11 @@ export class FaultInjector {
   /** Back to no faults at all. */
   clear(): void {
     this.#settings = { ...NO_FAULTS };
+  }
+
+  /** Counts one injected fault of `kind` (see {@link FaultInjector.injected}). */
+  count(kind: string): void {
+    this.injected[kind] = (this.injected[kind] ?? 0) + 1;
   }
 
   /** True with probability `rate`; draws from the seed only when the rate is strictly between 0 and 1. */
