@@ -68,8 +68,9 @@ export class RedisSweepExecutor implements EvalExecutor {
     onResult: (r: EvalResult) => void,
   ): Promise<EvalResult[]> {
     const redis = connectRedis(this.#url, { forQueue: true });
+    const queueConn = redis.duplicate();
     const queue = new Queue<JobData>(OPTIMIZE_QUEUE, {
-      connection: redis.duplicate(),
+      connection: queueConn,
       prefix: `${this.#prefix}bull`,
     });
     const id = (this.sweepId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`);
@@ -112,6 +113,8 @@ export class RedisSweepExecutor implements EvalExecutor {
     } finally {
       await redis.del(key('spec'), key('cols'), key('results')).catch(() => undefined);
       await queue.close();
+      // BullMQ leaves a connection it was given open.
+      queueConn.disconnect();
       redis.disconnect();
     }
   }
@@ -154,6 +157,7 @@ export async function startSweepWorker(
     return base;
   };
   let done = 0;
+  const workerConn = redis.duplicate();
   const worker = new Worker<JobData>(
     OPTIMIZE_QUEUE,
     async (job: Job<JobData>) => {
@@ -166,7 +170,7 @@ export async function startSweepWorker(
       opts.onJob?.(sweep, index);
       return index;
     },
-    { connection: redis.duplicate(), prefix: `${prefix}bull`, concurrency: opts.concurrency ?? 1 },
+    { connection: workerConn, prefix: `${prefix}bull`, concurrency: opts.concurrency ?? 1 },
   );
   worker.on('error', () => undefined);
   await worker.waitUntilReady();
@@ -176,6 +180,7 @@ export async function startSweepWorker(
     },
     async close() {
       await worker.close();
+      workerConn.disconnect();
       redis.disconnect();
     },
   };
