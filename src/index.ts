@@ -82,7 +82,7 @@ export {
   type ItemOutcome,
 } from './client/errors.js';
 export type { RetryPolicy } from './client/retry.js';
-export type { RatePressureEvent } from './client/rate-limiter.js';
+export type { RatePressureEvent, RequestLimiter } from './client/rate-limiter.js';
 export { PublicApi, type InstrumentsParams, type InstType } from './client/groups/public.js';
 export {
   MarketApi,
@@ -253,9 +253,10 @@ export {
   type RiskLimits,
   type RiskRule,
   type RiskSnapshot,
+  type CancelFailure,
   type RiskTrip,
 } from './trading/risk.js';
-export { KillSwitch, type KillState } from './trading/kill-switch.js';
+export { KillStateUnreadableError, KillSwitch, type KillState } from './trading/kill-switch.js';
 export { DeadMansSwitch, type DeadMansSwitchOptions } from './trading/dead-mans-switch.js';
 export {
   Alerts,
@@ -288,8 +289,12 @@ export {
   BotConfigError,
   parseBotConfig,
   type BotConfig,
+  type BollingerConfig,
   type ConfigIssue,
   type DcaConfig,
+  type EmaCrossConfig,
+  type MomentumConfig,
+  type SignalConfig,
   type GridConfig,
   type TrailingConfig,
 } from './bots/config.js';
@@ -301,7 +306,84 @@ export { DcaStrategy, type DcaState } from './bots/strategies/dca.js';
 export { TrailingStopStrategy, type TrailingState } from './bots/strategies/trailing.js';
 export type { BotAction, CancelAction, PlaceAction, Strategy, StrategyContext } from './bots/types.js';
 
-// --- research: the market-data store and the backtester (data, backtest) -----------------
-// Whole layers for now; to be curated name by name like the rest.
-export * from './data/index.js';
-export * from './backtest/index.js';
+// Writing a strategy of one's own: the signal base class and the indicators it reads.
+export { SignalStrategy, type Signal, type SignalState } from './bots/strategies/signal.js';
+export { atr, bollinger, ema, macd, roc, rsi, sma, vwap } from './bots/indicators.js';
+
+// --- research: the market-data store (data) -------------------------------------------------
+export {
+  openStore,
+  StoreError,
+  type BookSnapshots,
+  type CandleQuery,
+  type Candles,
+  type FundingRates,
+  type InstQuery,
+  type MarketStore,
+  type Range,
+  type SeriesInfo,
+  type Trades,
+} from './data/store.js';
+export type { Kind as SeriesKind, SeriesKey } from './data/layout.js';
+export {
+  download,
+  DownloadError,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResult,
+  type SeriesResult,
+} from './data/download.js';
+export {
+  checkStoredSeries,
+  exportSeries,
+  type CheckReport,
+  type ExportFormat,
+  type Gap,
+} from './data/check.js';
+export { record, type RecordOptions, type RecordStats } from './data/recorder.js';
+
+// --- research: the backtester, the optimizer, analysis and reports (backtest) ---------------
+// Candles and CandleQuery are renamed: the data layer owns the plain names (the store's columns).
+export type {
+  Candles as BacktestCandles,
+  CandleQuery as BacktestCandleQuery,
+  CandleSource,
+} from './backtest/candles.js';
+export { storeSource } from './backtest/sources.js';
+export {
+  BacktestExchange,
+  BacktestOrderError,
+  type BacktestExchangeOptions,
+  type BacktestFill,
+  type BacktestInstrument,
+  type FillMode,
+} from './backtest/exchange.js';
+export { runBacktest, type BacktestOptions, type BacktestResult } from './backtest/engine.js';
+export { backtest, type BacktestReport } from './backtest/run.js';
+export {
+  computeMetrics,
+  type BacktestMetrics,
+  type MetricsInput,
+  type Performance,
+  type RoundTrip,
+  type TradeStats,
+} from './backtest/metrics.js';
+export {
+  optimize,
+  parseSpace,
+  type Fold,
+  type Objective,
+  type OptimizeOptions,
+  type OptimizeResult,
+  type ParamSpace,
+  type ParamValues,
+} from './backtest/optimize.js';
+export {
+  deflatedSharpe,
+  probabilityOfOverfitting,
+  type DeflatedSharpe,
+  type Pbo,
+} from './backtest/overfit.js';
+export { analyze, formatAnalysis, type Analysis, type Level } from './backtest/analyze.js';
+export { formatBacktest, formatOptimize, formatTrades, tradesCsv } from './backtest/format.js';
+export { renderReport, writeReport, type HeatCell, type ReportInput } from './backtest/report.js';

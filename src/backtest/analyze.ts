@@ -31,6 +31,7 @@ export function resample(c: Candles, barMs: number, bar: string): Candles {
   return { instId: c.instId, bar, barMs, ts: f(ts), o: f(o), h: f(h), l: f(l), c: f(cl), v: f(v) };
 }
 
+/** A support or resistance level and how often the price touched it. */
 export interface Level {
   price: number;
   /** How many swing highs / lows fell within the level's band. */
@@ -38,6 +39,7 @@ export interface Level {
   kind: 'support' | 'resistance';
 }
 
+/** What `okxkit analyze` finds in candles: trend, volatility, indicators and support / resistance levels. */
 export interface Analysis {
   instId: string;
   bar: string;
@@ -176,6 +178,7 @@ export function analyze(c: Candles): Analysis {
   };
 }
 
+/** Prints an Analysis as the text `okxkit analyze` shows. */
 export function formatAnalysis(x: Analysis, source: string): string {
   const p = (v: number) => (Number.isFinite(v) ? v.toFixed(v >= 100 ? 1 : 4) : '-');
   const pc = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)} %` : '-');

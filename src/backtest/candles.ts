@@ -15,6 +15,7 @@ export interface Candles {
   v: Float64Array;
 }
 
+/** Which candles a CandleSource reads: an instrument, a bar size and a time range (ms). */
 export interface CandleQuery {
   instId: string;
   bar: string;

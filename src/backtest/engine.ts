@@ -5,6 +5,7 @@ import type { Order } from '../trading/exchange-port.js';
 import type { Candles } from './candles.js';
 import { BacktestExchange, type BacktestExchangeOptions, type BacktestFill } from './exchange.js';
 
+/** A backtest run: the strategy, its candles, and the exchange settings. */
 export interface BacktestOptions extends BacktestExchangeOptions {
   strategy: Strategy;
   candles: Candles;
@@ -17,6 +18,7 @@ export interface BacktestOptions extends BacktestExchangeOptions {
   fastPath?: boolean;
 }
 
+/** A backtest's raw outcome: equity and position per candle, fills, fees, funding and order counts. */
 export interface BacktestResult {
   instId: string;
   bar: string;

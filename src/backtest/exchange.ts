@@ -31,6 +31,7 @@ export const FEE_TIERS = {
 /** How resting limit orders fill against a candle's price path. */
 export type FillMode = 'through' | 'touch' | 'queue';
 
+/** How the backtest exchange behaves: instrument, balances, fees, fill model, slippage and latency. */
 export interface BacktestExchangeOptions {
   instrument: BacktestInstrument;
   /** Starting balances per currency, e.g. { USDT: "10000" }. */
@@ -118,6 +119,7 @@ function num(x: number, dp: number): string {
   return s === '-0' ? '0' : s;
 }
 
+/** An order the backtest exchange refuses, with the OKX code the exchange would answer. */
 export class BacktestOrderError extends OkxkitError {
   constructor(code: string, message: string) {
     super(message, { code });

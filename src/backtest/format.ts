@@ -35,6 +35,7 @@ function perfRows(p: Performance, ccy: string): string[] {
 
 const ts = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
+/** Prints the last round trips as a table. */
 export function formatTrades(trades: readonly RoundTrip[], limit = 10): string {
   if (!trades.length) return 'no round trips closed';
   const shown = trades.slice(-limit);

@@ -41,6 +41,7 @@ export interface RoundTrip {
   fees: number;
 }
 
+/** Round trips and the statistics over them (win rate, profit factor). */
 export interface TradeStats {
   trades: RoundTrip[];
   /** Round trips with pnl > 0 / all round trips (null with none). */
@@ -51,6 +52,7 @@ export interface TradeStats {
   openSize: number;
 }
 
+/** A backtest's metrics next to buy-and-hold: performance, trades, fees and exposure. */
 export interface BacktestMetrics {
   strategy: Performance;
   buyHold: Performance;
@@ -235,6 +237,7 @@ export function roundTrips(fills: readonly BacktestFill[], spot: boolean): Trade
   };
 }
 
+/** What computeMetrics reads: the candles' closes, the equity curve and the fills. */
 export interface MetricsInput {
   ts: ArrayLike<number>;
   close: ArrayLike<number>;

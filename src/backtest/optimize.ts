@@ -16,8 +16,11 @@ import {
 } from './overfit.js';
 import { returnsOf } from './metrics.js';
 
+/** The values one strategy parameter takes in a search. */
 export type ParamValues = (number | string)[];
+/** A search space: each parameter's values, by name. */
 export type ParamSpace = Record<string, ParamValues>;
+/** What the optimizer maximises. */
 export type Objective = 'sharpe' | 'return' | 'sortino' | 'calmar';
 
 /** A parameter's values from JSON: a list, or { from, to, step } (inclusive). */
@@ -137,6 +140,7 @@ export function score(r: readonly number[], objective: Objective): number {
   }
 }
 
+/** One walk-forward fold: its in-sample and out-of-sample days and the winner's scores. */
 export interface Fold {
   /** Day indexes [isFrom, isTo) in-sample and [osFrom, osTo) out of sample. */
   isFrom: number;
@@ -150,6 +154,7 @@ export interface Fold {
   osReturn: number;
 }
 
+/** An optimization: every candidate's score, the best one, walk-forward folds and overfitting figures. */
 export interface OptimizeResult {
   objective: Objective;
   method: 'grid' | 'random';
@@ -186,6 +191,7 @@ export interface EvalExecutor {
   ): Promise<EvalResult[]>;
 }
 
+/** An optimization run: the strategy kind and base settings, the space, the candles and the exchange. */
 export interface OptimizeOptions {
   kind: string;
   raw: Record<string, unknown>;

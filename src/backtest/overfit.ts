@@ -82,6 +82,7 @@ function moments(r: ArrayLike<number>): { skew: number; kurt: number } {
   return m2 > 0 ? { skew: m3 / m2 ** 1.5, kurt: m4 / (m2 * m2) } : { skew: 0, kurt: 3 };
 }
 
+/** The deflated Sharpe ratio of the best of several trials (Bailey and Lopez de Prado). */
 export interface DeflatedSharpe {
   /** The best trial's per-period Sharpe ratio. */
   sharpe: number;
@@ -113,6 +114,7 @@ export function deflatedSharpe(best: ArrayLike<number>, trialSharpes: readonly n
   return { sharpe: sr, expectedMaxSharpe: sr0, dsr: normCdf(z), trials: n };
 }
 
+/** The probability of backtest overfitting by combinatorially symmetric cross-validation. */
 export interface Pbo {
   /** Share of the splits in which the in-sample winner ranked in the bottom half out of sample. */
   pbo: number;

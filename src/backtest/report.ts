@@ -14,6 +14,7 @@ export interface HeatCell {
   value: number;
 }
 
+/** What goes into the HTML report: a backtest and/or an optimization, with its candles. */
 export interface ReportInput {
   title: string;
   /** Where the candles came from (shown in the header). */

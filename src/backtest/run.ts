@@ -4,6 +4,7 @@ import { runBacktest, type BacktestResult } from './engine.js';
 import type { BacktestExchangeOptions } from './exchange.js';
 import { computeMetrics, roundTrips, type BacktestMetrics, type RoundTrip } from './metrics.js';
 
+/** A backtest with its metrics and round trips, as `okxkit backtest` prints and reports it. */
 export interface BacktestReport {
   result: BacktestResult;
   metrics: BacktestMetrics;

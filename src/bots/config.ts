@@ -321,29 +321,36 @@ export const momentumConfigSchema = z.strictObject({
     .default(1),
 });
 
+/** A grid bot's settings, as parseBotConfig returns them. */
 export type GridConfig = Omit<z.output<typeof gridConfigSchema>, 'kind' | 'id'> & {
   kind: 'grid';
   id: string;
 };
+/** A DCA bot's settings, as parseBotConfig returns them. */
 export type DcaConfig = Omit<z.output<typeof dcaConfigSchema>, 'kind' | 'id'> & { kind: 'dca'; id: string };
+/** A trailing-stop bot's settings, as parseBotConfig returns them. */
 export type TrailingConfig = Omit<z.output<typeof trailingConfigSchema>, 'kind' | 'id'> & {
   kind: 'trailing';
   id: string;
 };
+/** An EMA-cross signal bot's settings, as parseBotConfig returns them. */
 export type EmaCrossConfig = Omit<z.output<typeof emaCrossConfigSchema>, 'kind' | 'id'> & {
   kind: 'ema-cross';
   id: string;
 };
+/** A Bollinger-band signal bot's settings, as parseBotConfig returns them. */
 export type BollingerConfig = Omit<z.output<typeof bollingerConfigSchema>, 'kind' | 'id'> & {
   kind: 'bollinger';
   id: string;
 };
+/** A momentum signal bot's settings, as parseBotConfig returns them. */
 export type MomentumConfig = Omit<z.output<typeof momentumConfigSchema>, 'kind' | 'id'> & {
   kind: 'momentum';
   id: string;
 };
 /** The settings every signal strategy has (bar, amount per entry). */
 export type SignalConfig = EmaCrossConfig | BollingerConfig | MomentumConfig;
+/** Any bot's settings: the union parseBotConfig returns, told apart by `kind`. */
 export type BotConfig = GridConfig | DcaConfig | TrailingConfig | SignalConfig;
 
 const SCHEMAS = {

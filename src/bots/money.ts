@@ -1,8 +1,8 @@
-import { Decimal } from 'decimal.js';
+import { D, type Decimal } from '../util/decimal.js';
 
-/** decimal.js with enough precision for any OKX amount; money never goes through a binary float. */
-export const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP });
-export type Dec = InstanceType<typeof D>;
+/** The one decimal configuration (util/decimal.ts): money never goes through a binary float. */
+export { D };
+export type Dec = Decimal;
 export type DecValue = string | number | Dec;
 
 export function dec(v: DecValue): Dec {

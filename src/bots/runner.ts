@@ -1,7 +1,7 @@
 import type { Logger } from '../util/logger.js';
 import { timersOf, type Clock, type TimerHandle, type Timers } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
-import { OkxkitError, ValidationError } from '../util/errors.js';
+import { OkxkitError, ValidationError, errorCode, errorText } from '../util/errors.js';
 import type {
   Balance,
   ExchangePort,
@@ -127,17 +127,10 @@ function ambiguous(err: unknown): boolean {
   // The client marks writes whose outcome is unknown (timeouts, network errors, 5xx, 50001/50004/
   // 50013/50026); the executor gives up with EXECUTION_UNRESOLVED; anything unexpected counts too:
   // in doubt, look the order up by clOrdId before doing anything else.
-  return isAmbiguous(err) || errCode(err) === 'EXECUTION_UNRESOLVED' || !(err instanceof OkxkitError);
+  return isAmbiguous(err) || errorCode(err) === 'EXECUTION_UNRESOLVED' || !(err instanceof OkxkitError);
 }
 
-function errCode(err: unknown): string {
-  return err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
-}
-
-function errText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
+const errText = errorText;
 
 /**
  * Runs one bot: feeds the strategy ticker and order events one at a time, gives every order a
@@ -232,7 +225,11 @@ export class BotRunner {
   }
 
   async start(): Promise<void> {
-    if (this.started) throw new Error('runner already started');
+    if (this.started)
+      throw new OkxkitError(`bot ${this.botId}: the runner is already started`, {
+        code: 'RUNNER_STARTED',
+        hint: 'start a runner once; after stop(), build a new BotRunner',
+      });
     this.started = true;
     this.startedMs = this.port.now();
     const instId = this.strategy.instId;
@@ -437,7 +434,7 @@ export class BotRunner {
       await this.port.cancelOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
     } catch (err) {
       // 51400: already filled or canceled; the order update or the next reconcile settles it.
-      this.log.warn({ bot: this.botId, clOrdId: rec.clOrdId, code: errCode(err) }, 'cancel failed');
+      this.log.warn({ bot: this.botId, clOrdId: rec.clOrdId, code: errorCode(err) }, 'cancel failed');
     }
   }
 
@@ -501,7 +498,7 @@ export class BotRunner {
     try {
       order = await this.port.placeOrder(rec.intent);
     } catch (err) {
-      if (errCode(err) === '51016') {
+      if (errorCode(err) === '51016') {
         // Duplicate clOrdId among pending orders: the first attempt is live, so adopt it (docs/OKX-PROTOCOL.md §8).
         const found = await this.port.getOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
         if (found) return this.adopt(rec, found);

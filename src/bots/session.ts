@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { Logger } from '../util/logger.js';
 import { mkdirSync } from 'node:fs';
 import type { Clock } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';
@@ -70,6 +71,8 @@ export interface TradingStackOptions {
   /** Runs before anything else: the key audit (refuses to trade with an unsafe key). */
   keyCheck?: () => Promise<unknown>;
   onPollError?: (err: unknown) => void;
+  /** Where the risk breaker's failed effects and the executor's failed lookups are logged. */
+  logger?: Logger;
 }
 
 export interface TradingStack {
@@ -145,10 +148,16 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
     ...(opts.riskMemory ? { memory: opts.riskMemory } : {}),
     ...(opts.audit ? { audit: opts.audit } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   mkdirSync(dirname(opts.journalPath), { recursive: true });
   const journal = new OrderJournal(opts.journalPath, { clock });
-  const executor = new Executor({ venue: exchange, journal, cancel: (ref) => exchange.cancelOrder(ref) });
+  const executor = new Executor({
+    venue: exchange,
+    journal,
+    cancel: (ref) => exchange.cancelOrder(ref),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
   const guard = new OrderGuard({
     market: exchange,
     risk,

@@ -16,7 +16,7 @@ import { defaultDataDir } from './commands/data.js';
 import { DEFAULT_MARKET_INSTRUMENTS } from '../sim/market/instruments.js';
 import { SimMarket } from '../sim/market/market.js';
 import { ManualClock } from '../util/clock.js';
-import { ValidationError } from '../util/errors.js';
+import { ValidationError, errorCode } from '../util/errors.js';
 
 export interface ResearchFlags {
   data: string;
@@ -276,7 +276,7 @@ export function readJson(path: string, flag: string): unknown {
   } catch (err) {
     throw new ValidationError(
       flag,
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      `cannot read ${path} (${errorCode(err) ?? 'error'})`,
       'give the path of a JSON file',
     );
   }

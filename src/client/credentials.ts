@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { AccessPolicy, DEFAULT_POLICY, type AccessPolicyInit } from '../protocol/policy.js';
-import { OkxkitError, ValidationError } from '../util/errors.js';
+import { OkxkitError, ValidationError, errorCode } from '../util/errors.js';
 
 /**
  * An OKX API key's credentials. The secret and passphrase are held in private fields and the
@@ -118,7 +118,7 @@ export function readEnvValue(env: Env, name: string): string | undefined {
       throw new CredentialsError(
         name,
         name,
-        `${name}_FILE points to a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        `${name}_FILE points to a file that cannot be read (${errorCode(err) ?? 'error'})`,
       );
     }
     return text.replace(/\r?\n$/, '');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotEnv } from 'dotenv';
-import { ValidationError } from '../util/errors.js';
+import { ValidationError, errorCode } from '../util/errors.js';
 import { Credentials, CredentialsError, credentialsFromEnv, readEnvValue, type Env } from './credentials.js';
 import { OkxClient, type OkxClientOptions } from './okx-client.js';
 
@@ -13,7 +13,7 @@ export function readDotEnv(path = '.env'): Env {
   try {
     return parseDotEnv(readFileSync(path));
   } catch (err) {
-    throw new ValidationError(path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ValidationError(path, `cannot be read (${errorCode(err) ?? 'error'})`);
   }
 }
 

@@ -19,7 +19,7 @@ import { isoTimestamp, prepareSecret, signRequest } from '../protocol/sign.js';
 import { itemResultSchema } from '../protocol/schemas/common.js';
 import { serverTimeSchema, type ServerTime } from '../protocol/schemas/public.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
-import { ValidationError } from '../util/errors.js';
+import { ValidationError, errorCode } from '../util/errors.js';
 import { buildApi, type ApiRequest, type ApiRow, type GeneratedApi } from './api.js';
 import { paginate, type PageOptions } from './paginate.js';
 import { maskKey, silentLogger, type Logger } from '../util/logger.js';
@@ -755,8 +755,7 @@ export class OkxClient implements RestCaller {
   }
 
   #networkError(ep: EndpointRuntime, err: unknown): OkxNetworkError {
-    const code = (err as { code?: unknown })?.code;
-    const c = typeof code === 'string' ? code : '';
+    const c = errorCode(err) ?? '';
     const notSent = NOT_SENT_CODES.has(c);
     const ambiguous = ep.write && !notSent;
     if (NETWORK_TIMEOUT_CODES.has(c))

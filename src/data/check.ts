@@ -7,11 +7,13 @@ import { BARRED, KEY, SCHEMAS, checkSeries, seriesName, toMs, type SeriesKey } f
 import type { MarketStore, Range } from './store.js';
 import { minBarMs } from './download.js';
 
+/** A stretch of missing bars in a stored candle series. */
 export interface Gap extends Interval {
   /** Bars missing in [from, to). */
   bars: number;
 }
 
+/** What `data check` found in one series: coverage, gaps and duplicate rows. */
 export interface CheckReport {
   series: string;
   rows: number;
@@ -110,6 +112,7 @@ export async function checkStoredSeries(
   };
 }
 
+/** The file formats exportSeries writes. */
 export type ExportFormat = 'csv' | 'parquet';
 
 /**

@@ -43,6 +43,7 @@ export function minBarMs(bar: string): number {
   return n * unit;
 }
 
+/** Progress of a download, per series, for a progress line. */
 export interface DownloadProgress {
   series: string;
   /** Pages fetched and pages to fetch for this series (slices of time). */
@@ -56,6 +57,7 @@ export interface DownloadProgress {
   etaMs: number | undefined;
 }
 
+/** What a download did for one series: rows written and the range now covered. */
 export interface SeriesResult {
   series: string;
   kind: Kind;
@@ -76,6 +78,7 @@ export interface SeriesResult {
   complete: boolean;
 }
 
+/** What a download did: one result per series, whether it was stopped, requests and time. */
 export interface DownloadResult {
   series: SeriesResult[];
   /** Stopped by the signal before the end; run again to resume. */
@@ -85,6 +88,7 @@ export interface DownloadResult {
   rows: number;
 }
 
+/** What to download (instruments, kinds, bar, range) into which store, with which client. */
 export interface DownloadOptions {
   client: OkxClient;
   store: MarketStore;
@@ -269,6 +273,7 @@ function fetcherFor(kind: Kind, bar: string): Fetcher {
   }
 }
 
+/** A download that stopped on an error (code DOWNLOAD_FAILED); what was fetched is kept, so rerunning resumes. */
 export class DownloadError extends OkxkitError {
   constructor(message: string, cause: unknown) {
     super(message, {

@@ -18,6 +18,7 @@ import { ValidationError } from '../util/errors.js';
  */
 
 export const KINDS = ['candles', 'mark-candles', 'trades', 'funding', 'books'] as const;
+/** The kinds of series the store keeps: candles, mark-candles, trades, funding, books. */
 export type Kind = (typeof KINDS)[number];
 
 /** Kinds whose series are split by bar size. */

@@ -116,6 +116,7 @@ export function startMirrorFeed(opts: MirrorFeedOptions): MirrorFeed {
   const ready = Promise.all([...subs.map((s) => s.ready), ...books.map((b) => b.ready)]).then(
     () => undefined,
   );
+  // Whoever awaits `ready` gets its rejection; this only keeps an un-awaited one from being unhandled.
   ready.catch(() => undefined);
   return {
     urls,

@@ -29,6 +29,7 @@ export interface RecordOptions {
   onRecord?: (s: RecordStats) => void;
 }
 
+/** What a live recording wrote: trades, book snapshots, parts, and how often it reconnected. */
 export interface RecordStats {
   trades: number;
   books: number;
@@ -49,6 +50,7 @@ const emptyBuffer = (since: number): Buffer => ({
   since,
 });
 
+/** Records live trades and book snapshots from the public WebSocket into the store until the signal stops it. */
 export async function record(opts: RecordOptions): Promise<RecordStats> {
   const clock = opts.clock ?? systemClock;
   const depth = opts.depth ?? 20;

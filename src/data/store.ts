@@ -58,6 +58,7 @@ export interface Candles {
   volCcyQuote: Float64Array;
 }
 
+/** Stored trades of one instrument as columns (ts in ms), oldest first. */
 export interface Trades {
   instId: string;
   length: number;
@@ -69,6 +70,7 @@ export interface Trades {
   tradeId: string[];
 }
 
+/** Stored funding rates of one swap as columns, oldest first. */
 export interface FundingRates {
   instId: string;
   length: number;
@@ -78,6 +80,7 @@ export interface FundingRates {
   realizedRate: Float64Array;
 }
 
+/** Stored order-book snapshots of one instrument as columns, oldest first. */
 export interface BookSnapshots {
   instId: string;
   length: number;
@@ -95,6 +98,7 @@ export interface Range {
   to?: number | string | Date;
 }
 
+/** Which candles to read: an instrument, a bar size and a time range. */
 export interface CandleQuery extends Range {
   instId: string;
   bar: string;
@@ -102,6 +106,7 @@ export interface CandleQuery extends Range {
   kind?: 'candles' | 'mark-candles';
 }
 
+/** Which rows of one instrument to read (trades, funding, books) in a time range. */
 export interface InstQuery extends Range {
   instId: string;
 }
@@ -136,6 +141,7 @@ export interface PartInfo {
   maxTs?: number;
 }
 
+/** What the store holds for one series: parts, rows and the covered time ranges. */
 export interface SeriesInfo extends SeriesKey {
   parts: number;
   rows: number;
@@ -145,6 +151,7 @@ export interface SeriesInfo extends SeriesKey {
   maxTs?: number;
 }
 
+/** The market-data store (Parquet parts read through DuckDB, docs/data-store.md); open one with openStore. */
 export interface MarketStore {
   readonly dir: string;
   candles(q: CandleQuery): Promise<Candles>;
@@ -172,6 +179,7 @@ export interface MarketStore {
   close(): Promise<void>;
 }
 
+/** The market-data store could not read or write (code STORE_ERROR, with a hint). */
 export class StoreError extends OkxkitError {
   constructor(message: string, hint?: string, cause?: unknown) {
     super(message, { code: 'STORE_ERROR', hint, cause });
@@ -264,6 +272,7 @@ class DuckStore implements MarketStore {
   private run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('the store is closed'));
     const p = this.chain.then(fn, fn);
+    // The caller gets p's rejection; the chain only orders the work, so a failed step never blocks the next.
     this.chain = p.catch(() => undefined);
     return p;
   }

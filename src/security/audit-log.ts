@@ -11,7 +11,7 @@ import {
 } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { systemClock, type Clock } from '../util/clock.js';
-import { OkxkitError, ValidationError } from '../util/errors.js';
+import { OkxkitError, ValidationError, errorCode } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { withFileLock } from './file-lock.js';
 
@@ -603,10 +603,7 @@ export function readAuditLogFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new AuditLogError(
-      `cannot read audit log ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      'check the path',
-    );
+    throw new AuditLogError(`cannot read audit log ${path} (${errorCode(err) ?? 'error'})`, 'check the path');
   }
 }
 

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { errorInfo } from '../protocol/error-codes.js';
 import type { Site } from '../protocol/hosts.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { OkxkitError } from '../util/errors.js';
+import { OkxkitError, errorCode } from '../util/errors.js';
 import type { AuditLog } from './audit-log.js';
 import type { ProfileInfo } from './vault.js';
 
@@ -93,11 +93,6 @@ function r(
   if (fix) out.fix = fix;
   if (data) out.data = data;
   return out;
-}
-
-function codeOf(err: unknown): string | undefined {
-  const c = (err as { code?: unknown } | null)?.code;
-  return typeof c === 'string' ? c : undefined;
 }
 
 function describe(err: unknown): string {
@@ -373,7 +368,7 @@ export async function auditKey(client: AuditClient, opts: AuditOptions = {}): Pr
       throw new OkxkitError('account/config returned no data', { code: 'NO_DATA' });
   } catch (err) {
     config = undefined;
-    results.push(...signatureFailure(codeOf(err) ?? '', err, opts));
+    results.push(...signatureFailure(errorCode(err) ?? '', err, opts));
   }
 
   let account: AuditReport['account'];

@@ -1,5 +1,5 @@
 import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { OkxkitError } from '../util/errors.js';
+import { OkxkitError, errorCode } from '../util/errors.js';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -22,7 +22,7 @@ export function withFileLock<T>(
     try {
       fd = openSync(lock, 'wx', 0o600);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (errorCode(err) !== 'EEXIST') throw err;
       try {
         // File-system time, not an injected clock: staleness is about other processes.
         if (Date.now() - statSync(lock).mtimeMs > staleMs) unlinkSync(lock);

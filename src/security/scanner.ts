@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
-import { OkxkitError } from '../util/errors.js';
+import { OkxkitError, errorCode } from '../util/errors.js';
 
 /**
  * Secret scanner (docs/REQUIREMENTS.md R26): OKX API keys, secret keys and passphrases, tracked .env files, private
@@ -447,7 +447,7 @@ export function loadBaseline(path: string, into: Allowlist = EMPTY_ALLOWLIST): A
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new ScanError(
-      `baseline ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'not JSON'})`,
+      `baseline ${path} cannot be read (${errorCode(err) ?? 'not JSON'})`,
       'write it with `okxkit scan --json > baseline.json`',
     );
   }

@@ -15,7 +15,7 @@ import { Credentials } from '../client/credentials.js';
 import type { Site } from '../protocol/hosts.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { OkxkitError, ValidationError } from '../util/errors.js';
+import { OkxkitError, ValidationError, errorCode } from '../util/errors.js';
 import { maskKey } from '../util/logger.js';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
@@ -447,7 +447,7 @@ export class Vault {
       text = readFileSync(path, 'utf8');
     } catch (err) {
       throw new VaultError(
-        `cannot read vault ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        `cannot read vault ${path} (${errorCode(err) ?? 'error'})`,
         'VAULT_UNREADABLE',
         'Check the file permissions.',
       );

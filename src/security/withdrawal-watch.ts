@@ -240,16 +240,20 @@ export class WithdrawalWatch {
   #load(): WatchState | undefined {
     const p = this.#o.statePath;
     if (!existsSync(p)) return undefined;
-    try {
-      const s = JSON.parse(readFileSync(p, 'utf8')) as WatchState;
-      if (s.version !== 1 || !Array.isArray(s.seen)) throw new Error('shape');
-      return s;
-    } catch {
-      throw new WithdrawalWatchError(
-        `withdrawal watch state ${p} is unreadable`,
+    const unreadable = (why: string) =>
+      new WithdrawalWatchError(
+        `withdrawal watch state ${p} is unreadable (${why})`,
         'move it aside to start over (existing bills will alert again)',
       );
+    let s: WatchState;
+    try {
+      s = JSON.parse(readFileSync(p, 'utf8')) as WatchState;
+    } catch {
+      throw unreadable('not JSON');
     }
+    if (s?.version !== 1 || !Array.isArray(s.seen))
+      throw unreadable('not a version 1 state with a seen list');
+    return s;
   }
 
   #save(): void {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ValidationError } from '../util/errors.js';
+import { ValidationError, errorCode } from '../util/errors.js';
 import type { SimKey } from './contracts.js';
 import { FAULT_KINDS, type FaultSettings } from './faults.js';
 
@@ -206,7 +206,7 @@ export function loadSimConfig(file: string): ResolvedSimConfig {
   } catch (err) {
     throw new ValidationError(
       '--config',
-      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      `cannot read the file (${errorCode(err) ?? 'error'})`,
       'pass the path of a JSON file',
     );
   }

@@ -2,7 +2,7 @@ import { request } from 'undici';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { maskKey } from '../util/logger.js';
-import { ValidationError } from '../util/errors.js';
+import { OkxkitError, ValidationError, errorCode } from '../util/errors.js';
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
@@ -48,7 +48,7 @@ const SECRET_KEY = /secret|passphrase|password|sign|token|authorization|cookie/i
 export function redactDetails(v: unknown, depth = 0): unknown {
   if (depth > 6) return '[truncated]';
   if (Array.isArray(v)) return v.map((x) => redactDetails(x, depth + 1));
-  if (v instanceof Error) return { name: v.name, message: v.message, code: (v as { code?: unknown }).code };
+  if (v instanceof Error) return { name: v.name, message: v.message, code: errorCode(v) };
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
@@ -105,7 +105,11 @@ export class WebhookSink implements AlertSink {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     await res.body.dump();
-    if (res.statusCode >= 300) throw new Error(`webhook answered HTTP ${res.statusCode}`);
+    if (res.statusCode >= 300)
+      throw new OkxkitError(`webhook answered HTTP ${res.statusCode}`, {
+        code: 'WEBHOOK_FAILED',
+        hint: 'check the webhook URL and the service behind it',
+      });
   }
 }
 
@@ -203,7 +207,7 @@ export class Alerts {
     const now = this.clock.now();
     this.errors.push(now);
     this.errors = this.errors.filter((t) => now - t < this.errorWindow.windowMs);
-    const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
+    const code = errorCode(err) ?? '';
     const name = err instanceof Error ? err.name : '';
     if (
       name === 'OkxAuthError' ||

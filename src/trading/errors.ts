@@ -1,4 +1,4 @@
-import { OkxkitError } from '../util/errors.js';
+import { OkxkitError, errorCode } from '../util/errors.js';
 
 /** The guard rules; each refusal names one. */
 export type GuardRule =
@@ -56,13 +56,21 @@ export class GuardRejection extends OkxkitError {
  */
 export class ExecutionUnresolvedError extends OkxkitError {
   readonly clOrdId: string;
-  constructor(clOrdId: string, message: string, cause?: unknown) {
+  /** Why each lookup by clOrdId failed, in order (empty when the lookups answered). */
+  readonly failures: ReadonlyArray<{ code: string | undefined; message: string }>;
+  constructor(
+    clOrdId: string,
+    message: string,
+    cause?: unknown,
+    failures: ReadonlyArray<{ code: string | undefined; message: string }> = [],
+  ) {
     super(`order ${clOrdId}: ${message}`, {
       code: 'EXECUTION_UNRESOLVED',
       hint: 'The order may or may not be on the exchange: do not place it again by hand; restart reconciles it by clOrdId.',
       cause,
     });
     this.clOrdId = clOrdId;
+    this.failures = failures;
   }
 }
 
@@ -82,14 +90,8 @@ export class PayloadMismatchError extends OkxkitError {
   }
 }
 
-/** Reads the OKX code off any thrown value (client errors carry `code`). */
-export function errorCode(err: unknown): string | undefined {
-  if (err && typeof err === 'object' && 'code' in err) {
-    const c = err.code;
-    if (typeof c === 'string') return c;
-  }
-  return undefined;
-}
+/** Reads the OKX code off any thrown value (the one extractor lives in util/errors). */
+export { errorCode };
 
 /** OKX codes after which a write's outcome is unknown (docs/OKX-PROTOCOL.md §8 step 3). */
 export const AMBIGUOUS_CODES: ReadonlySet<string> = new Set([

@@ -1,7 +1,8 @@
 import { newClOrdId, isValidClOrdId } from '../protocol/cl-ord-id.js';
 import type { Sleep } from '../util/clock.js';
 import { realSleep } from '../util/clock.js';
-import { ValidationError } from '../util/errors.js';
+import { ValidationError, errorText } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
 import { OPEN_STATES, type ExchangePort, type Order, type OrderIntent } from './exchange-port.js';
 import { ExecutionUnresolvedError, errorCode, isAmbiguous } from './errors.js';
 import { payloadHash, type JournalRow, type OrderJournal } from './journal.js';
@@ -49,6 +50,8 @@ export interface ExecutorOptions {
   /** Cancel an order whose exchange view differs from the intent (default false: alert only). */
   cancelOnMismatch?: boolean;
   cancel?: (ref: { instId: string; clOrdId: string }) => Promise<void>;
+  /** Where failed lookups and clock re-syncs are logged (warn / debug). */
+  logger?: Logger;
 }
 
 export interface ReconcileReport {
@@ -62,8 +65,8 @@ export interface ReconcileReport {
   foreign: Order[];
   /** rows still unresolved (lookups failed). */
   unresolved: JournalRow[];
-  /** Why each unresolved row is unresolved: the error of its last lookup. */
-  errors: Array<{ clOrdId: string; error: string }>;
+  /** Why each unresolved row is unresolved: the code (when it has one) and message of its last lookup's error. */
+  errors: Array<{ clOrdId: string; code?: string; error: string }>;
 }
 
 /**
@@ -74,6 +77,12 @@ export interface ReconcileReport {
 const THROTTLE_CODES = new Set(['50011', '50061', '50040', '50037', '50102']);
 /** Of those, the ones that say our clock estimate is off. */
 const CLOCK_CODES = new Set(['50037', '50102']);
+
+/** `{ code }` of an error that carries one (for a report row), else nothing. */
+function codeField(err: unknown): { code?: string } {
+  const code = errorCode(err);
+  return code === undefined ? {} : { code };
+}
 
 function isThrottled(err: unknown): boolean {
   const code = errorCode(err);
@@ -189,6 +198,7 @@ export class Executor {
    */
   private async resolve(row: JournalRow, resend: boolean, sendNo = row.attempts): Promise<Order> {
     let failures = 0;
+    const reasons: Array<{ code: string | undefined; message: string }> = [];
     let resynced = false;
     for (let i = 0; i < this.maxLookups; i++) {
       const lookupStart = this.venue.now();
@@ -197,12 +207,18 @@ export class Executor {
         found = await this.venue.getOrder({ instId: row.instId, clOrdId: row.clOrdId });
       } catch (err) {
         failures++;
+        reasons.push({ code: errorCode(err), message: errorText(err) });
+        this.opts.logger?.warn(
+          { clOrdId: row.clOrdId, code: errorCode(err), err: errorText(err), failures },
+          'lookup by clOrdId failed',
+        );
         await this.sleep(this.lookupDelayMs * Math.min(8, 2 ** Math.min(3, failures - 1)));
         if (failures >= this.maxLookups) {
           throw new ExecutionUnresolvedError(
             row.clOrdId,
-            `lookups by clOrdId kept failing (last: ${err instanceof Error ? err.message : String(err)})`,
+            `lookups by clOrdId kept failing (last: ${errorText(err)})`,
             err,
+            reasons,
           );
         }
         continue;
@@ -272,8 +288,9 @@ export class Executor {
     if (!this.venue.resyncClock) return;
     try {
       await this.venue.resyncClock();
-    } catch {
+    } catch (err) {
       // the bound stays as it was; resolve() refuses to resend while it is too wide
+      this.opts.logger?.debug({ code: errorCode(err), err: errorText(err) }, 'clock re-sync failed');
     }
   }
 
@@ -357,7 +374,7 @@ export class Executor {
         if (now.status === 'expired') report.expired.push(now);
         else if (err instanceof ExecutionUnresolvedError) {
           report.unresolved.push(now);
-          report.errors.push({ clOrdId: row.clOrdId, error: err.message });
+          report.errors.push({ clOrdId: row.clOrdId, ...codeField(err), error: err.message });
         } else throw err;
       }
     }
@@ -385,7 +402,7 @@ export class Executor {
         }
       } catch (err) {
         report.unresolved.push(row);
-        report.errors.push({ clOrdId: row.clOrdId, error: err instanceof Error ? err.message : String(err) });
+        report.errors.push({ clOrdId: row.clOrdId, ...codeField(err), error: errorText(err) });
       }
     }
     return report;

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { Decimal } from 'decimal.js';
+import { Decimal } from '../util/decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Order, OrderIntent } from './exchange-port.js';

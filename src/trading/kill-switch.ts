@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
-import { ValidationError } from '../util/errors.js';
+import { OkxkitError, ValidationError, errorCode, errorText } from '../util/errors.js';
 
 export interface KillState {
   halted: boolean;
@@ -18,6 +18,22 @@ export interface KillState {
   rule?: string;
   /** the scope the halt was set on ("all" = every venue and account) */
   scope?: string;
+}
+
+/**
+ * A kill switch state that exists but cannot be read (permissions, a bad disk, damaged JSON). The
+ * kill switch counts its scope as halted while this is so (fail closed).
+ */
+export class KillStateUnreadableError extends OkxkitError {
+  readonly path: string;
+  constructor(path: string, why: string, cause?: unknown) {
+    super(`kill switch state ${path} is unreadable (${why})`, {
+      code: 'KILL_STATE_UNREADABLE',
+      hint: `fix or remove ${path}, then check it with \`okxkit kill --list\``,
+      cause,
+    });
+    this.path = path;
+  }
 }
 
 /** The scope that halts every other one (`okxkit kill --all`). */
@@ -127,10 +143,8 @@ export class FileKillStore implements KillStore {
     try {
       st = statSync(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new Error(
-        `kill switch state ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      );
+      if (errorCode(err) === 'ENOENT') return undefined;
+      throw new KillStateUnreadableError(path, errorCode(err) ?? errorText(err), err);
     }
     const c = this.cache.get(scope);
     if (c && c.ino === st.ino && c.mtimeMs === st.mtimeMs && c.size === st.size) return c.state;
@@ -138,10 +152,9 @@ export class FileKillStore implements KillStore {
     try {
       raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<KillState>;
     } catch (err) {
-      throw new Error(`kill switch state ${path} is unreadable (${(err as Error).message})`);
+      throw new KillStateUnreadableError(path, `not JSON: ${errorText(err)}`);
     }
-    if (typeof raw.halted !== 'boolean')
-      throw new Error(`kill switch state ${path} is unreadable (no halted flag)`);
+    if (typeof raw.halted !== 'boolean') throw new KillStateUnreadableError(path, 'no halted flag');
     const state: KillState = {
       halted: raw.halted,
       why: String(raw.why ?? ''),
@@ -166,15 +179,22 @@ export class FileKillStore implements KillStore {
     try {
       statSync(this.where(ALL_SCOPE));
       out.push(ALL_SCOPE);
-    } catch {
-      // none
+    } catch (err) {
+      // No file: the scope was never set. Any other error: list it, so its state shows (as halted).
+      if (errorCode(err) !== 'ENOENT') out.push(ALL_SCOPE);
     }
     if (this.opts.file) return out;
     try {
       for (const f of readdirSync(join(this.dir, 'kill-switch')))
         if (f.endsWith('.json') && SCOPE.test(f.slice(0, -5))) out.push(f.slice(0, -5));
-    } catch {
-      // no scoped states yet
+    } catch (err) {
+      // No folder: no scoped state was ever set. Anything else cannot be listed: say so.
+      if (errorCode(err) !== 'ENOENT')
+        throw new KillStateUnreadableError(
+          join(this.dir, 'kill-switch'),
+          errorCode(err) ?? errorText(err),
+          err,
+        );
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { Decimal } from '../util/decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock, timersOf, type TimerHandle } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { Decimal } from '../util/decimal.js';
 import { OPEN_STATES, type Fill, type Order, type OrderRef } from './exchange-port.js';
 import { isFinalState, isStale, judgeOrderView } from './order-state.js';
 

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { Decimal } from '../util/decimal.js';
 import type { Order, OrderState } from './exchange-port.js';
 
 /**

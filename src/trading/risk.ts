@@ -1,6 +1,7 @@
-import type { Decimal } from 'decimal.js';
+import type { Decimal } from '../util/decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
 import { ValidationError } from '../util/errors.js';
 import type { ExchangePort, Fill, Order, Unsubscribe } from './exchange-port.js';
 import type { AuditSink } from './audit.js';
@@ -20,7 +21,7 @@ import {
 import { RiskBreaker, type RiskTrip } from './risk/breaker.js';
 
 export type { RiskLimits, RiskRule } from './risk/policy.js';
-export type { RiskTrip } from './risk/breaker.js';
+export type { CancelFailure, RiskTrip } from './risk/breaker.js';
 export type { RiskMemoryState } from './risk/ledger.js';
 
 /** Where the memory is kept: the bot's state store (per bot), or a file per account. */
@@ -85,6 +86,8 @@ export class RiskManager implements RiskGate {
     memory?: RiskMemory;
     /** A contract's value in its coin (ctVal), so contract fills count in coin; spot needs none. */
     contractValue?: (instId: string) => string | undefined;
+    /** Where failed effects of a trip (cancels, audit, alerts) are logged at warn. */
+    logger?: Logger;
   }) {
     checkLimits(opts.limits);
     this.limits = opts.limits;
@@ -103,6 +106,7 @@ export class RiskManager implements RiskGate {
       ...(opts.audit ? { audit: opts.audit } : {}),
       ...(opts.alerts ? { alerts: opts.alerts } : {}),
       ...(opts.exchange ? { exchange: opts.exchange } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
     });
     this.memory = opts.memory;
     const m = this.memory?.load();
@@ -363,7 +367,7 @@ export class RiskManager implements RiskGate {
           details: { ccy: c, reportingCcy: this.ccy },
           dedupKey: `risk-unconverted:${c}`,
         }),
-      ).catch(() => undefined);
+      ).catch((err: unknown) => this.breaker.recordError('alert failed', err));
     }
   }
 

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { errorCode } from './errors.js';
 
 /**
  * Writes a file so that readers see either the old or the new content, never a torn one:
@@ -35,6 +36,6 @@ export function createPrivateFile(path: string): void {
   try {
     closeSync(openSync(path, 'wx', 0o600));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (errorCode(err) !== 'EEXIST') throw err;
   }
 }

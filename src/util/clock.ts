@@ -1,3 +1,5 @@
+import { OkxkitError } from './errors.js';
+
 /**
  * Anything that reads time takes a Clock, so tests control time. A clock may carry its own
  * timers (`timers`): code that waits or repeats schedules on {@link timersOf}(clock), so a
@@ -199,7 +201,7 @@ export function sleepOn(clock: Clock | undefined): Sleep {
 
 function abortReason(signal: AbortSignal | undefined): Error {
   const r: unknown = signal?.reason;
-  return r instanceof Error ? r : new Error('aborted');
+  return r instanceof Error ? r : new OkxkitError('aborted', { code: 'ABORTED' });
 }
 
 /** Sleeps on real timers. */

@@ -25,3 +25,21 @@ export class ValidationError extends OkxkitError {
     this.field = field;
   }
 }
+
+/**
+ * The code carried by a thrown value, when it has a string one: an okxkit or OKX code
+ * (`OkxkitError.code`, e.g. "51603"), or a Node system error's (e.g. "ENOENT"). The one place
+ * that reads `code` off an unknown error.
+ */
+export function errorCode(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err) {
+    const c = err.code;
+    if (typeof c === 'string') return c;
+  }
+  return undefined;
+}
+
+/** The message of a thrown value, for logs and reasons (a non-Error is stringified). */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

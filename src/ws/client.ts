@@ -257,6 +257,8 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     const rawRoute = opts.raw && !this.rawRoutes.has(argText) ? { key, onPush, raw: opts.raw } : undefined;
     if (rawRoute) this.rawRoutes.set(argText, rawRoute);
     const ready = conn.subscribe([arg]);
+    // The subscription's `ready` carries a refusal to whoever awaits it (and the client emits it);
+    // this only keeps an un-awaited rejection from being unhandled.
     ready.catch(() => undefined);
     let open = true;
     return {

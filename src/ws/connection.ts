@@ -241,6 +241,8 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       );
     }
     if (fresh.length && this.ready) this.sendSubscribe('subscribe', fresh);
+    // A failed start reaches the caller through `waits` (the subscription never acks) and the
+    // connection's own error reporting; this only starts the connection.
     if (!this.running) void this.connect().catch(() => undefined);
     return Promise.all(waits).then(() => undefined);
   }
@@ -389,6 +391,7 @@ export class WsConnection extends TypedEmitter<WsConnectionEvents> {
       if (delayMs > 0) {
         const ac = new AbortController();
         this.wake = () => ac.abort();
+        // rejects only when woken early (an abort on purpose): reconnect now
         await this.sleep(delayMs, ac.signal).catch(() => undefined);
         this.wake = undefined;
       }

@@ -23,6 +23,7 @@ export class ConnectLimiter {
   /** Resolves when a new connection may start; callers are served in order. */
   acquire(): Promise<void> {
     const next = this.chain.then(() => this.take());
+    // The caller gets next's rejection; the chain only orders the callers.
     this.chain = next.catch(() => undefined);
     return next;
   }

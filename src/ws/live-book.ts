@@ -80,6 +80,8 @@ export class LiveOrderBook extends TypedEmitter<LiveOrderBookEvents> {
       this.resolveReady = resolve;
       rejectReady = reject;
     });
+    // Whoever awaits `ready` gets its rejection (and the client emits the error); this only keeps an
+    // un-awaited one from being unhandled.
     this.ready.catch(() => undefined);
     // Book pushes are read from the raw text when laid out as OKX sends them (applyRaw's
     // scanner); anything else arrives parsed through onPush, with the same checks.
@@ -179,7 +181,11 @@ export class LiveOrderBook extends TypedEmitter<LiveOrderBookEvents> {
         const snap = await this.opts.fetchSnapshot!(this.instId);
         if (this.closed) return;
         const r = this.book.loadSnapshot(snap);
-        if (r === 'invalid') throw new Error('the snapshot has no valid levels or seqId');
+        if (r === 'invalid')
+          throw new OkxWsError('the snapshot has no valid levels or seqId', {
+            code: 'BOOK_SNAPSHOT_INVALID',
+            endpoint: 'public',
+          });
         // 'retry': the snapshot is older than the buffered updates; a gap while replaying
         // them has already restarted buffering: fetch again either way.
         if (r !== 'retry' && r !== 'gap' && r !== 'checksum') return;

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { Decimal } from '../util/decimal.js';
 import { bookChecksum, crc32Byte, crc32Continue, type BookLevel } from '../protocol/book-checksum.js';
 import { TypedEmitter } from './emitter.js';
 

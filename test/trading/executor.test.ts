@@ -10,8 +10,13 @@ import { Alerts } from '../../src/trading/alerts.js';
 import { ExecutionUnresolvedError } from '../../src/trading/errors.js';
 import type { OrderIntent } from '../../src/trading/exchange-port.js';
 import { FakeExchange, clockSleep } from './fake-exchange.js';
+import { createLogger } from '../../src/util/logger.js';
+import { Writable } from 'node:stream';
 
-function setup(t: { after(fn: () => void): void }, opts: { maxSends?: number } = {}) {
+function setup(
+  t: { after(fn: () => void): void },
+  opts: { maxSends?: number; maxLookups?: number; logger?: ReturnType<typeof createLogger> } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'okxkit-exec-'));
   const clock = new ManualClock(1_700_000_000_000);
   const ex = new FakeExchange(clock);
@@ -179,6 +184,33 @@ describe('Executor', () => {
     assert.equal(ex.orders.length, 1);
     assert.equal(ex.placeCalls.length, 2);
     assert.equal(o.clOrdId, ex.placeCalls[0]!.clOrdId);
+  });
+
+  test('lookups that keep failing: the unresolved error keeps each code and message, each logged at warn', async (t) => {
+    const lines: string[] = [];
+    const dest = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const { ex, exec } = setup(t, { maxLookups: 3, logger: createLogger({ level: 'warn' }, dest) });
+    ex.faults = ['http500-before'];
+    ex.lookupFaults = 3;
+    const err = await exec.place(intent()).then(
+      () => assert.fail('expected ExecutionUnresolvedError'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ExecutionUnresolvedError);
+    assert.deepEqual(
+      err.failures.map((f) => [f.code, f.message]),
+      [1, 2, 3].map(() => ['50001', 'Service temporarily unavailable']),
+    );
+    const warned = lines.map((l) => JSON.parse(l) as { level: number; code: string; msg: string });
+    assert.deepEqual(
+      warned.map((w) => [w.level, w.code, w.msg]),
+      [1, 2, 3].map(() => [40, '50001', 'lookup by clOrdId failed']),
+    );
   });
 
   test('refused before acting (429 50011, expired 50037): sent again with the same clOrdId after a pause', async (t) => {

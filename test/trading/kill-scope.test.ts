@@ -12,6 +12,9 @@ import {
 } from '../../src/trading/kill-switch.js';
 import { RiskManager } from '../../src/trading/risk.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { OkxkitError } from '../../src/util/errors.js';
+import { createLogger } from '../../src/util/logger.js';
+import { Writable } from 'node:stream';
 import { openTradingStack } from '../../src/bots/session.js';
 import { OkxClient } from '../../src/client/okx-client.js';
 import { withSim } from '../helpers/sim.js';
@@ -211,4 +214,51 @@ test('a trip records why each cancel failed, not only how many', async () => {
   assert.equal(trip.cancelFailures, 1);
   assert.deepEqual(trip.errors, ['cancel of BTC-USDT 77 failed: 51400 order already filled or canceled']);
   assert.deepEqual(risk.errors, trip.errors);
+});
+
+test('a trip keeps the code and message of each failed cancel and logs each at warn', async () => {
+  const clock = new ManualClock(Date.now());
+  const open = [
+    { instId: 'BTC-USDT', ordId: '77', clOrdId: 'x77' },
+    { instId: 'ETH-USDT', ordId: '78', clOrdId: 'x78' },
+  ];
+  const exchange = {
+    openOrders: async () => open as never[],
+    cancelOrder: async (ref: { ordId?: string }) => {
+      if (ref.ordId === '77') throw new OkxkitError('order already filled or canceled', { code: '51400' });
+      throw new Error('socket hang up');
+    },
+  };
+  const lines: string[] = [];
+  const dest = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  const risk = new RiskManager({
+    limits: {},
+    exchange,
+    clock,
+    logger: createLogger({ level: 'warn' }, dest),
+  });
+  const trip = await risk.tripNow('maxDailyLoss', 'by hand');
+  assert.deepEqual(trip.cancelErrors, [
+    {
+      instId: 'BTC-USDT',
+      ordId: '77',
+      clOrdId: 'x77',
+      code: '51400',
+      message: 'order already filled or canceled',
+    },
+    { instId: 'ETH-USDT', ordId: '78', clOrdId: 'x78', code: undefined, message: 'socket hang up' },
+  ]);
+  const warned = lines.map((l) => JSON.parse(l) as { level: number; code?: string; msg: string });
+  assert.deepEqual(
+    warned.map((w) => [w.level, w.code, w.msg]),
+    [
+      [40, '51400', 'risk breaker: cancel of BTC-USDT 77 failed'],
+      [40, undefined, 'risk breaker: cancel of ETH-USDT 78 failed'],
+    ],
+  );
 });

@@ -1,3 +1,4 @@
+import { ValidationError } from '../../util/errors.js';
 import type { BotConfig } from '../config.js';
 import type { Strategy } from '../types.js';
 import { DcaStrategy } from './dca.js';
@@ -26,6 +27,10 @@ export function createStrategy(config: BotConfig): Strategy {
     case 'momentum':
       return new MomentumStrategy(config);
     default:
-      throw new Error(`unknown bot kind ${(config as { kind: string }).kind}`);
+      throw new ValidationError(
+        'kind',
+        `"${String((config as { kind: unknown }).kind)}" is not a bot kind`,
+        'use grid, dca, trailing, ema-cross, bollinger or momentum',
+      );
   }
 }

@@ -17,6 +17,7 @@ import type {
 } from '../types.js';
 import { ValidationError } from '../../util/errors.js';
 
+/** What a signal strategy keeps between runs (in the bot's state store): its sampled closes and position. */
 export interface SignalState {
   /** Sampled closes, oldest first (the last `lookback`). */
   closes: number[];
@@ -32,6 +33,7 @@ export interface SignalState {
   lastSignal: string;
 }
 
+/** A signal strategy's answer on a bar close: go long ('enter'), go flat ('exit'), or stay as is (null). */
 export type Signal = 'enter' | 'exit' | null;
 
 /**

@@ -13,6 +13,7 @@ import {
   type ClientFlags,
 } from '../common.js';
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit account balance|config|positions` and `okxkit account funding` (docs/REQUIREMENTS.md R17). */
 export function register(program: Command): void {
   const account = program.command('account').description('balances, positions and the key configuration');

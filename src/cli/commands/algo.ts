@@ -72,6 +72,7 @@ function ordPx(name: string, v: string | undefined): string | undefined {
   return v === '-1' ? v : parseDecimalFlag(name, v);
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit algo place|list|cancel`: stop-loss, take-profit, OCO, trigger and trailing orders held by the exchange. */
 export function register(program: Command): void {
   const algo = program

@@ -29,6 +29,7 @@ function positive(name: string, v: string): number {
   return n;
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit audit verify|show|withdrawals`: the tamper-evident audit trail (docs/REQUIREMENTS.md R20) and the withdrawal watch (docs/REQUIREMENTS.md R25). */
 export function register(program: Command, io: SecurityIo = processIo(), sleep: Sleep = realSleep): void {
   const audit = program.command('audit').description('check and read the hash-chained audit trail');

@@ -158,6 +158,7 @@ function seriesFlag(flags: { inst?: string; bar?: string; kind?: string }): Seri
   return BARRED.has(kind) ? { kind, instId, bar: flags.bar ?? '1m' } : { kind, instId };
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 export function register(program: Command): void {
   const data = program
     .command('data')

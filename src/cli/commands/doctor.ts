@@ -21,6 +21,7 @@ interface DoctorFlags {
   vault?: string;
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit doctor`: audit a key against live, demo or the local exchange; exit 1 on any FAIL. */
 export function register(program: Command, io: SecurityIo = processIo()): void {
   program

@@ -187,6 +187,7 @@ function withMeta(cmd: Command, forAdd: boolean): Command {
   return cmd;
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit keys add|list|remove|rotate`: the credentials vault (docs/REQUIREMENTS.md R2, R3). */
 export function register(program: Command, io: SecurityIo = processIo()): void {
   const keys = program

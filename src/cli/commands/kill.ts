@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../util/errors.js';
+import { ValidationError, errorCode, errorText } from '../../util/errors.js';
 import { AuditLog, defaultOperator } from '../../security/audit-log.js';
 import { defaultAuditLogPath } from '../../security/paths.js';
 import {
@@ -68,10 +68,22 @@ async function alert(
   await alerts.emit({ kind, severity: 'critical', message, details });
 }
 
+/** A cancel that failed, and why (kept in the audit record, printed as a warning). */
+interface CancelError {
+  instId: string;
+  ordId: string;
+  code: string | undefined;
+  message: string;
+}
+
+function cancelErrorText(e: CancelError): string {
+  return `${e.instId} ${e.ordId}${e.code ? ` (${e.code})` : ''}: ${e.message}`;
+}
+
 /** Cancels every open spot order of the configured account now; never on an embedded exchange. */
 async function cancelOpen(
   opts: KillOpts,
-): Promise<{ cancelled: number; failed: number; errors: string[] } | undefined> {
+): Promise<{ cancelled: number; failed: number; errors: CancelError[] } | undefined> {
   const handle = await openClient({ baseUrl: opts.baseUrl, demo: opts.demo, site: opts.site });
   try {
     if (handle.local) {
@@ -83,14 +95,16 @@ async function cancelOpen(
     const okx = new OkxExchange({ client: handle.client });
     let cancelled = 0;
     let failed = 0;
-    const errors: string[] = [];
+    const errors: CancelError[] = [];
     for (const o of await okx.openOrders()) {
       try {
         await okx.cancelOrder({ instId: o.instId, ordId: o.ordId });
         cancelled++;
       } catch (err) {
         failed++;
-        errors.push(`${o.instId} ${o.ordId}: ${err instanceof Error ? err.message : String(err)}`);
+        const e = { instId: o.instId, ordId: o.ordId, code: errorCode(err), message: errorText(err) };
+        errors.push(e);
+        process.stderr.write(`warning: cancel of ${cancelErrorText(e)}\n`);
       }
     }
     return { cancelled, failed, errors };
@@ -185,6 +199,7 @@ function listScopes(opts: KillOpts, store: KillStore): void {
     process.stdout.write(`${r.scope}: ${r.halted ? `HALTED (${r.why}, by ${r.by})` : 'running'}\n`);
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit kill` and `okxkit resume`: the persisted, scoped manual kill switch (docs/REQUIREMENTS.md R23). */
 export function register(program: Command): void {
   withCommon(
@@ -266,7 +281,7 @@ async function kill(opts: KillOpts, store: KillStore): Promise<void> {
   print(opts, results);
   if (cancel && !opts.json) {
     process.stdout.write(
-      `cancelled ${cancel.cancelled} open order(s)${cancel.failed ? `, ${cancel.failed} failed: ${cancel.errors.join('; ')}` : ''}\n`,
+      `cancelled ${cancel.cancelled} open order(s)${cancel.failed ? `, ${cancel.failed} failed: ${cancel.errors.map(cancelErrorText).join('; ')}` : ''}\n`,
     );
   }
   if (cancel?.failed) process.exitCode = 1;

@@ -19,6 +19,7 @@ interface CandleFlags extends ClientFlags {
   history?: boolean;
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit market ticker|tickers|books|candles|trades`: public market data (docs/REQUIREMENTS.md R16). */
 export function register(program: Command): void {
   const market = program.command('market').description('market data: tickers, order books, candles, trades');

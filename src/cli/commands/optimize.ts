@@ -54,6 +54,7 @@ function int(flag: string, v: string, min: number, max: number): number {
   return n;
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit optimize <kind> --config --param name=values ...`: search, walk forward, over-fit guard. */
 export function register(program: Command): void {
   addResearchFlags(

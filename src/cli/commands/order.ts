@@ -118,6 +118,7 @@ async function exchange0Close(h: { close(): Promise<void> }): Promise<void> {
   await h.close();
 }
 
+// long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit order place|amend|cancel|cancel-all|get|list|fills` (docs/REQUIREMENTS.md R18). */
 export function register(program: Command): void {
   const order = program.command('order').description('place, cancel, look up and list orders');

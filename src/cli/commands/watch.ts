@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Credentials } from '../../client/credentials.js';
-import { ValidationError } from '../../util/errors.js';
+import { ValidationError, errorCode } from '../../util/errors.js';
 import { CANDLE_BARS, type CandleBar } from '../../ws/channels.js';
 import { OkxWsClient, type ClockSource } from '../../ws/client.js';
 import type { OkxWsError } from '../../ws/errors.js';
@@ -80,7 +80,8 @@ async function target(kind: WatchKind, o: WatchOptions): Promise<Target> {
     // WS login timestamps must be within 30 s of server time (docs/OKX-PROTOCOL.md §2.2): measure the offset.
     const { OkxClient } = await import('../../client/okx-client.js');
     const rest = new OkxClient({ baseUrl, site, demo });
-    // One sample is enough for a login window of 30 s.
+    // One sample is enough for a login window of 30 s. A failed sample leaves the local clock: a
+    // login outside the window then fails with its own error, which the command prints.
     await rest.syncClock({ samples: 1 }).catch(() => undefined);
     clockSource = rest;
   }
@@ -239,7 +240,7 @@ export async function runWatch(
     process.off('SIGINT', onSig);
     await t.close();
   }
-  if (failure && (failure as { code?: string }).code !== 'WS_CLOSED') throw failure;
+  if (failure && errorCode(failure) !== 'WS_CLOSED') throw failure;
   return count;
 }
 

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import { CL_ORD_ID_PATTERN } from '../../protocol/cl-ord-id.js';
 import { errorMessage } from '../../protocol/error-codes.js';
 import type { Clock } from '../../util/clock.js';

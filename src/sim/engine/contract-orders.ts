@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import type { SimInstrument } from '../contracts.js';
 import type { Derivatives, PosSide } from './derivatives.js';
 import type { SimOrder } from './order.js';

@@ -1,5 +1,6 @@
-import { Decimal } from 'decimal.js';
+import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import type { Clock } from '../../util/clock.js';
+import { OkxkitError } from '../../util/errors.js';
 import type { SimAccountConfig } from '../config.js';
 
 /**
@@ -104,7 +105,7 @@ export class Ledger {
 
   account(name: string): AccountState {
     const a = this.accounts.get(name);
-    if (!a) throw new Error(`unknown account ${name}`);
+    if (!a) throw new OkxkitError(`unknown account ${name}`, { code: 'SIM_UNKNOWN_ACCOUNT' });
     return a;
   }
 

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 
 export type Side = 'buy' | 'sell';
 export type OrdType = 'market' | 'limit' | 'post_only' | 'fok' | 'ioc';

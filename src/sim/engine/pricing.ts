@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import type { SimInstrument, SimMarketApi } from '../contracts.js';
 
 /**

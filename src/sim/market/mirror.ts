@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import type { BookLevel } from '../../protocol/book-checksum.js';
 import { ValidationError } from '../../util/errors.js';
 import type { Clock } from '../../util/clock.js';

@@ -7,6 +7,7 @@ type Route = (c: PrivateCall) => Reply;
 
 const ALGO_TYPES = ['conditional', 'oco', 'trigger', 'move_order_stop', 'iceberg', 'twap'];
 
+// long: a route table: one short handler per OKX endpoint, read top to bottom
 /**
  * Algo order endpoints: place (one item), cancel and amend (arrays), one algo, pending and
  * history. Place and cancel answer with the trade envelope's per-item sCode, as OKX does.

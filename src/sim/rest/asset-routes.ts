@@ -21,6 +21,7 @@ function asObject(body: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
+// long: a route table: one short handler per OKX endpoint, read top to bottom
 /**
  * Funding-account endpoints: currencies, deposit address and history, withdrawals (recorded as
  * pending; a key without the withdraw permission is refused 50114 at the gateway), transfers, and

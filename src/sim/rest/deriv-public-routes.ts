@@ -16,6 +16,7 @@ function indexSource(market: SimMarketApi, index: string): string | undefined {
   return i && i.instType === 'SPOT' ? id : undefined;
 }
 
+// long: a route table: one short handler per OKX endpoint, read top to bottom
 /**
  * Public data of contracts: mark and index prices, funding, open interest, price limits, position
  * tiers, mark-price and index candles, underlyings, trade history (formulas: docs/SIMULATOR.md).

@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import { DerivError, type PosSide } from '../engine/derivatives.js';
 import { CONTRACT_MAKER_RATE, CONTRACT_TAKER_RATE } from '../engine/derivatives.js';
 import type { MatchingEngine } from '../engine/engine.js';
@@ -23,6 +23,7 @@ function guard(fn: () => Reply): Reply {
   }
 }
 
+// long: a route table: one short handler per OKX endpoint, read top to bottom
 /**
  * Account and trade endpoints of contracts: positions, leverage, position and account modes,
  * max sizes, isolated margin, close-position, trade fees (docs/SIMULATOR.md).

@@ -50,6 +50,7 @@ function expTime(headers: IncomingHttpHeaders): number | undefined | Reply {
   return Number(s);
 }
 
+// long: a route table: one short handler per OKX endpoint, read top to bottom
 export function privateRoutes(
   engine: MatchingEngine,
   keys: KeyRegistry,

@@ -23,6 +23,7 @@ function intParam(q: Query, name: string, def: number, max: number): number | Re
   return Math.min(Number(v), max);
 }
 
+// long: a route table: one short handler per OKX endpoint, read top to bottom
 export function publicRoutes(
   market: SimMarketApi,
   clock: Clock,

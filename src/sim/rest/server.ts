@@ -9,6 +9,7 @@ import {
 } from '../../protocol/endpoints.js';
 import { errorMessage } from '../../protocol/error-codes.js';
 import type { Clock, Sleep } from '../../util/clock.js';
+import { OkxkitError } from '../../util/errors.js';
 import { adminRequestRefusal, authenticate, normaliseIp } from '../auth.js';
 import type { SimMarketApi } from '../contracts.js';
 import type { MatchingEngine } from '../engine/engine.js';
@@ -18,6 +19,13 @@ import type { SlidingWindowLimiter } from '../rate-limiter.js';
 import { privateRoutes } from './private-routes.js';
 import { publicRoutes } from './public-routes.js';
 import { gatewayError, ok, okxError, type Reply } from './reply.js';
+
+/** A request body over MAX_BODY_BYTES: answered HTTP 500 "Request body too large". */
+class BodyTooLargeError extends OkxkitError {
+  constructor() {
+    super('body too large', { code: 'BODY_TOO_LARGE', hint: `send at most ${MAX_BODY_BYTES} bytes` });
+  }
+}
 
 export interface RestServerDeps {
   market: SimMarketApi;
@@ -94,7 +102,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       if (size <= MAX_BODY_BYTES) chunks.push(c);
     });
     req.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(new Error('body too large'));
+      if (size > MAX_BODY_BYTES) reject(new BodyTooLargeError());
       else resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);
@@ -126,6 +134,7 @@ function scopeFields(e: EndpointDef, query: URLSearchParams, item: Record<string
   };
 }
 
+// long: the request pipeline kept in one place, read in the order a request goes through it
 /**
  * The REST side of the local exchange: OKX's gateway checks (route, method, auth, body, rate
  * limits) in OKX's order, then the endpoint. Returns a node:http request listener.
@@ -261,10 +270,7 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return;
-      const msg =
-        err instanceof Error && err.message === 'body too large'
-          ? 'Request body too large'
-          : errorMessage('50026');
+      const msg = err instanceof BodyTooLargeError ? 'Request body too large' : errorMessage('50026');
       send(res, { status: 500, body: { msg, code: '50026' } });
     });
   };

@@ -1,4 +1,6 @@
 import type { Clock } from '../../util/clock.js';
+import { errorCode, errorText } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
 import type { ExchangePort, Order } from '../exchange-port.js';
 import type { AuditSink } from '../audit.js';
 import type { AlertInput } from '../alerts.js';
@@ -12,8 +14,19 @@ export interface RiskTrip {
   ts: number;
   cancelled: number;
   cancelFailures: number;
+  /** Each failed cancel: the order, the error's code (an OKX code such as 51400, when it has one) and message. */
+  cancelErrors: CancelFailure[];
   /** Why each failed cancel failed, and any failed audit write or alert: never dropped silently. */
   errors: string[];
+}
+
+/** A cancel that failed, and why: kept in the trip (and its audit record), logged at warn. */
+export interface CancelFailure {
+  instId: string;
+  ordId: string;
+  clOrdId: string;
+  code: string | undefined;
+  message: string;
 }
 
 /**
@@ -40,6 +53,8 @@ export class RiskBreaker {
       alerts?: { emit(a: AlertInput): unknown };
       /** Where open orders are cancelled on a trip. */
       exchange?: Pick<ExchangePort, 'openOrders' | 'cancelOrder'>;
+      /** Where failed effects are logged (warn). */
+      logger?: Logger;
     },
   ) {
     this.killSeen = opts.killSwitch?.isEngaged() ?? false;
@@ -47,7 +62,8 @@ export class RiskBreaker {
 
   /** Records an effect that failed, so it shows in the status and the audit trail. */
   recordError(what: string, err: unknown): string {
-    const text = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    const text = `${what}: ${errorText(err)}`;
+    this.opts.logger?.warn({ code: errorCode(err), err: errorText(err) }, `risk breaker: ${what}`);
     this.errors.push(text);
     if (this.errors.length > 50) this.errors.shift();
     return text;
@@ -124,7 +140,16 @@ export class RiskBreaker {
   ): Promise<RiskTrip> {
     if (this.tripping) return this.tripping;
     const ts = this.opts.clock.now();
-    const trip: RiskTrip = { rule, message, numbers, ts, cancelled: 0, cancelFailures: 0, errors: [] };
+    const trip: RiskTrip = {
+      rule,
+      message,
+      numbers,
+      ts,
+      cancelled: 0,
+      cancelFailures: 0,
+      cancelErrors: [],
+      errors: [],
+    };
     // Halt first (synchronously), so no order slips through while open ones are being cancelled.
     this.tripped = trip;
     const why = `${rule}: ${message}`;
@@ -149,6 +174,7 @@ export class RiskBreaker {
               scope: this.opts.killSwitch?.scope ?? '',
               cancelled: trip.cancelled,
               cancelFailures: trip.cancelFailures,
+              ...(trip.cancelErrors.length ? { cancelErrors: trip.cancelErrors } : {}),
               ...(trip.errors.length ? { errors: trip.errors } : {}),
             },
             why,
@@ -203,6 +229,13 @@ export class RiskBreaker {
         trip.cancelled++;
       } catch (err) {
         trip.cancelFailures++;
+        trip.cancelErrors.push({
+          instId: o.instId,
+          ordId: o.ordId,
+          clOrdId: o.clOrdId,
+          code: errorCode(err),
+          message: errorText(err),
+        });
         trip.errors.push(this.recordError(`cancel of ${o.instId} ${o.ordId || o.clOrdId} failed`, err));
       }
     }

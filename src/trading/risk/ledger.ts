@@ -1,4 +1,4 @@
-import { Decimal } from 'decimal.js';
+import { D, type Decimal } from '../../util/decimal.js';
 import { ValidationError } from '../../util/errors.js';
 import { OPEN_STATES, type Fill, type Order } from '../exchange-port.js';
 import { isNewerOrder } from '../order-feed.js';
@@ -9,8 +9,8 @@ import { isNewerOrder } from '../order-feed.js';
  * reporting currency by marks; a total is never a guess (unknown while a currency has no mark).
  */
 
-/** Enough precision for any OKX amount and its conversions (decimal.js defaults to 20 digits). */
-export const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP });
+/** The one decimal configuration (util/decimal.ts), re-exported for the policy. */
+export { D };
 const SIGNED = /^-?\d+(\.\d+)?$/;
 const VIEWS_KEEP = 10_000;
 

@@ -1,4 +1,4 @@
-import type { Decimal } from 'decimal.js';
+import type { Decimal } from '../../util/decimal.js';
 import { ValidationError } from '../../util/errors.js';
 import { GuardRejection } from '../errors.js';
 import { D, type RiskFigures } from './ledger.js';
