@@ -250,6 +250,8 @@ export { Executor, type ExecutorOptions, type ReconcileReport } from './trading/
 export { OrderJournal, type JournalRow, type JournalStatus } from './trading/journal.js';
 export {
   RiskManager,
+  type BreakerAction,
+  type PositionAction,
   type RiskLimits,
   type RiskRule,
   type RiskSnapshot,

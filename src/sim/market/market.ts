@@ -336,6 +336,28 @@ export class SimMarket implements SimMarketApi {
     if (nowMs > this.tNow) this.tNow = nowMs;
   }
 
+  /**
+   * Moves an instrument's price by `ratio` at once (-0.02 = 2 % down), as a news shock would: the
+   * walk goes on from the new level (the centre it is pulled to moves with it) and whatever follows
+   * it (its contracts, cross pairs) follows from the next step. For tests and demos of margin,
+   * stops and liquidation; a contract or a cross pair is moved through the instrument it follows.
+   */
+  shock(instId: string, ratio: number): void {
+    const st = this.state(instId);
+    if (st.legs)
+      throw new ValidationError(
+        'instId',
+        `${instId} follows ${st.legs[0].inst.instId}: it cannot be moved on its own`,
+        `shock ${st.legs[0].inst.instId} instead`,
+      );
+    if (!Number.isFinite(ratio) || ratio <= -1)
+      throw new ValidationError('ratio', `${ratio} is not a move above -1`, 'e.g. -0.02 for 2 % down');
+    const dx = Math.log1p(ratio);
+    st.x += dx;
+    st.x0 += dx;
+    st.lastMove = dx;
+  }
+
   depth(instId: string, levels: number): Depth {
     const st = this.state(instId);
     const n = Math.max(1, Math.min(Math.floor(levels) || 1, 400));
