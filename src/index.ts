@@ -82,7 +82,7 @@ export {
   type ItemOutcome,
 } from './client/errors.js';
 export type { RetryPolicy } from './client/retry.js';
-export type { RatePressureEvent } from './client/rate-limiter.js';
+export type { RatePressureEvent, RequestLimiter } from './client/rate-limiter.js';
 export { PublicApi, type InstrumentsParams, type InstType } from './client/groups/public.js';
 export {
   MarketApi,

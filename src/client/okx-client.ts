@@ -39,7 +39,7 @@ import {
   apiErrorFor,
   type ItemOutcome,
 } from './errors.js';
-import { RateLimiter, type RatePressureEvent } from './rate-limiter.js';
+import { RateLimiter, type RatePressureEvent, type RequestLimiter } from './rate-limiter.js';
 import { logRequest } from './request-log.js';
 import { backoffDelay, retryPolicy, type RetryPolicy } from './retry.js';
 import { Transport } from './transport.js';
@@ -77,8 +77,11 @@ export interface OkxClientOptions {
   timeoutMs?: number;
   /** Client-side limiter; default true. */
   rateLimit?: boolean;
-  /** Share one limiter between clients using the same key. */
-  limiter?: RateLimiter;
+  /**
+   * Share one limiter between clients using the same key: an in-process {@link RateLimiter}, or
+   * a limiter shared by several processes (e.g. on Redis) with the same contract.
+   */
+  limiter?: RequestLimiter;
   retry?: Partial<RetryPolicy>;
   /** Uniform [0,1) source for backoff jitter; default Math.random (tests pass a seeded one). */
   random?: () => number;
@@ -180,7 +183,7 @@ export class OkxClient implements RestCaller {
   readonly #clock: Clock;
   readonly #sleep: Sleep;
   readonly #logger: Logger;
-  readonly #limiter: RateLimiter | undefined;
+  readonly #limiter: RequestLimiter | undefined;
   readonly #clockSync: ClockSync;
   readonly #retry: RetryPolicy;
   readonly #random: () => number;

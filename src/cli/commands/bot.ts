@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { openRedisKillStore, type RedisKillStore } from '../../cluster/kill-store.js';
+import { openRedisLimiter, type RedisRateLimiter } from '../../cluster/redis-limiter.js';
+import { redactRedisUrl, redisUrlFrom } from '../../cluster/redis.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envWithDotEnv } from '../../client/env.js';
@@ -33,6 +36,7 @@ function clientLog(): { logger?: NonNullable<ReturnType<typeof cliClientLogger>>
 
 interface BotRunFlags {
   config: string;
+  redis?: string;
   profile?: string;
   sim?: boolean;
   seed: string;
@@ -187,6 +191,10 @@ export function register(program: Command): void {
     .option(FORCE_UNSAFE_KEY_FLAG, 'trade even when other key checks fail (loudly logged and audited)')
     .option('--status-every <sec>', 'without a terminal, print a status line every N seconds', '10')
     .option('--json', 'print the end-of-run summary as JSON')
+    .option(
+      '--redis <url>',
+      'share rate limits and the kill switch with other processes on the account (default: OKXKIT_REDIS_URL)',
+    )
     .action(async (kind: string, flags: BotRunFlags) => {
       if (!isBotKind(kind))
         throw new ValidationError(
@@ -208,6 +216,7 @@ export function register(program: Command): void {
       let credentials: Credentials;
       let keyCheck: () => Promise<unknown>;
       let closeSim: (() => Promise<void>) | undefined;
+      let shared: { limiter: RedisRateLimiter; store: RedisKillStore } | undefined;
       let killSwitch: KillSwitch;
       const auditLog = new AuditLog(defaultAuditLogPath());
       if (flags.sim) {
@@ -241,8 +250,21 @@ export function register(program: Command): void {
           );
         }
         credentials = creds.credentials;
+        // Several processes or machines on one account: the limiter and the kill switch on Redis.
+        const redisUrl = redisUrlFrom(flags.redis, envWithDotEnv(process.env));
+        if (redisUrl !== undefined) {
+          const limiter = openRedisLimiter(redisUrl, {
+            onMode: (mode, why) => process.stderr.write(`rate limiter: ${mode} (${why})\n`),
+          });
+          const store = await openRedisKillStore(redisUrl);
+          shared = { limiter, store };
+          process.stderr.write(
+            `note: rate limits and the kill switch shared through ${redactRedisUrl(redisUrl)}\n`,
+          );
+        }
         client = new OkxClient({
           ...clientOptionsFor(creds, flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+          ...(shared ? { limiter: shared.limiter } : {}),
           ...clientLog(),
         });
         keyCheck = () =>
@@ -258,6 +280,7 @@ export function register(program: Command): void {
           });
         killSwitch = new KillSwitch({
           scope: killScopeFor({ baseUrl: client.baseUrl, demo: creds.demo, apiKey: credentials.apiKey }),
+          ...(shared ? { store: shared.store } : {}),
         });
       }
       const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
@@ -331,6 +354,8 @@ export function register(program: Command): void {
       } finally {
         await client.close();
         await closeSim?.();
+        await shared?.store.close();
+        await shared?.limiter.close(true);
       }
     });
 }

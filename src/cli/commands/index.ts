@@ -21,6 +21,7 @@ import { register as registerArb } from './arb.js';
 import { register as registerUp } from './up.js';
 import { register as registerSignals } from './signals.js';
 import { register as registerAlerts } from './alerts.js';
+import { register as registerWorker } from './worker.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -48,4 +49,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerUp,
   registerSignals,
   registerAlerts,
+  registerWorker,
 ];
