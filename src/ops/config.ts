@@ -1,3 +1,4 @@
+import { alertsFromConfig, type AlertsDeps } from './alerts/config.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -52,7 +53,10 @@ const schema = z.strictObject({
     .default({ initialDelayMs: 1000, maxDelayMs: 60_000, maxRestarts: 5, windowSec: 600 }),
   /** Bot state and journals (default $OKXKIT_HOME/bots; a fresh folder per run on the embedded local exchange). */
   stateDir: z.string().min(1).optional(),
-  /** Alert channels. Until the channel config lands, `webhook: { url }` is read here (see alertSinksFromConfig). */
+  /**
+   * Alerts: the channel config of src/ops/alerts/config.ts (`channels:`, `rules:`, ...), or the short
+   * form `webhook: { url }` for one unsigned webhook (see alertsFromOpsConfig).
+   */
   alerts: z.unknown().optional(),
   bots: z
     .array(botEntry)
@@ -170,8 +174,8 @@ const alertsSchema = z.looseObject({
 });
 
 /**
- * The alert sinks of the config's `alerts:` key. Only `webhook: { url }` is read here for now; the
- * full channel config (signed webhooks, Slack, Telegram, e-mail, rules) replaces this one function.
+ * The sinks of the short form of the config's `alerts:` key, `webhook: { url }` (one unsigned
+ * webhook); the full channel config goes through alertsFromConfig instead (alertsFromOpsConfig).
  */
 export function alertSinksFromConfig(alerts: unknown): AlertSink[] {
   if (alerts === undefined || alerts === null) return [];
@@ -180,12 +184,27 @@ export function alertSinksFromConfig(alerts: unknown): AlertSink[] {
     throw new ValidationError(
       `alerts.${fieldOf(r.error.issues[0]?.path ?? [])}`,
       r.error.issues[0]?.message ?? 'invalid',
-      'e.g. alerts: { webhook: { url: "http://127.0.0.1:9000/hook" } }',
+      'e.g. alerts: { webhook: { url: "http://127.0.0.1:9000/hook" } }, or alerts: { channels: [...] }',
     );
   return r.data.webhook ? [new WebhookSink({ url: r.data.webhook.url })] : [];
 }
 
-/** An alert hub with the config's sinks. */
-export function alertsFromOpsConfig(cfg: OpsConfig, extra: AlertSink[] = []): Alerts {
+/** Whether the `alerts:` section uses the channel config (signed webhooks, Slack, Telegram, e-mail, rules). */
+function hasChannels(alerts: unknown): boolean {
+  return typeof alerts === 'object' && alerts !== null && 'channels' in alerts;
+}
+
+/**
+ * The alert hub of a config: with `alerts.channels` the channel hub (retries, rate limits, rules,
+ * secrets from the vault or `*_FILE`; close() it on stop so held summaries go out), otherwise a
+ * hub with the short form's webhook.
+ */
+export async function alertsFromOpsConfig(
+  cfg: OpsConfig,
+  extra: AlertSink[] = [],
+  deps: AlertsDeps = {},
+): Promise<Alerts & { close?: () => Promise<void> }> {
+  if (hasChannels(cfg.alerts))
+    return alertsFromConfig(cfg.alerts, { ...deps, sinks: [...(deps.sinks ?? []), ...extra] });
   return new Alerts({ sinks: [...alertSinksFromConfig(cfg.alerts), ...extra] });
 }

@@ -53,7 +53,8 @@ export interface OpsHandle {
 export async function startOps(opts: StartOpsOptions): Promise<OpsHandle> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? ((l: string) => void process.stderr.write(`${l}\n`));
-  const alerts = opts.alerts ?? alertsFromOpsConfig(opts.config);
+  const ownAlerts = opts.alerts ? undefined : await alertsFromOpsConfig(opts.config, [], { clock });
+  const alerts = opts.alerts ?? ownAlerts!;
   const auditLog = new AuditLog(opts.auditPath);
   const supervisor = new Supervisor({
     config: opts.config,
@@ -133,6 +134,8 @@ export async function startOps(opts: StartOpsOptions): Promise<OpsHandle> {
         await new Promise<void>((r) => control.close(() => r()));
         await server.close();
         await client.close();
+        // Held alert summaries go out before the process ends.
+        await ownAlerts?.close?.();
       })();
       return stopping;
     },
