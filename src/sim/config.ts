@@ -19,6 +19,7 @@ export interface SimAccountConfig {
   posMode?: 'net_mode' | 'long_short_mode';
 }
 
+/** The local exchange's config file: API keys, accounts with their starting balances, and faults to inject. */
 export interface SimConfig {
   keys?: SimKey[];
   accounts?: Record<string, SimAccountConfig>;

@@ -17,6 +17,7 @@ import { createPrivateFile } from '../util/atomic-write.js';
  */
 export type JournalStatus = 'pending' | 'unknown' | 'acked' | 'rejected' | 'expired';
 
+/** One order in the journal (the executor's exactly-once record): the request, its client id and its last known state. */
 export interface JournalRow {
   clOrdId: string;
   instId: string;

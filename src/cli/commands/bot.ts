@@ -84,6 +84,7 @@ async function untilSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<
 /** `okxkit bot run <kind> --config bot.json` (docs/REQUIREMENTS.md R27): grid, dca, trailing and the signal strategies. */
 export function register(program: Command): void {
   const bot = program.command('bot').description('trading bots: grid, DCA, trailing stop');
+  // long: a CLI command: flags parsed, the stack opened, the run and its status printing, exit code; each step short
   bot
     .command('run')
     .description('run a bot until Ctrl-C (or --seconds); it resumes from its state after a restart')

@@ -7,6 +7,7 @@ import type { AlertInput } from '../alerts.js';
 import type { KillSwitch } from '../kill-switch.js';
 import type { RiskRule } from './policy.js';
 
+/** A risk limit tripped: which rule, a message, the numbers, when (ms) and how many orders were cancelled. */
 export interface RiskTrip {
   rule: RiskRule;
   message: string;

@@ -27,6 +27,7 @@ export interface RiskLimits {
   startingEquity?: string;
 }
 
+/** A risk limit: daily loss, drawdown (absolute or percent), open orders, position, or the kill switch. */
 export type RiskRule =
   'maxDailyLoss' | 'maxDrawdown' | 'maxDrawdownPct' | 'maxOpenOrders' | 'maxPosition' | 'killSwitch';
 
