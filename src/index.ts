@@ -250,6 +250,8 @@ export { Executor, type ExecutorOptions, type ReconcileReport } from './trading/
 export { OrderJournal, type JournalRow, type JournalStatus } from './trading/journal.js';
 export {
   RiskManager,
+  type BreakerAction,
+  type PositionAction,
   type RiskLimits,
   type RiskRule,
   type RiskSnapshot,
@@ -387,3 +389,44 @@ export {
 export { analyze, formatAnalysis, type Analysis, type Level } from './backtest/analyze.js';
 export { formatBacktest, formatOptimize, formatTrades, tradesCsv } from './backtest/format.js';
 export { renderReport, writeReport, type HeatCell, type ReportInput } from './backtest/report.js';
+
+// --- arbitrage (arb): triangular, cross-venue through ccxt, basis and funding ----------------
+export {
+  ArbBot,
+  ArbSession,
+  BasisBot,
+  BookBoard,
+  CcxtExchange,
+  CcxtMissingError,
+  OpportunityEngine,
+  OpportunityLog,
+  PaperVenue,
+  backtestFromStore,
+  createCcxt,
+  fetchTakerFees,
+  okxFunding,
+  openOkxVenue,
+  rebalanceReport,
+  replayArbitrage,
+  type ArbBotOptions,
+  type ArbRun,
+  type ArbSessionOptions,
+  type ArbSummary,
+  type BasisBotOptions,
+  type BasisPnl,
+  type BookView,
+  type CcxtLike,
+  type CycleSpec,
+  type FundingSource,
+  type LegResult,
+  type OkxVenue,
+  type Opportunity,
+  type OpportunityEngineOptions,
+  type PairSpec,
+  type PlannedLeg,
+  type RebalanceReport,
+  type ReplayOptions,
+  type ReplayReport,
+  type TakerFees,
+  type VenueSpec,
+} from './arb/index.js';

@@ -124,6 +124,20 @@ const risk = z
       .min(1, { message: 'must be at least 1' })
       .optional(),
     maxPosition: amount('0.5').optional(),
+    // Derivatives: limits on each open position, and what a trip does to positions.
+    maxLeverage: amount('10').optional(),
+    minMarginRatio: amount('3').optional(),
+    minLiqDistancePct: percent('5').optional(),
+    onTrip: z
+      .enum(['cancel-only', 'reduce', 'close-all'], {
+        message: 'must be "cancel-only", "reduce" or "close-all"',
+      })
+      .optional(),
+    reduceFraction: amount('0.5')
+      .refine((s) => Number(s) > 0 && Number(s) <= 1, {
+        message: 'must be above 0 and at most 1, like "0.5"',
+      })
+      .optional(),
   })
   .superRefine((r, ctx) => {
     if (r.maxDrawdownPct !== undefined && r.startingEquity === undefined) {

@@ -142,23 +142,25 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     onPollError: onError,
     ...(ws ? { ws, streamOrders: ordersOverWs } : {}),
   });
-  const limits = opts.risk ?? {};
-  const risk = new RiskManager({
-    limits,
-    clock,
-    exchange,
-    contractValue: (instId) => exchange.contractValues.get(instId),
-    ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
-    ...(opts.riskMemory ? { memory: opts.riskMemory } : {}),
-    ...(opts.audit ? { audit: opts.audit } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
-  });
   mkdirSync(dirname(opts.journalPath), { recursive: true });
   const journal = new OrderJournal(opts.journalPath, { clock });
   const executor = new Executor({
     venue: exchange,
     journal,
     cancel: (ref) => exchange.cancelOrder(ref),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+  const limits = opts.risk ?? {};
+  const risk = new RiskManager({
+    limits,
+    clock,
+    exchange,
+    // A trip's position action (limits.onTrip) goes through the journal, past the halted guard.
+    placeOrder: (intent) => executor.place(intent),
+    contractValue: (instId) => exchange.contractValues.get(instId),
+    ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
+    ...(opts.riskMemory ? { memory: opts.riskMemory } : {}),
+    ...(opts.audit ? { audit: opts.audit } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
   const guard = new OrderGuard({
@@ -227,6 +229,18 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
         unref: true,
       })
     : undefined;
+  // Derivatives limits (leverage, margin ratio, liquidation distance) read the positions.
+  const positionsTimer = risk.watchesPositions
+    ? timersOf(clock).setInterval(
+        () =>
+          void exchange
+            .positions()
+            .then((ps) => risk.onPositions(ps))
+            .catch(onError),
+        opts.pollMs ?? 1000,
+        { unref: true },
+      )
+    : undefined;
   // Clocks drift: measure the offset again now and then (a failure keeps the last estimate).
   const sync = opts.client.syncClock?.bind(opts.client);
   const clockTimer = sync
@@ -256,6 +270,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     async close() {
       timersOf(clock).clear(killTimer);
       timersOf(clock).clear(clockTimer);
+      timersOf(clock).clear(positionsTimer);
       risk.saveMemory();
       stopMarks();
       try {

@@ -30,6 +30,12 @@ export interface FaultSettings {
    * /public and /private connection gets the 64008 notice and is closed 60 s later (docs/OKX-PROTOCOL.md §2.3).
    */
   wsUpgradeEveryMs: number;
+  /**
+   * Taker orders on these instruments find no liquidity: an IOC, FOK or market order ends with
+   * nothing filled, as when the book moved away before the order arrived (an arbitrage leg that
+   * fails). Empty = none.
+   */
+  noFillInstIds: string[];
 }
 
 export const NO_FAULTS: Readonly<FaultSettings> = {
@@ -41,6 +47,7 @@ export const NO_FAULTS: Readonly<FaultSettings> = {
   clockSkewMs: 0,
   dropWsEveryMs: 0,
   wsUpgradeEveryMs: 0,
+  noFillInstIds: [],
 };
 
 export { seededRandom };

@@ -59,6 +59,13 @@ export interface Position {
   /** Margin held by the position (isolated) or its initial margin (cross). */
   margin: string;
   notionalUsd: string;
+  /**
+   * Realised PnL of the position so far: closed PnL, fees, funding and liquidation penalty
+   * ("" when the venue does not say; docs/OKX-PROTOCOL.md §10).
+   */
+  realizedPnl?: string;
+  /** Funding received (+) or paid (-) by the position so far ("" when not reported). */
+  fundingFee?: string;
   uTime: number;
 }
 

@@ -203,6 +203,8 @@ export function mapPosition(o: Obj): Position {
     mgnRatio: opt('mgnRatio'),
     margin: opt('margin') || opt('imr'),
     notionalUsd: opt('notionalUsd'),
+    realizedPnl: opt('realizedPnl'),
+    fundingFee: opt('fundingFee'),
     uTime: ms(o, 'uTime', w),
   };
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { ValidationError } from '../util/errors.js';
-import type { ExchangePort, Fill, Order, Unsubscribe } from './exchange-port.js';
+import type { ExchangePort, Fill, Order, OrderIntent, Position, Unsubscribe } from './exchange-port.js';
 import type { AuditSink } from './audit.js';
 import type { AlertInput } from './alerts.js';
 import type { KillSwitch } from './kill-switch.js';
@@ -14,14 +14,16 @@ import {
   breachOf,
   checkLimits,
   hasLossLimit,
+  hasPositionLimit,
+  positionBreachOf,
   preTradeRefusal,
   type RiskLimits,
   type RiskRule,
 } from './risk/policy.js';
 import { RiskBreaker, type RiskTrip } from './risk/breaker.js';
 
-export type { RiskLimits, RiskRule } from './risk/policy.js';
-export type { CancelFailure, RiskTrip } from './risk/breaker.js';
+export type { BreakerAction, RiskLimits, RiskRule } from './risk/policy.js';
+export type { CancelFailure, PositionAction, RiskTrip } from './risk/breaker.js';
 export type { RiskMemoryState } from './risk/ledger.js';
 
 /** Where the memory is kept: the bot's state store (per bot), or a file per account. */
@@ -53,7 +55,9 @@ export interface RiskSnapshot {
 
 /**
  * Circuit breakers outside any strategy (docs/REQUIREMENTS.md R23, R31): daily loss, drawdown from peak equity (amount
- * and percent), open orders, position per instrument. The exchange wiring around three parts:
+ * and percent), open orders, position per instrument; on derivatives, the leverage, margin ratio
+ * and liquidation distance of each position (fed by onPositions). A trip halts, cancels open
+ * orders and, when configured (`onTrip`), reduces or closes the positions. The exchange wiring around three parts:
  * the ledger (pure PnL accounting, risk/ledger.ts), the policy (limits -> decisions,
  * risk/policy.ts) and the breaker (the effects of a trip: kill switch, cancels, audit, alerts,
  * risk/breaker.ts). Money is accounted per instrument in its quote currency and converted to the
@@ -74,6 +78,9 @@ export class RiskManager implements RiskGate {
   private readonly wanted = new Set<string>();
   private readonly followers = new Set<(ccy: string) => void>();
   private readonly blindAlerted = new Set<string>();
+  private readonly contractValue: ((instId: string) => string | undefined) | undefined;
+  /** The account's open positions as last reported (onPositions). */
+  private positions: Position[] = [];
 
   constructor(opts: {
     limits: RiskLimits;
@@ -81,8 +88,14 @@ export class RiskManager implements RiskGate {
     killSwitch?: KillSwitch;
     audit?: AuditSink;
     alerts?: { emit(a: AlertInput): unknown };
-    /** Where open orders are cancelled on a trip. */
-    exchange?: Pick<ExchangePort, 'openOrders' | 'cancelOrder'>;
+    /** Where open orders are cancelled on a trip (and positions read for a position action). */
+    exchange?: Pick<ExchangePort, 'openOrders' | 'cancelOrder'> &
+      Partial<Pick<ExchangePort, 'positions' | 'instrument'>>;
+    /**
+     * How a position action (limits.onTrip `reduce` / `close-all`) sends its reduce-only orders:
+     * the journaled executor (exactly once, not refused by the halt).
+     */
+    placeOrder?: (intent: OrderIntent) => Promise<Order>;
     /** The day's PnL and the peak from earlier runs, kept across restarts. */
     memory?: RiskMemory;
     /** A contract's value in its coin (ctVal), so contract fills count in coin; spot needs none. */
@@ -107,8 +120,12 @@ export class RiskManager implements RiskGate {
       ...(opts.audit ? { audit: opts.audit } : {}),
       ...(opts.alerts ? { alerts: opts.alerts } : {}),
       ...(opts.exchange ? { exchange: opts.exchange } : {}),
+      ...(opts.placeOrder ? { placeOrder: opts.placeOrder } : {}),
+      ...(opts.limits.onTrip ? { action: opts.limits.onTrip } : {}),
+      ...(opts.limits.reduceFraction ? { reduceFraction: opts.limits.reduceFraction } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
+    this.contractValue = opts.contractValue;
     this.memory = opts.memory;
     const m = this.memory?.load();
     if (m) this.ledger.restore(m);
@@ -200,6 +217,20 @@ export class RiskManager implements RiskGate {
     return this.evaluate();
   }
 
+  /**
+   * Replaces the view of the account's positions (GET positions, the positions stream) and checks
+   * the derivatives limits on them: leverage, margin ratio, liquidation distance.
+   */
+  async onPositions(positions: readonly Position[]): Promise<RiskTrip | undefined> {
+    this.positions = positions.filter((p) => p.pos !== '' && Number(p.pos) !== 0);
+    return this.evaluate();
+  }
+
+  /** Whether a limit needs positions fed (onPositions, or `attach` polling them). */
+  get watchesPositions(): boolean {
+    return hasPositionLimit(this.limits);
+  }
+
   /** Replaces the open-order view with a full list (e.g. GET orders-pending). */
   async setOpenOrders(orders: Order[]): Promise<RiskTrip | undefined> {
     this.ledger.setOpenOrders(orders);
@@ -277,7 +308,8 @@ export class RiskManager implements RiskGate {
    * poll tries again.
    */
   attach(
-    exchange: Pick<ExchangePort, 'onOrder' | 'onTicker' | 'fills' | 'openOrders' | 'instrument'>,
+    exchange: Pick<ExchangePort, 'onOrder' | 'onTicker' | 'fills' | 'openOrders' | 'instrument'> &
+      Partial<Pick<ExchangePort, 'positions'>>,
     opts: { instIds: string[]; pollMs?: number; sinceMs?: number; onError?: (err: unknown) => void },
   ): () => void {
     const onError = opts.onError ?? (() => undefined);
@@ -302,6 +334,7 @@ export class RiskManager implements RiskGate {
         since = Math.max(since, f.ts);
       }
       await this.setOpenOrders(await exchange.openOrders());
+      if (exchange.positions && this.watchesPositions) await this.onPositions(await exchange.positions());
     };
     offs.push(repeatEvery(poll, opts.pollMs ?? 2_000, onError, this.clock));
     return () => {
@@ -348,7 +381,9 @@ export class RiskManager implements RiskGate {
     if (f) this.saveMemory();
     this.alertUnconverted(this.ledger.valuation().unconverted);
     if (this.haltReason() !== undefined) return undefined;
-    const b = breachOf(this.limits, this.ccy, f, this.ledger.openCount, this.ledger.positions());
+    const b =
+      breachOf(this.limits, this.ccy, f, this.ledger.openCount, this.ledger.positions()) ??
+      positionBreachOf(this.limits, this.positions, this.contractValue);
     if (!b) return undefined;
     return this.trip(b.rule, b.message, b.numbers);
   }

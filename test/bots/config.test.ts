@@ -149,6 +149,20 @@ describe('bot config validation', () => {
       says: /needs risk\.startingEquity \(the equity in BTC when the bot starts\)/,
     },
     {
+      name: 'an unknown breaker action',
+      kind: 'grid',
+      raw: { ...grid, risk: { maxLeverage: '10', onTrip: 'flatten' } },
+      field: 'risk.onTrip',
+      says: /"cancel-only", "reduce" or "close-all"/,
+    },
+    {
+      name: 'a reduce fraction above 1',
+      kind: 'grid',
+      raw: { ...grid, risk: { onTrip: 'reduce', reduceFraction: '1.5' } },
+      field: 'risk.reduceFraction',
+      says: /above 0 and at most 1/,
+    },
+    {
       name: 'a lower-case reporting currency',
       kind: 'grid',
       raw: { ...grid, risk: { ccy: 'usdt' } },

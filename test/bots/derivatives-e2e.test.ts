@@ -155,6 +155,11 @@ describe('derivatives on the local exchange (end to end)', () => {
       assert.equal(funding.length, 1, 'one funding bill at 16:00 UTC');
       assert.equal(funding[0]!.instId, SWAP);
       assert.equal(Number(funding[0]!.ts), Date.parse('2026-03-01T16:00:00Z'));
+      // the funding shows in the position's PnL: its funding fee and its realised PnL
+      const [after] = await port.positions(SWAP);
+      assert.equal(after?.fundingFee, funding[0]!.balChg, 'the bill is the position funding fee');
+      assert.notEqual(after.fundingFee, '0');
+      assert.ok(after.realizedPnl !== undefined && after.realizedPnl !== '', 'realised PnL reported');
       const st = grid.status();
       assert.ok(Number.isFinite(Number(st.realisedPnl)), `realised PnL ${st.realisedPnl}`);
       await grid.stop();

@@ -17,6 +17,7 @@ import { register as registerAlgo } from './algo.js';
 import { register as registerBacktest } from './backtest.js';
 import { register as registerOptimize } from './optimize.js';
 import { register as registerAnalyze } from './analyze.js';
+import { register as registerArb } from './arb.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -40,4 +41,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerBacktest,
   registerOptimize,
   registerAnalyze,
+  registerArb,
 ];

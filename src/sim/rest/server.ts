@@ -75,6 +75,7 @@ const adminSchema = z.strictObject({
   clockSkewMs: z.number().optional(),
   dropWsEveryMs: z.number().min(0).optional(),
   wsUpgradeEveryMs: z.number().min(0).optional(),
+  noFillInstIds: z.array(z.string().min(1)).optional(),
   reset: z.boolean().optional(),
   clear: z.boolean().optional(),
   dropWs: z.boolean().optional(),

@@ -1,11 +1,25 @@
 import type { Clock } from '../../util/clock.js';
 import { errorCode, errorText } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import type { ExchangePort, Order } from '../exchange-port.js';
+import type { ExchangePort, Order, OrderIntent, Position } from '../exchange-port.js';
 import type { AuditSink } from '../audit.js';
 import type { AlertInput } from '../alerts.js';
 import type { KillSwitch } from '../kill-switch.js';
-import type { RiskRule } from './policy.js';
+import { positionOrders, type BreakerAction, type RiskRule } from './policy.js';
+
+/** One reduce-only order a trip sent against a position (or why it could not be sent). */
+export interface PositionAction {
+  instId: string;
+  posSide: string;
+  side: 'buy' | 'sell';
+  sz: string;
+  /** The position before the order. */
+  pos: string;
+  ordId?: string;
+  clOrdId?: string;
+  state?: string;
+  error?: string;
+}
 
 /** A risk limit tripped: which rule, a message, the numbers, when (ms) and how many orders were cancelled. */
 export interface RiskTrip {
@@ -19,6 +33,10 @@ export interface RiskTrip {
   cancelErrors: CancelFailure[];
   /** Why each failed cancel failed, and any failed audit write or alert: never dropped silently. */
   errors: string[];
+  /** The breaker action taken on positions (`cancel-only` when none). */
+  action: BreakerAction;
+  /** The reduce-only orders sent against positions, each with its order or its error. */
+  positionOrders: PositionAction[];
 }
 
 /** A cancel that failed, and why: kept in the trip (and its audit record), logged at warn. */
@@ -52,8 +70,18 @@ export class RiskBreaker {
       killSwitch?: KillSwitch;
       audit?: AuditSink;
       alerts?: { emit(a: AlertInput): unknown };
-      /** Where open orders are cancelled on a trip. */
-      exchange?: Pick<ExchangePort, 'openOrders' | 'cancelOrder'>;
+      /** Where open orders are cancelled on a trip (and positions read, for a position action). */
+      exchange?: Pick<ExchangePort, 'openOrders' | 'cancelOrder'> &
+        Partial<Pick<ExchangePort, 'positions' | 'instrument'>>;
+      /** What a limit trip does to positions; a kill switch engaged elsewhere only cancels. */
+      action?: BreakerAction;
+      /** Share of each position `reduce` closes (default "0.5"). */
+      reduceFraction?: string;
+      /**
+       * Sends the reduce-only orders of a position action: the journaled executor, so each goes
+       * out exactly once even while the guard refuses new orders.
+       */
+      placeOrder?: (intent: OrderIntent) => Promise<Order>;
       /** Where failed effects are logged (warn). */
       logger?: Logger;
     },
@@ -132,6 +160,7 @@ export class RiskBreaker {
     return this.trip('killSwitch', `kill switch engaged by ${ks!.by}: ${ks!.why}`, {}, false, known);
   }
 
+  // long: the trip's effects in their required order (halt first, persist the switch, cancel, act on positions, audit record), one shared trip promise
   trip(
     rule: RiskRule,
     message: string,
@@ -141,6 +170,7 @@ export class RiskBreaker {
   ): Promise<RiskTrip> {
     if (this.tripping) return this.tripping;
     const ts = this.opts.clock.now();
+    const action = rule === 'killSwitch' ? 'cancel-only' : (this.opts.action ?? 'cancel-only');
     const trip: RiskTrip = {
       rule,
       message,
@@ -150,6 +180,8 @@ export class RiskBreaker {
       cancelFailures: 0,
       cancelErrors: [],
       errors: [],
+      action,
+      positionOrders: [],
     };
     // Halt first (synchronously), so no order slips through while open ones are being cancelled.
     this.tripped = trip;
@@ -166,6 +198,7 @@ export class RiskBreaker {
     this.tripping = (async () => {
       try {
         await this.cancelAll(trip, known);
+        await this.actOnPositions(trip);
         try {
           await this.opts.audit?.append({
             action: rule === 'killSwitch' ? 'killswitch.observed' : 'risk.tripped',
@@ -175,6 +208,8 @@ export class RiskBreaker {
               scope: this.opts.killSwitch?.scope ?? '',
               cancelled: trip.cancelled,
               cancelFailures: trip.cancelFailures,
+              action: trip.action,
+              ...(trip.positionOrders.length ? { positionOrders: trip.positionOrders } : {}),
               ...(trip.cancelErrors.length ? { cancelErrors: trip.cancelErrors } : {}),
               ...(trip.errors.length ? { errors: trip.errors } : {}),
             },
@@ -194,6 +229,14 @@ export class RiskBreaker {
               ...numbers,
               cancelled: trip.cancelled,
               cancelFailures: trip.cancelFailures,
+              ...(trip.action !== 'cancel-only'
+                ? {
+                    action: trip.action,
+                    positionOrders: trip.positionOrders
+                      .map((p) => `${p.side} ${p.sz} ${p.instId}${p.error ? ` failed: ${p.error}` : ''}`)
+                      .join('; '),
+                  }
+                : {}),
               ...(trip.errors.length ? { errors: trip.errors.join('; ') } : {}),
             },
             dedupKey: `risk-trip:${rule}`,
@@ -208,6 +251,66 @@ export class RiskBreaker {
       }
     })();
     return this.tripping;
+  }
+
+  /**
+   * The position action of a trip: reads the positions afresh and sends one reduce-only market
+   * order per position (a fraction of it, or all of it). Every order and every failure is kept in
+   * the trip; one failure does not stop the others.
+   */
+  private async actOnPositions(trip: RiskTrip): Promise<void> {
+    if (trip.action === 'cancel-only') return;
+    const ex = this.opts.exchange;
+    const place = this.opts.placeOrder;
+    if (!ex?.positions || !ex.instrument || !place) {
+      trip.errors.push(
+        this.recordError(
+          `position action ${trip.action} not taken`,
+          'the exchange cannot list positions or no order path was given',
+        ),
+      );
+      return;
+    }
+    let positions: Position[];
+    try {
+      positions = await ex.positions();
+    } catch (err) {
+      trip.errors.push(this.recordError(`listing positions for ${trip.action} failed`, err));
+      return;
+    }
+    const lots = new Map<string, { lotSz: string; minSz: string }>();
+    for (const p of positions) {
+      if (lots.has(p.instId)) continue;
+      try {
+        const inst = await ex.instrument(p.instId);
+        lots.set(p.instId, { lotSz: inst.lotSz, minSz: inst.minSz });
+      } catch (err) {
+        trip.errors.push(this.recordError(`instrument ${p.instId} for ${trip.action} failed`, err));
+      }
+    }
+    const known = positions.filter((p) => lots.has(p.instId));
+    const orders = positionOrders(trip.action, this.opts.reduceFraction ?? '0.5', known, (id) =>
+      lots.get(id)!,
+    );
+    for (const { position, order: o } of orders) {
+      const rec: PositionAction = {
+        instId: o.instId,
+        posSide: o.posSide ?? 'net',
+        side: o.side,
+        sz: o.sz,
+        pos: position.pos,
+      };
+      try {
+        const order = await place({ ...o, ordType: 'market' });
+        rec.ordId = order.ordId;
+        rec.clOrdId = order.clOrdId;
+        rec.state = order.state;
+      } catch (err) {
+        rec.error = errorText(err);
+        trip.errors.push(this.recordError(`${o.side} ${o.sz} ${o.instId} (${trip.action}) failed`, err));
+      }
+      trip.positionOrders.push(rec);
+    }
   }
 
   private async cancelAll(trip: RiskTrip, known: () => Order[]): Promise<void> {

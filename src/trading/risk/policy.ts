@@ -1,7 +1,9 @@
 import type { Decimal } from '../../util/decimal.js';
 import { ValidationError } from '../../util/errors.js';
 import { GuardRejection } from '../errors.js';
-import { D, type RiskFigures } from './ledger.js';
+import type { Position } from '../exchange-port.js';
+import { positionDirection } from '../exchange-port.js';
+import { D, pairOf, type RiskFigures } from './ledger.js';
 
 /**
  * The risk policy: pure functions from limits and the ledger's figures to decisions (a breach, a
@@ -25,11 +27,43 @@ export interface RiskLimits {
   maxPosition?: string | Record<string, string>;
   /** Equity when the manager starts; PnL is added to it. Default "0". */
   startingEquity?: string;
+  /**
+   * Derivatives: the highest leverage an open position may run at: its leverage setting, or for
+   * an isolated position its value at the mark over its margin plus unrealised PnL when that is
+   * higher (losses raise it).
+   */
+  maxLeverage?: string;
+  /**
+   * Derivatives: the lowest margin ratio a position may fall to, in OKX's unit (`mgnRatio`:
+   * equity over maintenance margin; 1 = liquidation, docs/OKX-PROTOCOL.md §10), e.g. "3".
+   */
+  minMarginRatio?: string;
+  /** Derivatives: the closest the mark may come to a position's liquidation price, in percent of the mark. */
+  minLiqDistancePct?: string;
+  /**
+   * What a trip does to open positions besides cancelling orders: `cancel-only` (default) leaves
+   * them, `reduce` sends a reduce-only market order for `reduceFraction` of each, `close-all`
+   * closes each whole. The orders go through the journal (exactly once) while trading is halted.
+   */
+  onTrip?: BreakerAction;
+  /** Share of each position `reduce` closes: above 0, at most 1. Default "0.5". */
+  reduceFraction?: string;
 }
 
-/** A risk limit: daily loss, drawdown (absolute or percent), open orders, position, or the kill switch. */
+/** What a risk trip does to open positions besides cancelling orders (see RiskLimits.onTrip). */
+export type BreakerAction = 'cancel-only' | 'reduce' | 'close-all';
+
+/** A risk limit that can trip: daily loss, drawdown (absolute or percent), open orders, position, the derivatives limits (leverage, margin ratio, liquidation distance), or the kill switch. */
 export type RiskRule =
-  'maxDailyLoss' | 'maxDrawdown' | 'maxDrawdownPct' | 'maxOpenOrders' | 'maxPosition' | 'killSwitch';
+  | 'maxDailyLoss'
+  | 'maxDrawdown'
+  | 'maxDrawdownPct'
+  | 'maxOpenOrders'
+  | 'maxPosition'
+  | 'maxLeverage'
+  | 'minMarginRatio'
+  | 'minLiqDistancePct'
+  | 'killSwitch';
 
 /** A limit that is breached: which, in words, and the numbers. */
 export interface Breach {
@@ -64,6 +98,25 @@ export function checkLimits(l: RiskLimits): void {
         'maxDrawdownPct',
         'needs startingEquity above 0: a percent of PnL alone is meaningless',
         `set startingEquity to the equity (in ${l.ccy ?? 'USDT'}) at the start, or use maxDrawdown (an amount)`,
+      );
+  }
+  checkDec('maxLeverage', l.maxLeverage);
+  checkDec('minMarginRatio', l.minMarginRatio);
+  checkDec('minLiqDistancePct', l.minLiqDistancePct);
+  if (l.onTrip !== undefined && !['cancel-only', 'reduce', 'close-all'].includes(l.onTrip))
+    throw new ValidationError(
+      'onTrip',
+      `"${String(l.onTrip)}" is not a breaker action`,
+      'cancel-only, reduce or close-all',
+    );
+  if (l.reduceFraction !== undefined) {
+    checkDec('reduceFraction', l.reduceFraction);
+    const f = new D(l.reduceFraction);
+    if (f.lte(0) || f.gt(1))
+      throw new ValidationError(
+        'reduceFraction',
+        `${l.reduceFraction} is not above 0 and at most 1`,
+        'e.g. "0.5" to halve each position',
       );
   }
   if (typeof l.maxPosition === 'string') checkDec('maxPosition', l.maxPosition);
@@ -192,4 +245,150 @@ export function preTradeRefusal(
     );
   }
   return undefined;
+}
+
+/** Whether any limit needs the account's positions (polled from the exchange). */
+export function hasPositionLimit(l: RiskLimits): boolean {
+  return l.maxLeverage !== undefined || l.minMarginRatio !== undefined || l.minLiqDistancePct !== undefined;
+}
+
+/** What the policy reads of a position, computed at its mark. */
+export interface PositionRisk {
+  instId: string;
+  posSide: string;
+  /** The leverage the limit compares: the setting, or the isolated effective leverage when higher. */
+  leverage: Decimal | undefined;
+  marginRatio: Decimal | undefined;
+  /** |mark - liqPx| / mark x 100; undefined without a liquidation price. */
+  liqDistancePct: Decimal | undefined;
+}
+
+const decOr = (v: string | undefined): Decimal | undefined =>
+  v !== undefined && /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v) ? new D(v) : undefined;
+
+/**
+ * A position's leverage, margin ratio and liquidation distance at its mark. Linear contracts are
+ * worth contracts x ctVal x mark in the settlement currency, inverse ones contracts x ctVal / mark
+ * in the coin (docs/OKX-PROTOCOL.md §10); `ctVal` undefined counts 1.
+ */
+export function positionRisk(p: Position, ctVal: string | undefined): PositionRisk {
+  const mark = decOr(p.markPx);
+  const liq = decOr(p.liqPx);
+  const setting = decOr(p.lever);
+  let leverage = setting;
+  if (p.mgnMode === 'isolated' && mark?.gt(0)) {
+    const contracts = new D(p.pos || '0').abs();
+    const cv = new D(ctVal ?? '1');
+    const inverse = pairOf(p.instId)[1] === 'USD';
+    const value = inverse ? contracts.mul(cv).div(mark) : contracts.mul(cv).mul(mark);
+    const avg = decOr(p.avgPx);
+    const dir = positionDirection(p);
+    let upl = new D(0);
+    if (avg?.gt(0))
+      upl = inverse
+        ? contracts
+            .mul(cv)
+            .mul(new D(1).div(avg).minus(new D(1).div(mark)))
+            .mul(dir)
+        : contracts.mul(cv).mul(mark.minus(avg)).mul(dir);
+    const equity = new D(p.margin || '0').plus(upl);
+    // No equity left: leverage without bound.
+    const eff = equity.gt(0) ? value.div(equity) : new D(Infinity);
+    if (value.gt(0) && (leverage === undefined || eff.gt(leverage))) leverage = eff;
+  }
+  const marginRatio = decOr(p.mgnRatio);
+  const liqDistancePct = mark?.gt(0) && liq?.gt(0) ? mark.minus(liq).abs().div(mark).mul(100) : undefined;
+  return { instId: p.instId, posSide: p.posSide, leverage, marginRatio, liqDistancePct };
+}
+
+const shown = (x: Decimal) => (x.isFinite() ? x.toDecimalPlaces(4).toFixed() : 'unbounded');
+
+/** The first position beyond a derivatives limit (leverage, margin ratio, liquidation distance). */
+export function positionBreachOf(
+  l: RiskLimits,
+  positions: readonly Position[],
+  ctValOf: (instId: string) => string | undefined = () => undefined,
+): Breach | undefined {
+  for (const p of positions) {
+    if (new D(p.pos || '0').isZero()) continue;
+    const r = positionRisk(p, ctValOf(p.instId));
+    const where = `${p.instId}${p.posSide === 'net' ? '' : ` ${p.posSide}`}`;
+    const base = { instId: p.instId, posSide: p.posSide, pos: p.pos, markPx: p.markPx };
+    if (l.maxLeverage !== undefined && r.leverage?.gt(l.maxLeverage)) {
+      return {
+        rule: 'maxLeverage',
+        message: `${where} runs at ${shown(r.leverage)}x leverage, limit ${l.maxLeverage}x`,
+        numbers: { ...base, leverage: shown(r.leverage), maxLeverage: l.maxLeverage },
+      };
+    }
+    if (l.minMarginRatio !== undefined && r.marginRatio?.lt(l.minMarginRatio)) {
+      return {
+        rule: 'minMarginRatio',
+        message: `${where} margin ratio ${shown(r.marginRatio)} is below ${l.minMarginRatio} (1 = liquidation)`,
+        numbers: { ...base, mgnRatio: p.mgnRatio, minMarginRatio: l.minMarginRatio },
+      };
+    }
+    if (l.minLiqDistancePct !== undefined && r.liqDistancePct?.lt(l.minLiqDistancePct)) {
+      return {
+        rule: 'minLiqDistancePct',
+        message: `${where} mark ${p.markPx} is ${shown(r.liqDistancePct)}% from its liquidation price ${p.liqPx}, limit ${l.minLiqDistancePct}%`,
+        numbers: {
+          ...base,
+          liqPx: p.liqPx,
+          liqDistancePct: shown(r.liqDistancePct),
+          minLiqDistancePct: l.minLiqDistancePct,
+        },
+      };
+    }
+  }
+  return undefined;
+}
+
+/** A market order that reduces a position (reduce-only in net mode, closing its side in long/short). */
+export interface PositionOrder {
+  instId: string;
+  side: 'buy' | 'sell';
+  sz: string;
+  tdMode: 'cross' | 'isolated';
+  posSide?: 'long' | 'short';
+  reduceOnly?: true;
+}
+
+/**
+ * The reduce-only market orders a breaker action sends for the positions: `reduce` closes
+ * `fraction` of each (down to the lot, at least one lot, never more than the position),
+ * `close-all` each whole; `cancel-only` none. In net mode the order is reduce-only; in long/short
+ * mode it names the side it closes (OKX takes reduceOnly in net mode only, docs/OKX-PROTOCOL.md §10).
+ */
+export function positionOrders(
+  action: BreakerAction,
+  fraction: string,
+  positions: readonly Position[],
+  lotOf: (instId: string) => { lotSz: string; minSz: string },
+): Array<{ position: Position; order: PositionOrder }> {
+  if (action === 'cancel-only') return [];
+  const out: Array<{ position: Position; order: PositionOrder }> = [];
+  for (const p of positions) {
+    const held = new D(p.pos || '0').abs();
+    const dir = positionDirection(p);
+    if (held.isZero() || dir === 0) continue;
+    let sz = held;
+    if (action === 'reduce') {
+      const { lotSz, minSz } = lotOf(p.instId);
+      const lot = new D(lotSz);
+      sz = held.mul(fraction).div(lot).floor().mul(lot);
+      sz = D.min(held, D.max(sz, new D(minSz || lotSz)));
+    }
+    out.push({
+      position: p,
+      order: {
+        instId: p.instId,
+        side: dir > 0 ? 'sell' : 'buy',
+        sz: sz.toFixed(),
+        tdMode: p.mgnMode,
+        ...(p.posSide === 'net' ? { reduceOnly: true as const } : { posSide: p.posSide }),
+      },
+    });
+  }
+  return out;
 }
