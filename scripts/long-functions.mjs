@@ -4,6 +4,7 @@
 //   node scripts/long-functions.mjs                 src/, limit 80
 //   node scripts/long-functions.mjs --max 60 src/ws  another limit, other folders
 //   node scripts/long-functions.mjs --count         only the number
+//   node scripts/long-functions.mjs --unexplained   only the unmarked ones; exit 1 when any (npm run lint)
 // A long function stays only with a one-line comment saying why (docs/ARCHITECTURE.md); a line
 // just above it starting with `// long:` marks it, and --unexplained lists only the unmarked ones.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -82,3 +83,9 @@ for (const file of roots.flatMap(collect)) {
 found.sort((a, b) => b.length - a.length || a.where.localeCompare(b.where));
 if (countOnly) console.log(found.length);
 else for (const f of found) console.log(`${f.where}  ${f.length}  ${f.name}`);
+if (unexplained && found.length) {
+  console.error(
+    `${found.length} function(s) over ${max} lines without a \`// long: <reason>\` comment above them: split them, or say why they stay long`,
+  );
+  process.exit(1);
+}

@@ -28,6 +28,7 @@ export function okxFunding(client: OkxClient): FundingSource {
   };
 }
 
+/** Options of the basis (cash-and-carry) bot: the spot + swap port, the funding-rate source and the two instruments it trades. */
 export interface BasisBotOptions {
   /** Spot + swap port (a SafeExchange over OkxExchange). */
   port: DerivativesPort;
@@ -54,6 +55,7 @@ export interface BasisBotOptions {
   clock?: Clock;
 }
 
+/** PnL of a basis position in the quote currency: the two legs' price PnL and the funding received or paid. */
 export interface BasisPnl {
   /** Price PnL of both legs (spot long + swap short), quote currency. */
   basis: number;

@@ -6,6 +6,7 @@ import { argmaxConcave, bestPair, convert, midOf } from './walk.js';
 /** Where the engine reads books: the latest verified view of an instrument on a venue, if any. */
 export type BookLookup = (venue: string, instId: string) => BookView | undefined;
 
+/** Options of the arbitrage opportunity engine: where it reads books, the instruments per venue and the cycles and pairs to scan. */
 export interface OpportunityEngineOptions {
   books: BookLookup;
   /** Instrument ids traded per venue (spot "BASE-QUOTE"), to find each cycle's legs. */

@@ -33,6 +33,7 @@ export interface LegResult {
 
 export type RunStatus = 'done' | 'skipped' | 'unwound' | 'over-budget';
 
+/** One attempt of the arbitrage bot at an opportunity: its id, the route, its status and why it was skipped or failed. */
 export interface ArbRun {
   id: string;
   opportunity: string;
@@ -52,6 +53,7 @@ export interface ArbRun {
   detectToOrderMs?: number;
 }
 
+/** Options of the arbitrage bot: its id (prefix of every clOrdId), the exchange port per venue and its loss and latency budgets. */
 export interface ArbBotOptions {
   /** 1 to 12 letters or digits; starts every clOrdId the bot sends. */
   id: string;

@@ -16,6 +16,7 @@ export interface Transfer {
   amount: number;
 }
 
+/** Balances per venue and the transfers that would rebalance them; suggestions only, okxkit moves no funds between venues. */
 export interface RebalanceReport {
   rows: RebalanceRow[];
   /** Suggested transfers; okxkit never moves funds between venues itself. */

@@ -84,6 +84,7 @@ export async function loadRecordedBooks(
   return out;
 }
 
+/** Options of an arbitrage replay: recorded book events in time order, the engine settings and the bot's budgets. */
 export interface ReplayOptions {
   /** Book events in time order (recorded, or built by a test). */
   events: readonly BookView[];
@@ -97,6 +98,7 @@ export interface ReplayOptions {
   cooldownMs?: number;
 }
 
+/** What an arbitrage replay saw: events and scans run, opportunities per route and what the bot would have done. */
 export interface ReplayReport {
   events: number;
   scans: number;

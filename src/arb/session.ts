@@ -32,6 +32,7 @@ export interface VenueSpec {
   ccxtKeys?: { apiKey: string; secret: string; password?: string };
 }
 
+/** Options of an `okxkit arb` session: the venues, the cycles and pairs to scan and the largest cycle size. */
 export interface ArbSessionOptions {
   venues: VenueSpec[];
   cycles: CycleSpec[];
@@ -60,6 +61,7 @@ export interface ArbSessionOptions {
   clock?: Clock;
 }
 
+/** The end-of-session summary of `okxkit arb`: scans, recorded rows and the best edge seen per route. */
 export interface ArbSummary {
   scans: number;
   recorded: number;

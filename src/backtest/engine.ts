@@ -214,6 +214,7 @@ class Driver {
   }
 }
 
+// long: the simulation loop: candles, wake bounds, fills and equity share the loop state
 /**
  * Runs a strategy over candles. Each candle is walked as four prices (open, the extreme nearer
  * the open, the other extreme, close); the strategy sees each of them as a ticker, unless its

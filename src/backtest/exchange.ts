@@ -598,6 +598,7 @@ export class BacktestExchange implements ExchangePort {
     }
   }
 
+  // long: one fill books spot buy/sell and contract legs with fees, the order totals and state together
   /** Books one fill: balances, fee in OKX's currency, the order's totals and state. */
   private trade(o: SimOrder, sz: number, px: number, maker: boolean): void {
     const rate = maker ? this.makerRate : this.takerRate;

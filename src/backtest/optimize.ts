@@ -224,6 +224,7 @@ function workerFile(): string {
   return existsSync(js) ? js : fileURLToPath(new URL('./optimize-worker.ts', import.meta.url));
 }
 
+// long: the research pipeline in order (grid runs, walk-forward, CSCV, deflated Sharpe) sharing the returns matrix
 /**
  * Runs every candidate over the candles (in parallel on worker threads), ranks them by the
  * objective over the whole period, walks forward (each fold trades the winner of the fold before

@@ -80,6 +80,7 @@ function sampled(
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
+// long: one self-contained HTML page: the data prepared and the template in one place, in page order
 /** Builds the page: everything inline (chart library, data, styles), nothing fetched. */
 export function renderReport(input: ReportInput): string {
   const data: Record<string, unknown> = { title: input.title };

@@ -10,6 +10,7 @@ import { openTradingStack, type BotClient, type StackStreamOptions, type Trading
 import { BotStateStore } from './state-store.js';
 import { StatusView, type StatusOutput } from './status-view.js';
 
+/** What `runBot` needs: the bot config, the client it trades through, the key check and where its state lives. */
 export interface RunBotOptions {
   config: BotConfig;
   client: BotClient;
@@ -62,6 +63,7 @@ export interface RunBotOptions {
   onStack?: (stack: TradingStack) => void;
 }
 
+// long: the bot lifecycle in order (state store, risk, stack, runner, status loop, stop, summary) with one teardown
 /**
  * Runs one bot on the live path: key audit, the trading stack (guard, journaled executor, risk
  * limits, dead-man's switch), the runner with its SQLite state, and the live status, until the

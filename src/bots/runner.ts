@@ -54,6 +54,7 @@ export type BotEventType =
   | 'halted'
   | 'stop';
 
+/** One line of a bot's event log (placed, filled, cancelled, error ...); `ts` is ms since epoch. */
 export interface BotEvent {
   type: BotEventType;
   ts: number;
@@ -61,6 +62,7 @@ export interface BotEvent {
   clOrdId?: string;
 }
 
+/** What a `BotRunner` needs: the exchange port, the state store, the bot config and optional strategy, clock and hooks. */
 export interface BotRunnerOptions {
   port: ExchangePort;
   store: BotStateStore;
@@ -78,6 +80,7 @@ export interface BotRunnerOptions {
   clock?: Clock;
 }
 
+/** A snapshot of a running bot: its identity, prices, orders, fills, PnL, equity and fees (decimal strings in the quote currency), for `okxkit bot status` and dashboards. */
 export interface BotStatus {
   botId: string;
   kind: string;
@@ -119,6 +122,7 @@ export interface BotStatus {
   recentEvents: BotEvent[];
 }
 
+/** The final status of a bot run, plus how long it ran (`runtimeMs`, ms) and how many orders it cancelled on exit. */
 export type BotSummary = BotStatus & { runtimeMs: number; canceledOnExit: number };
 
 const TERMINAL = new Set(['filled', 'canceled', 'mmp_canceled']);
@@ -224,6 +228,7 @@ export class BotRunner {
     } while (q !== this.queue);
   }
 
+  // long: start-up in order: config checks, reconcile, feeds, strategy start; the subscriptions share the start guard
   async start(): Promise<void> {
     if (this.started)
       throw new OkxkitError(`bot ${this.botId}: the runner is already started`, {

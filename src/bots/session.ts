@@ -38,6 +38,7 @@ export interface StackStreamOptions {
   readyTimeoutMs?: number;
 }
 
+/** What `openTradingStack` needs: the client, the journal file and the optional clock, risk limits, guard and dead man's switch settings. */
 export interface TradingStackOptions {
   client: BotClient;
   /** SQLite file of the order journal (the executor's exactly-once record). */
@@ -79,6 +80,7 @@ export interface TradingStackOptions {
   logger?: Logger;
 }
 
+/** The layers a bot trades through, built by `openTradingStack`: the safe port in front of OkxExchange, the risk manager and the dead man's switch; `close()` it when done. */
 export interface TradingStack {
   /** The Exchange port the bot trades through: guard, executor and risk in front of OkxExchange. */
   port: SafeExchange;
@@ -115,6 +117,7 @@ export function riskHeadroom(risk: RiskManager, limits: RiskLimits): string {
   return parts.length ? parts.join(', ') : 'no limits set';
 }
 
+// long: wiring: client, exchange, journal, executor, risk, guard, dead man switch and their teardown, in dependency order
 /**
  * The live trading path a bot runs on, the same for OKX, demo trading and the local exchange:
  * key audit -> clock sync -> OkxExchange (WS streams, REST reconciliation) -> SafeExchange (order

@@ -12,11 +12,13 @@ export interface PlaceAction {
   meta: IntentMeta;
 }
 
+/** A strategy's request to cancel one of its own orders, by client order id. */
 export interface CancelAction {
   kind: 'cancel';
   clOrdId: string;
 }
 
+/** What a strategy asks the runner to do: place an order or cancel one. */
 export type BotAction = PlaceAction | CancelAction;
 
 export type IntentStatus = 'pending' | 'parked' | 'live' | 'filled' | 'canceled' | 'rejected';

@@ -83,6 +83,7 @@ export function readOnlyFromEnv(env: Env): boolean {
   );
 }
 
+/** A credential (API key, secret or passphrase) is missing or unusable; `variable` names the environment variable to set. Never carries the secret itself. */
 export class CredentialsError extends OkxkitError {
   readonly variable: string;
   constructor(field: string, variable: string, detail?: string) {

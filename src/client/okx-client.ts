@@ -49,6 +49,7 @@ import { MarketApi } from './groups/market.js';
 import { PublicApi } from './groups/public.js';
 import { TradeApi } from './groups/trade.js';
 
+/** Options of `OkxClient`: where it connects (site, demo or any base URL), its credentials, clock, retries and rate limits. */
 export interface OkxClientOptions {
   /** Any URL (e.g. the local exchange); default hostsFor(site, demo).rest. */
   baseUrl?: string;
@@ -460,6 +461,7 @@ export class OkxClient implements RestCaller {
     return this.#run(ep, spec, schema, kind, timing);
   }
 
+  // long: one request lifecycle (refuse, encode, sign, send, retry, clock resync) whose retry rules depend on each other
   async #run<T>(
     ep: EndpointRuntime,
     spec: CallSpec,
@@ -665,6 +667,7 @@ export class OkxClient implements RestCaller {
     return held;
   }
 
+  // long: every way an OKX answer can fail (HTTP, envelope code, per-item sCode, schema) mapped to one typed error, in precedence order
   #interpret<T>(
     ep: EndpointRuntime,
     status: number,

@@ -1,6 +1,7 @@
 import type { RateRule } from '../protocol/endpoints.js';
 import type { Clock, Sleep } from '../util/clock.js';
 
+/** Emitted when a rate-limit bucket runs close to its limit: the endpoint, bucket key and requests used out of the limit in the current window. */
 export interface RatePressureEvent {
   endpoint: string;
   key: string;

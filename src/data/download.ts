@@ -324,6 +324,7 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
   };
 }
 
+// long: the fetch/commit loop shares the slice buffer and the committed mark; split, the covered-interval bookkeeping would cross functions
 async function downloadSeries(opts: DownloadOptions, key: SeriesKey, clock: Clock): Promise<SeriesResult> {
   const f = fetcherFor(key.kind, opts.bar);
   const t0 = clock.now();

@@ -50,6 +50,7 @@ const emptyBuffer = (since: number): Buffer => ({
   since,
 });
 
+// long: the WS handlers, buffers and flush/reconnect bookkeeping share the current interval
 /** Records live trades and book snapshots from the public WebSocket into the store until the signal stops it. */
 export async function record(opts: RecordOptions): Promise<RecordStats> {
   const clock = opts.clock ?? systemClock;

@@ -24,6 +24,7 @@ export interface LogOptions {
   requests?: boolean;
 }
 
+/** The loggers openLogger makes (the file with rotation, the terminal) and the close that flushes them. */
 export interface OpenLogger {
   logger: Logger;
   /** The logger the REST client gets: request lines only when `requests` is on. */

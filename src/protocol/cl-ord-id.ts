@@ -5,6 +5,7 @@ export const CL_ORD_ID_PATTERN = /^[A-Za-z0-9]{1,32}$/;
 /** tag: alphanumerics, up to 16 characters. */
 export const TAG_PATTERN = /^[A-Za-z0-9]{1,16}$/;
 
+/** True when `id` is a client order id OKX accepts: 1 to 32 letters and digits. */
 export function isValidClOrdId(id: string): boolean {
   return CL_ORD_ID_PATTERN.test(id);
 }

@@ -16,6 +16,7 @@ export type ErrorClass =
   | 'websocket'
   | 'unknown';
 
+/** What okxkit knows about one OKX error code: its HTTP status, message, class and whether retrying may help. */
 export interface ErrorCodeInfo {
   code: string;
   http: number;
@@ -550,6 +551,7 @@ export const ERROR_CODES: ReadonlyMap<string, ErrorCodeInfo> = new Map(
   ]),
 );
 
+/** The known facts about an OKX error code; an unknown code gets a generic, non-retryable entry rather than an exception. */
 export function errorInfo(code: string): ErrorCodeInfo {
   return (
     ERROR_CODES.get(code) ?? {

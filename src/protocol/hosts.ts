@@ -1,6 +1,7 @@
 /** OKX hosts by site and environment (docs/OKX-PROTOCOL.md §1.3). Demo REST uses the live host plus x-simulated-trading: 1. */
 export type Site = 'global' | 'eea' | 'us';
 
+/** The REST base URL and the three WebSocket URLs (public, private, business) of one OKX site. */
 export interface HostSet {
   rest: string;
   wsPublic: string;
@@ -29,6 +30,7 @@ export const HOSTS: Record<Site, { live: HostSet; demo: HostSet }> = {
   },
 };
 
+/** The REST and WebSocket URLs of an OKX site (`global`, `eea`, `us`) for live or demo trading. */
 export function hostsFor(site: Site, demo: boolean): HostSet {
   return HOSTS[site][demo ? 'demo' : 'live'];
 }

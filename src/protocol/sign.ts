@@ -16,6 +16,7 @@ export interface SignRequestInput {
   secretKey: string | KeyObject;
 }
 
+/** The OK-ACCESS-SIGN header value: base64 HMAC-SHA256 of timestamp + METHOD + request path + body, keyed with the secret. */
 export function signRequest(input: SignRequestInput): string {
   return createHmac('sha256', input.secretKey)
     .update(input.timestamp + input.method.toUpperCase() + input.requestPath + (input.body ?? ''))

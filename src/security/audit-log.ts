@@ -57,6 +57,7 @@ export interface AuditCheckpoint {
   sig: string;
 }
 
+/** One action to record in the audit log: what was done, details, why and by whom. Never put a secret in it. */
 export interface AuditEntry {
   action: string;
   details?: Record<string, unknown>;
@@ -90,6 +91,7 @@ export function requiresJustification(action: string): boolean {
 
 const ACTION_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
 
+/** The audit log cannot be read, written or signed (code AUDIT_LOG); the hint says what to fix. */
 export class AuditLogError extends OkxkitError {
   constructor(message: string, hint?: string) {
     super(message, { code: 'AUDIT_LOG', hint });
@@ -126,6 +128,7 @@ export function defaultOperator(env: Record<string, string | undefined> = proces
   return env.USER ?? env.USERNAME ?? 'unknown';
 }
 
+/** Options of `AuditLog`: clock, default operator and the Ed25519 signing key file. */
 export interface AuditLogOptions {
   clock?: Clock;
   /** Default operator when an entry names none: the OS user. */
@@ -322,6 +325,7 @@ export type AuditProblemKind =
   | 'truncated'
   | 'checkpoint';
 
+/** One problem `verifyAuditLog` found: the line, what kind (malformed, edited, deleted ...) and a message. */
 export interface AuditProblem {
   /** 1-based line number in the file. */
   line: number;
@@ -329,6 +333,7 @@ export interface AuditProblem {
   message: string;
 }
 
+/** The outcome of `verifyAuditLog`: ok or not, records checked, the problems, and the head hash to keep elsewhere. */
 export interface AuditVerifyResult {
   ok: boolean;
   records: number;
@@ -386,6 +391,7 @@ export function parseAuditLog(text: string): { line: number; record: AuditRecord
   });
 }
 
+// long: one pass over the records sharing the seq/line index; each check is a few lines and reports into the same problem list
 /**
  * Checks every line: its own hash (edits), its link to the line before (insertions, edits that
  * re-hashed a line), and the sequence numbers (deletions, reordering). Keeps going after a

@@ -14,6 +14,7 @@ import type { ProfileInfo } from './vault.js';
  */
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+/** The id of one check `auditKey` runs on an API key (signature, environment, permissions, IP whitelist, clock ...). */
 export type CheckId =
   | 'signature'
   | 'environment'
@@ -24,6 +25,7 @@ export type CheckId =
   | 'latency'
   | 'vault-file';
 
+/** The result of one key check: pass, warn, fail or skip, a message and, when it fails, the fix. */
 export interface CheckResult {
   id: CheckId;
   title: string;
@@ -33,6 +35,7 @@ export interface CheckResult {
   data?: Record<string, unknown>;
 }
 
+/** The result of `auditKey`: whether the key is safe, counts of fails and warnings, each check's result and public key facts. */
 export interface AuditReport {
   ok: boolean;
   fails: number;
@@ -48,6 +51,7 @@ export interface AuditClient {
   account: { config(): Promise<unknown> };
 }
 
+/** Options of `auditKey`: clock, demo or live, OKX site and the vault profile whose expectations to check. */
 export interface AuditOptions {
   clock?: Clock;
   /** Requests go out as demo trading (x-simulated-trading: 1); used to explain 50101. */
@@ -335,6 +339,7 @@ function vaultCheck(path: string | undefined): CheckResult {
   return r('vault-file', 'pass', `${path} mode ${m}`, undefined, { mode: m });
 }
 
+// long: the key checks in the order they depend on each other (signature before permissions, IP, clock), each a short block
 /** Runs every check. Network failures become failed checks, never a throw. */
 export async function auditKey(client: AuditClient, opts: AuditOptions = {}): Promise<AuditReport> {
   const clock = opts.clock ?? systemClock;
@@ -441,6 +446,7 @@ export async function auditKey(client: AuditClient, opts: AuditOptions = {}): Pr
 export const WITHDRAW_RISK_FLAG = '--i-understand-withdraw-risk';
 export const FORCE_UNSAFE_KEY_FLAG = '--force-unsafe-key';
 
+/** `assertSafeToTrade` refused the key (code KEY_UNSAFE): `failures` lists the checks that failed. */
 export class UnsafeKeyError extends OkxkitError {
   readonly failures: CheckResult[];
   constructor(failures: CheckResult[], withdraw: boolean) {
@@ -454,6 +460,7 @@ export class UnsafeKeyError extends OkxkitError {
   }
 }
 
+/** Options of `assertSafeToTrade`: which failing checks to accept and where the warning goes. */
 export interface SafeToTradeOptions {
   /** Accept a withdraw-enabled key (the --i-understand-withdraw-risk flag). */
   allowWithdraw?: boolean;

@@ -12,6 +12,7 @@ import { ValidationError } from '../util/errors.js';
 import { defaultVaultPath } from './paths.js';
 import { Vault, VaultError, type ProfileInfo } from './vault.js';
 
+/** Where `resolveCredentials` looks: a vault profile and file, else the environment (OKX_API_KEY ...). */
 export interface ResolveCredentialsOptions {
   /** Vault profile; falls back to OKXKIT_PROFILE; without either, credentials come from the environment. */
   profile?: string;

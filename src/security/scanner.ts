@@ -140,6 +140,7 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
 /** OKX publishes these in its authentication docs; they sign nothing real. */
 const KNOWN_PUBLIC_VALUES = new Set(['22582BD0CFF14C41EDBF1AB98506286D']);
 
+/** One suspected secret the scanner found: rule, file, line, commit (history scans) the masked value (first 4 characters) and a fingerprint. */
 export interface Finding {
   rule: RuleId;
   file: string;
@@ -152,6 +153,7 @@ export interface Finding {
   fingerprint: string;
 }
 
+/** The secret scan could not run (code SCAN_FAILED), the hint says what to do. */
 export class ScanError extends OkxkitError {
   constructor(message: string, hint?: string) {
     super(message, { code: 'SCAN_FAILED', hint });
@@ -249,6 +251,7 @@ interface Hit {
   value: string;
 }
 
+// long: a list of detection rules, each a short block, applied in order to one line
 /**
  * Rules for one line. `bareOk`: config-style files, where unquoted values are values; in source
  * files a bare word after `:` is usually a type or an identifier.
@@ -572,12 +575,14 @@ function walk(root: string, dir: string, out: string[]): void {
   }
 }
 
+/** Options of a secret scan: an allowlist of accepted findings and the largest file to read (bytes). */
 export interface ScanOptions {
   allowlist?: Allowlist;
   /** Files larger than this are skipped (default 2 MB). */
   maxFileBytes?: number;
 }
 
+/** The result of a secret scan: the findings and how many files (and commits) were scanned. */
 export interface ScanReport {
   findings: Finding[];
   filesScanned: number;

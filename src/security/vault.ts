@@ -83,8 +83,10 @@ const PERMS = ['read_only', 'trade', 'withdraw'] as const;
 const SITES: readonly Site[] = ['global', 'eea', 'us'];
 const DAY_MS = 86_400_000;
 
+/** A permission an OKX API key can have: read_only, trade or withdraw. */
 export type KeyPermission = (typeof PERMS)[number];
 
+/** The base of every vault error (wrong passphrase, missing vault or profile, bad name); carries a code and a hint. */
 export class VaultError extends OkxkitError {
   constructor(message: string, code: string, hint?: string) {
     super(message, { code, hint });
@@ -110,6 +112,7 @@ export class VaultCorruptError extends VaultError {
     );
   }
 }
+/** There is no vault file at the given path (code VAULT_NOT_FOUND). */
 export class VaultNotFoundError extends VaultError {
   constructor(path: string) {
     super(
@@ -119,6 +122,7 @@ export class VaultNotFoundError extends VaultError {
     );
   }
 }
+/** The vault has no profile of that name (code PROFILE_NOT_FOUND); the hint lists the known ones. */
 export class ProfileNotFoundError extends VaultError {
   constructor(name: string, known: string[]) {
     super(
@@ -130,6 +134,7 @@ export class ProfileNotFoundError extends VaultError {
     );
   }
 }
+/** A profile of that name already exists (code PROFILE_EXISTS); rotate it or remove it first. */
 export class ProfileExistsError extends VaultError {
   constructor(name: string) {
     super(
@@ -223,6 +228,7 @@ interface VaultFile extends VaultHeader {
   integrity?: string;
 }
 
+/** Options of `Vault`: clock, scrypt cost for writes and where warnings (e.g. loose file permissions) go. */
 export interface VaultOptions {
   clock?: Clock;
   /** scrypt cost for writes (a power of two >= 2^15); default DEFAULT_SCRYPT_N (OWASP). */
@@ -391,6 +397,7 @@ function checkName(name: string): void {
   }
 }
 
+/** The encrypted key store (`~/.okxkit/vault.json` by default): named profiles of OKX API keys, opened with a passphrase, written atomically with 0600 permissions. */
 export class Vault {
   readonly path: string;
   #passphrase: string;

@@ -31,6 +31,7 @@ export interface FundingBillsSource {
   asset: { bills(params?: Record<string, string>): Promise<readonly FundingBill[]> };
 }
 
+/** An alert raised by `WithdrawalWatch`: which bill, its kind and severity, a message and when (ISO-8601). */
 export interface WithdrawalAlert {
   kind: 'withdrawal' | 'unexpected-outflow';
   severity: 'critical' | 'warning';
@@ -62,12 +63,14 @@ export function consoleAlertSink(stream: NodeJS.WritableStream = process.stderr)
   };
 }
 
+/** The withdrawal watch cannot run (code WITHDRAWAL_WATCH), e.g. its state file is unreadable. */
 export class WithdrawalWatchError extends OkxkitError {
   constructor(message: string, hint?: string) {
     super(message, { code: 'WITHDRAWAL_WATCH', hint });
   }
 }
 
+/** Options of `WithdrawalWatch`: the bills source, the state file, alert sinks, poll interval (ms) and the bill types that are expected outflows. */
 export interface WithdrawalWatchOptions {
   client: FundingBillsSource;
   /** Where seen bill ids are kept (JSON, written atomically). */
@@ -103,6 +106,7 @@ function isOutflow(balChg: string): boolean {
   return balChg.startsWith('-') && /[1-9]/.test(balChg);
 }
 
+/** Polls the funding-account bills and alerts on every withdrawal or unexpected outflow not seen before; remembers seen bills in a state file. */
 export class WithdrawalWatch {
   readonly #o: WithdrawalWatchOptions;
   readonly #clock: Clock;

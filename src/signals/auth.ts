@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual, createHash } from 'node:crypto';
 
-/** Header names of a signed signal (docs/SIGNALS.md, "Authentication"). */
+/** Header carrying a signed signal's hex HMAC-SHA256 (docs/SIGNALS.md, "Authentication"). */
 export const SIGNATURE_HEADER = 'x-signal-signature';
+/** Header carrying a signed signal's timestamp in ms, signed together with the body (docs/SIGNALS.md). */
 export const TIMESTAMP_HEADER = 'x-signal-timestamp';
 
 /** hex HMAC-SHA256 over `timestamp + body` (the exact bytes received). */

@@ -30,14 +30,17 @@ export const sourceSchema = z
   })
   .strict();
 
+/** One signal source as validated: its authentication, secret reference and limits (orders per minute, notional, instruments). */
 export type SourceConfig = z.output<typeof sourceSchema>;
 
+/** The zod schema of a signals config file: `sources:` by name (docs/SIGNALS.md). */
 export const signalsConfigSchema = z
   .object({
     sources: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), sourceSchema),
   })
   .strict();
 
+/** A signals config after validation: each source by name. */
 export type SignalsConfig = z.output<typeof signalsConfigSchema>;
 
 /** Parses a sources config; a bad one names the field (e.g. `sources.tv.maxNotional`). */

@@ -31,6 +31,7 @@ export type SignalPort = ExchangePort & {
   guard?: { check(intent: OrderIntent): Promise<OrderIntent> } | undefined;
 };
 
+/** What a SignalEngine needs: the guarded port, the sources, the signal record, the clock, and where to report. */
 export interface SignalEngineOptions {
   /** The guarded port orders go through (SafeExchange: guard, journal, risk limits, kill switch). */
   port: SignalPort;
@@ -57,6 +58,7 @@ export interface SignalRequest {
   remote: string;
 }
 
+/** The HTTP answer to a signal: status (200, 4xx) and a JSON body naming the outcome, code and field. */
 export interface SignalResponse {
   status: number;
   body: Record<string, unknown>;

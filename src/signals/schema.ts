@@ -7,6 +7,7 @@ import { ValidationError } from '../util/errors.js';
  * or plain numbers (TradingView's placeholders expand to bare numbers); both are kept as strings.
  */
 export const SIGNAL_ACTIONS = ['open', 'add', 'reduce', 'close', 'reverse', 'flat-all'] as const;
+/** What a signal asks for: open, add, reduce, close, reverse or flat-all (docs/SIGNALS.md). */
 export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
 
 /**
@@ -17,6 +18,7 @@ export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
  * - `pct_position`: percent of the current position (reduce, close).
  */
 export const SIZE_UNITS = ['base', 'quote', 'contracts', 'pct_balance', 'pct_position'] as const;
+/** The unit of a signal's size: base or quote currency, contracts, or a percent of balance or position. */
 export type SizeUnit = (typeof SIZE_UNITS)[number];
 
 const DECIMAL = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
@@ -27,6 +29,7 @@ const decimal = z
 
 const INST_ID = /^[A-Z0-9]{1,12}(-[A-Z0-9]{1,12}){1,4}$/;
 
+/** The zod schema of an incoming webhook signal (docs/SIGNALS.md); unknown fields are refused. */
 export const signalSchema = z
   .object({
     source: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, "_" or "-"'),
@@ -108,6 +111,7 @@ export const signalSchema = z
       });
   });
 
+/** A webhook signal after validation (exported from the package as IncomingSignal). */
 export type Signal = z.output<typeof signalSchema>;
 
 /** A signal that fails the schema: names the first field at fault and what is wrong with it. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ValidationError } from '../util/errors.js';
 import type { SignalEngine, SignalResponse } from './engine.js';
 
+/** Settings of the signals HTTP server: bind address, port, body limit, trusted proxies. */
 export interface SignalServerOptions {
   engine: SignalEngine;
   /** Bind address. Default 127.0.0.1 (loopback): put a TLS-terminating proxy in front for the internet. */
@@ -20,6 +21,7 @@ export interface SignalServerOptions {
   requireHttps?: boolean;
 }
 
+/** A running signals server: its URL and port, and close(). */
 export interface SignalServer {
   server: Server;
   /** e.g. http://127.0.0.1:8787 */

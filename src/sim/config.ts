@@ -31,6 +31,7 @@ export interface SimMarketConfig {
   crossOffsetBps?: Record<string, number>;
 }
 
+/** The local exchange's config file: API keys, accounts with their starting balances, faults to inject and the market's starting point. */
 export interface SimConfig {
   keys?: SimKey[];
   accounts?: Record<string, SimAccountConfig>;

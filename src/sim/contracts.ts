@@ -234,6 +234,7 @@ export interface WsServerOptions {
   idleTimeoutMs?: number;
 }
 
+/** Options of a simulated service-upgrade notice (event 64008): when the connections close and which paths get it. */
 export interface WsUpgradeNotice {
   /** Close the announced connections this long after the notice, ms of the sim clock. Default 60 000 (docs/OKX-PROTOCOL.md §2.3). */
   closeAfterMs?: number;

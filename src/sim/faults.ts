@@ -9,6 +9,7 @@ import { seededRandom } from '../util/random.js';
 export const FAULT_KINDS = ['http500', '50001', '50013'] as const;
 export type FaultErrorKind = (typeof FAULT_KINDS)[number];
 
+/** Faults the local exchange injects: added latency (ms), error, rate-limit and accept-then-timeout rates (0..1), clock skew (ms), and periodic WebSocket drops and upgrade notices (ms). */
 export interface FaultSettings {
   /** Added before every REST response, ms. */
   latencyMs: number;

@@ -16,6 +16,7 @@ import { applyRateLimits, createRestHandler } from './rest/server.js';
 import { attachWsServer } from './ws/index.js';
 import { ENDPOINTS, type EndpointId } from '../protocol/endpoints.js';
 
+/** Options of `startSimulator`: port, host, seed, clock, tick period (ms), config (keys, accounts, faults) and market. */
 export interface SimulatorOptions {
   /** Default 0 (any free port). */
   port?: number;
@@ -43,6 +44,7 @@ export interface SimulatorOptions {
   attachWs?: (opts: WsServerOptions) => WsServerHandle;
 }
 
+/** A running local OKX-compatible exchange: its REST and WebSocket URLs, API keys and controls (tick, faults, close). */
 export interface Simulator {
   readonly restUrl: string;
   readonly wsUrls: { wsPublic: string; wsPrivate: string; wsBusiness: string };
@@ -85,6 +87,7 @@ const WS_OPS: Record<string, { kind: 'place' | 'cancel' | 'amend'; endpoint: End
   'batch-amend-orders': { kind: 'amend', endpoint: 'trade.amendBatchOrders' },
 };
 
+// long: wiring: builds the market, ledger, engine, REST and WS servers and their controls in dependency order
 /** Starts the local OKX-compatible exchange: REST and WS on one loopback port. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const clock = options.clock ?? systemClock;

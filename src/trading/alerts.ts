@@ -4,8 +4,10 @@ import { systemClock } from '../util/clock.js';
 import { maskKey } from '../util/logger.js';
 import { OkxkitError, ValidationError, errorCode } from '../util/errors.js';
 
+/** How urgent an alert is: info, warning or critical. */
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
+/** What an alert is about (risk trip, kill switch, payload mismatch, unresolved order, auth failure ...). */
 export type AlertKind =
   | 'risk-trip'
   | 'kill-switch'
@@ -17,6 +19,7 @@ export type AlertKind =
   | 'dead-mans-switch'
   | (string & {});
 
+/** An alert to raise: kind, severity, message, details and an optional de-duplication key. */
 export interface AlertInput {
   kind: AlertKind;
   severity?: AlertSeverity;
@@ -26,6 +29,7 @@ export interface AlertInput {
   dedupKey?: string;
 }
 
+/** An alert as sinks receive it: kind, severity, message, redacted details, time (ms) and how many duplicates were suppressed. */
 export interface Alert {
   kind: AlertKind;
   severity: AlertSeverity;
@@ -37,6 +41,7 @@ export interface Alert {
   suppressed: number;
 }
 
+/** Where alerts go (console, webhook, e-mail ...): a name and a `send` that may be async. */
 export interface AlertSink {
   readonly name: string;
   send(alert: Alert): Promise<void> | void;
@@ -113,6 +118,7 @@ export class WebhookSink implements AlertSink {
   }
 }
 
+/** Options of `Alerts`: sinks, clock, de-duplication window (ms) and error-spike threshold. */
 export interface AlertsOptions {
   sinks?: AlertSink[];
   clock?: Clock;

@@ -8,6 +8,7 @@ export interface CancelAllAfterApi {
   cancelAllAfter(p: { timeOut: string; tag?: string }): Promise<unknown>;
 }
 
+/** Options of `DeadMansSwitch`: the cancel-all-after API, the timeout (seconds) and heartbeat period (ms). */
 export interface DeadMansSwitchOptions {
   api: CancelAllAfterApi;
   /** Seconds until the exchange cancels everything without a heartbeat: 10..120 (docs/OKX-PROTOCOL.md §7.4). Default 60. */

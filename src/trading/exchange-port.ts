@@ -4,12 +4,15 @@
  * backtest, on the local exchange, on demo and live. Wire values stay decimal strings.
  */
 export type Side = 'buy' | 'sell';
+/** An order type okxkit places: market, limit, post_only, fok or ioc. */
 export type OrdType = 'market' | 'limit' | 'post_only' | 'fok' | 'ioc';
+/** The state of an order: live, partially_filled, filled, canceled or mmp_canceled. */
 export type OrderState = 'live' | 'partially_filled' | 'filled' | 'canceled' | 'mmp_canceled';
 
 /** The states in which an order still rests on the book; every other state is final. */
 export const OPEN_STATES: ReadonlySet<string> = new Set<OrderState>(['live', 'partially_filled']);
 
+/** The trading rules of an instrument through the Exchange port: tick size, lot size, minimum size (decimal strings) and state. */
 export interface Instrument {
   instId: string;
   instType: string;
@@ -127,6 +130,7 @@ export interface AlgoOrder {
   cTime: number;
 }
 
+/** One currency's balance through the Exchange port: available and frozen amounts (decimal strings). */
 export interface Balance {
   ccy: string;
   /** Available to trade. */
@@ -137,6 +141,7 @@ export interface Balance {
   eq: string;
 }
 
+/** The latest price of an instrument through the Exchange port: last and best bid/ask (decimal strings) and when (ms). */
 export interface Ticker {
   instId: string;
   last: string;
@@ -169,6 +174,7 @@ export interface OrderIntent {
   expTime?: number;
 }
 
+/** An order through the Exchange port: ids, side, type, price and sizes (decimal strings), state and times (ms). */
 export interface Order {
   ordId: string;
   clOrdId: string;
@@ -190,6 +196,7 @@ export interface Order {
   uTime: number;
 }
 
+/** One fill of an order through the Exchange port: price, size and fee (decimal strings) and time (ms). */
 export interface Fill {
   tradeId: string;
   ordId: string;
@@ -204,19 +211,23 @@ export interface Fill {
   ts: number;
 }
 
+/** Names one order through the Exchange port: its instrument and its `ordId` or `clOrdId`. */
 export interface OrderRef {
   instId: string;
   ordId?: string;
   clOrdId?: string;
 }
 
+/** A change to an open order through the Exchange port: new size and/or price (decimal strings). */
 export interface AmendRequest extends OrderRef {
   newSz?: string;
   newPx?: string;
 }
 
+/** Stops a subscription (onTicker, onOrder, onFill); calling it twice does nothing more. */
 export type Unsubscribe = () => void;
 
+/** What bots and the safe-execution layer trade through: instruments, balances, tickers, orders and their streams. OkxExchange implements it for OKX, SafeExchange wraps one with guard, executor and risk. */
 export interface ExchangePort {
   /** Instrument rules (tick, lot, min size, state). */
   instrument(instId: string): Promise<Instrument>;

@@ -19,6 +19,7 @@ export type ExecutionVenue = Pick<ExchangePort, 'placeOrder' | 'getOrder' | 'ope
   resyncClock?(): Promise<unknown>;
 };
 
+/** Options of `Executor`: the venue, the order journal, sleep, the `expTime` window (ms) and retry settings. */
 export interface ExecutorOptions {
   venue: ExecutionVenue;
   journal: OrderJournal;
@@ -54,6 +55,7 @@ export interface ExecutorOptions {
   logger?: Logger;
 }
 
+/** What `Executor.reconcile` did with journal rows: adopted, expired, refreshed, foreign orders found, still unresolved, and errors. */
 export interface ReconcileReport {
   /** pending/unknown rows the exchange has: adopted. */
   adopted: JournalRow[];

@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
  */
 export type JournalStatus = 'pending' | 'unknown' | 'acked' | 'rejected' | 'expired';
 
+/** One order in the journal (the executor's exactly-once record): the request, its client id and its last known state. */
 export interface JournalRow {
   clOrdId: string;
   instId: string;

@@ -7,6 +7,7 @@ import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { OkxkitError, ValidationError, errorCode, errorText } from '../util/errors.js';
 
+/** The kill switch's persisted state: halted or not, why, by whom and when (ms). */
 export interface KillState {
   halted: boolean;
   why: string;

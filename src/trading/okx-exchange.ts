@@ -312,6 +312,7 @@ export interface OkxStreamClient {
   off?(event: 'stopped', listener: (info: StreamEndpointInfo) => void): unknown;
 }
 
+/** Options of `OkxExchange`: the REST client, an optional WebSocket client for streams, and the REST poll period (ms). */
 export interface OkxExchangeOptions {
   client: OkxTradingClient;
   /**
@@ -723,6 +724,7 @@ export class OkxExchange implements ExchangePort {
     await this.feed?.reconcile();
   }
 
+  // long: the feed and its WS subscription handlers share the poll/stream switch state
   private ensureFeed(): OrderFeed {
     if (this.feed) return this.feed;
     const feed = new OrderFeed({

@@ -20,6 +20,7 @@ import { GuardRejection } from './errors.js';
  */
 export type RoundingPolicy = 'conservative' | 'reject';
 
+/** The limits `OrderGuard` checks before an order leaves: rounding, price band (percent), notional, leverage and position caps, and how fresh instrument and ticker data must be (ms). */
 export interface GuardLimits {
   rounding?: RoundingPolicy;
   /** Fat-finger band in percent of the reference price (best ask for buys, best bid for sells, else last). Default "5". */
@@ -219,6 +220,7 @@ export class OrderGuard {
     else this.positionsCache.delete(instId);
   }
 
+  // long: reduce-only, leverage and position-size checks share the position and side they face
   /** Reduce-only, leverage and position-size checks of a derivatives order. */
   private async checkDerivative(
     intent: OrderIntent,
@@ -312,6 +314,7 @@ export class OrderGuard {
     }
   }
 
+  // long: the guard checks in the order an order must pass them (instrument, size, price band, notional), each refusing with its own error
   async check(intent: OrderIntent): Promise<OrderIntent> {
     const { instId } = intent;
     const halted = this.risk?.haltReason();

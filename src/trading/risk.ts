@@ -32,6 +32,7 @@ export interface RiskMemory {
   save(state: RiskMemoryState): void;
 }
 
+/** The risk manager's figures: PnL, daily PnL, equity, peak and drawdown in `ccy` (decimal strings), open orders, positions, and the halt reason if halted. */
 export interface RiskSnapshot {
   /** The reporting currency of pnl, dailyPnl, equity, peakEquity and drawdown. */
   ccy: string;

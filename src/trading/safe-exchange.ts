@@ -37,6 +37,7 @@ type DerivativeMethods = Pick<
   | 'accountMode'
 >;
 
+/** An ExchangePort that puts the order guard, the exactly-once executor and the risk gate in front of another port: use it for every real order. */
 export class SafeExchange implements ExchangePort {
   readonly inner: ExchangePort;
   readonly guard: OrderGuard | undefined;

@@ -19,6 +19,7 @@ export interface TimerHandle {
   readonly timerId: number;
 }
 
+/** Options of a timer set on a clock. */
 export interface TimerOptions {
   /** Do not keep the process alive for this timer (real timers only). */
   unref?: boolean;
@@ -74,6 +75,7 @@ class RealTimers implements Timers {
 /** Real timers (Node's setTimeout / setInterval). */
 export const realTimers: Timers = new RealTimers();
 
+/** The real clock: `Date.now()` and real timers. The default wherever a clock is optional; tests pass a TestClock instead. */
 export const systemClock: Clock = { now: () => Date.now(), timers: realTimers };
 
 /** The timers a clock schedules on: its own, else real timers. */

@@ -97,6 +97,7 @@ export function channelNeedsLogin(channel: string): boolean {
 
 /** Bar sizes of the candle channels (docs/OKX-PROTOCOL.md §7.2; WS also has 1s). */
 export const CANDLE_BARS = WS_CANDLE_BARS;
+/** A candle length the WebSocket candle channels accept, e.g. "1m", "1H", "1Dutc". */
 export type CandleBar = (typeof CANDLE_BARS)[number];
 
 /**

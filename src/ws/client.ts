@@ -62,6 +62,7 @@ import { LiveOrderBook, type LiveOrderBookOptions } from './live-book.js';
 import { WsTrading, type InstrumentCodes } from './order-ops.js';
 import { WsStream } from './stream.js';
 
+/** The three OKX WebSocket URLs: public, private and business. */
 export interface WsUrls {
   wsPublic: string;
   wsPrivate: string;
@@ -74,6 +75,7 @@ export interface ClockSource {
   syncClock(): Promise<{ offsetMs: number }>;
 }
 
+/** Options of `OkxWsClient`: URLs (or a base URL or site), credentials for private channels, clock and reconnect settings. */
 export interface OkxWsClientOptions {
   /** Explicit endpoint URLs (e.g. `sim.wsUrls`); wins over baseUrl and site. */
   urls?: WsUrls;
@@ -108,6 +110,7 @@ export interface OkxWsClientOptions {
   maxBuffer?: number;
 }
 
+/** Events of `OkxWsClient`: open, reconnecting, subscribed, error and the rest, with their payloads. */
 export interface OkxWsClientEvents {
   error: (err: OkxWsError) => void;
   open: (info: { endpoint: WsEndpoint; reconnect: boolean }) => void;

@@ -11,6 +11,7 @@ import {
   type BookSnapshot,
 } from './order-book.js';
 
+/** Options of `LiveOrderBook`: book channel, checksum verification and a REST snapshot source to repair gaps. */
 export interface LiveOrderBookOptions {
   /** Default 'books' (400 levels, 100 ms increments). */
   channel?: BookChannel;
@@ -26,6 +27,7 @@ export interface LiveOrderBookOptions {
   snapshotRetries?: number;
 }
 
+/** Events of `LiveOrderBook`: change, resync started and synced again. */
 export interface LiveOrderBookEvents {
   change: (book: OrderBook) => void;
   /** A resync started (gap, checksum mismatch, or no snapshot). */

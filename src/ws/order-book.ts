@@ -35,6 +35,7 @@ export type BookApplyResult = 'applied' | 'ignored' | 'gap' | 'checksum' | 'inva
 
 export type BookChannel = 'books' | 'books5' | 'bbo-tbt' | 'books-l2-tbt' | 'books50-l2-tbt';
 
+/** Events of `OrderBook`: change, and resync when a gap or a checksum mismatch makes the book stale. */
 export interface OrderBookEvents {
   /** The book changed (after a snapshot or an update that moved levels). */
   change: (book: OrderBook) => void;
@@ -42,6 +43,7 @@ export interface OrderBookEvents {
   resync: (reason: 'gap' | 'checksum', detail: string) => void;
 }
 
+/** Options of `OrderBook`: channel, checksum verification and how many updates to keep while a snapshot is fetched. */
 export interface OrderBookOptions {
   /** books5 and bbo-tbt push full snapshots; the others push increments (docs/OKX-PROTOCOL.md §3). Default 'books'. */
   channel?: BookChannel;

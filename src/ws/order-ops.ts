@@ -14,6 +14,7 @@ import { OkxWsError } from './errors.js';
 export type InstrumentCodes =
   ReadonlyMap<string, number> | Readonly<Record<string, number>> | ((instId: string) => number | undefined);
 
+/** An order placed over the WebSocket `order` op: the fields of POST /api/v5/trade/order, numbers as decimal strings. */
 export interface WsOrderRequest {
   instId: string;
   tdMode: string;
@@ -31,12 +32,14 @@ export interface WsOrderRequest {
   [field: string]: unknown;
 }
 
+/** An order cancelled over the WebSocket `cancel-order` op: instrument and `ordId` or `clOrdId`. */
 export interface WsCancelRequest {
   instId: string;
   ordId?: string;
   clOrdId?: string;
 }
 
+/** An order amended over the WebSocket `amend-order` op: the order and its new size and/or price. */
 export interface WsAmendRequest {
   instId: string;
   ordId?: string;
@@ -56,6 +59,7 @@ export interface WsOrderResult extends ItemOutcome {
   tag?: string;
 }
 
+/** Options of one WebSocket order op: request id, `expTime` deadline (unix ms) and how long to wait for the answer (ms). */
 export interface WsOpOptions {
   /** Request id: alphanumeric, at most 32 characters (docs/OKX-PROTOCOL.md §8). Generated when omitted. */
   id?: string;

@@ -14,6 +14,7 @@ import {
   type SignalState,
 } from '../../src/bots/strategies/signal.js';
 import { withSim } from '../helpers/sim.js';
+import { until } from '../helpers/until.js';
 
 describe('signal strategies', () => {
   test('EMA cross: enters on the bar the fast EMA crosses above the slow one, exits on the cross below', () => {
@@ -100,7 +101,12 @@ describe('signal strategies', () => {
       for (let i = 0; i < 400 && state().exits < 1; i++) {
         clock.advance(5_000);
         sim.tick();
-        await new Promise((r) => setTimeout(r, 5));
+        // The price poll the advance fired is a REST round trip: wait until the runner holds the
+        // price the exchange now shows, instead of sleeping.
+        await until(
+          () => runner.status().price === sim.market.last('BTC-USDT'),
+          'the runner to see the price after the tick',
+        );
         await runner.reconcile();
         await runner.idle();
       }

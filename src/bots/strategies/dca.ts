@@ -15,6 +15,7 @@ import type {
   Wake,
 } from '../types.js';
 
+/** The persisted state of a DCA bot: its current cycle, position and cost (decimal strings), kept across restarts. */
 export interface DcaState {
   /** 1-based number of the current cycle. */
   cycle: number;

@@ -16,6 +16,7 @@ import type {
   Wake,
 } from '../types.js';
 
+/** The persisted state of a grid bot: the ladder as placed and its realised profit (decimal strings), kept across restarts. */
 export interface GridState {
   /** The ladder as placed, fixed at the first start so a restart keeps the same prices. */
   prices: string[];

@@ -16,6 +16,7 @@ import type {
   Wake,
 } from '../types.js';
 
+/** The persisted state of a trailing-stop bot: start price, whether the trail is armed and the peak since (decimal strings). */
 export interface TrailingState {
   /** Price when the bot started: the reference for its PnL. */
   startPx: string;

@@ -93,6 +93,7 @@ export function register(program: Command, io: SecurityIo = processIo(), sleep: 
         println(io.stderr, `(${rows.length} record(s); run okxkit audit verify ${path} to check the chain)`);
     });
 
+  // long: a CLI command: flags, a read-only client, the watch loop and its printing; each step short
   audit
     .command('withdrawals')
     .description(

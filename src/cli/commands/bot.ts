@@ -140,6 +140,7 @@ async function control(req: ControlRequest, json: boolean | undefined): Promise<
 /** `okxkit bot run <kind> --config bot.json` (docs/REQUIREMENTS.md R27): grid, dca, trailing and the signal strategies. */
 export function register(program: Command): void {
   const bot = program.command('bot').description('trading bots: grid, DCA, trailing stop');
+  // long: a CLI command: flags parsed, the stack opened, the run and its status printing, exit code; each step short
   bot
     .command('list')
     .description('the bots of the running supervisor (`okxkit up`), over its control socket')
@@ -163,6 +164,7 @@ export function register(program: Command): void {
     .argument('<id>', 'bot id')
     .option('--json', 'print JSON')
     .action((id: string, f: { json?: boolean }) => control({ cmd: 'start', id }, f.json));
+  // long: one command's wiring in order (credentials, key check, Redis, client, stack, runner, summary); each step is a call
   bot
     .command('run')
     .description('run a bot until Ctrl-C (or --seconds); it resumes from its state after a restart')

@@ -57,6 +57,7 @@ function int(flag: string, v: string, min: number, max: number): number {
 // long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit optimize <kind> --config --param name=values ...`: search, walk forward, over-fit guard. */
 export function register(program: Command): void {
+  // long: a CLI command: flags and candidate grid parsed and checked up front, then the run and its printing
   addResearchFlags(
     program
       .command('optimize')

@@ -123,6 +123,7 @@ async function exchange0Close(h: { close(): Promise<void> }): Promise<void> {
 export function register(program: Command): void {
   const order = program.command('order').description('place, cancel, look up and list orders');
 
+  // long: a CLI command: flags to an order intent (spot and derivative fields), the guarded placement, printing
   addClientFlags(
     order
       .command('place')

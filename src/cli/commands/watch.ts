@@ -114,6 +114,7 @@ function fmtBook(book: OrderBook, depth: number): string {
   return lines.join('\n');
 }
 
+// long: a terminal loop: subscription, redraw throttle and shutdown share the screen state
 /**
  * Runs a watch until `seconds` pass (or forever), writing to `out`. Returns the number of
  * updates written.

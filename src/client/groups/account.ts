@@ -15,6 +15,7 @@ const positionArray = positionSchema.array();
 const billArray = accountBillSchema.array();
 const oneConfig = accountConfigSchema.array().min(1);
 
+/** Query of GET /api/v5/account/positions: filter by instrument type, instrument ids or position id. */
 export interface PositionsParams {
   instType?: 'MARGIN' | 'SWAP' | 'FUTURES' | 'OPTION';
   /** Up to 10, comma-separated. */
@@ -22,6 +23,7 @@ export interface PositionsParams {
   posId?: string;
 }
 
+/** Query of GET /api/v5/account/bills (trading-account ledger): filters and `after`/`before` paging by bill id. */
 export interface AccountBillsParams {
   instType?: string;
   instId?: string;

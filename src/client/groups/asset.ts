@@ -9,6 +9,7 @@ import type { RestCaller } from '../caller.js';
 const balanceArray = assetBalanceSchema.array();
 const billArray = assetBillSchema.array();
 
+/** Query of GET /api/v5/asset/bills (funding-account ledger): filters and `after`/`before` paging. */
 export interface AssetBillsParams {
   ccy?: string;
   type?: string;

@@ -21,6 +21,7 @@ const tradeArray = tradeSchema.array();
 
 /** Bar sizes OKX serves (docs/OKX-PROTOCOL.md §7.2); 1s only from history-candles. */
 export const BARS = HISTORY_CANDLE_BARS;
+/** A candle length OKX accepts for REST candles, e.g. "1m", "1H", "1D". */
 export type Bar = (typeof BARS)[number];
 
 const MIN = 60_000;
@@ -48,6 +49,7 @@ export interface Candle {
   confirm: string;
 }
 
+/** Query of one page of candles: instrument, bar, and `after`/`before` timestamps (ms, exclusive) to page. */
 export interface CandlesParams {
   instId: string;
   bar?: Bar;
@@ -59,6 +61,7 @@ export interface CandlesParams {
   limit?: number;
 }
 
+/** A candle range to fetch page by page: instrument, bar and inclusive `from`/`to` in ms since epoch. */
 export interface CandlesBetweenParams {
   instId: string;
   bar: Bar;

@@ -4,8 +4,10 @@ import type { RestCaller } from '../caller.js';
 const timeArray = serverTimeSchema.array().min(1);
 const instrumentArray = instrumentSchema.array();
 
+/** OKX instrument type: spot, margin, perpetual swap, futures or option. */
 export type InstType = 'SPOT' | 'MARGIN' | 'SWAP' | 'FUTURES' | 'OPTION';
 
+/** Query of GET /api/v5/public/instruments: the type, and optionally an instrument family or one instrument. */
 export interface InstrumentsParams {
   instType: InstType;
   instFamily?: string;

@@ -50,12 +50,14 @@ export interface PlaceOrderRequest {
   attachAlgoOrds?: Record<string, unknown>[];
 }
 
+/** Names one order through the Exchange port: its instrument and its `ordId` or `clOrdId`. */
 export interface OrderRef {
   instId: string;
   ordId?: string;
   clOrdId?: string;
 }
 
+/** Body of POST /api/v5/trade/amend-order: the order, and its new size and/or price (decimal strings). */
 export interface AmendOrderRequest extends OrderRef {
   newSz?: string;
   newPx?: string;
@@ -64,11 +66,13 @@ export interface AmendOrderRequest extends OrderRef {
   pxAmendType?: '0' | '1';
 }
 
+/** Options of a REST write (place, cancel, amend): an `expTime` deadline after which OKX drops the request. */
 export interface WriteOptions {
   /** Absolute server-time deadline, unix ms (client.serverNow() + X): OKX drops the request after it (docs/OKX-PROTOCOL.md §9). */
   expTime?: number;
 }
 
+/** Query of GET /api/v5/trade/orders-pending (open orders): filters and `after`/`before` paging by order id. */
 export interface OrdersPendingParams {
   instType?: string;
   instFamily?: string;
@@ -80,6 +84,7 @@ export interface OrdersPendingParams {
   limit?: number;
 }
 
+/** Query of GET /api/v5/trade/orders-history (last 7 days of finished orders): type, filters and paging. */
 export interface OrdersHistoryParams {
   instType: 'SPOT' | 'MARGIN' | 'SWAP' | 'FUTURES' | 'OPTION';
   instFamily?: string;
@@ -94,6 +99,7 @@ export interface OrdersHistoryParams {
   limit?: number;
 }
 
+/** Query of GET /api/v5/trade/fills (recent trade fills): filters and `after`/`before` paging by bill id. */
 export interface FillsParams {
   instType?: string;
   instFamily?: string;

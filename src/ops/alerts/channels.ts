@@ -316,6 +316,7 @@ export class TelegramChannel implements AlertChannel {
   }
 }
 
+/** Settings of an e-mail channel: the SMTP server, its login (password from the vault or `*_FILE`), sender and recipients. */
 export interface EmailChannelOptions {
   name: string;
   host: string;

@@ -120,7 +120,9 @@ export const alertsConfigSchema = z
   })
   .strict();
 
+/** The `alerts:` section of a config after validation: channels, de-duplication, retries, rate limit and rule thresholds. */
 export type AlertsConfig = z.infer<typeof alertsConfigSchema>;
+/** One channel of the `alerts:` section (webhook, slack, discord, telegram or email) as validated. */
 export type ChannelConfig = AlertsConfig['channels'][number];
 
 /** One problem in an alerts config: the field and what to do. */

@@ -14,6 +14,7 @@ export interface DeliveryOutcome {
   error?: string;
 }
 
+/** How a channel delivers: retries with exponential backoff on the clock's timers and a per-channel rate limit. */
 export interface DeliveryOptions {
   clock?: Clock;
   /** Extra tries after a retryable failure. Default 4. */

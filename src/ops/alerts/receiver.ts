@@ -11,6 +11,7 @@ export interface ReceivedAlert {
   signature?: 'ok' | 'unsigned' | string;
 }
 
+/** A running test receiver (`okxkit alerts receiver`): a loopback HTTP server that records and checks the alerts it gets. */
 export interface AlertReceiver {
   readonly url: string;
   readonly port: number;

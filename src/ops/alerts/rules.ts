@@ -25,6 +25,7 @@ export interface AlertRuleThresholds {
   crashLoop: { crashes: number; windowMs: number };
 }
 
+/** The alert rules' thresholds when the config names none (windows in ms; a config's `rules:` overrides each). */
 export const DEFAULT_RULE_THRESHOLDS: AlertRuleThresholds = {
   errorRate: { threshold: 20, windowMs: 60_000 },
   rateLimited: { threshold: 5, windowMs: 60_000 },

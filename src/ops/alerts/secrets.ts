@@ -15,6 +15,7 @@ export type SecretRef = { env: string } | { vault: string };
 /** Turns a secret reference into its value; `field` names the config field for errors. */
 export type SecretResolver = (ref: SecretRef, field: string) => Promise<string>;
 
+/** Where channel secrets come from: the environment (NAME or NAME_FILE) and the vault. */
 export interface SecretResolverOptions {
   env?: Env;
   /** Vault file; default OKXKIT_VAULT or ~/.okxkit/vault.json. */

@@ -37,6 +37,7 @@ export const balanceDetailSchema = z.looseObject({
   collateralEnabled: z.boolean().optional(),
   collateralRestrict: z.boolean().optional(),
 });
+/** One currency of the trading-account balance (GET /api/v5/account/balance); numbers are decimal strings. */
 export type BalanceDetail = z.infer<typeof balanceDetailSchema>;
 
 export const accountBalanceSchema = z.looseObject({
@@ -54,6 +55,7 @@ export const accountBalanceSchema = z.looseObject({
   notionalUsd: optStr,
   upl: optStr,
 });
+/** The trading-account balance from GET /api/v5/account/balance: total equity in USD and one detail per currency. */
 export type AccountBalance = z.infer<typeof accountBalanceSchema>;
 
 /**
@@ -89,6 +91,7 @@ export const positionSchema = z.looseObject({
   // by okxkit, so either passes rather than failing the whole positions read.
   closeOrderAlgo: z.union([z.array(z.unknown()), z.string()]).optional(),
 });
+/** One open position as GET /api/v5/account/positions returns it; numbers are decimal strings, times ms. */
 export type Position = z.infer<typeof positionSchema>;
 
 /**
@@ -121,6 +124,7 @@ export const accountBillSchema = z.looseObject({
   fillTime: optStr,
   notes: optStr,
 });
+/** One trading-account bill (ledger entry) as GET /api/v5/account/bills returns it; numbers are decimal strings. */
 export type AccountBill = z.infer<typeof accountBillSchema>;
 
 /**
@@ -158,4 +162,5 @@ export const accountConfigSchema = z.looseObject({
   traderInsts: z.array(z.unknown()).optional(),
   spotTraderInsts: z.array(z.unknown()).optional(),
 });
+/** The account configuration from GET /api/v5/account/config: account level, position mode, permissions, IPs. */
 export type AccountConfig = z.infer<typeof accountConfigSchema>;

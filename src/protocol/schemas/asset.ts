@@ -11,6 +11,7 @@ export const assetBalanceSchema = z.looseObject({
   frozenBal: str,
   availBal: str,
 });
+/** One currency of the funding account (GET /api/v5/asset/balances); amounts are decimal strings. */
 export type AssetBalance = z.infer<typeof assetBalanceSchema>;
 
 /**
@@ -28,4 +29,5 @@ export const assetBillSchema = z.looseObject({
   clientId: optStr,
   notes: optStr,
 });
+/** One funding-account bill (deposit, withdrawal, transfer ...) from GET /api/v5/asset/bills. */
 export type AssetBill = z.infer<typeof assetBillSchema>;

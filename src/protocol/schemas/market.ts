@@ -25,6 +25,7 @@ export const tickerSchema = z.looseObject({
   sodUtc0: optStr,
   sodUtc8: optStr,
 });
+/** One ticker from GET /api/v5/market/ticker(s): last, best bid/ask and 24 h figures as decimal strings. */
 export type Ticker = z.infer<typeof tickerSchema>;
 
 /** A book level: [price, size, "0" (deprecated), order count]. */
@@ -41,6 +42,7 @@ export const booksSchema = z.looseObject({
   ts: msTs,
   seqId: z.union([z.number(), z.string()]).optional(),
 });
+/** An order-book snapshot from GET /api/v5/market/books: asks and bids as [price, size, ..] string arrays, and its time. */
 export type BookSnapshot = z.infer<typeof booksSchema>;
 
 /**
@@ -65,4 +67,5 @@ export const tradeSchema = z.looseObject({
   ts: msTs,
   count: optStr,
 });
+/** One public trade from GET /api/v5/market/trades: price, size, side and time (ms). */
 export type Trade = z.infer<typeof tradeSchema>;

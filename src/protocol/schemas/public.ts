@@ -6,6 +6,7 @@ import { msTs, optStr, str } from './common.js';
  * {"code":"0","msg":"","data":[{"ts":"1597026383085"}]}
  */
 export const serverTimeSchema = z.looseObject({ ts: msTs });
+/** OKX server time from GET /api/v5/public/time (ms since epoch). */
 export type ServerTime = z.infer<typeof serverTimeSchema>;
 
 /**
@@ -54,4 +55,5 @@ export const instrumentSchema = z.looseObject({
   futureSettlement: z.boolean().optional(),
   tradeQuoteCcyList: z.array(z.string()).optional(),
 });
+/** One instrument from GET /api/v5/public/instruments: its rules (tick size, lot size, minimum size) and state, as strings. */
 export type Instrument = z.infer<typeof instrumentSchema>;

@@ -14,6 +14,7 @@ export const placeResultSchema = z.looseObject({
   sCode: str,
   sMsg: str,
 });
+/** The per-order result of POST /api/v5/trade/order (and batch-orders): ids and `sCode`/`sMsg` ("0" = accepted). */
 export type PlaceResult = z.infer<typeof placeResultSchema>;
 
 /**
@@ -29,6 +30,7 @@ export const cancelResultSchema = z.looseObject({
   sCode: str,
   sMsg: str,
 });
+/** The per-order result of POST /api/v5/trade/cancel-order (and cancel-batch-orders): ids and `sCode`/`sMsg`. */
 export type CancelResult = z.infer<typeof cancelResultSchema>;
 
 /**
@@ -44,6 +46,7 @@ export const amendResultSchema = z.looseObject({
   sCode: str,
   sMsg: str,
 });
+/** The per-order result of POST /api/v5/trade/amend-order (and amend-batch-orders): ids, `reqId` and `sCode`/`sMsg`. */
 export type AmendResult = z.infer<typeof amendResultSchema>;
 
 /**
@@ -94,6 +97,7 @@ export const orderSchema = z.looseObject({
   attachAlgoOrds: z.array(z.unknown()).optional(),
   linkedAlgoOrd: z.unknown().optional(),
 });
+/** One order as GET /api/v5/trade/order, orders-pending and orders-history return it; numbers are decimal strings. */
 export type Order = z.infer<typeof orderSchema>;
 
 /**
@@ -124,6 +128,7 @@ export const fillSchema = z.looseObject({
   feeRate: optStr,
   fillPnl: optStr,
 });
+/** One fill from GET /api/v5/trade/fills: price, size, fee (decimal strings; fees negative when charged) and time (ms). */
 export type Fill = z.infer<typeof fillSchema>;
 
 /**
@@ -135,4 +140,5 @@ export const cancelAllAfterSchema = z.looseObject({
   tag: z.string().default(''),
   ts: str,
 });
+/** Answer of POST /api/v5/trade/cancel-all-after: when the cancel-all triggers and the request time (seconds as strings). */
 export type CancelAllAfterResult = z.infer<typeof cancelAllAfterSchema>;

@@ -2,6 +2,7 @@ import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import { CL_ORD_ID_PATTERN } from '../../protocol/cl-ord-id.js';
 import { errorMessage } from '../../protocol/error-codes.js';
 import type { Clock } from '../../util/clock.js';
+import { OkxkitError } from '../../util/errors.js';
 import type { SimInstrument, SimMarketApi } from '../contracts.js';
 import type { Derivatives } from './derivatives.js';
 
@@ -65,12 +66,13 @@ export interface AlgoHost {
   positionSize(account: string, instId: string, tdMode: string, posSide: string): Decimal;
 }
 
-export class AlgoError extends Error {
+/** A rejection by the local exchange: `code` is the OKX code it answers with, `params` fill its message. */
+export class AlgoError extends OkxkitError {
   constructor(
-    readonly code: string,
+    code: string,
     readonly params: string[] = [],
   ) {
-    super(code);
+    super(code, { code });
   }
 }
 
@@ -107,6 +109,7 @@ export class AlgoBook {
     return new Decimal(this.market.last(inst.instId));
   }
 
+  // long: OKX validates an algo field by field in a fixed order (first failing sCode wins); the checks read top to bottom
   /** Validates and records one algo; throws AlgoError with the item's sCode. */
   place(account: string, item: Item, parentOrdId = ''): SimAlgo {
     const instId = s(item.instId);

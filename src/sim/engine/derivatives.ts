@@ -1,5 +1,6 @@
 import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import type { Clock } from '../../util/clock.js';
+import { OkxkitError } from '../../util/errors.js';
 import type { SimInstrument, SimMarketApi } from '../contracts.js';
 import type { Ledger } from './ledger.js';
 import {
@@ -60,12 +61,13 @@ export interface DerivEvents {
   balance(account: string, ccys: string[], eventType: string): void;
 }
 
-export class DerivError extends Error {
+/** A rejection by the local exchange: `code` is the OKX code it answers with, `params` fill its message. */
+export class DerivError extends OkxkitError {
   constructor(
-    readonly code: string,
+    code: string,
     readonly params: string[] = [],
   ) {
-    super(code);
+    super(code, { code });
   }
 }
 
@@ -334,6 +336,7 @@ export class Derivatives {
     return this.#entryMargin(inst, openSz, px, lever);
   }
 
+  // long: one fill updates position, average price, margin and PnL for linear and inverse contracts together
   /**
    * Books one execution of a contract order: fee, realised PnL, margin, the position, one bill in
    * the settlement currency. Returns the fee (negative = charged) and the PnL.

@@ -2,6 +2,7 @@ import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import { CL_ORD_ID_PATTERN, TAG_PATTERN } from '../../protocol/cl-ord-id.js';
 import { errorMessage } from '../../protocol/error-codes.js';
 import type { Clock } from '../../util/clock.js';
+import { OkxkitError } from '../../util/errors.js';
 import type {
   BalanceChange,
   CashBalance,
@@ -37,12 +38,12 @@ export interface TradeEnvelope {
 }
 
 /** A failure of a whole request (not of one item): a code for the top-level envelope. */
-export class EngineRequestError extends Error {
+export class EngineRequestError extends OkxkitError {
   constructor(
     readonly okxCode: string,
     readonly okxMsg: string,
   ) {
-    super(okxMsg);
+    super(okxMsg, { code: okxCode });
   }
 }
 
@@ -475,6 +476,7 @@ export class MatchingEngine implements EngineEvents {
     return out;
   }
 
+  // long: OKX validates an order field by field in a fixed order (first failing sCode wins); the checks read top to bottom
   #placeOne(account: string, item: Record<string, unknown>, inBatch: Set<string>): ItemResult {
     const bad = badPlaceField(item);
     if (bad) return fail('51000', bad);
@@ -755,6 +757,7 @@ export class MatchingEngine implements EngineEvents {
     if (add.gt(0) && this.#ledger.freeze(o.account, o.frozenCcy, add)) o.frozen = o.frozen.plus(add);
   }
 
+  // long: one execution books balances, fee, bills, order totals and pushes atomically, in OKX order
   /** Applies one execution to an order and its account: balances, fee, bills, fill record. */
   #fill(o: SimOrder, px: Decimal, q: Decimal, maker: boolean, tradeId: string): void {
     const now = this.#clock.now();
@@ -1162,6 +1165,7 @@ export class MatchingEngine implements EngineEvents {
     return this.#market.instrument(instId) ? new Decimal(this.#market.last(instId)) : ZERO;
   }
 
+  // long: one OKX response shape: the fields of GET /account/balance listed in OKX order
   /** GET /account/balance data[0] (docs/OKX-PROTOCOL.md §7.3): spot-mode fields, inapplicable ones "". */
   balance(account: string, ccys?: string[]): Record<string, unknown> {
     const a = this.#ledger.account(account);

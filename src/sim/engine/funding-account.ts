@@ -1,5 +1,6 @@
 import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import type { Clock } from '../../util/clock.js';
+import { OkxkitError } from '../../util/errors.js';
 import type { Balance, Ledger } from './ledger.js';
 
 /** A withdrawal request as GET /asset/withdrawal-history reports it. */
@@ -17,12 +18,13 @@ export interface SimWithdrawal {
   ts: number;
 }
 
-export class FundingError extends Error {
+/** A rejection by the local exchange: `code` is the OKX code it answers with, `params` fill its message. */
+export class FundingError extends OkxkitError {
   constructor(
-    readonly code: string,
+    code: string,
     readonly params: string[] = [],
   ) {
-    super(code);
+    super(code, { code });
   }
 }
 

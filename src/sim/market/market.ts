@@ -131,6 +131,7 @@ export class SimMarket implements SimMarketApi {
   private tNow: number;
   private secCache: { key: string; secs: Bucket[] } | undefined;
 
+  // long: sets up every instrument walk and its parameters from the options; the fields are assigned once here
   constructor(opts: SimMarketOptions) {
     this.seed = opts.seed >>> 0;
     this.clock = opts.clock;

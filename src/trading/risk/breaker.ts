@@ -21,6 +21,7 @@ export interface PositionAction {
   error?: string;
 }
 
+/** A risk limit tripped: which rule, a message, the numbers, when (ms) and how many orders were cancelled. */
 export interface RiskTrip {
   rule: RiskRule;
   message: string;
@@ -159,6 +160,7 @@ export class RiskBreaker {
     return this.trip('killSwitch', `kill switch engaged by ${ks!.by}: ${ks!.why}`, {}, false, known);
   }
 
+  // long: the trip's effects in their required order (halt first, persist the switch, cancel, act on positions, audit record), one shared trip promise
   trip(
     rule: RiskRule,
     message: string,

@@ -53,6 +53,7 @@ export interface RiskLimits {
 /** What a risk trip does to open positions besides cancelling orders (see RiskLimits.onTrip). */
 export type BreakerAction = 'cancel-only' | 'reduce' | 'close-all';
 
+/** A risk limit that can trip: daily loss, drawdown (absolute or percent), open orders, position, the derivatives limits (leverage, margin ratio, liquidation distance), or the kill switch. */
 export type RiskRule =
   | 'maxDailyLoss'
   | 'maxDrawdown'
