@@ -11,22 +11,21 @@ import type { TrailingState } from '../../src/bots/strategies/trailing.js';
 import type { BotKind } from '../../src/bots/types.js';
 import { needDerivatives } from '../../src/trading/exchange-port.js';
 import { GuardRejection } from '../../src/trading/errors.js';
-import type { ManualClock } from '../../src/util/clock.js';
+import { TestClock } from '../../src/util/clock.js';
 import type { Simulator } from '../../src/sim/simulator.js';
 import { derivSim } from '../sim/derivs/derivs-kit.js';
 
 /**
  * Contracts end to end on the local exchange, over the live path (OkxClient -> OkxExchange ->
- * guard -> journal -> runner). The exchange, the client and the bots share a manual clock that
- * the test moves in steps; 15:50 UTC start, so funding (16:00 UTC) happens within the run.
+ * guard -> journal -> runner). The exchange, the client and the bots share a test clock whose timers
+ * fire only as the test moves it in steps; 15:56 UTC start, so funding (16:00 UTC) happens in the run.
  */
 const START = Date.parse('2026-03-01T15:56:00.000Z');
 const SWAP = 'BTC-USDT-SWAP';
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Rig {
   sim: Simulator;
-  clock: ManualClock;
+  clock: TestClock;
   defer(fn: () => unknown): void;
   client(label: string): OkxClient;
   stack(label: string): Promise<TradingStack>;
@@ -37,7 +36,10 @@ async function rig(t: TestContext, names: string[], seed = 7): Promise<Rig> {
   t.after(async () => {
     for (const fn of undo.reverse()) await fn();
   });
-  const { sim, clock } = await derivSim({ after: (fn) => void undo.push(fn) }, names, { seed, start: START });
+  // A clock whose timers fire only when the test moves it: the sessions' polls, the clients' rate
+  // limiters and the exchange all run on it, so nothing happens between steps.
+  const clock = new TestClock(START);
+  const { sim } = await derivSim({ after: (fn) => void undo.push(fn) }, names, { seed, clock });
   const r: Rig = {
     sim,
     clock,
@@ -52,7 +54,7 @@ async function rig(t: TestContext, names: string[], seed = 7): Promise<Rig> {
         client: r.client(label),
         journalPath: ':memory:',
         clock,
-        pollMs: 10,
+        pollMs: 500,
         deadMan: false,
         ws: false,
       });
@@ -89,9 +91,9 @@ async function drive(
   maxSteps = 400,
 ) {
   for (let i = 0; i < maxSteps && !(await done()); i++) {
-    r.clock.advance(stepMs);
+    await r.clock.advanceAsync(stepMs);
     r.sim.tick();
-    await pause(2);
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (const x of runners) {
       await x.reconcile();
       await x.idle();

@@ -8,9 +8,16 @@ import type { Simulator } from '../../../src/sim/simulator.js';
 export async function derivSim(
   t: AfterHook,
   names = ['alice'],
-  opts: { seed?: number; start?: number; posMode?: 'net_mode' | 'long_short_mode'; acctLv?: '1' | '2' } = {},
+  opts: {
+    seed?: number;
+    start?: number;
+    posMode?: 'net_mode' | 'long_short_mode';
+    acctLv?: '1' | '2';
+    /** A clock of the caller's (e.g. a TestClock whose timers fire as the test advances it). */
+    clock?: ManualClock;
+  } = {},
 ) {
-  const clock = new ManualClock(opts.start ?? T0);
+  const clock = opts.clock ?? new ManualClock(opts.start ?? T0);
   const cfg = accountsConfig(names, { USDT: '100000', BTC: '2', ETH: '20' });
   const accounts = Object.fromEntries(
     Object.entries(cfg.accounts).map(([n, a]) => [
