@@ -6,6 +6,7 @@ import { parseBotConfig } from '../../src/bots/config.js';
 import { BotRunner } from '../../src/bots/runner.js';
 import { openTradingStack, type TradingStack } from '../../src/bots/session.js';
 import { BotStateStore } from '../../src/bots/state-store.js';
+import { formatStatus, formatStatusLine, formatSummary } from '../../src/bots/status-view.js';
 import type { GridState } from '../../src/bots/strategies/grid.js';
 import type { TrailingState } from '../../src/bots/strategies/trailing.js';
 import type { BotKind } from '../../src/bots/types.js';
@@ -164,7 +165,17 @@ describe('derivatives on the local exchange (end to end)', () => {
       assert.ok(after.realizedPnl !== undefined && after.realizedPnl !== '', 'realised PnL reported');
       const st = grid.status();
       assert.ok(Number.isFinite(Number(st.realisedPnl)), `realised PnL ${st.realisedPnl}`);
-      await grid.stop();
+      // the bot shows the funding: status, status line and summary
+      assert.equal(st.funding, after.fundingFee, 'the status carries the funding of the position');
+      const f = new Decimal(after.fundingFee).toFixed(4);
+      const signed = f.startsWith('-') ? f : `+${f}`;
+      assert.ok(
+        formatStatus(st).some((l) => l.includes(`funding  ${signed} USDT`)),
+        formatStatus(st).join('\n'),
+      );
+      assert.ok(formatStatusLine(st).includes(`| funding ${signed}`), formatStatusLine(st));
+      const summary = await grid.stop();
+      assert.match(formatSummary(summary), new RegExp(`funding +\\${signed} USDT`));
     },
   );
 
