@@ -179,6 +179,79 @@ describe('derivatives on the local exchange (end to end)', () => {
     },
   );
 
+  for (const direction of ['long', 'neutral'] as const) {
+    test(
+      `a ${direction} perpetual grid places and fills on both sides as its mode says`,
+      { timeout: 90_000 },
+      async (t) => {
+        const r = await rig(t, ['alice', 'bob'], direction === 'long' ? 13 : 17);
+        const stack = await r.stack('alice');
+        const port = needDerivatives(stack.port, 'the test');
+        const last = Number((await stack.exchange.ticker(SWAP)).last);
+        const store = new BotStateStore(':memory:');
+        r.defer(() => store.close());
+        const id = `perp${direction}`;
+        const grid = runnerFor(
+          r,
+          'grid',
+          {
+            id,
+            instId: SWAP,
+            direction,
+            lower: (last * 0.995).toFixed(1),
+            upper: (last * 1.005).toFixed(1),
+            levels: 8,
+            sizePerLevel: '2',
+          },
+          stack,
+          store,
+        );
+        await grid.start();
+        await drive(r, [grid], () => (store.load(id)!.state as GridState).buying === undefined, 1_000, 50);
+        const [pos] = await port.positions(SWAP);
+        if (direction === 'long')
+          assert.ok(pos && new Decimal(pos.pos).gt(0), `a long position: ${JSON.stringify(pos)}`);
+        else assert.equal(pos, undefined, 'a neutral grid opens no position at start');
+        const live = await stack.exchange.openOrders(SWAP);
+        assert.ok(
+          live.some((o) => o.side === 'buy') && live.some((o) => o.side === 'sell'),
+          'both sides of the ladder rest',
+        );
+        // a long grid's start-up buy is one buy fill already: it needs one more from the ladder
+        const need = { buy: direction === 'long' ? 2 : 1, sell: 1 };
+        const count = async () => {
+          const fills = await stack.exchange.fills(SWAP);
+          // orders filled in full (a level is 2 contracts; the grid counts a level once it is whole)
+          const n = (side: string) => {
+            const by = new Map<string, Decimal>();
+            for (const x of fills.filter((y) => y.side === side))
+              by.set(x.ordId, (by.get(x.ordId) ?? new Decimal(0)).plus(x.fillSz));
+            return [...by.values()].filter((sz) => sz.gte(2)).length;
+          };
+          return { buy: n('buy'), sell: n('sell') };
+        };
+        await drive(
+          r,
+          [grid],
+          async () => {
+            const c = await count();
+            return c.buy >= need.buy && c.sell >= need.sell;
+          },
+          5_000,
+          600,
+        );
+        const c = await count();
+        assert.ok(
+          c.buy >= need.buy && c.sell >= need.sell,
+          `orders filled in full: ${c.buy} buy, ${c.sell} sell`,
+        );
+        const counted = (store.load(id)!.state as GridState).fills;
+        assert.ok(counted >= 2, `the grid counted its fills: ${counted}`);
+        await grid.stop();
+      },
+    );
+  }
+
   test(
     'a short guarded by an exchange-side stop-loss is closed when the price rises to the trigger',
     { timeout: 90_000 },
