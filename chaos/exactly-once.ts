@@ -64,6 +64,7 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
   });
   const guard = new OrderGuard({ market: okx, limits: { bandPct: '5', maxNotionalPerOrder: '200' } });
   const safe = new SafeExchange({ inner: okx, executor, guard });
+  const subs: Array<() => void> = [];
   const crashes: string[] = [];
   const onCrash = (e: unknown) => crashes.push(`unhandled: ${e instanceof Error ? e.stack : String(e)}`);
   process.on('unhandledRejection', onCrash);
@@ -77,34 +78,60 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       string,
       { ioc: { buy: string; sell: string }; rest: { buy: string; sell: string }; sz: string }
     >();
-    for (const instId of INSTRUMENTS) {
-      const [inst, tk] = await Promise.all([okx.instrument(instId), okx.ticker(instId)]);
-      const tick = new Decimal(inst.tickSz);
+    const ticks = new Map<string, Decimal>();
+    const sizes = new Map<string, string>();
+    const price = (instId: string, bidPx: string, askPx: string) => {
+      const tick = ticks.get(instId)!;
       const round = (d: Decimal) => d.div(tick).floor().mul(tick).toFixed();
       rules.set(instId, {
         ioc: {
-          buy: round(new Decimal(tk.askPx).mul('1.01')),
-          sell: round(new Decimal(tk.bidPx).mul('0.99')),
+          buy: round(new Decimal(askPx).mul('1.01')),
+          sell: round(new Decimal(bidPx).mul('0.99')),
         },
         rest: {
-          buy: round(new Decimal(tk.bidPx).mul('0.96')),
-          sell: round(new Decimal(tk.askPx).mul('1.04')),
+          buy: round(new Decimal(bidPx).mul('0.96')),
+          sell: round(new Decimal(askPx).mul('1.04')),
         },
-        sz: new Decimal(inst.minSz).mul(2).toFixed(),
+        sz: sizes.get(instId)!,
       });
+    };
+    for (const instId of INSTRUMENTS) {
+      const [inst, tk] = await Promise.all([okx.instrument(instId), okx.ticker(instId)]);
+      ticks.set(instId, new Decimal(inst.tickSz));
+      sizes.set(instId, new Decimal(inst.minSz).mul(2).toFixed());
+      price(instId, tk.bidPx, tk.askPx);
     }
-    const intents: OrderIntent[] = [];
+    // The WebSocket streams are live, so the forced drops below bite: the tickers keep each
+    // intent's price near the market (the guard's band), the private orders channel feeds the
+    // exchange adapter, and every drop means a reconnect, a login and a resubscription.
+    let tickerPushes = 0;
+    let orderPushes = 0;
+    for (const instId of INSTRUMENTS)
+      subs.push(
+        okx.onTicker(instId, (t) => {
+          tickerPushes++;
+          if (t.bidPx && t.askPx) price(instId, t.bidPx, t.askPx);
+        }),
+      );
+    subs.push(okx.onOrder(() => orderPushes++));
+    if (!(await okx.ordersStreamReady())) report.violations.push('the private orders stream did not start');
+    // Intents: two in three are IOC orders that fill at once (buys and sells in turn, so the
+    // balances hold); the rest are post-only orders far from the market that rest. Each is
+    // priced from the latest ticker when its turn comes.
+    const intents: Array<() => OrderIntent> = [];
     for (let i = 0; i < opts.intents; i++) {
       const instId = INSTRUMENTS[i % INSTRUMENTS.length]!;
-      const r = rules.get(instId)!;
       const side = Math.floor(i / INSTRUMENTS.length) % 2 === 0 ? 'buy' : 'sell';
       const resting = i % 3 === 2;
-      intents.push({
-        instId,
-        side,
-        ordType: resting ? 'post_only' : 'ioc',
-        px: resting ? r.rest[side] : r.ioc[side],
-        sz: r.sz,
+      intents.push(() => {
+        const r = rules.get(instId)!;
+        return {
+          instId,
+          side,
+          ordType: resting ? 'post_only' : 'ioc',
+          px: resting ? r.rest[side] : r.ioc[side],
+          sz: r.sz,
+        };
       });
     }
 
@@ -160,46 +187,57 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
           stallReject(new Error(`intent #${i} unresolved after ${Math.round((now - s.at) / 1000)} s`));
     }, 1_000);
 
+    const historyOf = (cl: string) => {
+      report.details.push(`journal history of ${cl}:`);
+      const evs = journal.events(cl);
+      if (evs.length === 0) report.details.push('  (no journal events)');
+      for (const e of evs)
+        report.details.push(`  ${new Date(e.tsMs).toISOString()} ${e.event} ${JSON.stringify(e.detail)}`);
+    };
     const placed = new Map<number, Order>();
     const unresolved = new Map<number, string>();
     const failures: string[] = [];
-    let refusedBeforeSending = 0;
+    const refusedBeforeSending = new Map<string, string>();
     const refusedExamples: string[] = [];
     const seenClOrdIds: string[] = [];
     const clOrdIdOf = new Map<number, string>();
     const { newClOrdId } = await import('../src/protocol/cl-ord-id.js');
+    let stopped = false;
+    let running: Promise<void> = Promise.resolve();
     try {
       await Promise.race([
         stall,
-        pool(intents, opts.concurrency ?? 48, async (intent, i) => {
+        (running = pool(intents, opts.concurrency ?? 48, async (intent, i) => {
+          // After a stall no new intent starts; those in flight finish before the comparison.
+          if (stopped) return;
           const clOrdId = newClOrdId('c');
           clOrdIdOf.set(i, clOrdId);
           seenClOrdIds.push(clOrdId);
           started.set(i, { at: Date.now(), clOrdId });
           try {
-            placed.set(i, await safe.placeOrder({ ...intent, clOrdId }));
+            placed.set(i, await safe.placeOrder({ ...intent(), clOrdId }));
           } catch (err) {
             if (err instanceof ExecutionUnresolvedError) unresolved.set(i, err.message);
             else if (err instanceof OkxkitError && !journal.get(clOrdId)) {
-              // Refused before anything was journaled or sent (the guard's ticker read hit a
-              // 429 after its retries): the caller holds a typed error and nothing is on the exchange.
-              refusedBeforeSending++;
+              // Refused before anything was journaled (the guard's ticker read hit a 429 after its
+              // retries): fine only if it stays so. After the run the journal must still have no
+              // row for it (or a settled refusal) and the exchange no order with its clOrdId.
+              refusedBeforeSending.set(clOrdId, `#${i} ${err.code}: ${err.message}`);
               if (refusedExamples.length < 3) refusedExamples.push(`#${i} ${err.code}: ${err.message}`);
             } else if (err instanceof OkxkitError) failures.push(`#${i} ${err.code}: ${err.message}`);
             else crashes.push(`#${i} untyped error: ${err instanceof Error ? err.stack : String(err)}`);
           } finally {
             started.delete(i);
           }
-        }),
+        })),
       ]);
     } catch (err) {
+      stopped = true;
       // A stall: print what the journal knows of every intent still in flight.
       report.violations.push(`stall: ${(err as Error).message}`);
       for (const [i, s] of started) {
-        const cl = s.clOrdId!;
-        report.details.push(`stalled intent #${i} ${cl}, journal history:`);
-        for (const e of journal.events(cl))
-          report.details.push(`  ${new Date(e.tsMs).toISOString()} ${e.event} ${JSON.stringify(e.detail)}`);
+        report.details.push(`stalled intent #${i}:`);
+        historyOf(s.clOrdId!);
       }
     } finally {
       clearInterval(watch);
@@ -207,13 +245,30 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       clearInterval(syncTimer);
     }
     sim.faults.clear();
+    // Intents still in flight (after a stall) settle now that the faults are gone, or not at all.
+    await Promise.race([running, new Promise((r) => setTimeout(r, 120_000).unref())]);
 
     // Faults cleared: what was left unresolved is settled the way a restart would, by clOrdId.
     await client.syncClock();
-    const rec = await executor.reconcile();
+    // The local exchange's own rate limits still apply (no fault): a 429 here is waited out.
+    const rec = await (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await executor.reconcile();
+        } catch (err) {
+          if ((err as { retryable?: unknown }).retryable !== true || attempt >= 10) throw err;
+          inc(report, 'reconcile retried after a 429');
+          await new Promise((r) => setTimeout(r, 2_000));
+        }
+      }
+    })();
     inc(report, 'left unknown, settled by reconcile', rec.adopted.length + rec.expired.length);
-    for (const r of rec.unresolved)
-      report.violations.push(`still unresolved after the faults cleared: ${r.clOrdId}`);
+    // A stall too: an intent still unresolved once the faults are gone and its deadline passed.
+    for (const r of rec.unresolved) {
+      report.violations.push(`stall: still unresolved after the faults cleared: ${r.clOrdId}`);
+      historyOf(r.clOrdId);
+    }
+    inc(report, 'stalls', report.violations.filter((v) => v.startsWith('stall')).length);
 
     // The exchange, order by order.
     const onExchange: Order[] = [...(await okx.openOrders())];
@@ -229,7 +284,9 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       }
     }
     const byCl = new Map<string, Order[]>();
-    for (const o of onExchange) byCl.set(o.clOrdId, [...(byCl.get(o.clOrdId) ?? []), o]);
+    // One entry per exchange order id (an order in both the open and the history answer is one).
+    const distinct = new Map(onExchange.map((o) => [o.ordId, o]));
+    for (const o of distinct.values()) byCl.set(o.clOrdId, [...(byCl.get(o.clOrdId) ?? []), o]);
     let duplicates = 0;
     let lost = 0;
     let orphans = 0;
@@ -239,9 +296,7 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
         report.violations.push(
           `duplicate: ${cl} has ${list.length} orders (${list.map((o) => o.ordId).join(', ')})`,
         );
-        report.details.push(`journal history of ${cl}:`);
-        for (const e of journal.events(cl))
-          report.details.push(`  ${new Date(e.tsMs).toISOString()} ${e.event} ${JSON.stringify(e.detail)}`);
+        historyOf(cl);
       }
       const row = journal.get(cl);
       if (!row || row.status !== 'acked') {
@@ -259,10 +314,24 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       if (row.status === 'pending' || row.status === 'unknown') {
         lost++;
         report.violations.push(`lost: ${row.clOrdId} still ${row.status} in the journal`);
+        historyOf(row.clOrdId);
       }
     }
     for (const cl of seenClOrdIds)
       if (!journal.get(cl) && byCl.has(cl)) failures.push(`${cl} is on the exchange but was never journaled`);
+    // A refusal before sending is settled only if the journal shows it refused (no row, or
+    // `rejected`) and the exchange has no order under its clOrdId; anything else is a violation.
+    let refusalsBroken = 0;
+    for (const [cl, what] of refusedBeforeSending) {
+      const row = journal.get(cl);
+      const settled = !row || row.status === 'rejected';
+      if (settled && !byCl.has(cl)) continue;
+      refusalsBroken++;
+      report.violations.push(
+        `refused before sending but ${byCl.has(cl) ? 'on the exchange' : `journaled ${row!.status}`}: ${cl} (${what})`,
+      );
+      historyOf(cl);
+    }
 
     const events = journal.db
       .prepare('SELECT event, COUNT(*) AS n FROM events GROUP BY event')
@@ -273,12 +342,18 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
       'placed (acked)': journal.byStatus('acked').length,
       'expired (confirmed never executed)': journal.byStatus('expired').length,
       'rejected by the exchange': journal.byStatus('rejected').length,
-      'refused before sending (typed error, nothing sent)': refusedBeforeSending,
+      'refused before sending (typed error, nothing sent)': refusedBeforeSending.size,
+      'refusals not settled (journaled or on the exchange)': refusalsBroken,
       'faults seen: ambiguous outcomes': ev('ambiguous'),
       'faults seen: throttled (429/expired)': ev('throttled'),
       'faults seen: resends after confirmed absence': ev('send') - journal.all().length,
       'faults seen: resends refused (clock bound)': ev('resend-refused'),
       'faults seen: ws reconnects': reconnects,
+      'ws ticker pushes': tickerPushes,
+      'ws order pushes': orderPushes,
+      ...Object.fromEntries(
+        Object.entries(sim.faults.injected).map(([k, v]) => [`faults injected: ${k}`, v]),
+      ),
       ...report.counts,
       duplicates,
       lost,
@@ -292,9 +367,12 @@ export async function exactlyOnce(opts: ExactlyOnceOptions): Promise<SectionRepo
     if (failures.length) report.violations.push(`${failures.length} intents failed with an error`);
     if (report.counts['faults seen: ambiguous outcomes']! < opts.intents / 100)
       report.violations.push('too few ambiguous outcomes: the faults did not bite');
+    if ((report.counts['ws drops forced'] ?? 0) > 0 && reconnects === 0)
+      report.violations.push('WebSocket drops were forced but no stream reconnected: the drops did not bite');
   } finally {
     process.off('unhandledRejection', onCrash);
     process.off('uncaughtException', onCrash);
+    for (const off of subs) off();
     await ws.close();
     journal.close();
     await client.close();

@@ -1,9 +1,12 @@
-// kill -9 restarts: bot processes (grid, DCA, trailing in turn) run against one local exchange
-// with the dead-man's switch on and are killed with SIGKILL at random moments, then started
-// again on the same state and journal. Afterwards every bot is started once more and stopped
-// cleanly, and the exchange is compared with the bots' state and journals: no clOrdId twice,
-// no open order nobody knows (orphan), no order a bot counts as open that the exchange lacks
-// (lost), no stale pending/unknown journal row, and no process that died on its own (crash).
+// kill -9 restarts: bot processes (spot grid, DCA, trailing and a perpetual-swap grid in turn) run
+// against one local exchange with the dead-man's switch on and are killed with SIGKILL at random
+// moments, then started again on the same state and journal. After each restart (once the bot
+// says it is running) the exchange is checked against that bot's records: no clOrdId twice, no
+// open order of its instrument that neither its state nor its journal knows (orphan), and no
+// journal row older than the restart still pending/unknown (the start-up must settle it).
+// Afterwards every bot is started once more and stopped cleanly, and the exchange is compared
+// with the bots' state and journals as a whole: no duplicate, no orphan, no order a bot counts as
+// open that the exchange lacks (lost), no stale journal row, no process that died on its own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +19,8 @@ import { inc, newReport, type SectionReport } from './report.js';
 
 interface BotSpec {
   kind: 'grid' | 'dca' | 'trailing';
+  /** Shown in the counts (e.g. `swap grid`). */
+  label: string;
   config: Record<string, unknown>;
 }
 
@@ -79,9 +84,12 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
     const tk = await client.market.ticker('BTC-USDT');
     const last = Number(tk.last);
     const step = Math.round(last * 0.002);
+    const swapLast = Number((await client.market.ticker('BTC-USDT-SWAP')).last);
+    const swapStep = Math.round(swapLast * 0.002);
     const bots: BotSpec[] = [
       {
         kind: 'grid',
+        label: 'grid',
         config: {
           id: 'chaosgrid',
           instId: 'BTC-USDT',
@@ -94,6 +102,7 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
       },
       {
         kind: 'dca',
+        label: 'dca',
         config: {
           id: 'chaosdca',
           instId: 'ETH-USDT',
@@ -107,59 +116,196 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
       },
       {
         kind: 'trailing',
+        label: 'trailing',
         config: { id: 'chaostrail', instId: 'SOL-USDT', size: '0.5', trailPct: '5', deadManSec: 10 },
       },
+      {
+        kind: 'grid',
+        label: 'swap grid',
+        config: {
+          id: 'chaosswap',
+          instId: 'BTC-USDT-SWAP',
+          direction: 'neutral',
+          tdMode: 'cross',
+          lower: String(Math.round(swapLast - 5 * swapStep)),
+          upper: String(Math.round(swapLast + 5 * swapStep)),
+          levels: 11,
+          sizePerLevel: '1',
+          deadManSec: 10,
+        },
+      },
     ];
-    for (let i = 0; i < kills; i++) {
-      const spec = bots[i % bots.length]!;
-      const b = startBot(sim, key, spec, dir);
+    const exchangeOrders = async () => {
+      const open = [];
+      const all = [];
+      for (const instType of ['SPOT', 'SWAP'] as const) {
+        const o = await client.trade.ordersPending({ instType });
+        open.push(...o);
+        all.push(...o);
+        for (let after: string | undefined; ;) {
+          const page = await client.trade.ordersHistory({
+            instType,
+            limit: 100,
+            ...(after ? { after } : {}),
+          });
+          all.push(...page);
+          if (page.length < 100) break;
+          after = page[page.length - 1]!.ordId;
+        }
+      }
+      // By clOrdId, the distinct exchange order ids: an order that fills between the two reads
+      // shows in both the pending and the history answer, and is still one order.
+      const ids = new Map<string, Set<string>>();
+      for (const o of all) if (o.clOrdId) ids.set(o.clOrdId, (ids.get(o.clOrdId) ?? new Set()).add(o.ordId));
+      const byCl = new Map([...ids].map(([cl, set]) => [cl, set.size] as const));
+      const unique = [...new Map(all.map((o) => [o.ordId, o])).values()];
+      return { open, all: unique, byCl };
+    };
+    const records = (id: string) => {
+      const known = new Set<string>();
+      const state = new Database(join(dir, `${id}.state.db`), { readonly: true });
+      const journal = new Database(join(dir, `${id}.journal.db`), { readonly: true });
       try {
-        await b.ready;
-      } catch (err) {
-        report.violations.push(`crash: ${(err as Error).message}`);
-        inc(report, 'crashes');
-        continue;
+        const live = state.prepare('SELECT cl_ord_id AS cl, status FROM bot_orders').all() as Array<{
+          cl: string;
+          status: string;
+        }>;
+        const rows = journal
+          .prepare('SELECT cl_ord_id AS cl, status, created_ms AS created FROM orders')
+          .all() as Array<{ cl: string; status: string; created: number }>;
+        for (const r of live) known.add(r.cl);
+        for (const r of rows) known.add(r.cl);
+        return { known, live, rows };
+      } finally {
+        state.close();
+        journal.close();
       }
-      // Killed anywhere from right after start-up to a couple of seconds in.
-      await new Promise((r) => setTimeout(r, Math.round(rnd() * 2_000)));
-      b.child.kill('SIGKILL');
-      const code = await b.exited;
-      if (code !== null) {
-        report.violations.push(
-          `crash: ${spec.config.id} exited by itself (${code}): ${b.out().slice(-1000)}`,
-        );
-        inc(report, 'crashes');
+    };
+    const seenDup = new Set<string>();
+    const checkAfterRestart = async (spec: BotSpec, startedAt: number, i: number) => {
+      const id = String(spec.config.id);
+      // The exchange first, then the records: every order the bot sends is journaled before it
+      // is sent, so an order seen on the exchange is already in the journal read after it.
+      const ex = await exchangeOrders();
+      const rec = records(id);
+      for (const [cl, n] of ex.byCl)
+        if (n > 1 && !seenDup.has(cl)) {
+          seenDup.add(cl);
+          inc(report, 'duplicates seen after a restart');
+          report.violations.push(`duplicate after restart ${i + 1} (${id}): ${cl} placed ${n} times`);
+        }
+      for (const o of ex.open)
+        if (o.instId === spec.config.instId && !rec.known.has(o.clOrdId)) {
+          inc(report, 'orphans seen after a restart');
+          report.violations.push(
+            `orphan after restart ${i + 1} (${id}): open order ${o.clOrdId} (${o.side} ${o.px}) the bot does not know`,
+          );
+        }
+      for (const r of rec.rows)
+        if ((r.status === 'pending' || r.status === 'unknown') && r.created < startedAt) {
+          inc(report, 'unsettled rows after a restart');
+          report.violations.push(`restart ${i + 1} (${id}) left ${r.cl} ${r.status} from before the restart`);
+        }
+      inc(report, 'checks after a restart');
+    };
+    // The bots run side by side on one account, as they would in production; each has its own
+    // kill loop (kills spread evenly across them, bot by bot) and its own random kill moments.
+    const everyBot: BotSpec[] = [...bots];
+    const latest = new Map<BotSpec, BotSpec>();
+    // At most two bot processes alive at a time: the section runs beside the others on two
+    // cores, and a starved process would only measure the machine.
+    let slots = 2;
+    const waiting: Array<() => void> = [];
+    const acquire = async () => {
+      if (slots > 0) slots--;
+      else await new Promise<void>((r) => waiting.push(r));
+    };
+    const release = () => {
+      const next = waiting.shift();
+      if (next) next();
+      else slots++;
+    };
+    const loop = async (base: BotSpec, n: number, b: number) => {
+      let spec = base;
+      const rndBot = seededRandom(seed + b + Math.floor(rnd() * 1e6));
+      let gen = 0;
+      let first = true;
+      // One start, a check if it is a restart, a kill -9; 'again' when the bot finished by itself.
+      const cycle = async (i: number): Promise<'killed' | 'again' | 'crashed'> => {
+        const bot = startBot(sim, key, spec, dir);
+        const startedAt = Date.now();
+        try {
+          await bot.ready;
+        } catch (err) {
+          report.violations.push(`crash: ${(err as Error).message}`);
+          inc(report, 'crashes');
+          return 'crashed';
+        }
+        // Restarted (from the second start on): what the last kill left must be settled now,
+        // with nothing placed twice and nothing open that the bot does not know.
+        if (!first) await checkAfterRestart(spec, startedAt, i);
+        first = false;
+        // Killed anywhere from right after start-up to a couple of seconds in.
+        await new Promise((r) => setTimeout(r, Math.round(rndBot() * 2_000)));
+        bot.child.kill('SIGKILL');
+        const code = await bot.exited;
+        if (code === 0 && bot.out().includes('STOPPED') && gen < 20) {
+          // Its strategy finished (a trailing stop that sold) before the kill: not a crash. A new
+          // bot of the same kind takes its place under a new id, and this kill is done again.
+          inc(report, 'bots that finished by themselves (replaced by a new one)');
+          gen++;
+          spec = { ...spec, config: { ...spec.config, id: `${String(base.config.id)}${gen}` } };
+          everyBot.push(spec);
+          first = true;
+          return 'again';
+        }
+        if (code !== null) {
+          report.violations.push(
+            `crash: ${spec.config.id} exited by itself (${code}): ${bot.out().slice(-1000)}`,
+          );
+          inc(report, 'crashes');
+          return 'crashed';
+        }
+        inc(report, 'kill -9 restarts');
+        inc(report, `kill -9 of ${spec.label}`);
+        return 'killed';
+      };
+      for (let k = 0; k < n; k++) {
+        await acquire();
+        try {
+          if ((await cycle(k * bots.length + b)) === 'again') k--;
+        } finally {
+          release();
+        }
       }
-      inc(report, 'kill -9 restarts');
-      inc(report, `kill -9 of ${spec.kind}`);
-    }
+      latest.set(base, spec);
+    };
+    await Promise.all(
+      bots.map((spec, b) =>
+        loop(spec, Math.floor(kills / bots.length) + (b < kills % bots.length ? 1 : 0), b),
+      ),
+    );
 
     // Each bot once more, to settle what the last kill left, then a clean stop (orders stay).
-    for (const spec of bots) {
-      const b = startBot(sim, key, spec, dir);
-      await b.ready;
-      await new Promise((r) => setTimeout(r, 2_000));
-      b.child.kill('SIGTERM');
-      const code = await b.exited;
-      if (code !== 0)
-        report.violations.push(`${spec.config.id} did not stop cleanly (${code}): ${b.out().slice(-1000)}`);
-    }
+    await Promise.all(
+      bots.map(async (base) => {
+        const spec = latest.get(base) ?? base;
+        const bot = startBot(sim, key, spec, dir);
+        const startedAt = Date.now();
+        await bot.ready;
+        await checkAfterRestart(spec, startedAt, kills);
+        await new Promise((r) => setTimeout(r, 2_000));
+        bot.child.kill('SIGTERM');
+        const code = await bot.exited;
+        if (code !== 0)
+          report.violations.push(
+            `${spec.config.id} did not stop cleanly (${code}): ${bot.out().slice(-1000)}`,
+          );
+      }),
+    );
 
     // The exchange against the bots' own records.
-    const open = await client.trade.ordersPending({ instType: 'SPOT' });
-    const all = [...open];
-    for (let after: string | undefined; ;) {
-      const page = await client.trade.ordersHistory({
-        instType: 'SPOT',
-        limit: 100,
-        ...(after ? { after } : {}),
-      });
-      all.push(...page);
-      if (page.length < 100) break;
-      after = page[page.length - 1]!.ordId;
-    }
-    const byCl = new Map<string, number>();
-    for (const o of all) if (o.clOrdId) byCl.set(o.clOrdId, (byCl.get(o.clOrdId) ?? 0) + 1);
+    const { open, all, byCl } = await exchangeOrders();
     let duplicates = 0;
     for (const [cl, n] of byCl)
       if (n > 1) {
@@ -169,7 +315,7 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
     const known = new Set<string>();
     let lost = 0;
     let stale = 0;
-    for (const spec of bots) {
+    for (const spec of everyBot) {
       const id = String(spec.config.id);
       const state = new Database(join(dir, `${id}.state.db`), { readonly: true });
       const rows = state.prepare('SELECT cl_ord_id AS cl, status FROM bot_orders').all() as Array<{
@@ -206,6 +352,7 @@ export async function restarts(kills: number, seed = 1806): Promise<SectionRepor
     report.counts = {
       ...report.counts,
       'orders on the exchange': all.length,
+      'swap orders on the exchange': all.filter((o) => o.instId.endsWith('-SWAP')).length,
       'open orders at the end': open.length,
       duplicates,
       lost,

@@ -13,7 +13,7 @@ type Section = { name: string; run: (quick: boolean) => Promise<SectionReport> }
 
 const SECTIONS: Section[] = [
   { name: 'exactly-once', run: (q) => exactlyOnce({ intents: q ? 600 : 10_000 }) },
-  { name: 'restarts', run: (q) => restarts(q ? 6 : 100) },
+  { name: 'restarts', run: (q) => restarts(q ? 8 : 100) },
   { name: 'ws-drops', run: (q) => wsDrops(q ? 50 : 1_000) },
   { name: 'fuzz-exchange', run: (q) => fuzzExchange(q ? 300 : 3_000) },
   { name: 'fuzz-client', run: (q) => fuzzClient(q ? 300 : 3_000) },

@@ -60,7 +60,7 @@ export type {
 } from './protocol/schemas/trade.js';
 
 // --- the REST client (client) ---------------------------------------------------------------
-export { OkxClient, type OkxClientOptions } from './client/okx-client.js';
+export { OkxClient, type OkxClientOptions, type RequestEvent } from './client/okx-client.js';
 export { Credentials, CredentialsError, credentialsFromEnv } from './client/credentials.js';
 export { clientFromEnv } from './client/env.js';
 export {
@@ -82,7 +82,7 @@ export {
   type ItemOutcome,
 } from './client/errors.js';
 export type { RetryPolicy } from './client/retry.js';
-export type { RatePressureEvent } from './client/rate-limiter.js';
+export type { RatePressureEvent, RequestLimiter } from './client/rate-limiter.js';
 export { PublicApi, type InstrumentsParams, type InstType } from './client/groups/public.js';
 export {
   MarketApi,
@@ -308,6 +308,56 @@ export { DcaStrategy, type DcaState } from './bots/strategies/dca.js';
 export { TrailingStopStrategy, type TrailingState } from './bots/strategies/trailing.js';
 export type { BotAction, CancelAction, PlaceAction, Strategy, StrategyContext } from './bots/types.js';
 
+// --- operations: alert channels and rules, log files (ops) ----------------------------------
+export {
+  alertsFromConfig,
+  readAlertsConfigFile,
+  parseAlertsConfig,
+  alertsConfigSchema,
+  AlertsConfigError,
+  ChannelAlerts,
+  type AlertsConfig,
+  type AlertsConfigIssue,
+  type AlertsDeps,
+  type ChannelConfig,
+} from './ops/alerts/config.js';
+export {
+  AlertRules,
+  DEFAULT_RULE_THRESHOLDS,
+  type AlertRuleThresholds,
+  type BalanceObservation,
+  type BillObservation,
+  type RiskObservation,
+  type WithdrawalObservation,
+} from './ops/alerts/rules.js';
+export {
+  SignedWebhookChannel,
+  SlackChannel,
+  DiscordChannel,
+  TelegramChannel,
+  EmailChannel,
+  ChannelError,
+  signWebhook,
+  verifyWebhook,
+  alertId,
+  alertText,
+  SIGNATURE_HEADER as ALERT_SIGNATURE_HEADER,
+  TIMESTAMP_HEADER as ALERT_TIMESTAMP_HEADER,
+  ALERT_ID_HEADER,
+  type AlertChannel,
+  type EmailChannelOptions,
+} from './ops/alerts/channels.js';
+export { ChannelSink, type DeliveryOptions, type DeliveryOutcome } from './ops/alerts/delivery.js';
+export { watchStack, observeRiskUse, type WatchTarget } from './ops/alerts/watch.js';
+export {
+  secretResolver,
+  type SecretRef,
+  type SecretResolver,
+  type SecretResolverOptions,
+} from './ops/alerts/secrets.js';
+export { startAlertReceiver, type AlertReceiver, type ReceivedAlert } from './ops/alerts/receiver.js';
+export { openLogger, logOptionsFrom, parseLogSize, type LogOptions, type OpenLogger } from './ops/logs.js';
+
 // Writing a strategy of one's own: the signal base class and the indicators it reads.
 export { SignalStrategy, type Signal, type SignalState } from './bots/strategies/signal.js';
 export { atr, bollinger, ema, macd, roc, rsi, sma, vwap } from './bots/indicators.js';
@@ -389,3 +439,79 @@ export {
 export { analyze, formatAnalysis, type Analysis, type Level } from './backtest/analyze.js';
 export { formatBacktest, formatOptimize, formatTrades, tradesCsv } from './backtest/format.js';
 export { renderReport, writeReport, type HeatCell, type ReportInput } from './backtest/report.js';
+
+// --- arbitrage (arb): triangular, cross-venue through ccxt, basis and funding ----------------
+export {
+  ArbBot,
+  ArbSession,
+  BasisBot,
+  BookBoard,
+  CcxtExchange,
+  CcxtMissingError,
+  OpportunityEngine,
+  OpportunityLog,
+  PaperVenue,
+  backtestFromStore,
+  createCcxt,
+  fetchTakerFees,
+  okxFunding,
+  openOkxVenue,
+  rebalanceReport,
+  replayArbitrage,
+  type ArbBotOptions,
+  type ArbRun,
+  type ArbSessionOptions,
+  type ArbSummary,
+  type BasisBotOptions,
+  type BasisPnl,
+  type BookView,
+  type CcxtLike,
+  type CycleSpec,
+  type FundingSource,
+  type LegResult,
+  type OkxVenue,
+  type Opportunity,
+  type OpportunityEngineOptions,
+  type PairSpec,
+  type PlannedLeg,
+  type RebalanceReport,
+  type ReplayOptions,
+  type ReplayReport,
+  type TakerFees,
+  type VenueSpec,
+} from './arb/index.js';
+// --- signals: webhook alerts as guarded, exactly-once orders (signals) ----------------------
+export {
+  parseSignal,
+  signalSchema,
+  SignalSchemaError,
+  SIGNAL_ACTIONS,
+  SIZE_UNITS,
+  // `Signal` is the strategies' buy/sell signal (bots); this is the webhook's message.
+  type Signal as IncomingSignal,
+  type SignalAction,
+  type SizeUnit,
+} from './signals/schema.js';
+export {
+  parseSignalsConfig,
+  signalsConfigSchema,
+  sourceSchema,
+  type SignalsConfig,
+  type SourceConfig,
+} from './signals/config.js';
+export {
+  signSignal,
+  SIGNATURE_HEADER as SIGNAL_SIGNATURE_HEADER,
+  TIMESTAMP_HEADER as SIGNAL_TIMESTAMP_HEADER,
+} from './signals/auth.js';
+export { SignalStore, type SignalOrder, type SignalRecord, type SignalStatus } from './signals/store.js';
+export {
+  SignalEngine,
+  signalClOrdId,
+  type ResolvedSource,
+  type SignalEngineOptions,
+  type SignalPort,
+  type SignalRequest,
+  type SignalResponse,
+} from './signals/engine.js';
+export { startSignalServer, type SignalServer, type SignalServerOptions } from './signals/server.js';

@@ -136,7 +136,7 @@ export function formatOptimize(r: import('./optimize.js').OptimizeResult, title:
   const b = r.results[r.best]!;
   const lines = [
     title,
-    `${r.results.length} configurations (${r.method} search) ${r.threads ? `on ${r.threads} worker thread(s)` : 'in this thread'} in ${(r.elapsedMs / 1000).toFixed(1)} s, ranked by ${r.objective}`,
+    `${r.results.length} configurations (${r.method} search) ${r.ranOn ? `on ${r.ranOn}` : r.threads ? `on ${r.threads} worker thread(s)` : 'in this thread'} in ${(r.elapsedMs / 1000).toFixed(1)} s, ranked by ${r.objective}`,
     '',
     `best: ${name(r.best)}`,
     `  ${r.objective} ${s(b.score)}, return ${pct(b.totalReturn)}, max drawdown ${pct(-b.maxDrawdown)}, ${b.roundTrips} round trips, fees ${b.feesPaid.toFixed(2)}`,

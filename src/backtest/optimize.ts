@@ -6,7 +6,7 @@ import { seededRandom } from '../util/random.js';
 import { ValidationError } from '../util/errors.js';
 import type { Candles } from './candles.js';
 import type { BacktestExchangeOptions } from './exchange.js';
-import { evaluate, type EvalResult } from './optimize-worker.js';
+import { evaluate, type EvalResult, type EvalTask } from './optimize-worker.js';
 import {
   deflatedSharpe,
   probabilityOfOverfitting,
@@ -171,7 +171,24 @@ export interface OptimizeResult {
   /** Day starts (ms) of the daily series, for the fold dates. */
   days: number[];
   threads: number;
+  /** Where the evaluations ran when not on this machine's threads (the executor's label). */
+  ranOn?: string;
   elapsedMs: number;
+}
+
+/**
+ * Runs the evaluations somewhere else than this machine's worker threads (e.g. as jobs on a
+ * queue served by worker processes on other machines). Returns the results in candidate order
+ * and calls `onResult` as each arrives.
+ */
+export interface EvalExecutor {
+  /** Says where the evaluations ran, for the summary line (e.g. "3 worker processes via Redis"). */
+  readonly label: string;
+  run(
+    base: Omit<EvalTask, 'params'>,
+    candidates: Record<string, number | string>[],
+    onResult: (r: EvalResult) => void,
+  ): Promise<EvalResult[]>;
 }
 
 /** An optimization run: the strategy kind and base settings, the space, the candles and the exchange. */
@@ -191,6 +208,8 @@ export interface OptimizeOptions {
   /** Worker threads; 0 runs in this thread. Default: available cores - 1, at least 1. */
   threads?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Where the evaluations run; default this machine's worker threads (`threads`). */
+  executor?: EvalExecutor;
 }
 
 function shared(a: Float64Array): SharedArrayBuffer {
@@ -245,14 +264,18 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     cols,
     ...(o.modulePath ? { modulePath: o.modulePath } : {}),
   };
-  const threads = o.threads ?? Math.max(1, Math.min(availableParallelism() - 1, o.candidates.length));
+  const threads = o.executor
+    ? 0
+    : (o.threads ?? Math.max(1, Math.min(availableParallelism() - 1, o.candidates.length)));
   let done = 0;
   const tick = (r: EvalResult) => {
     o.onProgress?.(++done, o.candidates.length);
     return r;
   };
   let raw: EvalResult[];
-  if (threads === 0) {
+  if (o.executor) {
+    raw = await o.executor.run(base, o.candidates, (r) => void tick(r));
+  } else if (threads === 0) {
     raw = [];
     for (const p of o.candidates) raw.push(tick(await evaluate({ ...base, params: p })));
   } else {
@@ -344,6 +367,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     ),
     days,
     threads,
+    ...(o.executor ? { ranOn: o.executor.label } : {}),
     elapsedMs: performance.now() - t0,
   };
 }

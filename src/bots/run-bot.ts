@@ -90,7 +90,7 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
       ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
       riskMemory: store.riskMemory(c.id),
       ...(opts.audit ? { audit: opts.audit } : {}),
-      ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.logger ? { logger: opts.logger.child({ bot: c.id }) } : {}),
       onPollError: (err) => {
         const text = err instanceof Error ? err.message : String(err);
         opts.logger?.warn({ err: text }, 'poll failed');

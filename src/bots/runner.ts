@@ -208,7 +208,7 @@ export class BotRunner {
     const e: BotEvent = { type, ts: this.port.now(), text, ...(clOrdId ? { clOrdId } : {}) };
     this.events.push(e);
     if (this.events.length > 20) this.events.shift();
-    this.log.info({ bot: this.botId, event: type, clOrdId }, text);
+    this.log.info({ bot: this.botId, event: type, ...(clOrdId ? { corr: clOrdId } : {}) }, text);
     this.onEvent?.(e);
   }
 
@@ -441,7 +441,7 @@ export class BotRunner {
       await this.port.cancelOrder({ instId: rec.intent.instId, clOrdId: rec.clOrdId });
     } catch (err) {
       // 51400: already filled or canceled; the order update or the next reconcile settles it.
-      this.log.warn({ bot: this.botId, clOrdId: rec.clOrdId, code: errorCode(err) }, 'cancel failed');
+      this.log.warn({ bot: this.botId, corr: rec.clOrdId, code: errorCode(err) }, 'cancel failed');
     }
   }
 

@@ -1,5 +1,4 @@
 import { dirname } from 'node:path';
-import type { Logger } from '../util/logger.js';
 import { mkdirSync } from 'node:fs';
 import type { Clock } from '../util/clock.js';
 import { OkxkitError } from '../util/errors.js';
@@ -17,6 +16,7 @@ import { DeadMansSwitch, type CancelAllAfterApi } from '../trading/dead-mans-swi
 import type { KillSwitch } from '../trading/kill-switch.js';
 import type { AuditSink } from '../trading/audit.js';
 import type { RunnerHooks } from './runner.js';
+import { silentLogger, type Logger } from '../util/logger.js';
 
 /** What the trading stack needs of a client: OkxClient has this shape. */
 export type BotClient = OkxTradingClient & {
@@ -71,7 +71,11 @@ export interface TradingStackOptions {
   /** Runs before anything else: the key audit (refuses to trade with an unsafe key). */
   keyCheck?: () => Promise<unknown>;
   onPollError?: (err: unknown) => void;
-  /** Where the risk breaker's failed effects and the executor's failed lookups are logged. */
+  /**
+   * Order lifecycle logs: every journal event (intent, send, exchange state, rejection) and every
+   * fill, each with the order's clOrdId as `corr`; also the risk breaker's failed effects and the
+   * executor's failed lookups. Default: nothing logged.
+   */
   logger?: Logger;
 }
 
@@ -84,6 +88,8 @@ export interface TradingStack {
   hooks: RunnerHooks;
   /** What streams over WebSocket (the rest is polled over REST every pollMs). */
   streams: { tickers: boolean; orders: boolean };
+  /** The WebSocket client, when streams are on (its open / reconnecting / stopped events). */
+  ws: ReturnType<typeof streamClientFor> | undefined;
   /** The REST reconciliation period in use (reconcileMs with the orders stream, else pollMs). */
   reconcileMs: number;
   /** Disarms the dead-man's switch, stops the streams and closes the journal. */
@@ -148,7 +154,8 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     ...(ws ? { ws, streamOrders: ordersOverWs } : {}),
   });
   mkdirSync(dirname(opts.journalPath), { recursive: true });
-  const journal = new OrderJournal(opts.journalPath, { clock });
+  const log = opts.logger ?? silentLogger;
+  const journal = new OrderJournal(opts.journalPath, { clock, logger: log });
   const executor = new Executor({
     venue: exchange,
     journal,
@@ -179,7 +186,24 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
   // Every order state of the account and every trade, once each, as they happen.
   const guardRisk = (p: Promise<unknown>) => void p.catch(onError);
   const offOrders = exchange.onOrder((o) => guardRisk(risk.onOrder(o)));
-  const offFills = exchange.onFill((f) => guardRisk(risk.onFill(f)));
+  const offFills = exchange.onFill((f) => {
+    log.info(
+      {
+        corr: f.clOrdId,
+        event: 'fill',
+        instId: f.instId,
+        ordId: f.ordId,
+        tradeId: f.tradeId,
+        side: f.side,
+        fillPx: f.fillPx,
+        fillSz: f.fillSz,
+        fee: f.fee,
+        feeCcy: f.feeCcy,
+      },
+      'order fill',
+    );
+    guardRisk(risk.onFill(f));
+  });
   const stopStreams = async () => {
     offOrders();
     offFills();
@@ -271,6 +295,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     deadMan,
     hooks,
     streams: { tickers: !!ws, orders: ordersOverWs },
+    ws,
     reconcileMs: ordersOverWs ? (opts.reconcileMs ?? 30_000) : (opts.pollMs ?? 1000),
     async close() {
       timersOf(clock).clear(killTimer);

@@ -6,6 +6,7 @@ import { checkInstId } from '../client/validate.js';
 import type { Env } from '../client/credentials.js';
 import { ValidationError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
+import { cliClientLogger } from './logging.js';
 
 /** Flags every command that talks to an exchange accepts. */
 export interface ClientFlags {
@@ -57,7 +58,7 @@ export async function openClient(
   flags: ClientFlags,
   env: Env = envWithDotEnv(process.env),
 ): Promise<ClientHandle> {
-  const logger = flags.verbose ? createLogger({ level: 'info' }, process.stderr) : undefined;
+  const logger = flags.verbose ? createLogger({ level: 'info' }, process.stderr) : cliClientLogger();
   const site = flags.site;
   if (site !== undefined && site !== 'global' && site !== 'eea' && site !== 'us') {
     throw new ValidationError('--site', `'${site}' is not a site`, 'use global, eea or us');

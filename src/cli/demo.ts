@@ -8,8 +8,13 @@ import type { BotSummary } from '../bots/runner.js';
 import { runBot } from '../bots/run-bot.js';
 import type { TradingStack } from '../bots/session.js';
 import type { StatusOutput } from '../bots/status-view.js';
+import type { Logger } from '../util/logger.js';
 
 export interface DemoOptions {
+  /** Order lifecycle logs (each line with the order's clOrdId as `corr`). */
+  logger?: Logger;
+  /** The REST client's logger (request lines when asked for). */
+  clientLogger?: Logger;
   /** How long the bot runs. Default 60. */
   seconds?: number;
   /** The local market's seed: same seed, same prices. Default 1. */
@@ -58,7 +63,11 @@ export function demoGridConfig(
 export async function runDemo(opts: DemoOptions = {}): Promise<BotSummary> {
   const sim = await startSimulator({ seed: opts.seed ?? 1, ...(opts.tickMs ? { tickMs: opts.tickMs } : {}) });
   const credentials = sim.credentials('trade');
-  const client = new OkxClient({ baseUrl: sim.restUrl, credentials });
+  const client = new OkxClient({
+    baseUrl: sim.restUrl,
+    credentials,
+    ...(opts.clientLogger ? { logger: opts.clientLogger } : {}),
+  });
   try {
     const probe = new OkxExchange({ client });
     const [inst, ticker] = await Promise.all([probe.instrument('BTC-USDT'), probe.ticker('BTC-USDT')]);
@@ -83,6 +92,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<BotSummary> {
       ...(opts.tty !== undefined ? { tty: opts.tty } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       lineEveryMs: 5000,
+      ...(opts.logger ? { logger: opts.logger } : {}),
       onStack: (s) => (stack = s),
     });
     if (stack) opts.note?.(streamLine(stack));

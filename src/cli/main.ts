@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { OkxkitError } from '../util/errors.js';
+import { addLogFlags, closeLogging, setupLogging } from './logging.js';
 
 /** Builds the okxkit program; exported so tests can run commands in-process. */
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  addLogFlags(program).hook('preAction', () => setupLogging(program));
   for (const register of COMMANDS) register(program);
   return program;
 }
@@ -35,6 +37,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return reportError(err);
+  } finally {
+    await closeLogging();
   }
 }
 

@@ -32,7 +32,12 @@ export {
   type ItemOutcome,
   type OkxApiErrorInit,
 } from './errors.js';
-export { RateLimiter, type RateLimiterOptions, type RatePressureEvent } from './rate-limiter.js';
+export {
+  RateLimiter,
+  type RateLimiterOptions,
+  type RatePressureEvent,
+  type RequestLimiter,
+} from './rate-limiter.js';
 export { backoffDelay, seededRandom, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { ClockSync, describeDrift } from './clock-sync.js';
 export { Transport, type TransportOptions, type TransportResponse } from './transport.js';

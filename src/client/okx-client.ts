@@ -39,7 +39,7 @@ import {
   apiErrorFor,
   type ItemOutcome,
 } from './errors.js';
-import { RateLimiter, type RatePressureEvent } from './rate-limiter.js';
+import { RateLimiter, type RatePressureEvent, type RequestLimiter } from './rate-limiter.js';
 import { logRequest } from './request-log.js';
 import { backoffDelay, retryPolicy, type RetryPolicy } from './retry.js';
 import { Transport } from './transport.js';
@@ -77,13 +77,35 @@ export interface OkxClientOptions {
   timeoutMs?: number;
   /** Client-side limiter; default true. */
   rateLimit?: boolean;
-  /** Share one limiter between clients using the same key. */
-  limiter?: RateLimiter;
+  /**
+   * Share one limiter between clients using the same key: an in-process {@link RateLimiter}, or
+   * a limiter shared by several processes (e.g. on Redis) with the same contract.
+   */
+  limiter?: RequestLimiter;
   retry?: Partial<RetryPolicy>;
   /** Uniform [0,1) source for backoff jitter; default Math.random (tests pass a seeded one). */
   random?: () => number;
   /** Fires when a rate rule goes above 80% use. */
   onRateLimitPressure?: (e: RatePressureEvent) => void;
+  /**
+   * Fires once per HTTP attempt with what the request log carries (no secret, no body), plus the
+   * endpoint's catalogue label: for metrics. A throwing listener is ignored.
+   */
+  onRequest?: (e: RequestEvent) => void;
+}
+
+/** One HTTP attempt as `onRequest` reports it. */
+export interface RequestEvent {
+  /** The endpoint as catalogued, e.g. "GET /api/v5/market/ticker" (no query string). */
+  endpoint: string;
+  /** HTTP status; absent when no answer arrived. */
+  status?: number;
+  /** OKX code of the answer ("0" on success). */
+  okxCode?: string;
+  /** The network failure's code when no answer arrived. */
+  error?: string;
+  latencyMs: number;
+  attempt: number;
 }
 
 interface EndpointRuntime {
@@ -161,11 +183,12 @@ export class OkxClient implements RestCaller {
   readonly #clock: Clock;
   readonly #sleep: Sleep;
   readonly #logger: Logger;
-  readonly #limiter: RateLimiter | undefined;
+  readonly #limiter: RequestLimiter | undefined;
   readonly #clockSync: ClockSync;
   readonly #retry: RetryPolicy;
   readonly #random: () => number;
   readonly #timeoutMs: number;
+  readonly #onRequest: ((e: RequestEvent) => void) | undefined;
   readonly #endpoints = new Map<EndpointId, EndpointRuntime>();
 
   constructor(opts: OkxClientOptions = {}) {
@@ -206,6 +229,7 @@ export class OkxClient implements RestCaller {
     this.#retry = retryPolicy(opts.retry);
     this.#random = opts.random ?? Math.random;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
+    this.#onRequest = opts.onRequest;
     const userPressure = opts.onRateLimitPressure;
     this.#limiter =
       opts.rateLimit === false
@@ -478,6 +502,12 @@ export class OkxClient implements RestCaller {
           attempt,
           error: e.code,
         });
+        this.#report({
+          endpoint: ep.label,
+          error: e.code,
+          latencyMs: this.#clock.now() - started,
+          attempt,
+        });
         // A write that may have reached OKX is never resent (docs/REQUIREMENTS.md R11); a read is.
         if (!ep.write && attempt < this.#retry.maxRetries) {
           await this.#sleep(backoffDelay(attempt++, this.#retry, this.#random));
@@ -508,6 +538,13 @@ export class OkxClient implements RestCaller {
           key: this.#maskedKey,
           attempt,
         });
+      this.#report({
+        endpoint: ep.label,
+        status,
+        okxCode: 'error' in outcome ? outcome.error.code : '0',
+        latencyMs: ended - started,
+        attempt,
+      });
       if ('data' in outcome) return outcome.data;
 
       const error = outcome.error;
@@ -530,6 +567,15 @@ export class OkxClient implements RestCaller {
         continue;
       }
       throw error;
+    }
+  }
+
+  #report(e: RequestEvent): void {
+    if (this.#onRequest === undefined) return;
+    try {
+      this.#onRequest(e);
+    } catch {
+      // a metrics listener never breaks a request
     }
   }
 

@@ -24,6 +24,21 @@ export interface RateLimiterOptions {
   holdUntilRelease?: boolean;
 }
 
+/**
+ * What the client needs of a rate limiter: take units of a rule under a key (waiting for room),
+ * and give them back when the response is in. The in-process {@link RateLimiter} is the default;
+ * a shared one (e.g. on Redis, for several processes on one key) implements the same contract.
+ */
+export interface RequestLimiter {
+  /**
+   * Takes n units (requests, or orders for batch rules) of `rule` under `key`. Returns undefined
+   * when granted at once, else a promise that resolves when the units are granted.
+   */
+  acquire(key: string, rule: RateRule, n?: number, endpoint?: string): Promise<void> | undefined;
+  /** The response for n units under `key` has arrived (or the request failed). */
+  release(key: string, n?: number): void;
+}
+
 interface Waiter {
   n: number;
   endpoint: string;
@@ -94,7 +109,7 @@ class Window {
  * + instId, + tag...). A request over the limit waits for capacity instead of earning 50011;
  * waiters on one key are served first come, first served.
  */
-export class RateLimiter {
+export class RateLimiter implements RequestLimiter {
   readonly #windows = new Map<string, Window>();
   readonly #clock: Clock;
   readonly #sleep: Sleep;

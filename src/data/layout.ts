@@ -9,6 +9,7 @@ import { ValidationError } from '../util/errors.js';
  *   <root>/trades/instId=BTC-USDT/month=2025-01/part-<from>-<to>.parquet
  *   <root>/funding/instId=BTC-USDT-SWAP/month=2025-01/part-<from>-<to>.parquet
  *   <root>/books/instId=BTC-USDT/month=2025-01/part-<from>-<to>.parquet
+ *   <root>/arb/instId=OKX-USDT-ETH-BTC/month=2025-01/part-<from>-<to>.parquet
  *   <root>/manifest.json
  *
  * <from> and <to> (ms, UTC) are the interval the part COVERS, [from, to): every row the exchange
@@ -17,8 +18,8 @@ import { ValidationError } from '../util/errors.js';
  * once it is complete (written beside it under a `.tmp` name, fsynced, renamed).
  */
 
-export const KINDS = ['candles', 'mark-candles', 'trades', 'funding', 'books'] as const;
-/** The kinds of series the store keeps: candles, mark-candles, trades, funding, books. */
+export const KINDS = ['candles', 'mark-candles', 'trades', 'funding', 'books', 'arb'] as const;
+/** The kinds of series the store keeps: candles, mark-candles, trades, funding, books, arb (opportunities). */
 export type Kind = (typeof KINDS)[number];
 
 /** Kinds whose series are split by bar size. */
@@ -60,6 +61,17 @@ export const SCHEMAS: Record<Kind, readonly ColumnDef[]> = {
     { name: 'askPx', type: 'DOUBLE[]' },
     { name: 'askSz', type: 'DOUBLE[]' },
   ],
+  // Arbitrage opportunities above a threshold (src/arb): one series per route, e.g.
+  // instId=OKX-USDT-ETH-BTC (a cycle) or instId=BTC-USDT-OKX-ALT (buy on okx, sell on alt).
+  arb: [
+    { name: 'ts', type: 'BIGINT' },
+    { name: 'route', type: 'VARCHAR' },
+    D('edgeBps'),
+    D('size'),
+    D('profit'),
+    D('maxAgeMs'),
+    { name: 'bookTs', type: 'DOUBLE[]' },
+  ],
 };
 
 /** Column that identifies a row: two rows with the same key are duplicates. */
@@ -69,6 +81,7 @@ export const KEY: Record<Kind, string> = {
   trades: 'tradeId',
   funding: 'ts',
   books: 'ts',
+  arb: 'ts',
 };
 
 /** One series: a kind for one instrument (and one bar size for candles). */

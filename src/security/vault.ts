@@ -187,9 +187,17 @@ interface StoredProfile extends ProfileMeta, KeySecrets {
   rotatedAt?: string;
 }
 
+/** A named secret that is not an OKX key (an alert channel's token, webhook URL or password). */
+interface StoredSecret {
+  value: string;
+  createdAt: string;
+}
+
 interface Payload {
   profiles: Record<string, StoredProfile>;
   history: RetiredKey[];
+  /** Named secrets besides OKX keys (absent in older files). */
+  secrets?: Record<string, StoredSecret>;
 }
 
 interface KdfParams {
@@ -636,6 +644,47 @@ export class Vault {
     }
   }
 
+  /** Names of the stored secrets that are not OKX keys (alert channels' tokens...), sorted. */
+  secretNames(): string[] {
+    return Object.keys(this.#data.secrets ?? {}).sort();
+  }
+
+  /**
+   * Stores a named secret that is not an OKX key (in memory; call save()): an alert channel's
+   * token, webhook URL or SMTP password. Replaces one of the same name.
+   */
+  setSecret(name: string, value: string): void {
+    checkName(name);
+    if (typeof value !== 'string' || value === '')
+      throw new ValidationError(`secret ${name}`, 'is empty', 'give the secret value');
+    this.#data.secrets ??= {};
+    this.#data.secrets[name] = { value, createdAt: new Date(this.#clock.now()).toISOString() };
+  }
+
+  /** A named secret's value; a typed error naming the known names (never a value) when missing. */
+  secret(name: string): string {
+    const s =
+      this.#data.secrets && Object.hasOwn(this.#data.secrets, name) ? this.#data.secrets[name] : undefined;
+    if (!s) {
+      const known = this.secretNames();
+      throw new VaultError(
+        `no secret "${name}" in the vault`,
+        'SECRET_NOT_FOUND',
+        known.length
+          ? `Known secrets: ${known.join(', ')}.`
+          : `Store it with \`okxkit alerts secret set ${name}\` (the value is read from stdin).`,
+      );
+    }
+    return s.value;
+  }
+
+  /** Removes a named secret (in memory; call save()); false when there was none. */
+  removeSecret(name: string): boolean {
+    if (!this.#data.secrets || !Object.hasOwn(this.#data.secrets, name)) return false;
+    delete this.#data.secrets[name];
+    return true;
+  }
+
   #get(name: string): StoredProfile {
     if (!this.has(name)) throw new ProfileNotFoundError(name, this.names());
     return this.#data.profiles[name]!;
@@ -732,6 +781,14 @@ function parsePayload(plain: Buffer, path: string): Payload {
       Array.isArray(p.expectedPerms) &&
       Array.isArray(p.ips);
     if (!ok) throw new VaultCorruptError(path, `profile "${name}" is incomplete`);
+  }
+  if (d.secrets !== undefined) {
+    if (!d.secrets || typeof d.secrets !== 'object')
+      throw new VaultCorruptError(path, 'decrypted content has an unknown shape');
+    for (const [name, x] of Object.entries(d.secrets)) {
+      if (!x || typeof x.value !== 'string' || typeof x.createdAt !== 'string')
+        throw new VaultCorruptError(path, `secret "${name}" is incomplete`);
+    }
   }
   return d as Payload;
 }

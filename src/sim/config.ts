@@ -19,16 +19,30 @@ export interface SimAccountConfig {
   posMode?: 'net_mode' | 'long_short_mode';
 }
 
+/**
+ * The seeded market's starting point, for planting a price difference: two local exchanges with
+ * different `prices` disagree on an instrument (cross-venue arbitrage), and a cross pair with an
+ * offset sits away from the price its two legs imply (a triangular one).
+ */
+export interface SimMarketConfig {
+  /** Exact starting price per instrument (no seeded jitter), e.g. {"BTC-USDT": "61000"}. */
+  prices?: Record<string, string>;
+  /** A cross pair (e.g. ETH-BTC) held this many basis points above (+) or below (-) its legs' implied price. */
+  crossOffsetBps?: Record<string, number>;
+}
+
 export interface SimConfig {
   keys?: SimKey[];
   accounts?: Record<string, SimAccountConfig>;
   faults?: Partial<FaultSettings>;
+  market?: SimMarketConfig;
 }
 
 export interface ResolvedSimConfig {
   keys: SimKey[];
   accounts: Record<string, SimAccountConfig>;
   faults: Partial<FaultSettings>;
+  market: SimMarketConfig;
 }
 
 const PERMS = ['read_only', 'trade', 'withdraw'] as const;
@@ -75,6 +89,7 @@ const faultSchema = z
     clockSkewMs: z.number(),
     dropWsEveryMs: z.number().min(0),
     wsUpgradeEveryMs: z.number().min(0),
+    noFillInstIds: z.array(z.string().min(1)),
   })
   .partial();
 
@@ -92,6 +107,12 @@ const configSchema = z.strictObject({
     )
     .optional(),
   faults: faultSchema.optional(),
+  market: z
+    .strictObject({
+      prices: z.record(z.string().min(1), decimalString).optional(),
+      crossOffsetBps: z.record(z.string().min(1), z.number().min(-5000).max(5000)).optional(),
+    })
+    .optional(),
 });
 
 /** Default keys: obviously fake, local-only (docs/SIMULATOR.md lists them). */
@@ -195,7 +216,7 @@ export function parseSimConfig(input: unknown, source = 'sim config'): ResolvedS
       accounts[k.account] = { balances: {} };
     }
   });
-  return { keys, accounts, faults: cfg.faults ?? {} };
+  return { keys, accounts, faults: cfg.faults ?? {}, market: cfg.market ?? {} };
 }
 
 /** Reads and validates a JSON config file. */

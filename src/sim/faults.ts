@@ -29,6 +29,12 @@ export interface FaultSettings {
    * /public and /private connection gets the 64008 notice and is closed 60 s later (docs/OKX-PROTOCOL.md §2.3).
    */
   wsUpgradeEveryMs: number;
+  /**
+   * Taker orders on these instruments find no liquidity: an IOC, FOK or market order ends with
+   * nothing filled, as when the book moved away before the order arrived (an arbitrage leg that
+   * fails). Empty = none.
+   */
+  noFillInstIds: string[];
 }
 
 export const NO_FAULTS: Readonly<FaultSettings> = {
@@ -40,6 +46,7 @@ export const NO_FAULTS: Readonly<FaultSettings> = {
   clockSkewMs: 0,
   dropWsEveryMs: 0,
   wsUpgradeEveryMs: 0,
+  noFillInstIds: [],
 };
 
 export { seededRandom };
@@ -48,6 +55,13 @@ export class FaultInjector {
   #settings: FaultSettings;
   readonly #initial: FaultSettings;
   readonly #random: () => number;
+
+  /**
+   * How many times each fault was injected since the exchange started, by kind: `latency`,
+   * `429 rate limit`, `http500`, `50001`, `50013`, `accepted then timed out`. For chaos runs and
+   * reports; the exchange itself never reads it.
+   */
+  readonly injected: Record<string, number> = {};
 
   constructor(seed: number, initial: Partial<FaultSettings> = {}) {
     this.#initial = { ...NO_FAULTS, ...initial };
@@ -72,6 +86,11 @@ export class FaultInjector {
   /** Back to no faults at all. */
   clear(): void {
     this.#settings = { ...NO_FAULTS };
+  }
+
+  /** Counts one injected fault of `kind` (see {@link FaultInjector.injected}). */
+  count(kind: string): void {
+    this.injected[kind] = (this.injected[kind] ?? 0) + 1;
   }
 
   /** True with probability `rate`; draws from the seed only when the rate is strictly between 0 and 1. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Credentials } from '../client/credentials.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
-import { parseSimConfig, type SimConfig } from './config.js';
+import { parseSimConfig, type SimConfig, type SimMarketConfig } from './config.js';
 import { contractFeed } from './contract-feed.js';
 import type { SimKey, SimMarketApi, WsServerHandle, WsServerOptions, WsUpgradeNotice } from './contracts.js';
 import { MatchingEngine, tradeEnvelope } from './engine/engine.js';
@@ -93,9 +93,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultInjector(seed, { ...cfg.faults, ...options.faults });
   // The server's own clock, which the clock-skew fault moves away from the caller's.
   const serverClock: Clock = { now: () => clock.now() + faults.settings.clockSkewMs };
-  const market = options.market ?? defaultMarket(seed, clock);
+  const market = options.market ?? defaultMarket(seed, clock, cfg.market);
   const ledger = new Ledger(serverClock, cfg.accounts);
-  const engine = new MatchingEngine({ market, ledger, clock: serverClock, accountModes: cfg.accounts });
+  const engine = new MatchingEngine({
+    market,
+    ledger,
+    clock: serverClock,
+    accountModes: cfg.accounts,
+    noLiquidity: (instId) => faults.settings.noFillInstIds.includes(instId),
+  });
   const keys = new KeyRegistry(cfg.keys, ledger);
   const rateLimitScale = options.rateLimitScale ?? 1;
   if (!(Number.isInteger(rateLimitScale) && rateLimitScale >= 1)) {
@@ -248,11 +254,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 }
 
 /** The seeded market: the default spot pairs and the default contracts that follow them. */
-function defaultMarket(seed: number, clock: Clock): SimMarketApi {
+function defaultMarket(seed: number, clock: Clock, planted: SimMarketConfig = {}): SimMarketApi {
+  const all = [...DEFAULT_MARKET_INSTRUMENTS, ...defaultDerivativeInstruments(clock.now())];
+  const ids = new Set(all.map((c) => c.instId));
+  for (const [field, map] of [
+    ['market.prices', planted.prices],
+    ['market.crossOffsetBps', planted.crossOffsetBps],
+  ] as const) {
+    for (const id of Object.keys(map ?? {}))
+      if (!ids.has(id))
+        throw new ValidationError(
+          `${field}.${id}`,
+          'is not an instrument of the local exchange',
+          `use one of ${[...ids].join(', ')}`,
+        );
+  }
   return new SimMarket({
     seed,
     clock,
-    instruments: [...DEFAULT_MARKET_INSTRUMENTS, ...defaultDerivativeInstruments(clock.now())],
+    instruments: all.map((c) => {
+      const price = planted.prices?.[c.instId];
+      const offset = planted.crossOffsetBps?.[c.instId];
+      return {
+        ...c,
+        ...(price !== undefined ? { price, exactPrice: true } : {}),
+        ...(offset !== undefined ? { crossOffsetBps: offset } : {}),
+      };
+    }),
   });
 }
 

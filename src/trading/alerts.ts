@@ -129,7 +129,7 @@ export interface AlertsOptions {
  * error-rate spikes go to every sink, de-duplicated, with secrets stripped.
  */
 export class Alerts {
-  private readonly sinks: AlertSink[];
+  protected readonly sinks: AlertSink[];
   private readonly clock: Clock;
   private readonly dedupWindowMs: number;
   private readonly errorWindow: { windowMs: number; threshold: number };

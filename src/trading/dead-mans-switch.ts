@@ -144,9 +144,21 @@ export class DeadMansSwitch {
     this.loop = undefined;
   }
 
-  /** Clean stop: heartbeats end and the switch is disarmed (timeOut "0"). */
+  /**
+   * Clean stop: heartbeats end and the switch is disarmed (timeOut "0"). A refusal that says
+   * "try again" (a 429 when several bots share the key's 1 request/s, a 5xx) is retried up to 5
+   * times, a second apart; any other error, or the last one, is thrown.
+   */
   async stop(): Promise<void> {
     await this.halt();
-    await this.call('0');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.call('0');
+        return;
+      } catch (err) {
+        const retryable = (err as { retryable?: unknown } | null)?.retryable === true;
+        if (!retryable || attempt >= 5) throw err;
+      }
+    }
   }
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Order, OrderIntent } from './exchange-port.js';
 import { createPrivateFile } from '../util/atomic-write.js';
+import { silentLogger, type Logger } from '../util/logger.js';
 
 /**
  * Journal row states:
@@ -123,6 +124,7 @@ function fromRaw(r: RawRow): JournalRow {
 export class OrderJournal {
   readonly db: Database.Database;
   private readonly clock: Clock;
+  private readonly log: Logger;
 
   /**
    * `synchronous`: FULL (default) fsyncs every transaction, so a row written before a request
@@ -130,8 +132,20 @@ export class OrderJournal {
    * power loss, for slow disks or high order rates. Either way reconcile() reports orders on
    * the exchange that the journal lacks.
    */
-  constructor(path: string, opts: { clock?: Clock; synchronous?: 'FULL' | 'NORMAL' } = {}) {
+  constructor(
+    path: string,
+    opts: {
+      clock?: Clock;
+      synchronous?: 'FULL' | 'NORMAL';
+      /**
+       * Each journal event is also logged, with the intent's clOrdId as `corr`: every line about one
+       * order, from intent to fill, carries the same correlation id. Default: nothing logged.
+       */
+      logger?: Logger;
+    } = {},
+  ) {
     this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? silentLogger;
     createPrivateFile(path); // 0600: the journal holds order history
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -174,6 +188,9 @@ export class OrderJournal {
     this.db
       .prepare('INSERT INTO events (cl_ord_id, ts_ms, event, detail) VALUES (?, ?, ?, ?)')
       .run(clOrdId, this.clock.now(), event, detail === undefined ? '' : JSON.stringify(detail));
+    const level = event === 'rejected' || event === 'ambiguous' || event === 'expired' ? 'warn' : 'info';
+    if (this.log.isLevelEnabled(level))
+      this.log[level]({ corr: clOrdId, event, ...logFields(detail) }, `order ${event}`);
   }
 
   /** Records a new intent as `pending`; throws if the clOrdId was journaled before. */
@@ -317,4 +334,11 @@ export class OrderJournal {
   close(): void {
     this.db.close();
   }
+}
+
+/** A journal event's detail as log fields (`msg` is renamed: it is pino's message key). */
+function logFields(detail: unknown): Record<string, unknown> {
+  if (!detail || typeof detail !== 'object') return {};
+  const { msg, ...rest } = detail as Record<string, unknown>;
+  return msg === undefined ? rest : { ...rest, reason: msg };
 }

@@ -56,6 +56,8 @@ describe('fault injection', () => {
     }
     sim.faults.reset();
     assert.equal((await get(sim, 'trade', '/api/v5/trade/orders-pending')).json.data.length, 0);
+    // Each injection is counted by kind (the chaos run prints these as the faults it injected).
+    assert.deepEqual(sim.faults.injected, { '500 (50026)': 1, '503 (50001)': 1, '429 busy (50013)': 1 });
   });
 
   test('rateLimitRate: HTTP 429 50011 without executing', async (t) => {

@@ -87,6 +87,37 @@ describe('DeadMansSwitch', () => {
     assert.equal(caa.firedAt(), 0);
   });
 
+  test('a clean stop whose disarm is refused with a retryable error (429 of bots sharing the key) retries it', async () => {
+    // Found by `npm run chaos` (restarts): four bots on one account share the 1 request/s limit
+    // of cancel-all-after; a 429 on the disarm made the bot process exit 1 on a clean stop.
+    const clock = new ManualClock(0);
+    const { sleep, step } = steppedSleep(clock);
+    const caa = fakeCaa(clock);
+    const rateLimited = Object.assign(new Error('Too Many Requests'), { code: '50011', retryable: true });
+    let refuse = 0;
+    const api = {
+      cancelAllAfter: (p: { timeOut: string; tag?: string }) => {
+        if (p.timeOut === '0' && refuse-- > 0) return Promise.reject(rateLimited);
+        return caa.api.cancelAllAfter(p);
+      },
+    };
+    const dms = new DeadMansSwitch({ api, clock, sleep, timeOutSec: 10, heartbeatMs: 2_000 });
+    await dms.start();
+    await step(2_000);
+    refuse = 2;
+    let outcome: unknown = 'pending';
+    const stopping = dms.stop().then(
+      () => (outcome = 'stopped'),
+      (e: unknown) => (outcome = e),
+    );
+    await step(5_000);
+    await stopping;
+    assert.equal(outcome, 'stopped');
+    assert.equal(caa.calls.at(-1)!.timeOut, '0', 'disarmed on the third try');
+    await step(30_000);
+    assert.equal(caa.firedAt(), 0, 'the switch does not fire after the stop');
+  });
+
   test('when heartbeats stop (the process hangs or dies), the exchange fires after timeOut', async () => {
     const clock = new ManualClock(0);
     const { sleep, step } = steppedSleep(clock);

@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { openRedisKillStore, type RedisKillStore } from '../../cluster/kill-store.js';
+import { openRedisLimiter, type RedisRateLimiter } from '../../cluster/redis-limiter.js';
+import { redactRedisUrl, redisUrlFrom } from '../../cluster/redis.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envWithDotEnv } from '../../client/env.js';
@@ -20,9 +23,20 @@ import { ValidationError, errorCode } from '../../util/errors.js';
 import { BOT_KINDS, isBotKind, parseBotConfig } from '../../bots/config.js';
 import { runBot } from '../../bots/run-bot.js';
 import { formatSummary } from '../../bots/status-view.js';
+import { controlRequest, controlSocketPath, type ControlRequest } from '../../ops/control.js';
+import type { BotView } from '../../ops/supervisor.js';
+import { io, formatTable } from '../common.js';
+import { cliClientLogger, cliLogger } from '../logging.js';
+
+/** The REST client's logger when --log-file asked for one. */
+function clientLog(): { logger?: NonNullable<ReturnType<typeof cliClientLogger>> } {
+  const l = cliClientLogger();
+  return l ? { logger: l } : {};
+}
 
 interface BotRunFlags {
   config: string;
+  redis?: string;
   profile?: string;
   sim?: boolean;
   seed: string;
@@ -80,10 +94,75 @@ async function untilSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<
   }
 }
 
+function botRow(b: BotView): Record<string, unknown> {
+  return {
+    id: b.id,
+    kind: b.kind,
+    instId: b.instId,
+    state: b.status?.halted ? `${b.state} (halted)` : b.state,
+    pid: b.pid ?? '',
+    restarts: b.restarts,
+    pnl: b.status?.pnl ?? '',
+    equity: b.status?.equity ?? '',
+    open: b.status?.openOrders ?? '',
+    fills: b.status?.fills ?? '',
+    lastError: b.lastError,
+  };
+}
+
+const BOT_COLUMNS = [
+  'id',
+  'kind',
+  'instId',
+  'state',
+  'pid',
+  'restarts',
+  'pnl',
+  'equity',
+  'open',
+  'fills',
+  'lastError',
+];
+
+/** One request to the supervisor of this OKXKIT_HOME (`okxkit up`), printed as a table or JSON. */
+async function control(req: ControlRequest, json: boolean | undefined): Promise<void> {
+  const r = await controlRequest(controlSocketPath(defaultStateDir()), req);
+  if (json) {
+    io.out(`${JSON.stringify(r, null, 2)}\n`);
+    return;
+  }
+  const rows = (Array.isArray(r) ? r : [r]).map(botRow);
+  io.out(formatTable(rows, BOT_COLUMNS));
+  if (!Array.isArray(r) && r.status?.riskHeadroom) io.out(`risk: ${r.status.riskHeadroom}\n`);
+}
+
 // long: one commander chain per subcommand (options and a thin action each); splitting would only scatter the help text
 /** `okxkit bot run <kind> --config bot.json` (docs/REQUIREMENTS.md R27): grid, dca, trailing and the signal strategies. */
 export function register(program: Command): void {
   const bot = program.command('bot').description('trading bots: grid, DCA, trailing stop');
+  bot
+    .command('list')
+    .description('the bots of the running supervisor (`okxkit up`), over its control socket')
+    .option('--json', 'print JSON')
+    .action((f: { json?: boolean }) => control({ cmd: 'list' }, f.json));
+  bot
+    .command('status')
+    .description("one supervised bot's state, PnL, orders and risk headroom")
+    .argument('<id>', 'bot id')
+    .option('--json', 'print JSON')
+    .action((id: string, f: { json?: boolean }) => control({ cmd: 'status', id }, f.json));
+  bot
+    .command('stop')
+    .description('stop a supervised bot (it cancels or keeps its orders as configured); it is not restarted')
+    .argument('<id>', 'bot id')
+    .option('--json', 'print JSON')
+    .action((id: string, f: { json?: boolean }) => control({ cmd: 'stop', id }, f.json));
+  bot
+    .command('start')
+    .description('start a stopped (or failed) supervised bot again')
+    .argument('<id>', 'bot id')
+    .option('--json', 'print JSON')
+    .action((id: string, f: { json?: boolean }) => control({ cmd: 'start', id }, f.json));
   bot
     .command('run')
     .description('run a bot until Ctrl-C (or --seconds); it resumes from its state after a restart')
@@ -112,6 +191,10 @@ export function register(program: Command): void {
     .option(FORCE_UNSAFE_KEY_FLAG, 'trade even when other key checks fail (loudly logged and audited)')
     .option('--status-every <sec>', 'without a terminal, print a status line every N seconds', '10')
     .option('--json', 'print the end-of-run summary as JSON')
+    .option(
+      '--redis <url>',
+      'share rate limits and the kill switch with other processes on the account (default: OKXKIT_REDIS_URL)',
+    )
     .action(async (kind: string, flags: BotRunFlags) => {
       if (!isBotKind(kind))
         throw new ValidationError(
@@ -133,6 +216,7 @@ export function register(program: Command): void {
       let credentials: Credentials;
       let keyCheck: () => Promise<unknown>;
       let closeSim: (() => Promise<void>) | undefined;
+      let shared: { limiter: RedisRateLimiter; store: RedisKillStore } | undefined;
       let killSwitch: KillSwitch;
       const auditLog = new AuditLog(defaultAuditLogPath());
       if (flags.sim) {
@@ -144,7 +228,7 @@ export function register(program: Command): void {
           `note: trading on the embedded local exchange at ${sim.restUrl} (seed ${seed}); nothing reaches OKX\n`,
         );
         credentials = sim.credentials('trade');
-        client = new OkxClient({ baseUrl: sim.restUrl, credentials });
+        client = new OkxClient({ baseUrl: sim.restUrl, credentials, ...clientLog() });
         keyCheck = () => checkKeyBeforeTrading(client, { warn: (t) => process.stderr.write(t) });
         // The embedded exchange ends with this process, and so does a halt on it: it never
         // touches a live scope (only `okxkit kill --all` reaches it from outside).
@@ -166,7 +250,23 @@ export function register(program: Command): void {
           );
         }
         credentials = creds.credentials;
-        client = new OkxClient(clientOptionsFor(creds, flags.baseUrl ? { baseUrl: flags.baseUrl } : {}));
+        // Several processes or machines on one account: the limiter and the kill switch on Redis.
+        const redisUrl = redisUrlFrom(flags.redis, envWithDotEnv(process.env));
+        if (redisUrl !== undefined) {
+          const limiter = openRedisLimiter(redisUrl, {
+            onMode: (mode, why) => process.stderr.write(`rate limiter: ${mode} (${why})\n`),
+          });
+          const store = await openRedisKillStore(redisUrl);
+          shared = { limiter, store };
+          process.stderr.write(
+            `note: rate limits and the kill switch shared through ${redactRedisUrl(redisUrl)}\n`,
+          );
+        }
+        client = new OkxClient({
+          ...clientOptionsFor(creds, flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+          ...(shared ? { limiter: shared.limiter } : {}),
+          ...clientLog(),
+        });
         keyCheck = () =>
           checkKeyBeforeTrading(client, {
             demo: creds.demo,
@@ -180,6 +280,7 @@ export function register(program: Command): void {
           });
         killSwitch = new KillSwitch({
           scope: killScopeFor({ baseUrl: client.baseUrl, demo: creds.demo, apiKey: credentials.apiKey }),
+          ...(shared ? { store: shared.store } : {}),
         });
       }
       const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
@@ -221,6 +322,7 @@ export function register(program: Command): void {
             lineEveryMs: statusEvery * 1000,
             killSwitch,
             audit: auditLog,
+            ...(cliLogger() ? { logger: cliLogger() } : {}),
             onEvent: (e) => {
               if (e.type === 'warning' || e.type === 'halted') process.stderr.write(`${e.type}: ${e.text}\n`);
             },
@@ -252,6 +354,8 @@ export function register(program: Command): void {
       } finally {
         await client.close();
         await closeSim?.();
+        await shared?.store.close();
+        await shared?.limiter.close(true);
       }
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../util/errors.js';
 import { runDemo } from '../demo.js';
 import { formatSummary } from '../../bots/status-view.js';
+import { cliClientLogger, cliLogger } from '../logging.js';
 
 function positiveInt(flag: string, v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1)
@@ -33,6 +34,8 @@ export function register(program: Command): void {
           out: flags.json ? process.stderr : process.stdout,
           signal: ac.signal,
           note: (t) => process.stderr.write(t),
+          ...(cliLogger() ? { logger: cliLogger() } : {}),
+          ...(cliClientLogger() ? { clientLogger: cliClientLogger() } : {}),
         });
         process.stdout.write(
           flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`,

@@ -17,6 +17,11 @@ import { register as registerAlgo } from './algo.js';
 import { register as registerBacktest } from './backtest.js';
 import { register as registerOptimize } from './optimize.js';
 import { register as registerAnalyze } from './analyze.js';
+import { register as registerArb } from './arb.js';
+import { register as registerUp } from './up.js';
+import { register as registerSignals } from './signals.js';
+import { register as registerAlerts } from './alerts.js';
+import { register as registerWorker } from './worker.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -40,4 +45,9 @@ export const COMMANDS: RegisterCommand[] = [
   registerBacktest,
   registerOptimize,
   registerAnalyze,
+  registerArb,
+  registerUp,
+  registerSignals,
+  registerAlerts,
+  registerWorker,
 ];

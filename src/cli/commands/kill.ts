@@ -7,6 +7,7 @@ import {
   checkScope,
   FileKillStore,
   KillSwitch,
+  type KillStore,
   killScopeFor,
   type KillState,
 } from '../../trading/kill-switch.js';
@@ -14,6 +15,8 @@ import { clientOptionsFromEnv, envWithDotEnv, hasCredentialsInEnv } from '../../
 import { OkxExchange } from '../../trading/okx-exchange.js';
 import { openClient } from '../common.js';
 import { Alerts, ConsoleSink, WebhookSink } from '../../trading/alerts.js';
+import { openRedisKillStore, type RedisKillStore } from '../../cluster/kill-store.js';
+import { redisUrlFrom } from '../../cluster/redis.js';
 
 interface KillOpts {
   why?: string;
@@ -29,6 +32,28 @@ interface KillOpts {
   demo?: boolean;
   site?: string;
   alertWebhook?: string;
+  redis?: string;
+}
+
+/**
+ * Where the states live: Redis when --redis or OKXKIT_REDIS_URL names one (every process on the
+ * account, on any machine, sees a halt within a second), else the files under $OKXKIT_HOME.
+ */
+async function openStore(opts: KillOpts): Promise<{ store: KillStore; redis?: RedisKillStore }> {
+  const url = opts.state ? undefined : redisUrlFrom(opts.redis, envWithDotEnv(process.env));
+  if (url === undefined) return { store: new FileKillStore() };
+  const redis = await openRedisKillStore(url);
+  return { store: redis, redis };
+}
+
+/** Waits for the writes to reach Redis (a kill that did not get there fails loudly), then closes. */
+async function closeStore(s: { redis?: RedisKillStore }): Promise<void> {
+  if (!s.redis) return;
+  try {
+    await s.redis.flush();
+  } finally {
+    await s.redis.close();
+  }
 }
 
 /** Alerts for a kill/resume: stderr, plus the webhook of --alert-webhook or OKXKIT_ALERT_WEBHOOK. */
@@ -93,9 +118,12 @@ async function cancelOpen(
  * else the scope of the key configured in the environment (OKX_API_KEY, OKX_BASE_URL, OKX_DEMO);
  * with no key configured, kill halts every scope (when in doubt, halt).
  */
-function switches(opts: KillOpts, verb: 'kill' | 'resume'): { list: KillSwitch[]; note?: string } {
+function switches(
+  opts: KillOpts,
+  verb: 'kill' | 'resume',
+  store: KillStore,
+): { list: KillSwitch[]; note?: string } {
   if (opts.state) return { list: [new KillSwitch({ path: opts.state })] };
-  const store = new FileKillStore();
   if (opts.all) {
     const scopes = new Set([ALL_SCOPE, ...(verb === 'resume' ? store.scopes() : [])]);
     return { list: [...scopes].map((scope) => new KillSwitch({ scope, store })) };
@@ -156,11 +184,11 @@ function withCommon(cmd: Command, whyRequired: boolean): Command {
     .option('--state <file>', 'one kill switch state file instead of the scopes under $OKXKIT_HOME')
     .option('--audit-log <file>', 'audit trail (default: $OKXKIT_AUDIT_LOG or $OKXKIT_HOME/audit.jsonl)')
     .option('--json', 'print the state as JSON')
-    .option('--list', 'only list the scopes and their states');
+    .option('--list', 'only list the scopes and their states')
+    .option('--redis <url>', 'the shared kill switch on Redis (default: OKXKIT_REDIS_URL; else files)');
 }
 
-function listScopes(opts: KillOpts): void {
-  const store = new FileKillStore();
+function listScopes(opts: KillOpts, store: KillStore): void {
   const rows = store.scopes().map((scope) => ({ scope, ...new KillSwitch({ scope, store }).ownState() }));
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(rows)}\n`);
@@ -189,50 +217,12 @@ export function register(program: Command): void {
     .option('--site <site>', 'global | eea | us for --cancel-open')
     .option('--alert-webhook <url>', 'also POST the alert to this URL (default: OKXKIT_ALERT_WEBHOOK)')
     .action(async (opts: KillOpts) => {
-      if (opts.list) return listScopes(opts);
-      const why = opts.why?.trim() ? opts.why : 'no reason given';
-      const { list, note } = switches(opts, 'kill');
-      if (note) process.stderr.write(`note: ${note}\n`);
-      const operator = opts.operator ?? defaultOperator();
-      // Halt first: running bots stop placing before anything else happens.
-      const results = list.map((ks) => {
-        const before = ks.ownState();
-        return { ks, before, state: ks.engage({ why, by: operator }) };
-      });
-      const cancel = opts.cancelOpen ? await cancelOpen(opts) : undefined;
-      const audit = new AuditLog(opts.auditLog ?? defaultAuditLogPath(), { operator });
-      for (const { ks, before } of results)
-        audit.append({
-          action: 'killswitch.engaged',
-          details: {
-            scope: ks.scope,
-            stateFile: ks.path,
-            wasHalted: before.halted,
-            ...(cancel
-              ? { cancelled: cancel.cancelled, cancelFailures: cancel.failed, cancelErrors: cancel.errors }
-              : {}),
-          },
-          why,
-          operator,
-        });
-      await alert(
-        opts,
-        'kill-switch',
-        `kill switch engaged by ${operator} for ${results.map((r) => r.ks.scope).join(', ')}: ${why}`,
-        {
-          operator,
-          why,
-          scopes: results.map((r) => r.ks.scope),
-          ...(cancel ? { cancelled: cancel.cancelled, cancelFailures: cancel.failed } : {}),
-        },
-      );
-      print(opts, results);
-      if (cancel && !opts.json) {
-        process.stdout.write(
-          `cancelled ${cancel.cancelled} open order(s)${cancel.failed ? `, ${cancel.failed} failed: ${cancel.errors.map(cancelErrorText).join('; ')}` : ''}\n`,
-        );
+      const st = await openStore(opts);
+      try {
+        await kill(opts, st.store);
+      } finally {
+        await closeStore(st);
       }
-      if (cancel?.failed) process.exitCode = 1;
     });
   withCommon(
     program.command('resume').description('lift the kill switch (after a kill or a risk trip)'),
@@ -241,25 +231,81 @@ export function register(program: Command): void {
     .option('--base-url <url>', 'the venue whose scope to resume (default: OKX_BASE_URL)')
     .option('--demo', 'the demo scope of the key')
     .action(async (opts: KillOpts) => {
-      if (opts.list) return listScopes(opts);
-      const { list } = switches(opts, 'resume');
-      const operator = opts.operator ?? defaultOperator();
-      const audit = new AuditLog(opts.auditLog ?? defaultAuditLogPath(), { operator });
-      const results = list.map((ks) => {
-        const before = ks.ownState();
-        const state = ks.release({ why: opts.why!, by: operator });
-        audit.append({
-          action: 'killswitch.released',
-          details: {
-            scope: ks.scope,
-            stateFile: ks.path,
-            previous: { why: before.why, by: before.by, rule: before.rule ?? '' },
-          },
-          why: opts.why!,
-          operator,
-        });
-        return { ks, state };
-      });
-      print(opts, results);
+      const st = await openStore(opts);
+      try {
+        resume(opts, st.store);
+      } finally {
+        await closeStore(st);
+      }
     });
+}
+
+async function kill(opts: KillOpts, store: KillStore): Promise<void> {
+  if (opts.list) return listScopes(opts, store);
+  const why = opts.why?.trim() ? opts.why : 'no reason given';
+  const { list, note } = switches(opts, 'kill', store);
+  if (note) process.stderr.write(`note: ${note}\n`);
+  const operator = opts.operator ?? defaultOperator();
+  // Halt first: running bots stop placing before anything else happens.
+  const results = list.map((ks) => {
+    const before = ks.ownState();
+    return { ks, before, state: ks.engage({ why, by: operator }) };
+  });
+  const cancel = opts.cancelOpen ? await cancelOpen(opts) : undefined;
+  const audit = new AuditLog(opts.auditLog ?? defaultAuditLogPath(), { operator });
+  for (const { ks, before } of results)
+    audit.append({
+      action: 'killswitch.engaged',
+      details: {
+        scope: ks.scope,
+        stateFile: ks.path,
+        wasHalted: before.halted,
+        ...(cancel
+          ? { cancelled: cancel.cancelled, cancelFailures: cancel.failed, cancelErrors: cancel.errors }
+          : {}),
+      },
+      why,
+      operator,
+    });
+  await alert(
+    opts,
+    'kill-switch',
+    `kill switch engaged by ${operator} for ${results.map((r) => r.ks.scope).join(', ')}: ${why}`,
+    {
+      operator,
+      why,
+      scopes: results.map((r) => r.ks.scope),
+      ...(cancel ? { cancelled: cancel.cancelled, cancelFailures: cancel.failed } : {}),
+    },
+  );
+  print(opts, results);
+  if (cancel && !opts.json) {
+    process.stdout.write(
+      `cancelled ${cancel.cancelled} open order(s)${cancel.failed ? `, ${cancel.failed} failed: ${cancel.errors.map(cancelErrorText).join('; ')}` : ''}\n`,
+    );
+  }
+  if (cancel?.failed) process.exitCode = 1;
+}
+
+function resume(opts: KillOpts, store: KillStore): void {
+  if (opts.list) return listScopes(opts, store);
+  const { list } = switches(opts, 'resume', store);
+  const operator = opts.operator ?? defaultOperator();
+  const audit = new AuditLog(opts.auditLog ?? defaultAuditLogPath(), { operator });
+  const results = list.map((ks) => {
+    const before = ks.ownState();
+    const state = ks.release({ why: opts.why!, by: operator });
+    audit.append({
+      action: 'killswitch.released',
+      details: {
+        scope: ks.scope,
+        stateFile: ks.path,
+        previous: { why: before.why, by: before.by, rule: before.rule ?? '' },
+      },
+      why: opts.why!,
+      operator,
+    });
+    return { ks, state };
+  });
+  print(opts, results);
 }

@@ -12,6 +12,12 @@ import {
 import { writeReport } from '../../backtest/report.js';
 import { backtest } from '../../backtest/run.js';
 import { ValidationError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { RedisSweepExecutor } from '../../cluster/optimize-queue.js';
+import { redactRedisUrl, redisUrlFrom } from '../../cluster/redis.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDataDir } from './data.js';
 import {
   addResearchFlags,
   defaultBalances,
@@ -34,6 +40,7 @@ interface OptimizeFlags extends ResearchFlags {
   folds: string;
   blocks: string;
   threads?: string;
+  redis?: string;
   report?: string;
   json?: boolean;
 }
@@ -92,6 +99,10 @@ export function register(program: Command): void {
     .option('--blocks <n>', 'CSCV blocks for the probability of over-fitting (even)', '8')
     .option('--threads <n>', 'worker threads (default: cores - 1)')
     .option(
+      '--redis <url>',
+      'run the sweep as jobs on Redis, served by `okxkit worker` processes on any machine (results kept under the data store, sweeps/)',
+    )
+    .option(
       '--report <file>',
       "HTML report: the winner's backtest and the heatmap of the first two parameters",
     )
@@ -140,6 +151,21 @@ export function register(program: Command): void {
       const ex = exchangeOptions(flags, data, defaultBalances(kind, config, data.instrument));
       if (typeof ex.fundingRate === 'function') ex.fundingRate = Number(flags.fundingRate ?? '0.0001');
       const tty = process.stderr.isTTY;
+      const redisUrl = flags.redis === undefined ? undefined : redisUrlFrom(flags.redis);
+      let lastLine = '';
+      const executor =
+        redisUrl === undefined
+          ? undefined
+          : new RedisSweepExecutor(redisUrl, {
+              onStatus: ({ done, total, workers }) => {
+                const line = `${done}/${total} configurations, ${workers} worker(s) connected${workers === 0 ? ` (start one: okxkit worker --redis ${redactRedisUrl(redisUrl)})` : ''}`;
+                if (line === lastLine) return;
+                lastLine = line;
+                process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+              },
+            });
+      if (redisUrl !== undefined)
+        process.stderr.write(`sweep: ${candidates.length} jobs on ${redactRedisUrl(redisUrl)}\n`);
       const r = await optimize({
         kind,
         raw,
@@ -152,11 +178,23 @@ export function register(program: Command): void {
         folds: int('--folds', flags.folds, 2, 100),
         blocks: int('--blocks', flags.blocks, 2, 16),
         ...(flags.threads !== undefined ? { threads: int('--threads', flags.threads, 0, 256) } : {}),
+        ...(executor ? { executor } : {}),
         onProgress: (d, n) => {
           if (tty) process.stderr.write(`\r${d}/${n} configurations`);
         },
       });
       if (tty) process.stderr.write('\n');
+      if (executor) {
+        // The sweep's results, kept with the market data (Redis drops them once collected).
+        const dir = join(defaultDataDir(), 'sweeps');
+        mkdirSync(dir, { recursive: true });
+        const file = join(dir, `${executor.sweepId}.json`);
+        writeFileAtomic(
+          file,
+          `${JSON.stringify({ kind, objective, method, instId: data.candles.instId, bar: data.candles.bar, from: data.from, to: data.to, results: r.results }, null, 2)}\n`,
+        );
+        process.stderr.write(`sweep ${executor.sweepId}: ${r.results.length} results in ${file}\n`);
+      }
       if (flags.report) {
         const names = Object.keys(space);
         const best = r.results[r.best]!;

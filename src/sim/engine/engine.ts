@@ -55,6 +55,8 @@ export interface EngineOptions {
   takerFeeRate?: string;
   /** Account and position mode per account (default single-currency margin, net mode). */
   accountModes?: Record<string, { acctLv?: AcctLv; posMode?: PosMode }>;
+  /** Fault injection: taker orders on an instrument for which this is true take nothing. */
+  noLiquidity?: (instId: string) => boolean;
 }
 
 const ORD_TYPES: readonly OrdType[] = ['market', 'limit', 'post_only', 'fok', 'ioc'];
@@ -140,6 +142,7 @@ export class MatchingEngine implements EngineEvents {
   readonly #clock: Clock;
   readonly #maker: Decimal;
   readonly #taker: Decimal;
+  readonly #noLiquidity: ((instId: string) => boolean) | undefined;
   readonly #orders = new Map<string, SimOrder>();
   /** account -> clOrdId -> orders with it, oldest first */
   readonly #byClOrdId = new Map<string, Map<string, SimOrder[]>>();
@@ -166,6 +169,7 @@ export class MatchingEngine implements EngineEvents {
     this.#clock = opts.clock;
     this.#maker = new Decimal(opts.makerFeeRate ?? '0.0008');
     this.#taker = new Decimal(opts.takerFeeRate ?? '0.001');
+    this.#noLiquidity = opts.noLiquidity;
     this.#unsubscribe = this.#market.onTrades((instId, trades) => this.onPublicTrades(instId, trades));
     this.derivs = new Derivatives(
       this.#ledger,
@@ -680,6 +684,7 @@ export class MatchingEngine implements EngineEvents {
 
   /** Takes liquidity for `o` as taker, best price first; users' orders before synthetic size at the same price. */
   #execute(o: SimOrder): void {
+    if (this.#noLiquidity?.(o.instId)) return;
     const inst = this.#instrument(o.instId)!;
     let misses = 0;
     for (let guard = 0; guard < 10_000 && isPending(o); guard++) {

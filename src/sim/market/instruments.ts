@@ -19,6 +19,10 @@ export interface MarketInstrumentConfig {
   levelGapTicks?: number;
   /** Public trade and resting level sizes are drawn log-uniform in [min, max] base units. */
   tradeSize?: [number, number];
+  /** Start at exactly `price` (default false: each seed starts within about 1 % of it). */
+  exactPrice?: boolean;
+  /** A cross pair: held this many basis points off the price its legs imply (a planted mispricing). */
+  crossOffsetBps?: number;
   /** SPOT (default), SWAP or FUTURES. */
   instType?: Exclude<SimInstType, 'OPTION'>;
   /** A SWAP or FUTURES contract: its price follows `contract.indexInstId` with a small basis. */

@@ -95,6 +95,8 @@ interface InstState {
   sigmaStep: number;
   kappaStep: number;
   basis: number;
+  /** A planted constant offset of a cross pair from its legs (log units). */
+  offset: number;
   lastMove: number;
   tradeLots: [number, number];
   /** typical volume per minute, lots */
@@ -167,7 +169,8 @@ export class SimMarket implements SimMarketApi {
               InstState,
             ]);
       let x: number;
-      if (legs) x = Math.log((legs[0].lastPx * legs[0].tick) / (legs[1].lastPx * legs[1].tick));
+      const offset = legs && cfg.crossOffsetBps ? Math.log1p(cfg.crossOffsetBps / 10_000) : 0;
+      if (legs) x = Math.log((legs[0].lastPx * legs[0].tick) / (legs[1].lastPx * legs[1].tick)) + offset;
       else {
         const u = 1 - hashUnit(this.seed, index, 0x5030);
         const v = hashUnit(this.seed, index, 0x5031);
@@ -178,8 +181,8 @@ export class SimMarket implements SimMarketApi {
             'must be a positive decimal',
             'e.g. "60000"',
           );
-        // each seed starts within about 1 % of the configured price
-        x = Math.log(Number(cfg.price)) + 0.01 * z;
+        // each seed starts within about 1 % of the configured price (exactly on it when asked)
+        x = Math.log(Number(cfg.price)) + (cfg.exactPrice ? 0 : 0.01 * z);
       }
       const vol60 = cfg.vol60s ?? 0.006;
       const sigmaStep = vol60 / Math.sqrt(60_000 / STEP_MS);
@@ -231,6 +234,7 @@ export class SimMarket implements SimMarketApi {
         // weak pull toward the start price: a stationary spread of about 10 % over days
         kappaStep: sigmaStep ** 2 / (2 * 0.1 ** 2),
         basis: 0,
+        offset,
         lastMove: 0,
         tradeLots,
         volMinLots: Math.max(1, Math.round((60 * meanSize) / lot)),
@@ -507,7 +511,7 @@ export class SimMarket implements SimMarketApi {
       const [a, b] = st.legs;
       // The cross follows its legs; its basis mean-reverts within a few basis points.
       st.basis = 0.97 * st.basis + CROSS_BASIS_SD * Math.sqrt(1 - 0.97 ** 2) * st.rng.gauss();
-      const x = a.x - b.x + st.basis;
+      const x = a.x - b.x + st.basis + st.offset;
       st.lastMove = x - st.x;
       st.x = x;
     }
@@ -564,7 +568,7 @@ export class SimMarket implements SimMarketApi {
         if (st.legs) {
           const decay = 0.97 ** steps;
           st.basis = decay * st.basis + CROSS_BASIS_SD * Math.sqrt(1 - decay ** 2) * st.rng.gauss();
-          st.x = st.legs[0].x - st.legs[1].x + st.basis;
+          st.x = st.legs[0].x - st.legs[1].x + st.basis + st.offset;
         }
         const close = Math.max(1, Math.round(Math.exp(st.x) / st.tick));
         if (b - a < 4) continue;

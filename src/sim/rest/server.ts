@@ -75,6 +75,7 @@ const adminSchema = z.strictObject({
   clockSkewMs: z.number().optional(),
   dropWsEveryMs: z.number().min(0).optional(),
   wsUpgradeEveryMs: z.number().min(0).optional(),
+  noFillInstIds: z.array(z.string().min(1)).optional(),
   reset: z.boolean().optional(),
   clear: z.boolean().optional(),
   dropWs: z.boolean().optional(),
@@ -165,15 +166,31 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
     }
 
     const f = deps.faults.settings;
-    if (f.latencyMs > 0) await deps.sleep(f.latencyMs);
-    if (deps.faults.roll(f.rateLimitRate)) return send(res, gatewayError('50011'));
-    if (deps.faults.roll(f.errorRate)) return send(res, faultReply(f.errorKind));
+    if (f.latencyMs > 0) {
+      deps.faults.count('latency');
+      await deps.sleep(f.latencyMs);
+    }
+    if (deps.faults.roll(f.rateLimitRate)) {
+      deps.faults.count('429 rate limit');
+      return send(res, gatewayError('50011'));
+    }
+    if (deps.faults.roll(f.errorRate)) {
+      deps.faults.count(
+        f.errorKind === 'http500'
+          ? '500 (50026)'
+          : f.errorKind === '50001'
+            ? '503 (50001)'
+            : '429 busy (50013)',
+      );
+      return send(res, faultReply(f.errorKind));
+    }
 
     deps.engine.checkTimers();
     const reply = await route(endpoint, req, rawUrl, rawBody, query, ip);
     if (reply === undefined) return;
     if (ORDER_ENDPOINTS.has(endpoint.id) && deps.faults.roll(deps.faults.settings.acceptThenTimeoutRate)) {
       // The order was executed; the caller never learns it (docs/OKX-PROTOCOL.md §8: reconcile by clOrdId).
+      deps.faults.count('accepted then timed out');
       req.socket.destroy();
       return;
     }

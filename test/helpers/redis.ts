@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AfterHook } from './sim.js';
+
+/** A free TCP port on 127.0.0.1 (bound then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A real redis-server on loopback, its files in a temp dir, no persistence. */
+export interface TestRedis {
+  readonly port: number;
+  readonly url: string;
+  /** Kills the server (SIGKILL: a crash, its state is lost). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (empty, as after a crash without persistence). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function launch(port: number, dir: string): Promise<ChildProcess> {
+  const p = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('Ready to accept connections')) {
+        p.stdout.off('data', onData);
+        p.stdout.resume();
+        resolve(p);
+      }
+    };
+    p.stdout.on('data', onData);
+    p.stderr.resume();
+    p.once('error', reject);
+    p.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready: ${out}`)));
+  });
+}
+
+function exited(p: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill(signal);
+  });
+}
+
+/** Starts redis-server on a free loopback port and stops it (and removes its dir) when the test ends. */
+export async function withRedis(t: AfterHook): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'okxkit-redis-'));
+  const port = await freePort();
+  let proc: ChildProcess | undefined = await launch(port, dir);
+  const r: TestRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async kill() {
+      if (proc) await exited(proc, 'SIGKILL');
+      proc = undefined;
+    },
+    async restart() {
+      if (proc) await exited(proc, 'SIGKILL');
+      proc = await launch(port, dir);
+    },
+    async stop() {
+      if (proc) await exited(proc, 'SIGTERM');
+      proc = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  t.after(() => r.stop());
+  return r;
+}
