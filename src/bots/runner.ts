@@ -108,6 +108,11 @@ export interface BotStatus {
   feesPaid: string;
   /** The same fees per currency they were charged in, e.g. { BTC: "0.000001", USDT: "0.08" }. */
   feesByCcy: Record<string, string>;
+  /**
+   * A perpetual swap's funding received (+) or paid (-) by its open positions, in the settlement
+   * currency, as of the last reconcile; "" on spot and until known.
+   */
+  funding?: string;
   detail: string;
   startedMs: number;
   now: number;
@@ -159,6 +164,8 @@ export class BotRunner {
   private readonly dirty = new Set<IntentRecord>();
   private ticker: Ticker | undefined;
   private balances: Balance[] = [];
+  /** Funding received (+) or paid (-) by the bot's open swap positions (their fundingFee); "" on spot. */
+  private funding = '';
   private queue: Promise<void> = Promise.resolve();
   private tickerQueued = false;
   private readonly tickers: Ticker[] = [];
@@ -690,6 +697,7 @@ export class BotRunner {
         }
       }
       this.balances = await this.port.balances();
+      await this.refreshFunding();
       this.commit();
       this.checkDone();
       // A halt lifted while no notice reached the bot: what it keeps parked goes out now.
@@ -802,6 +810,13 @@ export class BotRunner {
     return { ...st, runtimeMs: st.now - this.startedMs, canceledOnExit: canceled };
   }
 
+  /** A perpetual swap's funding so far: the fundingFee of its open positions (docs/OKX-PROTOCOL.md §10). */
+  private async refreshFunding(): Promise<void> {
+    if (this.inst?.instType !== 'SWAP' || !this.port.positions) return;
+    const ps = await this.port.positions(this.strategy.instId);
+    this.funding = fmt(ps.reduce((a, p) => a.plus(dec(p.fundingFee || '0')), dec(0)));
+  }
+
   private equityOf(balances: Balance[], last: string): string {
     const inst = this.inst;
     if (!inst || !last) return '';
@@ -843,6 +858,7 @@ export class BotRunner {
       riskHeadroom: this.hooks.riskHeadroom?.() ?? '',
       feesPaid: row?.stats.feesQuote ?? '0',
       feesByCcy: { ...(row?.stats.fees ?? {}) },
+      funding: this.funding,
       detail: m.detail,
       startedMs: this.startedMs,
       now: this.port.now(),

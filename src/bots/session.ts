@@ -114,6 +114,14 @@ export function riskHeadroom(risk: RiskManager, limits: RiskLimits): string {
     parts.push(`waiting for ${s.unconverted.map((u) => `${u}-${c}`).join(', ')} price`);
   if (limits.maxOpenOrders !== undefined) parts.push(`open orders ${s.openOrders}/${limits.maxOpenOrders}`);
   if (limits.maxPosition) parts.push(`positions ${JSON.stringify(s.positions)}`);
+  const worst = (w: { where: string; value: string } | undefined, unit: string) =>
+    w ? `${w.value}${unit} ${w.where}` : 'no position';
+  const wp = s.worstPositions;
+  if (limits.maxLeverage) parts.push(`leverage ${worst(wp.leverage, 'x')} (limit ${limits.maxLeverage}x)`);
+  if (limits.minMarginRatio)
+    parts.push(`margin ratio ${worst(wp.marginRatio, '')} (limit ${limits.minMarginRatio})`);
+  if (limits.minLiqDistancePct)
+    parts.push(`liq distance ${worst(wp.liqDistancePct, '%')} (limit ${limits.minLiqDistancePct}%)`);
   return parts.length ? parts.join(', ') : 'no limits set';
 }
 

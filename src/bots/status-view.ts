@@ -25,6 +25,7 @@ export function formatStatus(s: BotStatus): string[] {
     `  orders   ${s.openOrders} open (${s.openBuys} buy / ${s.openSells} sell), ${s.ordersPlaced} placed, ${s.fills} filled`,
     `  pnl      realised ${money(s.realisedPnl, true)} ${q}, unrealised ${money(s.unrealisedPnl, true)} ${q}, total ${money(s.pnl, true)} ${q}`,
     `  equity   ${money(s.equity)} ${q} (${money(s.equityChange, true)} since start)`,
+    ...(s.funding ? [`  funding  ${money(s.funding, true)} ${q} (received + / paid -)`] : []),
     `  risk     ${s.riskHeadroom || 'no limits set'}`,
     `  ${s.detail}`,
   ];
@@ -54,6 +55,7 @@ export function formatStatusLine(s: BotStatus): string {
     `[${clock(s.now - s.startedMs)}] ${s.instId} ${s.price || '-'} | open ${s.openOrders} | placed ${s.ordersPlaced} | ` +
     `fills ${s.fills} | realised ${money(s.realisedPnl, true)} | unrealised ${money(s.unrealisedPnl, true)} | ` +
     `equity ${money(s.equity)} ${s.quoteCcy}` +
+    (s.funding ? ` | funding ${money(s.funding, true)}` : '') +
     (trouble(s) ? ` | ${trouble(s)}` : '')
   );
 }
@@ -77,6 +79,7 @@ export function formatSummary(s: BotSummary): string {
     `  realised profit    ${money(s.realisedPnl, true)} ${q} (net of fees)`,
     `  fees paid          ${money(s.feesPaid)} ${q}${feeBreakdown(s.feesByCcy)}`,
     `  unrealised PnL     ${money(s.unrealisedPnl, true)} ${q}`,
+    ...(s.funding ? [`  funding            ${money(s.funding, true)} ${q} (received + / paid -)`] : []),
     `  bot PnL            ${money(s.pnl, true)} ${q}`,
     `  equity             ${money(s.equity)} ${q} (${money(s.equityChange, true)} since start, holdings included)`,
     `  ${s.detail}`,

@@ -207,15 +207,24 @@ export interface WsTradeHandler {
  * return them, mark and index candles, and the account's positions, liquidation warnings and
  * algo orders as they change.
  */
+/**
+ * A GET /account/positions row (and positions / liquidation-warning push item): OKX's fields as
+ * strings, except `closeOrderAlgo`, an array as OKX sends it.
+ */
+export type PositionRow = { [field: string]: string | unknown[]; closeOrderAlgo: unknown[] } & {
+  instId: string;
+  instType: string;
+};
+
 export interface ContractFeed {
   /** The row GET of the channel's endpoint returns for instId (mark-price, index-tickers, ...); undefined when unknown. */
   publicRow(channel: string, instId: string): Record<string, unknown> | undefined;
   /** Newest mark-price or index candles, [ts, o, h, l, c, confirm]; undefined when unknown. */
   candles(kind: 'mark' | 'index', instId: string, bar: string): string[][] | undefined;
   /** The account's open positions as GET /account/positions rows. */
-  positions(account: string): Record<string, string>[];
-  onPosition(listener: (account: string, row: Record<string, string>) => void): () => void;
-  onLiquidationWarning(listener: (account: string, row: Record<string, string>) => void): () => void;
+  positions(account: string): PositionRow[];
+  onPosition(listener: (account: string, row: PositionRow) => void): () => void;
+  onLiquidationWarning(listener: (account: string, row: PositionRow) => void): () => void;
   onAlgo(listener: (account: string, row: Record<string, unknown>) => void): () => void;
 }
 

@@ -19,6 +19,7 @@ import {
   preTradeRefusal,
   type RiskLimits,
   type RiskRule,
+  worstPositions,
 } from './risk/policy.js';
 import { RiskBreaker, type RiskTrip } from './risk/breaker.js';
 
@@ -50,6 +51,15 @@ export interface RiskSnapshot {
   unconverted: string[];
   openOrders: number;
   positions: Record<string, string>;
+  /**
+   * Per derivatives limit, the position nearest to it (highest leverage, lowest margin ratio,
+   * smallest liquidation distance in %), from the positions last fed to onPositions.
+   */
+  worstPositions: {
+    leverage?: { where: string; value: string };
+    marginRatio?: { where: string; value: string };
+    liqDistancePct?: { where: string; value: string };
+  };
   halted: string | undefined;
 }
 
@@ -362,6 +372,7 @@ export class RiskManager implements RiskGate {
       unconverted: v.unconverted,
       openOrders: this.ledger.openCount,
       positions,
+      worstPositions: worstPositions(this.positions, this.contractValue),
       halted: this.haltReason(),
     };
   }

@@ -6,27 +6,27 @@ import { parseBotConfig } from '../../src/bots/config.js';
 import { BotRunner } from '../../src/bots/runner.js';
 import { openTradingStack, type TradingStack } from '../../src/bots/session.js';
 import { BotStateStore } from '../../src/bots/state-store.js';
+import { formatStatus, formatStatusLine, formatSummary } from '../../src/bots/status-view.js';
 import type { GridState } from '../../src/bots/strategies/grid.js';
 import type { TrailingState } from '../../src/bots/strategies/trailing.js';
 import type { BotKind } from '../../src/bots/types.js';
 import { needDerivatives } from '../../src/trading/exchange-port.js';
 import { GuardRejection } from '../../src/trading/errors.js';
-import type { ManualClock } from '../../src/util/clock.js';
+import { TestClock } from '../../src/util/clock.js';
 import type { Simulator } from '../../src/sim/simulator.js';
 import { derivSim } from '../sim/derivs/derivs-kit.js';
 
 /**
  * Contracts end to end on the local exchange, over the live path (OkxClient -> OkxExchange ->
- * guard -> journal -> runner). The exchange, the client and the bots share a manual clock that
- * the test moves in steps; 15:50 UTC start, so funding (16:00 UTC) happens within the run.
+ * guard -> journal -> runner). The exchange, the client and the bots share a test clock whose timers
+ * fire only as the test moves it in steps; 15:56 UTC start, so funding (16:00 UTC) happens in the run.
  */
 const START = Date.parse('2026-03-01T15:56:00.000Z');
 const SWAP = 'BTC-USDT-SWAP';
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Rig {
   sim: Simulator;
-  clock: ManualClock;
+  clock: TestClock;
   defer(fn: () => unknown): void;
   client(label: string): OkxClient;
   stack(label: string): Promise<TradingStack>;
@@ -37,7 +37,10 @@ async function rig(t: TestContext, names: string[], seed = 7): Promise<Rig> {
   t.after(async () => {
     for (const fn of undo.reverse()) await fn();
   });
-  const { sim, clock } = await derivSim({ after: (fn) => void undo.push(fn) }, names, { seed, start: START });
+  // A clock whose timers fire only when the test moves it: the sessions' polls, the clients' rate
+  // limiters and the exchange all run on it, so nothing happens between steps.
+  const clock = new TestClock(START);
+  const { sim } = await derivSim({ after: (fn) => void undo.push(fn) }, names, { seed, clock });
   const r: Rig = {
     sim,
     clock,
@@ -52,7 +55,7 @@ async function rig(t: TestContext, names: string[], seed = 7): Promise<Rig> {
         client: r.client(label),
         journalPath: ':memory:',
         clock,
-        pollMs: 10,
+        pollMs: 500,
         deadMan: false,
         ws: false,
       });
@@ -89,9 +92,9 @@ async function drive(
   maxSteps = 400,
 ) {
   for (let i = 0; i < maxSteps && !(await done()); i++) {
-    r.clock.advance(stepMs);
+    await r.clock.advanceAsync(stepMs);
     r.sim.tick();
-    await pause(2);
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (const x of runners) {
       await x.reconcile();
       await x.idle();
@@ -162,9 +165,92 @@ describe('derivatives on the local exchange (end to end)', () => {
       assert.ok(after.realizedPnl !== undefined && after.realizedPnl !== '', 'realised PnL reported');
       const st = grid.status();
       assert.ok(Number.isFinite(Number(st.realisedPnl)), `realised PnL ${st.realisedPnl}`);
-      await grid.stop();
+      // the bot shows the funding: status, status line and summary
+      assert.equal(st.funding, after.fundingFee, 'the status carries the funding of the position');
+      const f = new Decimal(after.fundingFee).toFixed(4);
+      const signed = f.startsWith('-') ? f : `+${f}`;
+      assert.ok(
+        formatStatus(st).some((l) => l.includes(`funding  ${signed} USDT`)),
+        formatStatus(st).join('\n'),
+      );
+      assert.ok(formatStatusLine(st).includes(`| funding ${signed}`), formatStatusLine(st));
+      const summary = await grid.stop();
+      assert.match(formatSummary(summary), new RegExp(`funding +\\${signed} USDT`));
     },
   );
+
+  for (const direction of ['long', 'neutral'] as const) {
+    test(
+      `a ${direction} perpetual grid places and fills on both sides as its mode says`,
+      { timeout: 90_000 },
+      async (t) => {
+        const r = await rig(t, ['alice', 'bob'], direction === 'long' ? 13 : 17);
+        const stack = await r.stack('alice');
+        const port = needDerivatives(stack.port, 'the test');
+        const last = Number((await stack.exchange.ticker(SWAP)).last);
+        const store = new BotStateStore(':memory:');
+        r.defer(() => store.close());
+        const id = `perp${direction}`;
+        const grid = runnerFor(
+          r,
+          'grid',
+          {
+            id,
+            instId: SWAP,
+            direction,
+            lower: (last * 0.995).toFixed(1),
+            upper: (last * 1.005).toFixed(1),
+            levels: 8,
+            sizePerLevel: '2',
+          },
+          stack,
+          store,
+        );
+        await grid.start();
+        await drive(r, [grid], () => (store.load(id)!.state as GridState).buying === undefined, 1_000, 50);
+        const [pos] = await port.positions(SWAP);
+        if (direction === 'long')
+          assert.ok(pos && new Decimal(pos.pos).gt(0), `a long position: ${JSON.stringify(pos)}`);
+        else assert.equal(pos, undefined, 'a neutral grid opens no position at start');
+        const live = await stack.exchange.openOrders(SWAP);
+        assert.ok(
+          live.some((o) => o.side === 'buy') && live.some((o) => o.side === 'sell'),
+          'both sides of the ladder rest',
+        );
+        // a long grid's start-up buy is one buy fill already: it needs one more from the ladder
+        const need = { buy: direction === 'long' ? 2 : 1, sell: 1 };
+        const count = async () => {
+          const fills = await stack.exchange.fills(SWAP);
+          // orders filled in full (a level is 2 contracts; the grid counts a level once it is whole)
+          const n = (side: string) => {
+            const by = new Map<string, Decimal>();
+            for (const x of fills.filter((y) => y.side === side))
+              by.set(x.ordId, (by.get(x.ordId) ?? new Decimal(0)).plus(x.fillSz));
+            return [...by.values()].filter((sz) => sz.gte(2)).length;
+          };
+          return { buy: n('buy'), sell: n('sell') };
+        };
+        await drive(
+          r,
+          [grid],
+          async () => {
+            const c = await count();
+            return c.buy >= need.buy && c.sell >= need.sell;
+          },
+          5_000,
+          600,
+        );
+        const c = await count();
+        assert.ok(
+          c.buy >= need.buy && c.sell >= need.sell,
+          `orders filled in full: ${c.buy} buy, ${c.sell} sell`,
+        );
+        const counted = (store.load(id)!.state as GridState).fills;
+        assert.ok(counted >= 2, `the grid counted its fills: ${counted}`);
+        await grid.stop();
+      },
+    );
+  }
 
   test(
     'a short guarded by an exchange-side stop-loss is closed when the price rises to the trigger',

@@ -1,7 +1,7 @@
 import { ExchangeDecimal as Decimal } from '../../util/decimal.js';
 import type { Clock } from '../../util/clock.js';
 import { OkxkitError } from '../../util/errors.js';
-import type { SimInstrument, SimMarketApi } from '../contracts.js';
+import type { PositionRow, SimInstrument, SimMarketApi } from '../contracts.js';
 import type { Ledger } from './ledger.js';
 import {
   FUNDING_INTEREST,
@@ -18,6 +18,7 @@ import {
  * down in docs/SIMULATOR.md. Money is Decimal; a linear contract (USDT-margined) settles in the
  * quote, an inverse one (coin-margined) in the base coin.
  */
+
 export type MgnMode = 'cross' | 'isolated';
 export type PosSide = 'net' | 'long' | 'short';
 export type AcctLv = '1' | '2' | '3' | '4';
@@ -703,8 +704,11 @@ export class Derivatives {
 
   // ---- reads ----
 
-  /** The OKX position object (facts in docs/SIMULATOR.md), all strings. */
-  positionRow(p: SimPosition): Record<string, string> {
+  /**
+   * The OKX position object (facts in docs/SIMULATOR.md): strings, except `closeOrderAlgo`, an
+   * array (of the close-position algo orders attached; none here) as OKX sends it.
+   */
+  positionRow(p: SimPosition): PositionRow {
     const c = p.inst.contract!;
     const mark = this.pricing.mark(p.inst);
     const idx = this.pricing.index(p.inst);
@@ -778,7 +782,7 @@ export class Derivatives {
       fee: p.fee.toFixed(),
       fundingFee: p.fundingFee.toFixed(),
       liqPenalty: p.liqPenalty.toFixed(),
-      closeOrderAlgo: '[]',
+      closeOrderAlgo: [],
       cTime: String(p.cTime),
       uTime: String(p.uTime),
     };

@@ -1,4 +1,4 @@
-import type { ContractFeed } from '../contracts.js';
+import type { ContractFeed, PositionRow } from '../contracts.js';
 import { isPrivateKind } from './channels.js';
 import type { Conn, Sub, WsHub } from './hub.js';
 
@@ -132,12 +132,12 @@ function matches(s: Sub, row: Record<string, unknown>): boolean {
 }
 
 /** The position fields balance_and_position carries. */
-function posData(r: Record<string, string>): Record<string, string> {
+function posData(r: PositionRow): Record<string, unknown> {
   return {
     posId: r.posId!,
     tradeId: r.tradeId!,
-    instId: r.instId!,
-    instType: r.instType!,
+    instId: r.instId,
+    instType: r.instType,
     mgnMode: r.mgnMode!,
     posSide: r.posSide!,
     pos: r.pos!,

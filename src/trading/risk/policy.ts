@@ -301,6 +301,35 @@ export function positionRisk(p: Position, ctVal: string | undefined): PositionRi
   return { instId: p.instId, posSide: p.posSide, leverage, marginRatio, liqDistancePct };
 }
 
+/** A limit's worst position: where (instId, and side when hedged) and the figure there. */
+export interface WorstPosition {
+  where: string;
+  value: string;
+}
+
+/**
+ * Per derivatives limit, the position nearest to it: the highest leverage, the lowest margin
+ * ratio, the smallest liquidation distance (undefined when no position has the figure).
+ */
+export function worstPositions(
+  positions: readonly Position[],
+  ctValOf: (instId: string) => string | undefined = () => undefined,
+): { leverage?: WorstPosition; marginRatio?: WorstPosition; liqDistancePct?: WorstPosition } {
+  let lev: [Decimal, string] | undefined;
+  let ratio: [Decimal, string] | undefined;
+  let dist: [Decimal, string] | undefined;
+  for (const p of positions) {
+    if (new D(p.pos || '0').isZero()) continue;
+    const r = positionRisk(p, ctValOf(p.instId));
+    const where = `${p.instId}${p.posSide === 'net' ? '' : ` ${p.posSide}`}`;
+    if (r.leverage && (!lev || r.leverage.gt(lev[0]))) lev = [r.leverage, where];
+    if (r.marginRatio && (!ratio || r.marginRatio.lt(ratio[0]))) ratio = [r.marginRatio, where];
+    if (r.liqDistancePct && (!dist || r.liqDistancePct.lt(dist[0]))) dist = [r.liqDistancePct, where];
+  }
+  const w = (x: [Decimal, string] | undefined) => (x ? { where: x[1], value: shown(x[0]) } : undefined);
+  return { leverage: w(lev), marginRatio: w(ratio), liqDistancePct: w(dist) };
+}
+
 const shown = (x: Decimal) => (x.isFinite() ? x.toDecimalPlaces(4).toFixed() : 'unbounded');
 
 /** The first position beyond a derivatives limit (leverage, margin ratio, liquidation distance). */

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
-import { data, derivSim, position, send, step } from './derivs-kit.js';
+import { data, derivSim, position, privateWs, send, step } from './derivs-kit.js';
 import { get } from '../sim-test-kit.js';
 
 const D = (v: string | number) => new Decimal(v);
@@ -36,6 +36,26 @@ describe('contracts on the local exchange (issue 12 item 3)', () => {
     assert.equal(none.json.code, '50014');
     const spot = await data(sim, 'alice', '/api/v5/public/instruments?instType=SPOT');
     assert.ok(spot.every((i) => i.instType === 'SPOT'));
+  });
+
+  test('a position row carries closeOrderAlgo as an array (as OKX sends it), over REST and the WS push', async (t) => {
+    const { sim } = await derivSim(t);
+    const c = await privateWs(sim, 'alice');
+    t.after(() => c.ws.close());
+    c.send({ op: 'subscribe', args: [{ channel: 'positions', instType: 'SWAP' }] });
+    await c.next((m) => m.event === 'subscribe');
+    const r = await send(sim, 'alice', '/api/v5/trade/order', {
+      instId: 'BTC-USDT-SWAP',
+      tdMode: 'cross',
+      side: 'buy',
+      ordType: 'market',
+      sz: '1',
+    });
+    assert.equal(r.data[0].sCode, '0');
+    const pos = await position(sim, 'alice', 'BTC-USDT-SWAP');
+    assert.deepEqual(pos.closeOrderAlgo, []);
+    const push = await c.next((m) => m.arg?.channel === 'positions' && m.data?.[0]?.pos === '1');
+    assert.deepEqual(push.data[0].closeOrderAlgo, []);
   });
 
   test('mark, index, funding rate, price limit, open interest and tiers are consistent', async (t) => {

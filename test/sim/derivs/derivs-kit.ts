@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { signWsLogin } from '../../../src/protocol/sign.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import type { AfterHook } from '../../helpers/sim.js';
 import { withSim } from '../../helpers/sim.js';
@@ -8,9 +11,16 @@ import type { Simulator } from '../../../src/sim/simulator.js';
 export async function derivSim(
   t: AfterHook,
   names = ['alice'],
-  opts: { seed?: number; start?: number; posMode?: 'net_mode' | 'long_short_mode'; acctLv?: '1' | '2' } = {},
+  opts: {
+    seed?: number;
+    start?: number;
+    posMode?: 'net_mode' | 'long_short_mode';
+    acctLv?: '1' | '2';
+    /** A clock of the caller's (e.g. a TestClock whose timers fire as the test advances it). */
+    clock?: ManualClock;
+  } = {},
 ) {
-  const clock = new ManualClock(opts.start ?? T0);
+  const clock = opts.clock ?? new ManualClock(opts.start ?? T0);
   const cfg = accountsConfig(names, { USDT: '100000', BTC: '2', ETH: '20' });
   const accounts = Object.fromEntries(
     Object.entries(cfg.accounts).map(([n, a]) => [
@@ -47,4 +57,46 @@ export async function step(sim: Simulator, clock: { advance(ms: number): void },
   clock.advance(ms);
   sim.tick();
   await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** A logged-in private connection that queues every JSON message it receives. */
+export async function privateWs(sim: Simulator, label: string) {
+  const ws = new WebSocket(sim.wsUrls.wsPrivate);
+  const queue: any[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (d) => {
+    const text = d.toString();
+    if (text === 'pong') return;
+    queue.push(JSON.parse(text));
+    waiters.splice(0).forEach((w) => w());
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const next = async (pred: (m: any) => boolean): Promise<any> => {
+    for (;;) {
+      const i = queue.findIndex(pred);
+      if (i >= 0) return queue.splice(i, 1)[0];
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  const k = sim.key(label);
+  const timestamp = String(Math.floor(sim.clock.now() / 1000));
+  ws.send(
+    JSON.stringify({
+      op: 'login',
+      args: [
+        {
+          apiKey: k.apiKey,
+          passphrase: k.passphrase,
+          timestamp,
+          sign: signWsLogin({ timestamp, secretKey: k.secretKey }),
+        },
+      ],
+    }),
+  );
+  const login = await next((m) => m.event === 'login' || m.event === 'error');
+  assert.equal(login.code, '0', JSON.stringify(login));
+  return { ws, next, send: (m: unknown) => ws.send(JSON.stringify(m)) };
 }
