@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { KillState, KillStore } from '../trading/kill-switch.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { OkxkitError } from '../util/errors.js';
 import { connectRedis, whenReady } from './redis.js';
 import { LuaScript } from './script.js';
 
@@ -44,7 +45,10 @@ export interface RedisKillStoreOptions {
 function parse(text: string, scope: string): Cached {
   const raw = JSON.parse(text) as Partial<KillState> & { rev?: number };
   if (typeof raw.halted !== 'boolean')
-    throw new Error(`kill switch state of ${scope} on Redis has no halted flag`);
+    throw new OkxkitError(`kill switch state of ${scope} on Redis has no halted flag`, {
+      code: 'KILL_STATE_UNREADABLE',
+      hint: 'engage or resume the scope again (okxkit kill / resume --redis) to rewrite it',
+    });
   return {
     rev: Number(raw.rev ?? 0),
     state: {
@@ -96,11 +100,23 @@ export class RedisKillStore implements KillStore {
         // a malformed notice: the next refresh reads the hash
       }
     });
-    // Resubscribe and re-read after a reconnect: notices sent meanwhile were lost.
+    // Resubscribe and re-read after a reconnect: notices sent meanwhile were lost. The two
+    // connections come back in either order and a read needs the command connection, so each
+    // one's return triggers a re-read (a re-read that fails is in #lastError; the other retries).
     this.#sub.on('ready', () => {
-      void this.#sub.subscribe(this.#channel).catch(() => undefined);
-      void this.refresh().catch(() => undefined);
+      // Re-read once subscribed, so a change is either in the hash read or in a notice received.
+      void this.#sub
+        .subscribe(this.#channel)
+        .then(() => this.refresh())
+        .catch((err: unknown) => this.#note(err));
     });
+    this.#redis.on('ready', () => {
+      if (this.#loadedAt !== undefined) void this.refresh().catch((err: unknown) => this.#note(err));
+    });
+  }
+
+  #note(err: unknown): void {
+    this.#lastError = err instanceof Error ? err.message : String(err);
   }
 
   get #channel(): string {
@@ -130,8 +146,12 @@ export class RedisKillStore implements KillStore {
   read(scope: string): KillState | undefined {
     const now = this.#clock.now();
     if (this.#loadedAt === undefined || now - this.#loadedAt > this.#staleMs)
-      throw new Error(
+      throw new OkxkitError(
         `kill switch state on Redis unknown ${this.#loadedAt === undefined ? '(not loaded yet)' : `for ${now - this.#loadedAt} ms`}${this.#lastError ? ` (${this.#lastError})` : ''}`,
+        {
+          code: 'KILL_STATE_UNKNOWN',
+          hint: 'every scope reads halted until Redis answers again (fail closed)',
+        },
       );
     return this.#cache.get(scope)?.state;
   }
