@@ -1,54 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
-import { signWsLogin } from '../../src/protocol/sign.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { withSim } from '../helpers/sim.js';
-import type { Simulator } from '../../src/sim/simulator.js';
 import { FakeMarket } from './fake-market.js';
 import { get, place, T0 } from './sim-test-kit.js';
-
-/** A logged-in private connection that queues every JSON message it receives. */
-async function privateWs(sim: Simulator, label: string) {
-  const ws = new WebSocket(sim.wsUrls.wsPrivate);
-  const queue: any[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (d) => {
-    const text = d.toString();
-    if (text === 'pong') return;
-    queue.push(JSON.parse(text));
-    waiters.splice(0).forEach((w) => w());
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const next = async (pred: (m: any) => boolean): Promise<any> => {
-    for (;;) {
-      const i = queue.findIndex(pred);
-      if (i >= 0) return queue.splice(i, 1)[0];
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  const k = sim.key(label);
-  const timestamp = String(Math.floor(sim.clock.now() / 1000));
-  ws.send(
-    JSON.stringify({
-      op: 'login',
-      args: [
-        {
-          apiKey: k.apiKey,
-          passphrase: k.passphrase,
-          timestamp,
-          sign: signWsLogin({ timestamp, secretKey: k.secretKey }),
-        },
-      ],
-    }),
-  );
-  const login = await next((m) => m.event === 'login' || m.event === 'error');
-  assert.equal(login.code, '0', JSON.stringify(login));
-  return { ws, next, send: (m: unknown) => ws.send(JSON.stringify(m)) };
-}
+import { privateWs } from './derivs/derivs-kit.js';
 
 test('private WS: orders pushes come from the engine; WS order ops reach the same engine as REST', async (t) => {
   const sim = await withSim(t, { clock: new ManualClock(T0), market: new FakeMarket() });
