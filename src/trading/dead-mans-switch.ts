@@ -117,10 +117,30 @@ export class DeadMansSwitch {
     }
   }
 
-  /** Arms the switch (throws if the first arm fails) and keeps it armed in the background. */
+  /**
+   * A call whose refusal says "try again" (a 429 when several bots share the key's 1 request/s, a
+   * 5xx) is retried up to 5 times, a second apart (call() spaces them); any other error, or the
+   * last one, is thrown.
+   */
+  private async callRetrying(timeOut: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.call(timeOut);
+        return;
+      } catch (err) {
+        const retryable = (err as { retryable?: unknown } | null)?.retryable === true;
+        if (!retryable || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  /**
+   * Arms the switch and keeps it armed in the background. The first arm is retried like the
+   * disarm (callRetrying); it throws only when it cannot arm, so a bot never trades unarmed.
+   */
   async start(): Promise<void> {
     if (this.loop) return;
-    await this.call(String(this.timeOutSec));
+    await this.callRetrying(String(this.timeOutSec));
     this.lastBeatMs = this.clock.now();
     this.beats++;
     const ac = new AbortController();
@@ -145,21 +165,9 @@ export class DeadMansSwitch {
     this.loop = undefined;
   }
 
-  /**
-   * Clean stop: heartbeats end and the switch is disarmed (timeOut "0"). A refusal that says
-   * "try again" (a 429 when several bots share the key's 1 request/s, a 5xx) is retried up to 5
-   * times, a second apart; any other error, or the last one, is thrown.
-   */
+  /** Clean stop: heartbeats end and the switch is disarmed (timeOut "0"), retried like the arm (callRetrying). */
   async stop(): Promise<void> {
     await this.halt();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.call('0');
-        return;
-      } catch (err) {
-        const retryable = (err as { retryable?: unknown } | null)?.retryable === true;
-        if (!retryable || attempt >= 5) throw err;
-      }
-    }
+    await this.callRetrying('0');
   }
 }

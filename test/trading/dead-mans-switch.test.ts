@@ -118,6 +118,44 @@ describe('DeadMansSwitch', () => {
     assert.equal(caa.firedAt(), 0, 'the switch does not fire after the stop');
   });
 
+  test('a start whose first arm is refused with a retryable error (429 of bots sharing the key) retries it', async () => {
+    // Found by `npm run chaos` (restarts): a bot whose first arm met the shared 1 request/s limit
+    // of cancel-all-after exited before it was ready.
+    const clock = new ManualClock(0);
+    const { sleep, step } = steppedSleep(clock);
+    const caa = fakeCaa(clock);
+    const rateLimited = Object.assign(new Error('Too Many Requests'), { code: '50011', retryable: true });
+    let refuse = 2;
+    const api = {
+      cancelAllAfter: (p: { timeOut: string; tag?: string }) =>
+        refuse-- > 0 ? Promise.reject(rateLimited) : caa.api.cancelAllAfter(p),
+    };
+    const dms = new DeadMansSwitch({ api, clock, sleep, timeOutSec: 10, heartbeatMs: 2_000 });
+    let outcome: unknown = 'pending';
+    const starting = dms.start().then(
+      () => (outcome = 'armed'),
+      (e: unknown) => (outcome = e),
+    );
+    await step(3_000);
+    await starting;
+    assert.equal(outcome, 'armed');
+    assert.equal(dms.armed, true);
+    assert.equal(caa.calls.at(-1)!.timeOut, '10', 'armed on the third try');
+    await dms.halt();
+  });
+
+  test('a start refused for good (not retryable) throws: a bot never trades unarmed', async () => {
+    const clock = new ManualClock(0);
+    const { sleep } = steppedSleep(clock);
+    const denied = Object.assign(new Error('no permission'), { code: '50120', retryable: false });
+    let calls = 0;
+    const api = { cancelAllAfter: () => (calls++, Promise.reject(denied)) };
+    const dms = new DeadMansSwitch({ api, clock, sleep, timeOutSec: 10, heartbeatMs: 2_000 });
+    await assert.rejects(dms.start(), /no permission/);
+    assert.equal(calls, 1);
+    assert.equal(dms.armed, false);
+  });
+
   test('when heartbeats stop (the process hangs or dies), the exchange fires after timeOut', async () => {
     const clock = new ManualClock(0);
     const { sleep, step } = steppedSleep(clock);
