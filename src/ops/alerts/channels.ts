@@ -205,62 +205,51 @@ export class SignedWebhookChannel implements AlertChannel {
   }
 }
 
-/** Slack incoming webhook: `{ text }`. The URL is the secret. */
-export class SlackChannel implements AlertChannel {
-  readonly type = 'slack';
+/** A channel that POSTs one JSON body to a URL that is itself the secret (Slack, Discord). */
+abstract class SecretUrlChannel implements AlertChannel {
+  abstract readonly type: string;
   readonly name: string;
   readonly #url: URL;
   readonly #timeoutMs: number;
-  constructor(opts: { name: string; url: string; timeoutMs?: number }) {
+  constructor(opts: { name: string; url: string; timeoutMs?: number }, example: string) {
     this.name = opts.name;
-    this.#url = checkUrl(
-      `alerts.channels.${opts.name}.url`,
-      opts.url,
-      'https://hooks.slack.com/services/...',
-    );
+    this.#url = checkUrl(`alerts.channels.${opts.name}.url`, opts.url, example);
     this.#timeoutMs = opts.timeoutMs ?? 5_000;
   }
+  protected abstract body(a: Alert): unknown;
   async send(a: Alert): Promise<void> {
     checkStatus(
       this.name,
-      await post(this.name, this.#url, JSON.stringify({ text: alertText(a) }), {}, this.#timeoutMs),
+      await post(this.name, this.#url, JSON.stringify(this.body(a)), {}, this.#timeoutMs),
     );
   }
   toString(): string {
-    return `SlackChannel(${this.name})`;
+    return `${this.constructor.name}(${this.name})`;
   }
   toJSON(): Record<string, unknown> {
     return { type: this.type, name: this.name };
   }
 }
 
-/** Discord webhook: `{ content }` (at most 2000 characters). The URL is the secret. */
-export class DiscordChannel implements AlertChannel {
-  readonly type = 'discord';
-  readonly name: string;
-  readonly #url: URL;
-  readonly #timeoutMs: number;
+/** Slack incoming webhook: `{ text }`. The URL is the secret. */
+export class SlackChannel extends SecretUrlChannel {
+  readonly type = 'slack';
   constructor(opts: { name: string; url: string; timeoutMs?: number }) {
-    this.name = opts.name;
-    this.#url = checkUrl(
-      `alerts.channels.${opts.name}.url`,
-      opts.url,
-      'https://discord.com/api/webhooks/...',
-    );
-    this.#timeoutMs = opts.timeoutMs ?? 5_000;
+    super(opts, 'https://hooks.slack.com/services/...');
   }
-  async send(a: Alert): Promise<void> {
-    const content = alertText(a).slice(0, 2000);
-    checkStatus(
-      this.name,
-      await post(this.name, this.#url, JSON.stringify({ content }), {}, this.#timeoutMs),
-    );
+  protected body(a: Alert): unknown {
+    return { text: alertText(a) };
   }
-  toString(): string {
-    return `DiscordChannel(${this.name})`;
+}
+
+/** Discord webhook: `{ content }` (at most 2000 characters). The URL is the secret. */
+export class DiscordChannel extends SecretUrlChannel {
+  readonly type = 'discord';
+  constructor(opts: { name: string; url: string; timeoutMs?: number }) {
+    super(opts, 'https://discord.com/api/webhooks/...');
   }
-  toJSON(): Record<string, unknown> {
-    return { type: this.type, name: this.name };
+  protected body(a: Alert): unknown {
+    return { content: alertText(a).slice(0, 2000) };
   }
 }
 
