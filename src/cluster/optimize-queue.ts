@@ -164,10 +164,16 @@ export async function startSweepWorker(
       const { sweep, index, params } = job.data;
       const base = await load(sweep);
       const r = await evaluate({ ...base, params });
-      await redis.hset(`${prefix}sweep:${sweep}:results`, String(index), JSON.stringify(r));
-      await redis.expire(`${prefix}sweep:${sweep}:results`, 7 * 86_400);
+      // Counted and reported before the result is published: the submitter may return (and its
+      // caller read `done`) as soon as the last result is in the hash.
       done++;
       opts.onJob?.(sweep, index);
+      const results = `${prefix}sweep:${sweep}:results`;
+      await redis
+        .multi()
+        .hset(results, String(index), JSON.stringify(r))
+        .expire(results, 7 * 86_400)
+        .exec();
       return index;
     },
     { connection: workerConn, prefix: `${prefix}bull`, concurrency: opts.concurrency ?? 1 },
