@@ -115,6 +115,7 @@ export interface BasisEdge {
   netBps: number;
 }
 
+/** Where a basis position is: none yet, both legs open, closing (a leg retried), closed. */
 export type BasisState = 'flat' | 'open' | 'exiting' | 'closed';
 
 /** Why a basis position was closed. */

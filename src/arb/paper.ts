@@ -20,6 +20,7 @@ function isSwap(instId: string): boolean {
   return instId.endsWith('-SWAP');
 }
 
+/** Options of a paper venue: the books it fills against, what it has taken of them, balances, fees and instrument rules. */
 export interface PaperVenueOptions {
   venue: string;
   /** The book a taker order meets now (live for paper trading, replayed for a backtest). */
