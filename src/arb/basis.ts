@@ -119,7 +119,8 @@ export interface BasisEdge {
 export type BasisState = 'flat' | 'open' | 'exiting' | 'closed';
 
 /** Why a basis position was closed. */
-export type BasisExitReason = 'margin' | 'funding-flip' | 'funding-below-cost' | 'converged' | 'manual';
+export type BasisExitReason =
+  'margin' | 'short-gone' | 'funding-flip' | 'funding-below-cost' | 'converged' | 'manual';
 
 const PERIOD_MS = 8 * 3_600_000;
 const YEAR_MS = 365 * 86_400_000;
@@ -199,9 +200,12 @@ export class BasisBot {
       return this.enter(e);
     }
     const [pos] = await this.o.port.positions(this.o.swapInstId);
-    const ratio = Number(pos?.mgnRatio ?? '');
+    // The short gone (liquidated, or closed by hand): the spot alone is unhedged; sell it.
+    if (!pos || !(Number(pos.pos) < 0))
+      return this.exit('the short is gone (liquidated or closed outside the bot)', 'short-gone');
+    const ratio = Number(pos.mgnRatio);
     const floor = this.o.minMarginRatio ?? 3;
-    if (pos && pos.mgnRatio !== '' && Number.isFinite(ratio) && ratio < floor)
+    if (pos.mgnRatio !== '' && Number.isFinite(ratio) && ratio < floor)
       return this.exit(`margin ratio ${ratio.toFixed(2)} below the floor ${floor}`, 'margin');
     const settled = await this.o.funding.settled(this.o.swapInstId, this.entryAt);
     let adverse = 0;
@@ -219,7 +223,7 @@ export class BasisBot {
     const e = await this.edge();
     if (e.basisBps <= (this.o.exitBasisBps ?? 2) && rate <= 0)
       return this.exit(`basis converged to ${e.basisBps.toFixed(1)} bps`, 'converged');
-    return (this.lastDecision = `hold: basis ${e.basisBps.toFixed(1)} bps, funding ${predictedBps.toFixed(2)} bps, margin ratio ${pos?.mgnRatio || 'n/a'}`);
+    return (this.lastDecision = `hold: basis ${e.basisBps.toFixed(1)} bps, funding ${predictedBps.toFixed(2)} bps, margin ratio ${pos.mgnRatio || 'n/a'}`);
   }
 
   private async instruments(): Promise<{ spot: Instrument; swap: Instrument }> {

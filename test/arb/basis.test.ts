@@ -206,3 +206,15 @@ test('one settled funding against the short is below N = 2: the bot holds', asyn
   advance(1_000);
   assert.match(await bot.step(), /^hold/);
 });
+
+test('the short closed outside the bot (or liquidated): the bot sells the unhedged spot', async (t) => {
+  const { bot, journal, audit, port } = await setup(t, 40);
+  assert.match(await bot.step(), /^entered/);
+  await port.closePosition({ instId: SWAP, mgnMode: 'cross' });
+  assert.match(await bot.step(), /^exited: the short is gone/);
+  assert.deepEqual(legs(bot, journal), ['BTC-USDT buy', `${SWAP} sell`, 'BTC-USDT sell']);
+  assert.equal(
+    (audit.find((a) => a.action === 'basis.exit')!.details as { reason: string }).reason,
+    'short-gone',
+  );
+});
