@@ -108,6 +108,7 @@ export async function replayBasis(o: BasisReplayOptions): Promise<BasisReplayRep
     spotInstId: o.spotInstId,
     swapInstId: o.swapInstId,
     port: venue,
+    books: (i) => consumed.get('paper', i),
     funding: paperFunding(venue, {
       rate: () => Promise.resolve(known().at(-1)?.rate ?? 0),
       settled: (_i, since) => Promise.resolve(known().filter((f) => f.fundingTime >= since)),

@@ -153,6 +153,7 @@ export class BasisSession {
         spotInstId: o.spotInstId,
         swapInstId: o.swapInstId,
         port,
+        books: (i) => (consumed ?? board).get(o.name, i),
         funding: paper ? paperFunding(paper, liveFunding) : liveFunding,
         clock,
       });

@@ -4,6 +4,7 @@ import type { AuditSink } from '../trading/audit.js';
 import type { ExchangePort, Instrument, Order, OrderIntent, Position } from '../trading/exchange-port.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
+import type { BookView, Level } from './types.js';
 
 /** One settled funding of a perpetual: when, and the rate per period (+: longs paid shorts). */
 export interface SettledFunding {
@@ -85,6 +86,11 @@ export interface BasisBotOptions {
   minMarginRatio?: number;
   /** Exit after this many settled fundings in a row against the short. Default 2. */
   maxAdverseFundings?: number;
+  /**
+   * The books of the two instruments (live, paper or replayed): when given, the entry basis is
+   * priced at the depth-weighted average of walking them for the size, not at the best prices.
+   */
+  books?: (instId: string) => BookView | undefined;
   /** Cross leverage set on the swap before entering (when the port can set it). */
   lever?: string;
   audit?: AuditSink;
@@ -178,8 +184,18 @@ export class BasisBot {
       this.o.port.ticker(this.o.swapInstId),
       this.o.funding.rate(this.o.swapInstId),
     ]);
-    const ask = Number(spot.askPx);
-    const bid = Number(swap.bidPx);
+    let ask = Number(spot.askPx);
+    let bid = Number(swap.bidPx);
+    const sb = this.o.books?.(this.o.spotInstId);
+    const wb = this.o.books?.(this.o.swapInstId);
+    if (sb && wb) {
+      // Depth-weighted: the spot's asks walked for the size, the swap's bids for its contracts.
+      const { swap: inst } = await this.instruments();
+      const ctVal = Number(inst.ctVal ?? '1');
+      ask = vwap(sb.asks, Number(this.o.size));
+      bid = vwap(wb.bids, Number(this.o.size) / ctVal);
+    }
+    // A book too thin for the size (NaN) or empty: no edge.
     const basisBps = ask > 0 && bid > 0 ? ((bid - ask) / ask) * 1e4 : -Infinity;
     const horizon = this.o.horizonMs ?? 3 * PERIOD_MS;
     const fundingBps = rate * 1e4 * Math.floor(horizon / PERIOD_MS);
@@ -419,6 +435,19 @@ export class BasisBot {
     const funding = await this.o.funding.paid(this.o.swapInstId, this.entryAt);
     return { basis, funding, fees, total: basis + funding + fees };
   }
+}
+
+/** Average price of taking `sz` from `levels` (NaN when they hold less). */
+function vwap(levels: readonly Level[], sz: number): number {
+  let left = sz;
+  let cost = 0;
+  for (const [px, q] of levels) {
+    const take = Math.min(left, q);
+    cost += take * px;
+    left -= take;
+    if (left <= sz * 1e-12) return cost / sz;
+  }
+  return NaN;
 }
 
 function decimals(step: string): number {

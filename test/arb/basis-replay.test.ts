@@ -170,3 +170,34 @@ test('a paper swap fill consumes the swap book and keeps a cross-margin position
   assert.equal(c.accFillSz, '10');
   assert.equal((await v.positions(SWAP)).length, 0);
 });
+
+test('the entry edge walks the books for the size: a premium on a thin best level does not pay', async () => {
+  // The best spot ask holds 0.01 BTC; the other 0.09 of the 0.1 BTC cost 0.5 % more.
+  const events = tape(
+    T0,
+    T0 + 10 * 60_000,
+    60_000,
+    () => 60_000,
+    () => 40,
+  ).map((b) =>
+    b.instId === SPOT
+      ? {
+          ...b,
+          asks: [
+            [60_000.5, 0.01],
+            [60_300, 2],
+          ] as [number, number][],
+        }
+      : b,
+  );
+  const rep = await replayBasis(
+    options({ events, funding: [{ fundingTime: Date.UTC(2026, 0, 5, 0), rate: 0.0003 }] }),
+  );
+  assert.deepEqual(
+    rep.decisions.map((d) => d.decision.split(':')[0]),
+    ['wait'],
+  );
+  // At the best prices it would have looked like 40 bps of basis.
+  assert.match(rep.decisions[0]!.decision, /basis -?\d\.\d /);
+  assert.equal(rep.state, 'flat');
+});
