@@ -230,9 +230,11 @@ export class BasisSession {
         if (o.mode === 'scan') return;
         if (paper) {
           // Fundings the exchange settled since the last look, applied to the paper position.
-          for (const f of await liveFunding.settled(o.swapInstId, paperSettledTo + 1))
+          // Counted by funding time, not by clock: a settlement the exchange books late is still applied.
+          for (const f of await liveFunding.settled(o.swapInstId, paperSettledTo + 1)) {
             paper.settleFunding(o.swapInstId, f.rate, f.fundingTime);
-          paperSettledTo = clock.now();
+            paperSettledTo = Math.max(paperSettledTo, f.fundingTime);
+          }
         }
         const d = await bot.step();
         session.lastDecision = d;
