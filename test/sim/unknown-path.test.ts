@@ -43,6 +43,8 @@ test('OkxClient maps the 404 to OkxEndpointNotFoundError (never ambiguous); requ
   // request() on catalogued paths goes through their own entries and answers as the typed groups do.
   const [bal] = await client.request<{ details: Array<{ ccy: string }> }>('GET', '/api/v5/account/balance');
   assert.ok(bal!.details.some((d) => d.ccy === 'USDT'));
-  const [tk] = await client.request<{ instId: string }>('GET', '/api/v5/market/ticker', { instId: 'BTC-USDT' });
+  const [tk] = await client.request<{ instId: string }>('GET', '/api/v5/market/ticker', {
+    instId: 'BTC-USDT',
+  });
   assert.equal(tk!.instId, 'BTC-USDT');
 });

@@ -1,3 +1,4 @@
+import type { PositionRow } from '../contracts.js';
 import type { Conn, Sub, WsHub } from './hub.js';
 
 /**
@@ -73,16 +74,22 @@ export class PrivateChannels {
     }
   }
 
-  /** One balance_and_position push; a spot account has no positions. */
+  /** One balance_and_position push: one event's cash balances and positions together (docs/OKX-PROTOCOL.md §2.7). */
   private sendBalPos(
     c: Conn,
     s: Sub,
-    e: { ts: number; eventType: string; balData: unknown[]; trades: unknown[] },
+    e: { ts: number; eventType: string; balData: unknown[]; posData?: PositionRow[]; trades: unknown[] },
   ): void {
     this.hub.send(c, {
       arg: this.hub.privArg(c, s),
       data: [
-        { pTime: String(e.ts), eventType: e.eventType, balData: e.balData, posData: [], trades: e.trades },
+        {
+          pTime: String(e.ts),
+          eventType: e.eventType,
+          balData: e.balData,
+          posData: (e.posData ?? []).map(posData),
+          trades: e.trades,
+        },
       ],
     });
   }
@@ -96,5 +103,24 @@ function forCcy(a0: Record<string, unknown>, ccy: string | undefined): Record<st
     details: a0.details.filter(
       (d: unknown) => typeof d === 'object' && d !== null && (d as { ccy?: unknown }).ccy === ccy,
     ),
+  };
+}
+
+/** The position fields balance_and_position carries. */
+function posData(r: PositionRow): Record<string, unknown> {
+  return {
+    posId: r.posId!,
+    tradeId: r.tradeId!,
+    instId: r.instId,
+    instType: r.instType,
+    mgnMode: r.mgnMode!,
+    posSide: r.posSide!,
+    pos: r.pos!,
+    ccy: r.ccy!,
+    posCcy: r.posCcy!,
+    avgPx: r.avgPx!,
+    nonSettleAvgPx: r.nonSettleAvgPx!,
+    settledPnl: r.settledPnl!,
+    uTime: r.uTime!,
   };
 }
