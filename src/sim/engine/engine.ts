@@ -796,13 +796,13 @@ export class MatchingEngine implements EngineEvents {
     if (add.gt(0) && this.#ledger.freeze(o.account, o.frozenCcy, add)) o.frozen = o.frozen.plus(add);
   }
 
-  // long: one execution books balances, fee, bills, order totals and pushes atomically, in OKX order
-  /** Applies one execution to an order and its account: balances, fee, bills, fill record. */
   /** One execution of an order: one balance_and_position event. */
   #fill(o: SimOrder, px: Decimal, q: Decimal, maker: boolean, tradeId: string): void {
     this.oneEvent(() => this.#fillNow(o, px, q, maker, tradeId));
   }
 
+  // long: one execution books balances, fee, bills, order totals and pushes atomically, in OKX order
+  /** Applies one execution to an order and its account: balances, fee, bills, fill record. */
   #fillNow(o: SimOrder, px: Decimal, q: Decimal, maker: boolean, tradeId: string): void {
     const now = this.#clock.now();
     const rate = maker ? this.#maker : this.#taker;

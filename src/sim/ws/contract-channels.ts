@@ -1,4 +1,4 @@
-import type { ContractFeed, PositionRow } from '../contracts.js';
+import type { ContractFeed } from '../contracts.js';
 import { isPrivateKind } from './channels.js';
 import type { Conn, Sub, WsHub } from './hub.js';
 

@@ -4,7 +4,7 @@ import type { Conn, Sub, WsHub } from './hub.js';
 /**
  * The private channels on /private (docs/OKX-PROTOCOL.md §2.1): orders, account (the last push
  * replayed on subscribe, filtered by `ccy`), positions (always empty on a spot account) and
- * balance_and_position (a snapshot on subscribe, then one push per change).
+ * balance_and_position (a snapshot on subscribe, then one push per event: docs/OKX-PROTOCOL.md §2.7).
  */
 export class PrivateChannels {
   /** last `account` push per account, replayed on subscribe */
@@ -51,12 +51,13 @@ export class PrivateChannels {
     const { engine, clock } = this.hub.opts;
     switch (sub.ch.kind) {
       case 'balance_and_position':
-        // Snapshot: every non-zero cash balance; a spot account has no positions.
+        // Snapshot: every non-zero cash balance and every open position (§2.7).
         if (c.account !== undefined)
           this.sendBalPos(c, sub, {
             ts: clock.now(),
             eventType: 'snapshot',
             balData: engine.cashBalances(c.account),
+            posData: this.hub.opts.contracts?.positions(c.account) ?? [],
             trades: [],
           });
         break;

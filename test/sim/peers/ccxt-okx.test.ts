@@ -118,7 +118,7 @@ const CHECKS: Check[] = [
   [
     'fetchOptionChain',
     async (ex, ctx) => {
-      const listed = Object.values(ex.markets!).filter((m: any) => m.option && m.base === 'BTC') as any[];
+      const listed: any[] = Object.values(ex.markets!).filter((m: any) => m.option && m.base === 'BTC');
       const chain = await ex.fetchOptionChain('BTC');
       // The chain covers every listed strike, call and put, of every expiry; quotes are two-sided or ask-only.
       assert.deepEqual(Object.keys(chain).sort(), listed.map((m) => m.symbol).sort());
@@ -158,7 +158,7 @@ const CHECKS: Check[] = [
     'fetchAllGreeks',
     async (ex) => {
       const all = await ex.fetchAllGreeks(undefined, { uly: 'BTC-USD' });
-      const listed = Object.values(ex.markets!).filter((m: any) => m.option && m.base === 'BTC') as any[];
+      const listed: any[] = Object.values(ex.markets!).filter((m: any) => m.option && m.base === 'BTC');
       assert.deepEqual(Object.keys(all).sort(), listed.map((m) => m.symbol).sort());
       // Parity, differentiated: at one instant a call's delta minus its put's is 1 (no rates), gammas equal.
       for (const m of listed.filter((x) => x.optionType === 'call')) {

@@ -14,13 +14,15 @@ async function subscribed(t: { after(fn: () => unknown): void }, sim: Simulator,
   assert.equal((await c.login(sim.key('alice'), clock.now())).code, '0');
   c.send({ op: 'subscribe', args: [{ channel: 'balance_and_position' }] });
   await c.next(isEvent('subscribe'));
-  assert.equal((await c.next(isPush('balance_and_position'))).data[0].eventType, 'snapshot');
-  return c;
+  const snap = (await c.next(isPush('balance_and_position'))).data[0];
+  assert.equal(snap.eventType, 'snapshot');
+  return { c, snap };
 }
 
 test('a swap fill pushes one balance_and_position message with its cash balance, its position and its trade', async (t) => {
   const { sim, clock } = await derivSim(t, ['alice'], { seed: 11 });
-  const c = await subscribed(t, sim, clock);
+  const { c, snap } = await subscribed(t, sim, clock);
+  assert.deepEqual(snap.posData, []);
   const r = await send(sim, 'alice', '/api/v5/trade/order', {
     instId: 'BTC-USDT-SWAP',
     tdMode: 'cross',
@@ -59,7 +61,7 @@ test('a swap fill pushes one balance_and_position message with its cash balance,
   assert.equal(last.balData[0].cashBal, bal.details[0].cashBal);
 });
 
-test('funding settles as one balance_and_position message (eventType funding_fee) with the cash and the position', async (t) => {
+test('the snapshot lists open positions; funding settles as one balance_and_position message (eventType funding_fee) with the cash and the position', async (t) => {
   const { sim, clock } = await derivSim(t, ['alice'], {
     seed: 12,
     start: Date.parse('2026-03-01T15:59:00Z'),
@@ -72,7 +74,12 @@ test('funding settles as one balance_and_position message (eventType funding_fee
     sz: '5',
   });
   assert.equal(r.data[0].sCode, '0');
-  const c = await subscribed(t, sim, clock);
+  const { c, snap } = await subscribed(t, sim, clock);
+  // The snapshot carries the open position too.
+  assert.deepEqual(
+    snap.posData.map((p: any) => [p.instId, p.pos]),
+    [['BTC-USDT-SWAP', '-5']],
+  );
   await step(sim, clock, 60_000); // 16:00: funding
   assert.equal((await data(sim, 'alice', '/api/v5/account/bills?type=8')).length, 1);
   await c.settled();
