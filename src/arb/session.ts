@@ -54,6 +54,8 @@ export interface ArbSessionOptions {
     journalDir: string;
     /** Paper balances per currency (every venue). */
     paperBalances?: Record<string, number>;
+    /** Told of every run the bot finishes (skipped ones included). */
+    onRun?: (run: ArbRun) => void;
   };
   /** Least time between two scans (ms). Default 0: scan on every book change. */
   scanEveryMs?: number;
@@ -248,7 +250,10 @@ export class ArbSession {
         const top = opps[0];
         if (bot && top && top.profit > 0 && top.edgeBps >= o.thresholdBps) {
           busy = true;
-          void bot.execute(top).finally(() => (busy = false));
+          void bot
+            .execute(top)
+            .then((run) => o.trade?.onRun?.(run))
+            .finally(() => (busy = false));
         }
       };
       const off = board.onChange(onChange);

@@ -108,7 +108,23 @@ test('arb run trades the planted opportunities, every leg in the venue journals'
   const { home, args } = await twoVenues(t);
   const dir = join(home, 'store');
   const r = await runCli(
-    ['arb', 'run', ...args, '--seconds', '2', '--threshold-bps', '5', '--dir', dir, '--no-record', '--json'],
+    [
+      'arb',
+      'run',
+      ...args,
+      '--seconds',
+      '30',
+      '--max-runs',
+      '1',
+      '--latency-ms',
+      '2000',
+      '--threshold-bps',
+      '5',
+      '--dir',
+      dir,
+      '--no-record',
+      '--json',
+    ],
     { OKXKIT_HOME: home },
   );
   assert.equal(r.code, 0, r.err);

@@ -5,6 +5,7 @@ import { clientOptionsFromEnv, envWithDotEnv } from '../../client/env.js';
 import { Credentials } from '../../client/credentials.js';
 import { isLoopbackUrl } from '../../data/scaled-limiter.js';
 import { ArbSession, type ArbSummary, type VenueSpec } from '../../arb/session.js';
+import type { ArbRun } from '../../arb/execute.js';
 import { backtestFromStore } from '../../arb/replay.js';
 import type { BasisEdge, BasisPnl } from '../../arb/basis.js';
 import { basisBacktestFromStore } from '../../arb/basis-replay.js';
@@ -26,6 +27,7 @@ interface ArbFlags {
   takerFee?: string;
   simKeys?: boolean;
   seconds?: string;
+  maxRuns?: string;
   every: string;
   dir?: string;
   record: boolean;
@@ -159,8 +161,11 @@ async function runArb(flags: ArbFlags, trade: boolean): Promise<void> {
       'e.g. --cycle okx:USDT,BTC,ETH --pair BTC-USDT',
     );
   const seconds = parseIntFlag('--seconds', flags.seconds, 1, 10_000_000);
+  const maxRuns = parseIntFlag('--max-runs', flags.maxRuns, 1, 10_000_000);
   const every = parseIntFlag('--every', flags.every, 1, 3600)!;
   const dir = flags.dir ?? defaultDataDir();
+  const ac = new AbortController();
+  let executed = 0;
   const journalDir = join(okxkitHome(), 'arb-journal');
   if (trade) mkdirSync(journalDir, { recursive: true });
   const session = await ArbSession.start({
@@ -180,11 +185,13 @@ async function runArb(flags: ArbFlags, trade: boolean): Promise<void> {
             latencyBudgetMs: num('--latency-ms', flags.latencyMs ?? '500', 1)!,
             journalDir,
             paperBalances: { USDT: 100_000, BTC: 2, ETH: 20 },
+            onRun: (run: ArbRun) => {
+              if (run.status !== 'skipped' && maxRuns !== undefined && ++executed >= maxRuns) ac.abort();
+            },
           },
         }
       : {}),
   });
-  const ac = new AbortController();
   const stop = () => ac.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -194,7 +201,10 @@ async function runArb(flags: ArbFlags, trade: boolean): Promise<void> {
     : setInterval(() => {
         if (session.latest.length) io.out(formatTable(session.latest.map(row), COLUMNS) + '\n');
       }, every * 1000);
-  await new Promise<void>((resolve) => ac.signal.addEventListener('abort', () => resolve(), { once: true }));
+  if (!ac.signal.aborted)
+    await new Promise<void>((resolve) =>
+      ac.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
   clearTimeout(done);
   clearInterval(table);
   process.off('SIGINT', stop);
@@ -273,6 +283,7 @@ export function register(program: Command): void {
     .option('--paper', 'trade on paper against the live books (no orders sent)')
     .option('--loss-budget <n>', "largest loss of one run's unwind, in the route's currency", '10')
     .option('--latency-ms <n>', 'no trade on a book older than this', '500')
+    .option('--max-runs <n>', 'stop after n runs that sent orders (with --seconds: whichever comes first)')
     .action((flags: ArbFlags) => runArb(flags, true));
   const basis = arb
     .command('basis')
