@@ -6,6 +6,8 @@ import { BOT_KINDS, isBotKind, parseBotConfig, BotConfigError, type ConfigIssue 
 import type { BotConfig } from '../bots/config.js';
 import { Alerts, WebhookSink, type AlertSink } from '../trading/alerts.js';
 import { ValidationError } from '../util/errors.js';
+import { MAX_TAG_SWITCHES } from '../trading/dead-mans-switch.js';
+import { tagOfBot } from '../bots/cl-ord-id.js';
 
 /** A supervisor config (`okxkit up -c bots.yaml`) that failed validation: every bad field, each with its fix. */
 export class OpsConfigError extends BotConfigError {
@@ -119,6 +121,8 @@ export function parseOpsConfig(text: string, file = 'bots.yaml'): OpsConfig {
   const issues: ConfigIssue[] = [];
   const bots: OpsBotSpec[] = [];
   const seen = new Set<string>();
+  const tags = new Map<string, string>();
+  let armed = 0;
   c.bots.forEach((b, i) => {
     if (!isBotKind(b.kind)) {
       issues.push({
@@ -135,6 +139,17 @@ export function parseOpsConfig(text: string, file = 'bots.yaml'): OpsConfig {
           problem: `"${config.id}" is used by another bot: each bot needs its own id (its state and clOrdId prefix)`,
         });
       seen.add(config.id);
+      // Each bot's orders carry its tag and its dead-man's switch covers that tag alone: two bots
+      // with one tag would keep each other's timer alive (docs/OKX-PROTOCOL.md §7.4).
+      const tag = tagOfBot(config);
+      const owner = tags.get(tag);
+      if (owner !== undefined && owner !== config.id)
+        issues.push({
+          field: `bots[${i}].config.tag`,
+          problem: `order tag "${tag}" is also bot "${owner}"'s: give each bot its own tag (1-16 letters and digits)`,
+        });
+      tags.set(tag, config.id);
+      if (config.deadManSec) armed++;
       bots.push({ id: config.id, kind: b.kind, cancelOnExit: b.cancelOnExit, config });
     } catch (err) {
       if (err instanceof BotConfigError)
@@ -143,6 +158,11 @@ export function parseOpsConfig(text: string, file = 'bots.yaml'): OpsConfig {
       else throw err;
     }
   });
+  if (armed > MAX_TAG_SWITCHES)
+    issues.push({
+      field: 'bots',
+      problem: `${armed} bots keep a dead-man's switch, but OKX allows ${MAX_TAG_SWITCHES} tag-level timers per account (51071): run at most ${MAX_TAG_SWITCHES} here, or set deadManSec: 0 on the rest`,
+    });
   if (issues.length) throw new OpsConfigError(issues, file);
   return {
     exchange: c.exchange,
