@@ -9,6 +9,7 @@ import { ValidationError } from '../../src/util/errors.js';
 import { botOrderTag } from '../../src/bots/cl-ord-id.js';
 import { parseBotConfig } from '../../src/bots/config.js';
 import { runBot } from '../../src/bots/run-bot.js';
+import type { BotRunner } from '../../src/bots/runner.js';
 import { withSim } from '../helpers/sim.js';
 import { until } from '../helpers/until.js';
 
@@ -201,9 +202,13 @@ describe("dead-man's switch: several bots on one key", { timeout: 60_000 }, () =
     const ac = new AbortController();
     t.after(() => ac.abort());
     let onStarted!: () => void;
+    let runner: BotRunner | undefined;
     const started = new Promise<void>((resolve) => (onStarted = resolve));
     const run = runBot({
-      onStarted: () => onStarted(),
+      onStarted: (r) => {
+        runner = r;
+        onStarted();
+      },
       config: parseBotConfig('grid', {
         id,
         instId: 'BTC-USDT',
@@ -228,6 +233,9 @@ describe("dead-man's switch: several bots on one key", { timeout: 60_000 }, () =
     const ladder = await pending();
     assert.ok(ladder.length >= 3, `the ladder is on the book (${ladder.length} orders)`);
     assert.deepEqual(new Set(ladder.map((o) => o.tag)), new Set([tag]));
+    // The status the dashboard shows lists the same orders (side, px, sz).
+    const listed = runner!.status().openOrderList!.map((o) => `${o.side} ${Number(o.px)} ${Number(o.sz)}`);
+    assert.deepEqual(listed.sort(), ladder.map((o) => `${o.side} ${Number(o.px)} ${Number(o.sz)}`).sort());
     await r.clock.advanceAsync(1000);
     ac.abort();
     await run;
