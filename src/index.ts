@@ -534,3 +534,4 @@ export {
   type SignalResponse,
 } from './signals/engine.js';
 export { startSignalServer, type SignalServer, type SignalServerOptions } from './signals/server.js';
+export { SignalMetrics, SIGNAL_SERIES } from './signals/metrics.js';

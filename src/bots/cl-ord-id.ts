@@ -29,3 +29,23 @@ export function botClOrdId(botId: string, seq: number): string {
   if (!isValidClOrdId(id)) throw new RangeError(`derived clOrdId is invalid: ${id}`);
   return id;
 }
+
+/**
+ * A bot's order tag when its config sets none: the bot id itself when it fits OKX's 16
+ * characters, else its first 10 characters and 6 of a hash of the whole id, so two long ids that
+ * share a start still get different tags (docs/OKX-PROTOCOL.md §7.4). Deterministic: a restarted
+ * bot keeps its tag, and its switch still covers the orders it left open.
+ */
+export function botOrderTag(botId: string): string {
+  assertBotId(botId);
+  if (botId.length <= 16) return botId;
+  // FNV-1a, 32 bits: enough to tell a handful of ids on one key apart.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < botId.length; i++) h = Math.imul(h ^ botId.charCodeAt(i), 0x01000193) >>> 0;
+  return botId.slice(0, 10) + h.toString(36).padStart(7, '0').slice(-6);
+}
+
+/** The tag a bot's orders carry: its config's `tag`, else one derived from its id (botOrderTag). */
+export function tagOfBot(config: { id: string; tag?: string | undefined }): string {
+  return config.tag ?? botOrderTag(config.id);
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../util/errors.js';
 import { BOT_ID_PATTERN } from './cl-ord-id.js';
+import { TAG_PATTERN } from '../protocol/cl-ord-id.js';
 import { DEFAULT_BAND_PCT } from '../trading/order-guard.js';
 import type { BotKind } from './types.js';
 import { dec } from './money.js';
@@ -157,6 +158,15 @@ const deadManSec = z
     message: 'must be 10 to 120 seconds (OKX cancel-all-after), or 0 for off',
   })
   .default(60);
+/**
+ * The bot's order tag: on every order it places, and the tag its dead-man's switch covers
+ * (docs/OKX-PROTOCOL.md §7.4). Default: derived from the bot id (botOrderTag). Bots on one key
+ * need different tags.
+ */
+const orderTag = z
+  .string()
+  .regex(TAG_PATTERN, { message: 'must be 1 to 16 letters and digits (an OKX order tag): e.g. "grid1"' })
+  .optional();
 /** The order guard refuses a buy priced more than its band above the ask. */
 export const MAX_BUY_SLIPPAGE_PCT = Number(DEFAULT_BAND_PCT);
 /** How far above the ask the grid's start-up purchase may pay, unless buySlippagePct says otherwise. */
@@ -178,6 +188,7 @@ export const gridConfigSchema = z
     instId,
     risk,
     deadManSec,
+    tag: orderTag,
     lower: price('95000'),
     upper: price('105000'),
     levels: z
@@ -241,6 +252,7 @@ export const dcaConfigSchema = z.strictObject({
   instId,
   risk,
   deadManSec,
+  tag: orderTag,
   quoteAmount: amount('50'),
   intervalSec: z
     .number({ message: 'must be a number of seconds, like 3600' })
@@ -270,6 +282,7 @@ export const trailingConfigSchema = z.strictObject({
   instId,
   risk,
   deadManSec,
+  tag: orderTag,
   size: amount('0.01'),
   trailPct: percent('3'),
   activationPx: price('100000').optional(),
@@ -288,6 +301,7 @@ const signalBase = {
   instId,
   risk,
   deadManSec,
+  tag: orderTag,
   barSec: z
     .number({ message: 'must be a number of seconds, like 3600 (hourly closes)' })
     .int({ message: 'must be a whole number of seconds' })
@@ -392,12 +406,14 @@ export function strategySettings(c: BotConfig): Record<string, unknown> {
   const {
     risk: _r,
     deadManSec: _d,
+    tag: _t,
     buyMissingBase: _b,
     buySlippagePct: _s,
     ...rest
   } = c as BotConfig & {
     risk?: unknown;
     deadManSec?: unknown;
+    tag?: unknown;
     buyMissingBase?: unknown;
     buySlippagePct?: unknown;
   };

@@ -8,6 +8,7 @@ import type { BotConfig } from './config.js';
 import { BotRunner, type BotEvent, type BotSummary } from './runner.js';
 import { openTradingStack, type BotClient, type StackStreamOptions, type TradingStack } from './session.js';
 import { BotStateStore } from './state-store.js';
+import { tagOfBot } from './cl-ord-id.js';
 import { StatusView, type StatusOutput } from './status-view.js';
 
 /** What `runBot` needs: the bot config, the client it trades through, the key check and where its state lives. */
@@ -85,6 +86,9 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
       ...(opts.reconcileMs !== undefined ? { reconcileMs: opts.reconcileMs } : {}),
       ...(opts.streams !== undefined ? { ws: opts.streams } : {}),
       risk,
+      // The bot's own tag on its orders and its own tag-level switch: bots sharing a key never
+      // reset, disarm or keep alive each other's timer (docs/OKX-PROTOCOL.md §7.4).
+      tag: tagOfBot(c),
       deadMan: c.deadManSec
         ? { timeOutSec: c.deadManSec, heartbeatMs: Math.min(5000, (c.deadManSec * 1000) / 4) }
         : false,

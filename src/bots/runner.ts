@@ -92,6 +92,8 @@ export interface BotStatus {
   openOrders: number;
   openBuys: number;
   openSells: number;
+  /** The bot's open orders (the first 100 by clOrdId), for a dashboard; absent in older reports. */
+  openOrderList?: OpenOrderView[];
   ordersPlaced: number;
   fills: number;
   realisedPnl: string;
@@ -125,6 +127,21 @@ export interface BotStatus {
   /** Orders refused in a row (reset by the next order placed). */
   consecutiveFailures?: number;
   recentEvents: BotEvent[];
+}
+
+/** One open order of a bot, as the dashboard shows it: side, price, size, filled part and since when. */
+export interface OpenOrderView {
+  clOrdId: string;
+  side: 'buy' | 'sell';
+  /** "" for a market order. */
+  px: string;
+  sz: string;
+  /** Filled so far ("0" when nothing). */
+  filled: string;
+  /** The intent's status in the bot (pending, live, ...). */
+  status: string;
+  /** When it was last sent (ms), else when the bot decided it. */
+  sinceMs: number;
 }
 
 /** The final status of a bot run, plus how long it ran (`runtimeMs`, ms) and how many orders it cancelled on exit. */
@@ -847,6 +864,18 @@ export class BotRunner {
       openOrders: open.length,
       openBuys: open.filter((r) => r.intent.side === 'buy').length,
       openSells: open.filter((r) => r.intent.side === 'sell').length,
+      openOrderList: open
+        .map((r) => ({
+          clOrdId: r.clOrdId,
+          side: r.intent.side,
+          px: r.intent.px ?? '',
+          sz: r.intent.sz,
+          filled: r.accFillSz || '0',
+          status: r.status,
+          sinceMs: r.sentMs || r.createdMs,
+        }))
+        .sort((a, b) => (a.clOrdId < b.clOrdId ? -1 : 1))
+        .slice(0, 100),
       ordersPlaced: row?.stats.ordersPlaced ?? 0,
       fills: row?.stats.fills ?? 0,
       realisedPnl: m.realisedPnl,

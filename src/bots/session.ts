@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Clock } from '../util/clock.js';
-import { OkxkitError } from '../util/errors.js';
+import { OkxkitError, ValidationError } from '../util/errors.js';
+import { TAG_PATTERN } from '../protocol/cl-ord-id.js';
 import { systemClock, timersOf, type TimerHandle } from '../util/clock.js';
 import type { Ticker } from '../trading/exchange-port.js';
 import { OkxExchange, type OkxTradingClient } from '../trading/okx-exchange.js';
@@ -67,6 +68,13 @@ export interface TradingStackOptions {
    * asks for; the executor's resend deadline widens by the offset's error bound. Default 300000.
    */
   clockSyncMs?: number;
+  /**
+   * The bot's own order tag (1-16 letters or digits): every order it places carries it, and its
+   * dead-man's switch is tag-level on it, so several bots on one key each keep their own timer
+   * (docs/OKX-PROTOCOL.md §7.4). Without it, orders go untagged and the switch is account-level:
+   * right only for the sole trader on a key.
+   */
+  tag?: string;
   /** cancel-all-after: the exchange cancels the orders if the bot stops beating for timeOutSec; false = off. */
   deadMan?: { timeOutSec?: number; heartbeatMs?: number } | false;
   /** Runs before anything else: the key audit (refuses to trade with an unsafe key). */
@@ -134,6 +142,12 @@ export function riskHeadroom(risk: RiskManager, limits: RiskLimits): string {
  */
 export async function openTradingStack(opts: TradingStackOptions): Promise<TradingStack> {
   const clock = opts.clock ?? systemClock;
+  if (opts.tag !== undefined && !TAG_PATTERN.test(opts.tag))
+    throw new ValidationError(
+      'tag',
+      `"${opts.tag}" is not a valid order tag`,
+      'use 1 to 16 letters and digits',
+    );
   if (opts.keyCheck) await opts.keyCheck();
   if (opts.client.syncClock) await opts.client.syncClock();
   const onError = opts.onPollError ?? (() => undefined);
@@ -155,6 +169,7 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     reconcileMs: opts.reconcileMs ?? 30_000,
     onPollError: onError,
     ...(ws ? { ws, streamOrders: ordersOverWs } : {}),
+    ...(opts.tag !== undefined ? { orderTag: opts.tag } : {}),
   });
   mkdirSync(dirname(opts.journalPath), { recursive: true });
   const log = opts.logger ?? silentLogger;
@@ -235,7 +250,12 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     // Orders already open (a restart, other bots of the account) count against maxOpenOrders.
     await risk.setOpenOrders(await exchange.openOrders());
     if (opts.deadMan !== false) {
-      deadMan = new DeadMansSwitch({ api: opts.client.trade, clock, ...(opts.deadMan ?? {}) });
+      deadMan = new DeadMansSwitch({
+        api: opts.client.trade,
+        clock,
+        ...(opts.deadMan ?? {}),
+        ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
+      });
       await deadMan.start();
     }
   } catch (err) {

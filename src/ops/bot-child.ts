@@ -74,18 +74,8 @@ export async function runChild(
       audit,
       onStack: (s) => {
         stack = s;
-        s.ws?.on('open', ({ endpoint }) => {
-          ws[endpoint] = true;
-          metrics.wsOpen(endpoint);
-        });
-        s.ws?.on('reconnecting', ({ endpoint }) => {
-          ws[endpoint] = false;
-          metrics.wsDown(endpoint, true);
-        });
-        s.ws?.on('stopped', ({ endpoint }) => {
-          ws[endpoint] = false;
-          metrics.wsDown(endpoint, false);
-        });
+        // Connection state, reconnects and order book resyncs of the bot's WebSocket client.
+        if (s.ws) metrics.followWs(s.ws, ws);
       },
       onStarted: (r) => {
         runner = r;

@@ -6,6 +6,8 @@ import { BOT_KINDS, isBotKind, parseBotConfig, BotConfigError, type ConfigIssue 
 import type { BotConfig } from '../bots/config.js';
 import { Alerts, WebhookSink, type AlertSink } from '../trading/alerts.js';
 import { ValidationError } from '../util/errors.js';
+import { MAX_TAG_SWITCHES } from '../trading/dead-mans-switch.js';
+import { tagOfBot } from '../bots/cl-ord-id.js';
 
 /** A supervisor config (`okxkit up -c bots.yaml`) that failed validation: every bad field, each with its fix. */
 export class OpsConfigError extends BotConfigError {
@@ -86,6 +88,34 @@ function fieldOf(path: readonly PropertyKey[]): string {
   );
 }
 
+/**
+ * Each bot's orders carry its tag and its dead-man's switch covers that tag alone
+ * (docs/OKX-PROTOCOL.md §7.4): two bots with one tag would keep each other's timer alive, and OKX
+ * keeps at most MAX_TAG_SWITCHES tag timers per account.
+ */
+function switchIssues(bots: OpsBotSpec[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const tags = new Map<string, string>();
+  let armed = 0;
+  bots.forEach((b, i) => {
+    const tag = tagOfBot(b.config);
+    const owner = tags.get(tag);
+    if (owner !== undefined && owner !== b.id)
+      issues.push({
+        field: `bots[${i}].config.tag`,
+        problem: `order tag "${tag}" is also bot "${owner}"'s: give each bot its own tag (1-16 letters and digits)`,
+      });
+    tags.set(tag, b.id);
+    if (b.config.deadManSec) armed++;
+  });
+  if (armed > MAX_TAG_SWITCHES)
+    issues.push({
+      field: 'bots',
+      problem: `${armed} bots keep a dead-man's switch, but OKX allows ${MAX_TAG_SWITCHES} tag-level timers per account (51071): run at most ${MAX_TAG_SWITCHES} here, or set deadManSec: 0 on the rest`,
+    });
+  return issues;
+}
+
 /** Parses the text of a supervisor config (YAML or JSON; JSON is YAML) and validates every bot in it. */
 export function parseOpsConfig(text: string, file = 'bots.yaml'): OpsConfig {
   let raw: unknown;
@@ -143,6 +173,8 @@ export function parseOpsConfig(text: string, file = 'bots.yaml'): OpsConfig {
       else throw err;
     }
   });
+  // With every bot parsed, bots[i] is the config's bots[i].
+  if (!issues.length) issues.push(...switchIssues(bots));
   if (issues.length) throw new OpsConfigError(issues, file);
   return {
     exchange: c.exchange,

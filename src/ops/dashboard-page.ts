@@ -35,6 +35,9 @@ button{cursor:pointer}#chart{height:220px}
 <section><h2>Bots</h2>
 <table id="bots"><thead><tr><th>bot</th><th>state</th><th>price</th><th>PnL</th><th>equity</th><th>open orders</th><th>fills</th><th>risk headroom</th><th>last error</th><th></th></tr></thead><tbody></tbody></table>
 </section>
+<section><h2>Open orders</h2>
+<table id="orders" class="small"><thead><tr><th>bot</th><th>side</th><th>price</th><th>size</th><th>filled</th><th>age</th></tr></thead><tbody></tbody></table>
+</section>
 <section><h2>Equity</h2><div id="chart"></div></section>
 <section><h2>Recent fills and events</h2><table id="events" class="small"><tbody></tbody></table></section>
 </div>
@@ -60,6 +63,13 @@ async function act(path, body) {
   const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify(body || {}) });
   if (!r.ok) alert(await r.text());
 }
+function age(ms) {
+  const t = Math.max(0, Math.floor(ms / 1000));
+  if (t < 60) return t + ' s';
+  if (t < 3600) return Math.floor(t / 60) + ' m ' + String(t % 60).padStart(2, '0') + ' s';
+  if (t < 86400) return Math.floor(t / 3600) + ' h ' + String(Math.floor(t / 60) % 60).padStart(2, '0') + ' m';
+  return Math.floor(t / 86400) + ' d ' + Math.floor(t / 3600) % 24 + ' h';
+}
 function render(s) {
   updates++;
   $('#updates').textContent = updates;
@@ -80,6 +90,16 @@ function render(s) {
       '<td class="fills">' + esc(st.fills ?? '') + ' / ' + esc(st.ordersPlaced ?? '') + ' placed</td>' +
       '<td class="small">' + esc(st.riskHeadroom) + '</td><td class="small bad">' + esc(b.lastError) + '</td>' +
       '<td>' + (b.state === 'running' || b.state === 'starting' ? '<button data-stop="' + esc(b.id) + '">stop</button>' : '<button data-start="' + esc(b.id) + '">start</button>') + '</td></tr>';
+  }).join('');
+  $('#orders tbody').innerHTML = s.bots.map((b) => {
+    const st = b.status || {};
+    const list = (st.openOrderList || []).slice().sort((x, y) => Number(y.px || 0) - Number(x.px || 0));
+    const more = (st.openOrders || 0) - list.length;
+    if (!list.length && !(st.openOrders > 0)) return '<tr data-bot="' + esc(b.id) + '"><td><b>' + esc(b.id) + '</b></td><td class="muted" colspan="5">no open orders</td></tr>';
+    return list.map((o, i) => '<tr data-bot="' + esc(b.id) + '" data-clordid="' + esc(o.clOrdId) + '"><td>' + (i ? '' : '<b>' + esc(b.id) + '</b>') + '</td>' +
+      '<td class="side ' + (o.side === 'buy' ? 'ok' : 'bad') + '">' + esc(o.side) + '</td><td class="px">' + esc(o.px || 'market') + '</td>' +
+      '<td class="sz">' + esc(o.sz) + '</td><td class="filled">' + esc(o.filled) + '</td><td class="age">' + esc(age(s.now - o.sinceMs)) + '</td></tr>').join('') +
+      (more > 0 ? '<tr data-bot="' + esc(b.id) + '"><td>' + (list.length ? '' : '<b>' + esc(b.id) + '</b>') + '</td><td class="muted" colspan="5">' + (list.length ? 'and ' + more + ' more' : more + ' open, not listed by this bot') + '</td></tr>' : '');
   }).join('');
   ensureChart();
   if (chart) s.bots.forEach((b, i) => {

@@ -8,6 +8,7 @@ import {
   type MetricValue,
 } from 'prom-client';
 import type { RequestEvent } from '../client/okx-client.js';
+import type { OkxWsClient } from '../ws/client.js';
 import type { BotEvent, BotStatus } from '../bots/runner.js';
 import type { RiskSnapshot } from '../trading/risk.js';
 import type { RiskLimits } from '../trading/risk.js';
@@ -69,6 +70,7 @@ export class BotMetrics {
   private readonly okxErrors: Counter<'code' | 'endpoint'>;
   private readonly wsConnected: Gauge<'bot' | 'endpoint'>;
   private readonly wsReconnects: Counter<'bot' | 'endpoint'>;
+  private readonly bookResyncs: Counter<'bot' | 'instId' | 'reason'>;
   private readonly clockOffset: Gauge<'bot'>;
   private readonly clockError: Gauge<'bot'>;
   private readonly placed: Counter<'bot'>;
@@ -115,12 +117,13 @@ export class BotMetrics {
       labelNames: ['bot', 'endpoint'],
       registers,
     });
-    new Counter({
+    this.bookResyncs = new Counter({
       name: 'okxkit_book_resyncs_total',
-      help: 'Order book resyncs (a sequence gap or checksum mismatch) per bot',
-      labelNames: ['bot'],
+      help: "Resyncs of the bot's WebSocket order books, by instrument and reason (gap, checksum, no-snapshot)",
+      labelNames: ['bot', 'instId', 'reason'],
       registers,
-    }).inc({ bot }, 0);
+    });
+    this.bookResyncs.inc({ bot }, 0);
     this.clockOffset = new Gauge({
       name: 'okxkit_clock_offset_seconds',
       help: 'Server time minus local time as last measured, seconds',
@@ -212,6 +215,38 @@ export class BotMetrics {
   wsDown(endpoint: string, reconnecting: boolean): void {
     this.wsConnected.set({ bot: this.bot, endpoint }, 0);
     if (reconnecting) this.wsReconnects.inc({ bot: this.bot, endpoint });
+  }
+
+  /**
+   * Follows the bot's WebSocket client: connection state and reconnects per endpoint, and every
+   * resync of an order book made on it (its `bookResync` event). `ws` (endpoint -> open) is kept
+   * up to date for the status report. Returns the unsubscribe.
+   */
+  followWs(client: OkxWsClient, ws: Record<string, boolean> = {}): () => void {
+    const onOpen = ({ endpoint }: { endpoint: string }) => {
+      ws[endpoint] = true;
+      this.wsOpen(endpoint);
+    };
+    const onReconnecting = ({ endpoint }: { endpoint: string }) => {
+      ws[endpoint] = false;
+      this.wsDown(endpoint, true);
+    };
+    const onStopped = ({ endpoint }: { endpoint: string }) => {
+      ws[endpoint] = false;
+      this.wsDown(endpoint, false);
+    };
+    const onResync = ({ instId, reason }: { instId: string; reason: string }) =>
+      this.bookResyncs.inc({ bot: this.bot, instId, reason });
+    client.on('open', onOpen);
+    client.on('reconnecting', onReconnecting);
+    client.on('stopped', onStopped);
+    client.on('bookResync', onResync);
+    return () => {
+      client.off('open', onOpen);
+      client.off('reconnecting', onReconnecting);
+      client.off('stopped', onStopped);
+      client.off('bookResync', onResync);
+    };
   }
 
   /** Samples the bot's figures (called before each snapshot is sent). */

@@ -152,6 +152,11 @@ export class SignalEngine extends EventEmitter {
     });
   }
 
+  /** The configured source names (the metrics label them; any other path is "unknown"). */
+  sourceNames(): string[] {
+    return Object.keys(this.opts.sources);
+  }
+
   /** Handles one request; requests are processed one after another. Never throws. */
   handle(req: SignalRequest): Promise<SignalResponse> {
     const p = this.queue.then(() => this.process(req));

@@ -5,3 +5,4 @@ export * from './auth.js';
 export * from './store.js';
 export * from './engine.js';
 export * from './server.js';
+export * from './metrics.js';

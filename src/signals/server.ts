@@ -2,10 +2,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ValidationError } from '../util/errors.js';
 import type { SignalEngine, SignalResponse } from './engine.js';
+import { SignalMetrics } from './metrics.js';
 
 /** Settings of the signals HTTP server: bind address, port, body limit, trusted proxies. */
 export interface SignalServerOptions {
   engine: SignalEngine;
+  /**
+   * The counters GET /metrics serves (to loopback clients only, never through a proxy): the server
+   * has them follow `engine`. Default: a new SignalMetrics over the engine's sources; false = no
+   * /metrics.
+   */
+  metrics?: SignalMetrics | false;
   /** Bind address. Default 127.0.0.1 (loopback): put a TLS-terminating proxy in front for the internet. */
   host?: string;
   /** Default 8787; 0 = any free port. */
@@ -28,6 +35,10 @@ export interface SignalServer {
   url: string;
   port: number;
   close(): Promise<void>;
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || /^127\./.test(ip);
 }
 
 function norm(ip: string): string {
@@ -75,11 +86,29 @@ export async function startSignalServer(opts: SignalServerOptions): Promise<Sign
     res.writeHead(r.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(body);
   };
+  const metrics =
+    opts.metrics === false
+      ? undefined
+      : (opts.metrics ?? new SignalMetrics({ sources: opts.engine.sourceNames() }));
+  const unfollow = metrics?.follow(opts.engine);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const { remote, proto } = clientOf(req, trust);
     if (req.method === 'GET' && path === '/health') {
       send(res, { status: 200, body: { ok: true } });
+      return;
+    }
+    // Counts per source are for the operator on this machine (or a local Prometheus), never for
+    // whoever reaches the webhook: a request from elsewhere, or forwarded by a proxy, gets a 404.
+    const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+    if (req.method === 'GET' && path === '/metrics' && metrics && isLoopback(remote) && !forwarded) {
+      void metrics.exposition().then(
+        ({ text, contentType }) => {
+          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+          res.end(text);
+        },
+        () => send(res, { status: 500, body: { error: 'internal error' } }),
+      );
       return;
     }
     if (req.method !== 'POST' || !path.startsWith('/signal')) {
@@ -152,6 +181,7 @@ export async function startSignalServer(opts: SignalServerOptions): Promise<Sign
     url: `http://${host}:${addr.port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        unfollow?.();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -3,6 +3,9 @@ import { sleepOn, systemClock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import type { AlertInput } from './alerts.js';
 
+/** At most this many tag-level cancel-all-after timers may be live per account; one more is 51071 (docs/OKX-PROTOCOL.md §7.4). */
+export const MAX_TAG_SWITCHES = 20;
+
 /** The one endpoint the switch needs: OkxClient.trade satisfies it. */
 export interface CancelAllAfterApi {
   cancelAllAfter(p: { timeOut: string; tag?: string }): Promise<unknown>;

@@ -1,7 +1,8 @@
 import { Decimal } from '../util/decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock, timersOf, type TimerHandle } from '../util/clock.js';
-import { OkxkitError } from '../util/errors.js';
+import { OkxkitError, ValidationError } from '../util/errors.js';
+import { TAG_PATTERN } from '../protocol/cl-ord-id.js';
 import {
   instTypeOf,
   type AccountMode,
@@ -338,6 +339,12 @@ export interface OkxExchangeOptions {
   onPollError?: (err: unknown) => void;
   /** Least time between two anomaly re-syncs of the clock, ms. Default 5000. */
   minResyncMs?: number;
+  /**
+   * The tag every order placed through this exchange carries (1-16 letters or digits): a bot's
+   * own tag, which its tag-level dead-man's switch covers (docs/OKX-PROTOCOL.md §7.4). An intent
+   * with another tag is refused, since its order would escape that switch.
+   */
+  orderTag?: string;
 }
 
 /** Where the account's order feed is: streaming over WS, or polling REST. */
@@ -369,6 +376,8 @@ export class OkxExchange implements ExchangePort {
   private resyncing: Promise<void> | undefined;
   private lastResync: number | undefined;
   private readonly minResyncMs: number;
+  /** The tag on every order placed here (OkxExchangeOptions.orderTag), if any. */
+  readonly orderTag: string | undefined;
 
   constructor(opts: OkxExchangeOptions) {
     this.client = opts.client;
@@ -380,6 +389,13 @@ export class OkxExchange implements ExchangePort {
     this.reconcileMs = opts.reconcileMs ?? 30_000;
     this.onPollError = opts.onPollError ?? (() => undefined);
     this.minResyncMs = opts.minResyncMs ?? 5_000;
+    if (opts.orderTag !== undefined && !TAG_PATTERN.test(opts.orderTag))
+      throw new ValidationError(
+        'orderTag',
+        `"${opts.orderTag}" is not a valid tag`,
+        'use 1 to 16 letters and digits',
+      );
+    this.orderTag = opts.orderTag;
   }
 
   now(): number {
@@ -446,6 +462,16 @@ export class OkxExchange implements ExchangePort {
     return mapTicker(t);
   }
 
+  private tagFor(intent: OrderIntent): string | undefined {
+    if (this.orderTag === undefined || intent.tag === undefined || intent.tag === this.orderTag)
+      return this.orderTag ?? intent.tag;
+    throw new ValidationError(
+      'tag',
+      `"${intent.tag}" differs from this bot's order tag "${this.orderTag}"`,
+      "leave the intent's tag out: every order of a bot carries its own tag, so its dead-man's switch covers it",
+    );
+  }
+
   /**
    * Sends one order and resolves with the exchange's view of it. A failure after the POST was
    * acknowledged (the follow-up read) is reported as ambiguous, so a caller settles it by clOrdId.
@@ -460,7 +486,8 @@ export class OkxExchange implements ExchangePort {
     };
     if (intent.px !== undefined && intent.ordType !== 'market') req.px = intent.px;
     if (intent.clOrdId !== undefined) req.clOrdId = intent.clOrdId;
-    if (intent.tag !== undefined) req.tag = intent.tag;
+    const tag = this.tagFor(intent);
+    if (tag !== undefined) req.tag = tag;
     if (intent.tgtCcy !== undefined) req.tgtCcy = intent.tgtCcy;
     if (intent.reduceOnly !== undefined) req.reduceOnly = intent.reduceOnly;
     if (intent.posSide !== undefined) req.posSide = intent.posSide;

@@ -119,6 +119,11 @@ export interface OkxWsClientEvents {
   subscribed: (info: { endpoint: WsEndpoint; arg: ChannelArg }) => void;
   /** An endpoint stopped for good (closed, or login refused: err is then an OkxWsLoginError). */
   stopped: (info: { endpoint: WsEndpoint; err: OkxWsError | undefined }) => void;
+  /**
+   * One of the order books made by `orderBook()` on this client started a resync (a seqId gap, a
+   * checksum mismatch, or no snapshot), with the book's own `resync` reason (docs/OKX-PROTOCOL.md §3).
+   */
+  bookResync: (info: { instId: string; channel: string; reason: string; detail: string }) => void;
 }
 
 type PushHandler = (push: WsPush) => void;
@@ -480,6 +485,11 @@ export class OkxWsClient extends TypedEmitter<OkxWsClientEvents> {
     void conn.subscribe([arg]).catch((err: unknown) => {
       if (err instanceof OkxWsError) this.emitError(err);
     });
+  }
+
+  /** @internal used by LiveOrderBook: one client-level event for every book's resync */
+  emitBookResync(info: { instId: string; channel: string; reason: string; detail: string }): void {
+    this.emit('bookResync', info);
   }
 
   /** @internal */

@@ -167,6 +167,7 @@ export class LiveOrderBook extends TypedEmitter<LiveOrderBookEvents> {
     this.resyncs++;
     this.wasSynced = false;
     this.emit('resync', { reason, detail });
+    this.client.emitBookResync({ instId: this.instId, channel: this.arg.channel, reason, detail });
     if (this.opts.fetchSnapshot) {
       this.book.startBuffering();
       if (!this.fetching) void this.restSync();

@@ -39,6 +39,35 @@ describe('supervisor config (bots.yaml)', () => {
     assert.equal(y.bots[0]!.cancelOnExit, false);
   });
 
+  test("each bot's order tag (its dead-man's switch) is its own; more than 20 switches on one key are refused", () => {
+    const dca = (id: string, extra = '') =>
+      `  - kind: dca\n    config: { id: ${id}, instId: BTC-USDT, quoteAmount: "50", intervalSec: 60, takeProfitPct: "1"${extra} }\n`;
+    // Two long ids sharing their first 16 characters still get different derived tags.
+    const ok = parseOpsConfig(`bots:\n${dca('dcaEthereumWeekly01')}${dca('dcaEthereumWeekly02')}`);
+    assert.equal(ok.bots.length, 2);
+    assert.throws(
+      () => parseOpsConfig(`bots:\n${dca('dca1', ', tag: shared')}${dca('dca2', ', tag: shared')}`, 'b.yaml'),
+      (err: Error & { issues?: { field: string; problem: string }[] }) => {
+        assert.deepEqual(
+          err.issues!.map((i) => i.field),
+          ['b.yaml: bots[1].config.tag'],
+        );
+        assert.match(err.message, /order tag "shared" is also bot "dca1"'s/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => parseOpsConfig(`bots:\n${dca('dca1', ', tag: "no-dash"')}`),
+      /tag: must be 1 to 16 letters/,
+    );
+    const many = Array.from({ length: 21 }, (_, i) => dca(`d${i}`)).join('');
+    assert.throws(() => parseOpsConfig(`bots:\n${many}`), /21 bots keep a dead-man's switch.*51071/);
+    const offOne = Array.from({ length: 21 }, (_, i) => dca(`d${i}`, i === 0 ? ', deadManSec: 0' : '')).join(
+      '',
+    );
+    assert.equal(parseOpsConfig(`bots:\n${offOne}`).bots.length, 21);
+  });
+
   test('every bad field is named with its fix: bot settings, unknown keys, duplicate ids, kinds', () => {
     const bad = `
 listen: { prot: 1 }

@@ -175,7 +175,7 @@ export function register(program: Command): void {
       ...(flags.requireHttps ? { requireHttps: true } : {}),
     });
     process.stderr.write(
-      `signals: listening on ${server.url} (POST /signal/<source>; sources ${Object.keys(sources).join(', ')}), record ${flags.db ?? defaultDb()}${h.local ? ', trading on the embedded local exchange' : ''}\n`,
+      `signals: listening on ${server.url} (POST /signal/<source>; sources ${Object.keys(sources).join(', ')}; GET /metrics from this machine), record ${flags.db ?? defaultDb()}${h.local ? ', trading on the embedded local exchange' : ''}\n`,
     );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
