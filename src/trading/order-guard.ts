@@ -57,8 +57,18 @@ export interface GuardLimits {
 export interface RiskGate {
   /** A reason string while new orders are halted (kill switch or a tripped breaker), else undefined. */
   haltReason(): string | undefined;
-  /** Throws a GuardRejection when the order would breach a risk limit (open orders, position). */
-  preTrade?(order: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal; notional: Decimal }): void;
+  /**
+   * Throws (or rejects with) a GuardRejection when the order would breach a risk limit (open
+   * orders, position, exposure); a promise when the check needs a round trip (a shared risk scope).
+   */
+  preTrade?(order: {
+    instId: string;
+    side: 'buy' | 'sell';
+    baseSz: Decimal;
+    notional: Decimal;
+    /** The intent is flagged reduce-only: it cannot add exposure. */
+    reduceOnly?: boolean;
+  }): void | Promise<void>;
 }
 
 export type GuardMarket = Pick<ExchangePort, 'instrument' | 'ticker' | 'openOrders'> &
@@ -447,7 +457,13 @@ export class OrderGuard {
       : isDerivative(inst) && inst.ctVal !== undefined && inst.ctType !== 'inverse'
         ? sz.mul(inst.ctVal)
         : sz;
-    this.risk?.preTrade?.({ instId, side: intent.side, baseSz, notional });
+    await this.risk?.preTrade?.({
+      instId,
+      side: intent.side,
+      baseSz,
+      notional,
+      ...(intent.reduceOnly === true ? { reduceOnly: true } : {}),
+    });
 
     const perInst = this.capFor(instId);
     if (perInst !== undefined) {

@@ -89,6 +89,8 @@ export interface RiskFigures {
   pnl: Decimal;
   /** PnL since 00:00 UTC (carried from earlier runs today + this run's since the day began). */
   daily: Decimal;
+  /** This run's share of `daily` (without what earlier runs carried): what it adds to a shared scope. */
+  runDaily: Decimal;
   equity: Decimal;
   peak: Decimal;
   drawdown: Decimal;
@@ -261,6 +263,7 @@ export class RiskLedger {
     return {
       pnl,
       daily: this.carriedDaily.plus(total.minus(this.dayStartPnl)),
+      runDaily: total.minus(this.dayStartPnl),
       equity,
       peak: this.peak,
       drawdown: this.peak.minus(equity),
@@ -300,8 +303,30 @@ export class RiskLedger {
     return { byCcy, unconverted: list, total: list.length ? undefined : total };
   }
 
+  /** One base unit of an instrument in the reporting currency (its mark, converted); undefined while unknown. */
+  unitValue(instId: string): Decimal | undefined {
+    const mark = this.marks.get(instId);
+    const r = this.rate(pairOf(instId)[1]);
+    return mark && r ? mark.mul(r) : undefined;
+  }
+
+  /**
+   * Gross exposure in the reporting currency: the sum over instruments of |position| x its unit
+   * value; undefined while a position has no value.
+   */
+  exposure(): Decimal | undefined {
+    let sum = new D(0);
+    for (const [instId, b] of this.books) {
+      if (b.pos.isZero()) continue;
+      const v = this.unitValue(instId);
+      if (!v) return undefined;
+      sum = sum.plus(b.pos.abs().mul(v));
+    }
+    return sum;
+  }
+
   /** 1 unit of `c` in the reporting currency, when a mark says it. */
-  private rate(c: string): Decimal | undefined {
+  rate(c: string): Decimal | undefined {
     if (c === this.ccy) return new D(1);
     const direct = this.marks.get(`${c}-${this.ccy}`);
     if (direct) return direct;
