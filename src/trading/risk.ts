@@ -115,6 +115,7 @@ export class RiskManager implements RiskGate {
   /** The account's open positions as last reported (onPositions). */
   private positions: Position[] = [];
   private readonly scope: RiskScope | undefined;
+  private readonly owns: (o: { clOrdId: string; ordId: string; instId: string }) => boolean;
   private sharedView: SharedRiskView | undefined;
   private sharedError: { since: number; message: string } | undefined;
   private syncing: Promise<RiskTrip | undefined> | undefined;
@@ -147,6 +148,12 @@ export class RiskManager implements RiskGate {
      * are checked on the totals first and refused while the scope cannot be reached.
      */
     scope?: RiskScope;
+    /**
+     * Which orders are this run's: only their fills count in its PnL and positions (open orders
+     * of the account still count against maxOpenOrders). With a shared scope every run must count
+     * its own only, since the exchange streams every order of the account to every process. Default: all.
+     */
+    owns?: (o: { clOrdId: string; ordId: string; instId: string }) => boolean;
   }) {
     checkLimits(opts.limits);
     this.limits = opts.limits;
@@ -154,6 +161,7 @@ export class RiskManager implements RiskGate {
     this.clock = opts.clock ?? systemClock;
     this.alerts = opts.alerts;
     this.scope = opts.scope;
+    this.owns = opts.owns ?? (() => true);
     this.ledger = new RiskLedger(
       this.ccy,
       new D(opts.limits.startingEquity ?? '0'),
@@ -369,7 +377,7 @@ export class RiskManager implements RiskGate {
    * and its fee counts in its own currency. Resolves after any trip it caused.
    */
   async onFill(f: Fill): Promise<RiskTrip | undefined> {
-    if (!this.ledger.addFill(f)) return undefined;
+    if (!this.owns(f) || !this.ledger.addFill(f)) return undefined;
     this.want(f.instId, f.feeCcy);
     return this.evaluate();
   }
@@ -386,7 +394,7 @@ export class RiskManager implements RiskGate {
    * fed to onFill are not counted again. A late view never reopens a finished order.
    */
   async onOrder(o: Order): Promise<RiskTrip | undefined> {
-    this.ledger.addOrder(o);
+    this.ledger.addOrder(o, this.owns(o));
     this.want(o.instId, o.feeCcy);
     return this.evaluate();
   }
@@ -407,7 +415,7 @@ export class RiskManager implements RiskGate {
 
   /** Replaces the open-order view with a full list (e.g. GET orders-pending). */
   async setOpenOrders(orders: Order[]): Promise<RiskTrip | undefined> {
-    this.ledger.setOpenOrders(orders);
+    this.ledger.setOpenOrders(orders, this.owns);
     for (const o of orders) this.want(o.instId, o.feeCcy);
     return this.evaluate();
   }

@@ -206,8 +206,11 @@ export class RiskLedger {
     this.marks.set(instId, num('px', px));
   }
 
-  /** An order view: the open set, and its cumulative fills (a late view never rolls one back). */
-  addOrder(o: Order): void {
+  /**
+   * An order view: the open set, and its cumulative fills (a late view never rolls one back);
+   * `counts` false keeps its fills out of the books (another run's order).
+   */
+  addOrder(o: Order, counts = true): void {
     const key = o.ordId || o.clOrdId;
     const prev = this.views.get(key);
     if (!prev || isNewerOrder(o, prev)) {
@@ -216,15 +219,15 @@ export class RiskLedger {
       if (OPEN_STATES.has(o.state)) this.open.set(key, o);
       else this.open.delete(key);
     }
-    this.accountOrder(o);
+    if (counts) this.accountOrder(o);
   }
 
-  /** Replaces the open-order view with a full list. */
-  setOpenOrders(orders: Order[]): void {
+  /** Replaces the open-order view with a full list; the fills of those `counts` refuses stay out of the books. */
+  setOpenOrders(orders: Order[], counts: (o: Order) => boolean = () => true): void {
     this.open.clear();
     for (const o of orders) {
       if (OPEN_STATES.has(o.state)) this.open.set(o.ordId || o.clOrdId, o);
-      this.accountOrder(o);
+      if (counts(o)) this.accountOrder(o);
     }
   }
 
