@@ -41,6 +41,7 @@ redis.call('HSET', KEYS[1], run, (now + tonumber(ARGV[5])) .. ' ' .. ARGV[4])
 return {now, today, redis.call('HGETALL', ARGV[6] .. 'day:' .. today), redis.call('HGETALL', KEYS[1])}
 `);
 
+/** Options of a {@link RedisRiskScope}: the Redis connection, the account, the run and its lease. */
 export interface RedisRiskScopeOptions {
   redis: Redis;
   /**

@@ -57,18 +57,20 @@ export interface GuardLimits {
 export interface RiskGate {
   /** A reason string while new orders are halted (kill switch or a tripped breaker), else undefined. */
   haltReason(): string | undefined;
+  /** Throws a GuardRejection when the order would breach a risk limit (open orders, position, exposure). */
+  preTrade?(order: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal; notional: Decimal }): void;
   /**
-   * Throws (or rejects with) a GuardRejection when the order would breach a risk limit (open
-   * orders, position, exposure); a promise when the check needs a round trip (a shared risk scope).
+   * After preTrade: rejects with a GuardRejection when the order would breach an account-wide
+   * limit (a shared risk scope, one round trip) or the scope cannot be reached.
    */
-  preTrade?(order: {
+  preTradeAccount?(order: {
     instId: string;
     side: 'buy' | 'sell';
     baseSz: Decimal;
     notional: Decimal;
     /** The intent is flagged reduce-only: it cannot add exposure. */
     reduceOnly?: boolean;
-  }): void | Promise<void>;
+  }): Promise<void>;
 }
 
 export type GuardMarket = Pick<ExchangePort, 'instrument' | 'ticker' | 'openOrders'> &
@@ -457,7 +459,8 @@ export class OrderGuard {
       : isDerivative(inst) && inst.ctVal !== undefined && inst.ctType !== 'inverse'
         ? sz.mul(inst.ctVal)
         : sz;
-    await this.risk?.preTrade?.({
+    this.risk?.preTrade?.({ instId, side: intent.side, baseSz, notional });
+    await this.risk?.preTradeAccount?.({
       instId,
       side: intent.side,
       baseSz,

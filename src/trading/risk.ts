@@ -232,18 +232,11 @@ export class RiskManager implements RiskGate {
   }
 
   /**
-   * Refuses (throws a GuardRejection) an order that would breach a limit. With a shared scope, an
-   * order that adds exposure to the account is checked on fresh account-wide totals (one round
-   * trip, so the result is a promise) and refused while the scope cannot be reached; orders that
-   * reduce a position (or are flagged reduce-only) never wait for it.
+   * Refuses (throws a GuardRejection) an order that would breach a limit of this process: open
+   * orders, position, exposure, unconverted PnL. The account-wide limits follow in
+   * {@link RiskManager.preTradeAccount}.
    */
-  preTrade(o: {
-    instId: string;
-    side: 'buy' | 'sell';
-    baseSz: Decimal;
-    notional: Decimal;
-    reduceOnly?: boolean;
-  }): void | Promise<void> {
+  preTrade(o: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal; notional: Decimal }): void {
     // Start fetching the conversion mark before the first fill, so the loss limits see it early.
     this.want(o.instId);
     const grows = hasLossLimit(this.limits);
@@ -253,16 +246,31 @@ export class RiskManager implements RiskGate {
       unconverted: grows ? this.ledger.valuation().unconverted : [],
     });
     if (refusal) throw refusal;
-    const unit = this.orderUnit(o);
     const local = exposureRefusal(this.limits, this.ccy, o, {
       pos: this.ledger.position(o.instId),
       exposure: this.ledger.exposure(),
-      unit,
+      unit: this.orderUnit(o),
       where: 'this process',
     });
     if (local) throw local;
+  }
+
+  /**
+   * With a shared scope, after {@link RiskManager.preTrade}: an order that adds exposure to the
+   * account is checked on fresh account-wide totals (one round trip) and refused (a GuardRejection)
+   * when it would cross the position or exposure limit, when the account is halted, or while the
+   * scope cannot be reached (`riskScopeUnavailable`). Orders that reduce the account's position,
+   * or are flagged reduce-only, never wait for the scope. Without a scope it resolves at once.
+   */
+  async preTradeAccount(o: {
+    instId: string;
+    side: 'buy' | 'sell';
+    baseSz: Decimal;
+    notional: Decimal;
+    reduceOnly?: boolean;
+  }): Promise<void> {
     if (!this.scope || o.reduceOnly) return;
-    return this.preTradeShared(o, unit);
+    await this.preTradeShared(o, this.orderUnit(o));
   }
 
   /** One base unit of an order in the reporting currency, from its notional (in its quote currency). */

@@ -10,7 +10,7 @@ import { GuardRejection } from '../../src/trading/errors.js';
 import type { Fill } from '../../src/trading/exchange-port.js';
 import { KillSwitch, killScopeFor, MemoryKillStore } from '../../src/trading/kill-switch.js';
 import { RiskManager, type RiskLimits } from '../../src/trading/risk.js';
-import { D } from '../../src/util/decimal.js';
+import { D, type Decimal } from '../../src/util/decimal.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { withRedis } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
@@ -18,6 +18,15 @@ import { until } from '../helpers/until.js';
 const CHILD = fileURLToPath(new URL('./risk-child.ts', import.meta.url));
 const ACCOUNT = 'okx-1a2b3c4d';
 const INST = 'BTC-USDT';
+
+/** What the order guard asks of the risk manager: this process's limits, then the account's. */
+async function check(
+  risk: RiskManager,
+  o: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal; notional: Decimal; reduceOnly?: boolean },
+): Promise<void> {
+  risk.preTrade(o);
+  await risk.preTradeAccount(o);
+}
 
 let seq = 0;
 function fill(side: 'buy' | 'sell', sz: string, px: string): Fill {
@@ -120,13 +129,13 @@ test('the exposure and position limits hold for the account: the order that woul
     notional: new D(sz).mul(100),
   });
   // a holds 5 BTC (500 USDT), b 4 BTC (400 USDT): 900 on the account.
-  await a.risk.preTrade(buy('5'));
+  await check(a.risk, buy('5'));
   await a.risk.onFill(fill('buy', '5', '100'));
-  await b.risk.preTrade(buy('4'));
+  await check(b.risk, buy('4'));
   await b.risk.onFill(fill('buy', '4', '100'));
   // 1.5 more BTC would be 1050 USDT on the account: refused, though a alone would hold 650.
   await assert.rejects(
-    async () => a.risk.preTrade(buy('1.5')),
+    async () => check(a.risk, buy('1.5')),
     (e: unknown) =>
       e instanceof GuardRejection &&
       e.rule === 'maxExposure' &&
@@ -135,11 +144,11 @@ test('the exposure and position limits hold for the account: the order that woul
       /account-wide exposure above its limit/.test(e.message),
   );
   // 1 more is exactly the limit: it passes.
-  await a.risk.preTrade(buy('1'));
+  await check(a.risk, buy('1'));
   await a.risk.onFill(fill('buy', '1', '100'));
   // 2 more would take the account's position to 12, above 10.5.
   await assert.rejects(
-    async () => b.risk.preTrade(buy('2')),
+    async () => check(b.risk, buy('2')),
     (e: unknown) => e instanceof GuardRejection && e.rule === 'maxPosition' && e.numbers.position === '10',
   );
   // An order b placed earlier fills: the account holds 11 BTC, above 10.5: every process trips.
@@ -167,7 +176,7 @@ test("a dead process's open exposure keeps counting (stale after its lease) unti
   });
   // The dead run's 8 BTC still count: a may not add 3 (1045 USDT on the account).
   await assert.rejects(
-    async () => a.risk.preTrade(buy('3')),
+    async () => check(a.risk, buy('3')),
     (e: unknown) => e instanceof GuardRejection && e.rule === 'maxExposure',
   );
   // Its lease (300 ms) runs out: it shows as stale, still counted.
@@ -181,12 +190,12 @@ test("a dead process's open exposure keeps counting (stale after its lease) unti
   );
   assert.equal(a.risk.snapshot().shared?.view?.positions[INST], '8');
   await assert.rejects(
-    async () => a.risk.preTrade(buy('3')),
+    async () => check(a.risk, buy('3')),
     (e: unknown) => e instanceof GuardRejection && e.rule === 'maxExposure',
   );
   // An operator, once the position is known to be closed, releases the dead run.
   assert.equal(await a.scope.releaseRun(c.run), true);
-  await a.risk.preTrade(buy('3'));
+  await check(a.risk, buy('3'));
   const v = a.risk.snapshot().shared!.view!;
   assert.equal(v.positions[INST], undefined, 'no position of the dead run any more');
   assert.equal(v.dailyPnl, '-40', "the dead run's loss of the day still counts");
@@ -216,7 +225,7 @@ test('Redis down: orders that add exposure are refused with a typed error and a 
   await redis.kill();
   clock.advance(1500);
   await assert.rejects(
-    async () => risk.preTrade(order('buy', '1')),
+    async () => check(risk, order('buy', '1')),
     (e: unknown) =>
       e instanceof GuardRejection &&
       e.rule === 'riskScopeUnavailable' &&
@@ -231,14 +240,14 @@ test('Redis down: orders that add exposure are refused with a typed error and a 
     'recorded once as trouble',
   );
   // Selling 1 of the 2 BTC held, or a reduce-only order, needs no account-wide check: it passes.
-  await risk.preTrade(order('sell', '1'));
-  await risk.preTrade(order('buy', '1', true));
+  await check(risk, order('sell', '1'));
+  await check(risk, order('buy', '1', true));
   await redis.restart();
   // Redis restarted empty: the next check republishes this run's figures and lets the order pass.
   await until(
     async () => {
       try {
-        await risk.preTrade(order('buy', '1'));
+        await check(risk, order('buy', '1'));
         return true;
       } catch (e) {
         if (!(e instanceof GuardRejection) || e.rule !== 'riskScopeUnavailable') throw e;
