@@ -14,6 +14,7 @@ import { D, type Decimal } from '../../src/util/decimal.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { withRedis } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
+import { runCli } from '../helpers/cli.js';
 
 const CHILD = fileURLToPath(new URL('./risk-child.ts', import.meta.url));
 const ACCOUNT = 'okx-1a2b3c4d';
@@ -281,4 +282,31 @@ test('the scope keys name the account by a hash of the key, never the key; a los
   assert.ok(keys.length >= 2);
   for (const k of keys) assert.ok(!k.includes(apiKey), `key ${k} holds no secret`);
   assert.ok(keys.every((k) => k.startsWith(`okxkit:risk:${account}:`)));
+});
+
+test('okxkit risk runs lists the runs with positions (stale ones marked); okxkit risk release takes one out, audited', async (t) => {
+  const redis = await withRedis(t);
+  const scope = await openRedisRiskScope(redis.url, { account: ACCOUNT, member: 'grid-a', leaseMs: 1 });
+  t.after(() => scope.close());
+  await scope.sync({ day: scope.day!, dailyPnl: '-5', positions: { [INST]: { pos: '2', px: '100' } } });
+  const env = { OKXKIT_REDIS_URL: redis.url };
+  await until(async () => {
+    const r = await runCli(['risk', 'runs', '--scope', ACCOUNT, '--json'], env);
+    return (JSON.parse(r.out) as Array<{ stale: boolean }>)[0]?.stale === true;
+  }, 'the run stale after its 1 ms lease');
+  const list = await runCli(['risk', 'runs', '--scope', ACCOUNT], env);
+  assert.equal(list.code, 0);
+  assert.match(list.out, new RegExp(`${scope.run.replace('#', '#')}: BTC-USDT 2 \\(STALE since `));
+  const noWhy = await runCli(['risk', 'release', scope.run, '--scope', ACCOUNT], env);
+  assert.notEqual(noWhy.code, 0, 'a release needs --why');
+  const rel = await runCli(
+    ['risk', 'release', scope.run, '--scope', ACCOUNT, '--why', 'position closed by hand'],
+    env,
+  );
+  assert.equal(rel.code, 0, rel.err);
+  assert.match(rel.out, /released .*: its positions no longer count/);
+  assert.deepEqual(await scope.runs(), []);
+  const again = await runCli(['risk', 'release', scope.run, '--scope', ACCOUNT, '--why', 'again'], env);
+  assert.notEqual(again.code, 0);
+  assert.match(again.err, /holds nothing/);
 });
