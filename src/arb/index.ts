@@ -5,10 +5,24 @@ export {
   BasisBot,
   okxFunding,
   type BasisBotOptions,
+  type BasisEdge,
+  type BasisExitReason,
   type BasisPnl,
+  type BasisPort,
   type BasisState,
   type FundingSource,
+  type SettledFunding,
 } from './basis.js';
+export {
+  basisBacktestFromStore,
+  paperFunding,
+  replayBasis,
+  type BasisBotSettings,
+  type BasisReplayOptions,
+  type BasisReplayReport,
+} from './basis-replay.js';
+export { BasisSession, type BasisSessionOptions, type BasisSummary } from './basis-session.js';
+export { ConsumedDepth, type BookSource, type WatchableBooks } from './depth.js';
 export {
   CcxtExchange,
   CcxtMissingError,
@@ -21,7 +35,7 @@ export {
   type CcxtVenueOptions,
 } from './ccxt-exchange.js';
 export { fetchTakerFees, type TakerFees } from './fees.js';
-export { PaperVenue, type PaperVenueOptions } from './paper.js';
+export { PaperVenue, type PaperInstrument, type PaperVenueOptions } from './paper.js';
 export { rebalanceReport, type RebalanceReport, type RebalanceRow, type Transfer } from './rebalance.js';
 export { OpportunityLog } from './record.js';
 export {

@@ -4,6 +4,7 @@ import { ManualClock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import { BookBoard } from './books.js';
 import { OpportunityEngine, type OpportunityEngineOptions } from './engine.js';
+import { ConsumedDepth } from './depth.js';
 import { ArbBot, type ArbRun } from './execute.js';
 import { PaperVenue } from './paper.js';
 import { spotId } from './spot-id.js';
@@ -121,13 +122,16 @@ export interface ReplayReport {
 export async function replayArbitrage(o: ReplayOptions): Promise<ReplayReport> {
   const clock = new ManualClock(o.events[0]?.ts ?? 0);
   const board = new BookBoard();
-  const get = (v: string, i: string) => board.get(v, i);
+  // The engine and the bot see the books minus what the paper fills took (docs/ARBITRAGE.md).
+  const consumed = new ConsumedDepth(board);
+  const get = (v: string, i: string) => consumed.get(v, i);
   const engine = new OpportunityEngine({ ...o.engine, books: get, clock });
   const venues: Record<string, PaperVenue> = {};
   for (const [v, bal] of Object.entries(o.balances))
     venues[v] = new PaperVenue({
       venue: v,
-      books: get,
+      books: (x, i) => board.get(x, i),
+      consumed,
       balances: bal,
       takerFee: o.engine.takerFee[v] ?? 0,
       clock,

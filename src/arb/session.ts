@@ -10,6 +10,7 @@ import { systemClock, timersOf, type Clock } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import { BookBoard } from './books.js';
 import { CcxtExchange, createCcxt } from './ccxt-exchange.js';
+import { ConsumedDepth } from './depth.js';
 import { OpportunityEngine } from './engine.js';
 import { ArbBot, type ArbRun } from './execute.js';
 import { PaperVenue } from './paper.js';
@@ -165,7 +166,12 @@ export class ArbSession {
         }
       }
       const takerFee = Object.fromEntries(Object.entries(fees).map(([v, f]) => [v, f.taker]));
-      const get = (v: string, i: string) => board.get(v, i);
+      // On paper, the engine and the bot see the books minus what the paper fills took.
+      const consumed = o.trade?.mode === 'paper' ? new ConsumedDepth(board) : undefined;
+      if (consumed) cleanups.push(() => consumed.close());
+      const get = consumed
+        ? (v: string, i: string) => consumed.get(v, i)
+        : (v: string, i: string) => board.get(v, i);
       const engine = new OpportunityEngine({
         books: get,
         instruments,
@@ -186,7 +192,8 @@ export class ArbSession {
                   v.name,
                   new PaperVenue({
                     venue: v.name,
-                    books: get,
+                    books: (x, i) => board.get(x, i),
+                    ...(consumed ? { consumed } : {}),
                     balances: o.trade!.paperBalances ?? {},
                     takerFee: takerFee[v.name] ?? 0,
                     clock,

@@ -6,6 +6,9 @@ import { Credentials } from '../../client/credentials.js';
 import { isLoopbackUrl } from '../../data/scaled-limiter.js';
 import { ArbSession, type ArbSummary, type VenueSpec } from '../../arb/session.js';
 import { backtestFromStore } from '../../arb/replay.js';
+import type { BasisEdge, BasisPnl } from '../../arb/basis.js';
+import { basisBacktestFromStore } from '../../arb/basis-replay.js';
+import { BasisSession } from '../../arb/basis-session.js';
 import type { CycleSpec, Opportunity, PairSpec } from '../../arb/types.js';
 import { DEFAULT_KEYS } from '../../sim/config.js';
 import { ValidationError } from '../../util/errors.js';
@@ -250,7 +253,9 @@ function addFlags(cmd: Command): Command {
 export function register(program: Command): void {
   const arb = program
     .command('arb')
-    .description('arbitrage: triangular cycles and cross-venue pairs (docs/ARBITRAGE.md)');
+    .description(
+      'arbitrage: triangular cycles, cross-venue pairs and spot-perpetual basis (docs/ARBITRAGE.md)',
+    );
   addFlags(
     arb
       .command('scan')
@@ -269,6 +274,31 @@ export function register(program: Command): void {
     .option('--loss-budget <n>', "largest loss of one run's unwind, in the route's currency", '10')
     .option('--latency-ms <n>', 'no trade on a book older than this', '500')
     .action((flags: ArbFlags) => runArb(flags, true));
+  const basis = arb
+    .command('basis')
+    .description(
+      'spot long + perpetual short when basis and funding pay more than fees and borrowing (docs/ARBITRAGE.md)',
+    );
+  addBasisFlags(
+    basis
+      .command('scan')
+      .description(
+        'the entry edge every step: basis, funding, fees at the tier, borrowing; tapes books and fundings',
+      ),
+  ).action((flags: BasisFlags) => runBasis(flags, 'scan'));
+  addBasisFlags(
+    basis
+      .command('run')
+      .description('the basis bot: enter, watch margin and funding, exit (live, --paper or --backtest)'),
+  )
+    .option('--paper', 'trade on paper against the live books (no orders sent)')
+    .option('--backtest', 'replay the books and fundings a scan recorded (--dir) through the same bot')
+    .option('--ct-val <n>', 'backtest: the contract value, when the recording has no instruments.json')
+    .action((flags: BasisFlags) => {
+      if (flags.paper && flags.backtest)
+        throw new ValidationError('--paper / --backtest', 'are exclusive', 'give one of them');
+      return runBasis(flags, flags.backtest ? 'backtest' : flags.paper ? 'paper' : 'live');
+    });
   arb
     .command('backtest')
     .description('replay the books a scan recorded (--dir) through the same engine and bot on paper venues')
@@ -345,6 +375,191 @@ export function register(program: Command): void {
         ),
       );
     });
+}
+
+interface BasisFlags {
+  venue?: string;
+  spot: string;
+  swap?: string;
+  size: string;
+  borrowRate: string;
+  horizonHours: string;
+  minEdgeBps: string;
+  minMarginRatio: string;
+  maxAdverseFundings: string;
+  lever?: string;
+  fees?: string;
+  ctVal?: string;
+  simKeys?: boolean;
+  seconds?: string;
+  every: string;
+  stepMs: string;
+  dir?: string;
+  record: boolean;
+  json?: boolean;
+  paper?: boolean;
+  backtest?: boolean;
+}
+
+function parseFees(v: string | undefined): { spot: number; swap: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$/.exec(v);
+  if (!m || !(Number(m[1]) < 0.1 && Number(m[2]) < 0.1))
+    throw new ValidationError(
+      '--fees',
+      `'${v}' is not spot,swap taker fee fractions`,
+      'e.g. --fees 0.001,0.0005',
+    );
+  return { spot: Number(m[1]), swap: Number(m[2]) };
+}
+
+function edgeRow(e: BasisEdge): Record<string, unknown> {
+  return {
+    'basis bps': e.basisBps.toFixed(1),
+    'funding bps': e.fundingBps.toFixed(1),
+    'fees bps': e.feeBps.toFixed(1),
+    'borrowing bps': e.borrowBps.toFixed(2),
+    'net bps': e.netBps.toFixed(1),
+  };
+}
+const EDGE_COLUMNS = ['basis bps', 'funding bps', 'fees bps', 'borrowing bps', 'net bps'];
+
+function pnlLine(p: BasisPnl): string {
+  return `pnl ${p.total.toFixed(4)} = basis ${p.basis.toFixed(4)} + funding ${p.funding.toFixed(4)} + fees ${p.fees.toFixed(4)}`;
+}
+
+// long: flag parsing for the three modes of the basis bot, the live table and the summaries
+async function runBasis(flags: BasisFlags, mode: 'scan' | 'paper' | 'live' | 'backtest'): Promise<void> {
+  const spot = flags.spot;
+  if (!/^[A-Z0-9]+-[A-Z0-9]+$/.test(spot))
+    throw new ValidationError('--spot', `'${spot}' is not a spot instrument`, 'e.g. --spot BTC-USDT');
+  const swap = flags.swap ?? `${spot}-SWAP`;
+  const horizonHours = num('--horizon-hours', flags.horizonHours, 0)!;
+  const settings = {
+    size: flags.size,
+    borrowRateYearly: num('--borrow-rate', flags.borrowRate, 0)!,
+    horizonMs: horizonHours * 3_600_000,
+    minEdgeBps: num('--min-edge-bps', flags.minEdgeBps, -10_000)!,
+    minMarginRatio: num('--min-margin-ratio', flags.minMarginRatio, 0)!,
+    maxAdverseFundings: parseIntFlag('--max-adverse-fundings', flags.maxAdverseFundings, 1, 1000)!,
+    ...(flags.lever !== undefined ? { lever: flags.lever } : {}),
+  };
+  if (!(Number(settings.size) > 0))
+    throw new ValidationError('--size', `'${flags.size}' is not a positive size`, 'e.g. --size 0.01');
+  const stepMs = parseIntFlag('--step-ms', flags.stepMs, 10, 86_400_000)!;
+  const balances = { USDT: 100_000, [spot.split('-')[0]!]: 0 };
+  if (mode === 'backtest') {
+    const name = (flags.venue ?? 'okx').split('=')[0]!;
+    const rep = await basisBacktestFromStore({
+      dir: flags.dir ?? defaultDataDir(),
+      venue: name,
+      spotInstId: spot,
+      swapInstId: swap,
+      ...(flags.ctVal !== undefined ? { ctVal: flags.ctVal } : {}),
+      bot: { ...settings, fees: parseFees(flags.fees ?? '0.001,0.0005')! },
+      balances,
+      stepMs,
+    });
+    if (flags.json) {
+      io.out(`${JSON.stringify(rep, null, 2)}\n`);
+      return;
+    }
+    io.out(
+      `replayed ${rep.events} recorded books of ${spot} and ${swap} (${new Date(rep.from).toISOString()} to ${new Date(rep.to).toISOString()}), ${rep.steps} decisions, ${rep.fundings} fundings settled\n`,
+    );
+    for (const d of rep.decisions) io.out(`${new Date(d.ts).toISOString()} ${d.decision}\n`);
+    io.out(`state ${rep.state}; ${pnlLine(rep.pnl)}\n`);
+    return;
+  }
+  if (!flags.venue)
+    throw new ValidationError('--venue', 'is required', 'e.g. --venue okx=http://127.0.0.1:8080');
+  const v = parseVenue(flags.venue, flags as unknown as ArbFlags);
+  if (v.kind !== 'okx')
+    throw new ValidationError('--venue', 'the basis bot trades an OKX-compatible venue', 'give name=url');
+  const seconds = parseIntFlag('--seconds', flags.seconds, 1, 10_000_000);
+  const every = parseIntFlag('--every', flags.every, 1, 3600)!;
+  const dir = flags.dir ?? defaultDataDir();
+  const fees = parseFees(flags.fees);
+  const session = await BasisSession.start({
+    name: v.name,
+    url: v.url!,
+    ...(v.credentials ? { credentials: v.credentials } : {}),
+    spotInstId: spot,
+    swapInstId: swap,
+    ...(fees ? { fees } : {}),
+    bot: settings,
+    mode,
+    stepMs,
+    ...(flags.record && mode === 'scan' ? { storeDir: dir } : {}),
+    journalDir: join(okxkitHome(), 'arb-journal'),
+    paperBalances: balances,
+  });
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const done = seconds === undefined ? undefined : setTimeout(stop, seconds * 1000);
+  const table = flags.json
+    ? undefined
+    : setInterval(() => {
+        if (session.latest)
+          io.out(
+            formatTable([edgeRow(session.latest)], EDGE_COLUMNS) +
+              (session.lastDecision ? `${session.lastDecision}\n` : ''),
+          );
+      }, every * 1000);
+  await new Promise<void>((resolve) => ac.signal.addEventListener('abort', () => resolve(), { once: true }));
+  clearTimeout(done);
+  clearInterval(table);
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  const s = await session.stop();
+  if (s.state === 'exiting') process.exitCode = 2;
+  if (flags.json) {
+    io.out(`${JSON.stringify(s, null, 2)}\n`);
+    return;
+  }
+  io.out(
+    `${spot} / ${swap} over ${s.steps} steps (taker fees spot ${s.fees.spot}, swap ${s.fees.swap} from ${s.fees.source}${s.fees.level ? ` ${s.fees.level}` : ''}); best entry edge:\n`,
+  );
+  if (s.best) io.out(formatTable([edgeRow(s.best)], EDGE_COLUMNS));
+  for (const d of s.decisions) io.out(`${new Date(d.ts).toISOString()} ${d.decision}\n`);
+  if (mode !== 'scan') io.out(`state ${s.state}; ${pnlLine(s.pnl)}\n`);
+  if (flags.record && mode === 'scan')
+    io.out(`taped ${s.bookRows} book snapshots and ${s.fundingRows} settled fundings into ${dir}\n`);
+  if (s.state === 'exiting') io.out('an exit is not complete: a leg did not fill (see the journal)\n');
+}
+
+function addBasisFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      '--venue <name=url>',
+      'the OKX-compatible venue, e.g. okx=http://127.0.0.1:8080 (backtest: its name)',
+    )
+    .option('--spot <instId>', 'the spot instrument', 'BTC-USDT')
+    .option('--swap <instId>', 'the perpetual swap (default: <spot>-SWAP)')
+    .option('--size <n>', 'position size in the base currency', '0.01')
+    .option('--borrow-rate <r>', 'yearly rate of the money behind the spot leg (0.05 = 5 %)', '0.05')
+    .option('--horizon-hours <h>', 'hours of funding counted at entry', '24')
+    .option('--min-edge-bps <n>', 'least net edge over the horizon to enter', '0')
+    .option('--min-margin-ratio <n>', "exit when the short's margin ratio falls below this", '3')
+    .option(
+      '--max-adverse-fundings <n>',
+      'exit after this many settled fundings in a row against the short',
+      '2',
+    )
+    .option('--lever <n>', 'cross leverage set on the swap before entering')
+    .option(
+      '--fees <spot,swap>',
+      'taker fees when the venue cannot report its tier (backtest default 0.001,0.0005)',
+    )
+    .option('--sim-keys', "use the local exchange's fake trade key (loopback only)")
+    .option('--seconds <n>', 'stop after n seconds (default: until Ctrl-C)')
+    .option('--every <s>', 'print the edge every s seconds', '1')
+    .option('--step-ms <ms>', 'a decision every this many ms (of book time in a backtest)', '1000')
+    .option('--dir <path>', 'store folder (default: OKXKIT_DATA_DIR or $OKXKIT_HOME/market-data)')
+    .option('--no-record', 'scan: do not tape the books and fundings')
+    .option('--json', 'print the summary as JSON only');
 }
 
 function median(xs: number[]): number {

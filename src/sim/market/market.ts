@@ -363,6 +363,24 @@ export class SimMarket implements SimMarketApi {
     st.lastMove = dx;
   }
 
+  /**
+   * Moves the planted offset of an instrument that follows others (a contract from its index, a
+   * cross pair from its legs) to `bps` from the next step on, as `crossOffsetBps` plants it at
+   * the start: a swap's premium turning into a discount flips its funding. For tests and demos.
+   */
+  setCrossOffset(instId: string, bps: number): void {
+    const st = this.state(instId);
+    if (!st.legs)
+      throw new ValidationError(
+        'instId',
+        `${instId} follows no other instrument: it has no offset`,
+        'give a contract (e.g. BTC-USDT-SWAP) or a cross pair (e.g. ETH-BTC)',
+      );
+    if (!Number.isFinite(bps) || bps <= -10_000)
+      throw new ValidationError('bps', `${bps} is not an offset above -10000 bps`, 'e.g. -40');
+    st.offset = Math.log1p(bps / 10_000);
+  }
+
   depth(instId: string, levels: number): Depth {
     const st = this.state(instId);
     const n = Math.max(1, Math.min(Math.floor(levels) || 1, 400));
