@@ -258,7 +258,17 @@ export {
   type RiskSnapshot,
   type CancelFailure,
   type RiskTrip,
+  type RiskContribution,
+  type RiskScope,
+  type SharedRiskStatus,
+  type SharedRiskView,
 } from './trading/risk.js';
+export {
+  RedisRiskScope,
+  openRedisRiskScope,
+  type RedisRiskScopeOptions,
+  type RiskScopeRun,
+} from './cluster/risk-scope.js';
 export { KillStateUnreadableError, KillSwitch, type KillState } from './trading/kill-switch.js';
 export { DeadMansSwitch, type DeadMansSwitchOptions } from './trading/dead-mans-switch.js';
 export {

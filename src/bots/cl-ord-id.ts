@@ -16,6 +16,11 @@ export function assertBotId(id: string): void {
   }
 }
 
+/** Whether a clOrdId is one of the bot's own (its id, then the fixed-width counter). */
+export function isBotClOrdId(botId: string, clOrdId: string): boolean {
+  return clOrdId.length === botId.length + SEQ_WIDTH && clOrdId.startsWith(botId);
+}
+
 /**
  * The clOrdId of a bot's n-th order intent: the bot id, then the counter in base 36, zero-padded.
  * Deterministic, so an intent recorded before a crash is looked up under the same id after it

@@ -3,7 +3,8 @@ import { sleepOn, systemClock, timersOf, type TimerHandle } from '../util/clock.
 import type { Logger } from '../util/logger.js';
 import type { KillSwitch } from '../trading/kill-switch.js';
 import type { AuditSink } from '../trading/audit.js';
-import type { RiskLimits } from '../trading/risk.js';
+import type { RiskLimits, RiskScope } from '../trading/risk.js';
+import { isBotClOrdId } from './cl-ord-id.js';
 import type { BotConfig } from './config.js';
 import { BotRunner, type BotEvent, type BotSummary } from './runner.js';
 import { openTradingStack, type BotClient, type StackStreamOptions, type TradingStack } from './session.js';
@@ -47,6 +48,12 @@ export interface RunBotOptions {
    */
   reconcileMs?: number;
   killSwitch?: KillSwitch;
+  /**
+   * The account-wide risk scope shared with the other processes on the account (e.g.
+   * RedisRiskScope): the bot's own orders (by clOrdId) count there, and the daily loss, position
+   * and exposure limits hold for the whole account.
+   */
+  riskScope?: RiskScope;
   /** Where risk trips are recorded (the audit log). */
   audit?: AuditSink;
   clock?: Clock;
@@ -95,6 +102,9 @@ export async function runBot(opts: RunBotOptions): Promise<BotSummary> {
       ...(opts.keyCheck ? { keyCheck: opts.keyCheck } : {}),
       ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
       riskMemory: store.riskMemory(c.id),
+      ...(opts.riskScope
+        ? { riskScope: opts.riskScope, ownsOrder: (o: { clOrdId: string }) => isBotClOrdId(c.id, o.clOrdId) }
+        : {}),
       ...(opts.audit ? { audit: opts.audit } : {}),
       ...(opts.logger ? { logger: opts.logger.child({ bot: c.id }) } : {}),
       onPollError: (err) => {

@@ -12,7 +12,7 @@ import { OrderJournal } from '../trading/journal.js';
 import { Executor } from '../trading/executor.js';
 import { OrderGuard, type GuardLimits } from '../trading/order-guard.js';
 import { SafeExchange } from '../trading/safe-exchange.js';
-import { RiskManager, type RiskLimits, type RiskMemory } from '../trading/risk.js';
+import { RiskManager, type RiskLimits, type RiskMemory, type RiskScope } from '../trading/risk.js';
 import { DeadMansSwitch, type CancelAllAfterApi } from '../trading/dead-mans-switch.js';
 import type { KillSwitch } from '../trading/kill-switch.js';
 import type { AuditSink } from '../trading/audit.js';
@@ -60,6 +60,13 @@ export interface TradingStackOptions {
   /** The day's PnL and peak equity from earlier runs (the bot's state store), kept across restarts. */
   riskMemory?: RiskMemory;
   guard?: GuardLimits;
+  /**
+   * The account-wide risk scope (e.g. RedisRiskScope) shared with the other processes on the
+   * account; synced every `killPollMs`, and this run's exposure released on close when flat.
+   */
+  riskScope?: RiskScope;
+  /** Which orders are this run's (the bot's clOrdIds): with `riskScope`, only they count in its PnL. */
+  ownsOrder?: (o: { clOrdId: string; ordId: string; instId: string }) => boolean;
   killSwitch?: KillSwitch;
   /** How often the kill switch file is checked (ms). Default 1000. */
   killPollMs?: number;
@@ -130,6 +137,17 @@ export function riskHeadroom(risk: RiskManager, limits: RiskLimits): string {
     parts.push(`margin ratio ${worst(wp.marginRatio, '')} (limit ${limits.minMarginRatio})`);
   if (limits.minLiqDistancePct)
     parts.push(`liq distance ${worst(wp.liqDistancePct, '%')} (limit ${limits.minLiqDistancePct}%)`);
+  if (limits.maxExposure) parts.push(`exposure limit ${limits.maxExposure} ${c}`);
+  const sh = s.shared;
+  if (sh?.state === 'unreachable')
+    parts.unshift(`ACCOUNT RISK SCOPE UNREACHABLE (${sh.error ?? ''}): orders that add exposure are refused`);
+  else if (sh?.view) {
+    const v = sh.view;
+    parts.push(
+      `account: daily pnl ${v.dailyPnl} ${c} over ${v.runs} runs, exposure ${v.exposure ?? 'unknown'} ${c}` +
+        (v.stale.length ? `, ${v.stale.length} stale run(s) still counted` : ''),
+    );
+  }
   return parts.length ? parts.join(', ') : 'no limits set';
 }
 
@@ -190,6 +208,8 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
     contractValue: (instId) => exchange.contractValues.get(instId),
     ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
     ...(opts.riskMemory ? { memory: opts.riskMemory } : {}),
+    ...(opts.riskScope ? { scope: opts.riskScope } : {}),
+    ...(opts.riskScope && opts.ownsOrder ? { owns: opts.ownsOrder } : {}),
     ...(opts.audit ? { audit: opts.audit } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
@@ -281,6 +301,21 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
         unref: true,
       })
     : undefined;
+  // The account-wide risk scope: this run's figures out, the account's in, every second (a
+  // failure is in risk.snapshot().shared and refuses new exposure; never thrown here).
+  const scopeTimer = opts.riskScope
+    ? timersOf(clock).setInterval(
+        () =>
+          void risk
+            .syncShared()
+            .then((trip) => {
+              for (const e of trip?.errors ?? []) onError(new OkxkitError(e, { code: 'RISK_EFFECT_FAILED' }));
+            })
+            .catch(onError),
+        opts.killPollMs ?? 1000,
+        { unref: true },
+      )
+    : undefined;
   // Derivatives limits (leverage, margin ratio, liquidation distance) read the positions.
   const positionsTimer = risk.watchesPositions
     ? timersOf(clock).setInterval(
@@ -324,7 +359,10 @@ export async function openTradingStack(opts: TradingStackOptions): Promise<Tradi
       timersOf(clock).clear(killTimer);
       timersOf(clock).clear(clockTimer);
       timersOf(clock).clear(positionsTimer);
+      timersOf(clock).clear(scopeTimer);
       risk.saveMemory();
+      // Flat: this run's exposure leaves the scope (its day PnL stays); a position left keeps counting.
+      await risk.releaseShared().catch(onError);
       stopMarks();
       try {
         await deadMan?.stop();

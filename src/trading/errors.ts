@@ -17,6 +17,8 @@ export type GuardRule =
   | 'reduceOnly'
   | 'halted'
   | 'unconvertedPnl'
+  | 'maxExposure'
+  | 'riskScopeUnavailable'
   | 'invalidIntent';
 
 /**

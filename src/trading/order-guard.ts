@@ -57,8 +57,20 @@ export interface GuardLimits {
 export interface RiskGate {
   /** A reason string while new orders are halted (kill switch or a tripped breaker), else undefined. */
   haltReason(): string | undefined;
-  /** Throws a GuardRejection when the order would breach a risk limit (open orders, position). */
+  /** Throws a GuardRejection when the order would breach a risk limit (open orders, position, exposure). */
   preTrade?(order: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal; notional: Decimal }): void;
+  /**
+   * After preTrade: rejects with a GuardRejection when the order would breach an account-wide
+   * limit (a shared risk scope, one round trip) or the scope cannot be reached.
+   */
+  preTradeAccount?(order: {
+    instId: string;
+    side: 'buy' | 'sell';
+    baseSz: Decimal;
+    notional: Decimal;
+    /** The intent is flagged reduce-only: it cannot add exposure. */
+    reduceOnly?: boolean;
+  }): Promise<void>;
 }
 
 export type GuardMarket = Pick<ExchangePort, 'instrument' | 'ticker' | 'openOrders'> &
@@ -448,6 +460,13 @@ export class OrderGuard {
         ? sz.mul(inst.ctVal)
         : sz;
     this.risk?.preTrade?.({ instId, side: intent.side, baseSz, notional });
+    await this.risk?.preTradeAccount?.({
+      instId,
+      side: intent.side,
+      baseSz,
+      notional,
+      ...(intent.reduceOnly === true ? { reduceOnly: true } : {}),
+    });
 
     const perInst = this.capFor(instId);
     if (perInst !== undefined) {

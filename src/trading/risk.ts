@@ -2,7 +2,8 @@ import type { Decimal } from '../util/decimal.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { ValidationError } from '../util/errors.js';
+import { errorText, ValidationError } from '../util/errors.js';
+import { GuardRejection } from './errors.js';
 import type { ExchangePort, Fill, Order, OrderIntent, Position, Unsubscribe } from './exchange-port.js';
 import type { AuditSink } from './audit.js';
 import type { AlertInput } from './alerts.js';
@@ -13,19 +14,39 @@ import { D, dayOf, pairOf, RiskLedger, type RiskMemoryState } from './risk/ledge
 import {
   breachOf,
   checkLimits,
+  exposureRefusal,
   hasLossLimit,
   hasPositionLimit,
   positionBreachOf,
   preTradeRefusal,
+  sharedBreachOf,
   type RiskLimits,
   type RiskRule,
   worstPositions,
 } from './risk/policy.js';
 import { RiskBreaker, type RiskTrip } from './risk/breaker.js';
+import type { RiskScope, SharedRiskView } from './risk/shared.js';
 
 export type { BreakerAction, RiskLimits, RiskRule } from './risk/policy.js';
 export type { CancelFailure, PositionAction, RiskTrip } from './risk/breaker.js';
 export type { RiskMemoryState } from './risk/ledger.js';
+export type { RiskContribution, RiskScope, SharedRiskView } from './risk/shared.js';
+
+/** The account-wide risk scope as a RiskManager last saw it (see RiskSnapshot.shared). */
+export interface SharedRiskStatus {
+  /** Where the scope is kept (no credentials). */
+  where: string;
+  /** `ok`: the last sync answered; `unreachable`: it failed, orders that add exposure are refused. */
+  state: 'ok' | 'unreachable' | 'not synced';
+  /** Since when (ms, this process's clock) it has been unreachable. */
+  since?: number;
+  /** Why the last sync failed. */
+  error?: string;
+  /** This run's key in the scope. */
+  run: string;
+  /** The account-wide totals last read (possibly old while unreachable). */
+  view?: SharedRiskView;
+}
 
 /** Where the memory is kept: the bot's state store (per bot), or a file per account. */
 export interface RiskMemory {
@@ -61,6 +82,8 @@ export interface RiskSnapshot {
     liqDistancePct?: { where: string; value: string };
   };
   halted: string | undefined;
+  /** With a shared risk scope: its state and the account-wide totals. */
+  shared?: SharedRiskStatus;
 }
 
 /**
@@ -91,6 +114,12 @@ export class RiskManager implements RiskGate {
   private readonly contractValue: ((instId: string) => string | undefined) | undefined;
   /** The account's open positions as last reported (onPositions). */
   private positions: Position[] = [];
+  private readonly scope: RiskScope | undefined;
+  private readonly owns: (o: { clOrdId: string; ordId: string; instId: string }) => boolean;
+  private sharedView: SharedRiskView | undefined;
+  private sharedError: { since: number; message: string } | undefined;
+  private syncing: Promise<RiskTrip | undefined> | undefined;
+  private syncAgain: Promise<RiskTrip | undefined> | undefined;
 
   constructor(opts: {
     limits: RiskLimits;
@@ -112,16 +141,31 @@ export class RiskManager implements RiskGate {
     contractValue?: (instId: string) => string | undefined;
     /** Where failed effects of a trip (cancels, audit, alerts) are logged at warn. */
     logger?: Logger;
+    /**
+     * The account-wide risk scope (e.g. RedisRiskScope): this run's day PnL and positions are
+     * added to every other run's on the account, the daily loss and position limits are checked on
+     * the totals too (a breach trips the kill switch of the account), and orders that add exposure
+     * are checked on the totals first and refused while the scope cannot be reached.
+     */
+    scope?: RiskScope;
+    /**
+     * Which orders are this run's: only their fills count in its PnL and positions (open orders
+     * of the account still count against maxOpenOrders). With a shared scope every run must count
+     * its own only, since the exchange streams every order of the account to every process. Default: all.
+     */
+    owns?: (o: { clOrdId: string; ordId: string; instId: string }) => boolean;
   }) {
     checkLimits(opts.limits);
     this.limits = opts.limits;
     this.ccy = opts.limits.ccy ?? 'USDT';
     this.clock = opts.clock ?? systemClock;
     this.alerts = opts.alerts;
+    this.scope = opts.scope;
+    this.owns = opts.owns ?? (() => true);
     this.ledger = new RiskLedger(
       this.ccy,
       new D(opts.limits.startingEquity ?? '0'),
-      dayOf(this.clock.now()),
+      this.today(),
       opts.contractValue,
     );
     this.breaker = new RiskBreaker({
@@ -187,6 +231,11 @@ export class RiskManager implements RiskGate {
     await this.breaker.resume(why, operator);
   }
 
+  /**
+   * Refuses (throws a GuardRejection) an order that would breach a limit of this process: open
+   * orders, position, exposure, unconverted PnL. The account-wide limits follow in
+   * {@link RiskManager.preTradeAccount}.
+   */
   preTrade(o: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal; notional: Decimal }): void {
     // Start fetching the conversion mark before the first fill, so the loss limits see it early.
     this.want(o.instId);
@@ -197,6 +246,137 @@ export class RiskManager implements RiskGate {
       unconverted: grows ? this.ledger.valuation().unconverted : [],
     });
     if (refusal) throw refusal;
+    const local = exposureRefusal(this.limits, this.ccy, o, {
+      pos: this.ledger.position(o.instId),
+      exposure: this.ledger.exposure(),
+      unit: this.orderUnit(o),
+      where: 'this process',
+    });
+    if (local) throw local;
+  }
+
+  /**
+   * With a shared scope, after {@link RiskManager.preTrade}: an order that adds exposure to the
+   * account is checked on fresh account-wide totals (one round trip) and refused (a GuardRejection)
+   * when it would cross the position or exposure limit, when the account is halted, or while the
+   * scope cannot be reached (`riskScopeUnavailable`). Orders that reduce the account's position,
+   * or are flagged reduce-only, never wait for the scope. Without a scope it resolves at once.
+   */
+  async preTradeAccount(o: {
+    instId: string;
+    side: 'buy' | 'sell';
+    baseSz: Decimal;
+    notional: Decimal;
+    reduceOnly?: boolean;
+  }): Promise<void> {
+    if (!this.scope || o.reduceOnly) return;
+    await this.preTradeShared(o, this.orderUnit(o));
+  }
+
+  /** One base unit of an order in the reporting currency, from its notional (in its quote currency). */
+  private orderUnit(o: { instId: string; baseSz: Decimal; notional: Decimal }): Decimal | undefined {
+    if (o.baseSz.isZero()) return undefined;
+    const r = this.ledger.rate(pairOf(o.instId)[1]);
+    return r ? o.notional.mul(r).div(o.baseSz) : undefined;
+  }
+
+  private async preTradeShared(
+    o: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal },
+    unit: Decimal | undefined,
+  ): Promise<void> {
+    const accountPos = (v: SharedRiskView | undefined) => {
+      const p = v?.positions[o.instId];
+      return p !== undefined ? new D(p) : this.ledger.position(o.instId);
+    };
+    const before = accountPos(this.sharedView);
+    const after = o.side === 'buy' ? before.plus(o.baseSz) : before.minus(o.baseSz);
+    // Reduces the account's position as last known: needs no fresh totals (passes while unreachable).
+    if (!after.abs().gt(before.abs())) return;
+    await this.syncShared();
+    const err = this.sharedError;
+    if (err) {
+      throw new GuardRejection(
+        'riskScopeUnavailable',
+        o.instId,
+        `the account-wide risk limits cannot be checked: the shared risk scope (${this.scope!.where}) has not answered for ${this.clock.now() - err.since} ms (${err.message})`,
+        { since: String(err.since) },
+        'orders that reduce a position and cancels still pass; new exposure waits until the scope answers again',
+      );
+    }
+    const halted = this.haltReason();
+    if (halted !== undefined) throw new GuardRejection('halted', o.instId, `trading is halted: ${halted}`);
+    const v = this.sharedView!;
+    const refusal = exposureRefusal(this.limits, this.ccy, o, {
+      pos: accountPos(v),
+      exposure: v.exposure === undefined ? undefined : new D(v.exposure),
+      unit,
+      where: 'account-wide',
+    });
+    if (refusal) throw refusal;
+  }
+
+  /**
+   * Sends this run's day PnL and positions to the shared scope and reads the account-wide totals;
+   * a breach of the totals trips (halting every process through the kill switch of the account).
+   * Never throws: a scope that does not answer is recorded (`snapshot().shared`) and orders that
+   * add exposure are refused until it answers. Concurrent calls share one round trip, and a call
+   * made while one is on its way gets a fresh one after it. The trading stack calls it every second.
+   */
+  syncShared(): Promise<RiskTrip | undefined> {
+    if (!this.scope) return Promise.resolve(undefined);
+    if (!this.syncing) {
+      this.syncing = this.doSync().finally(() => (this.syncing = undefined));
+      return this.syncing;
+    }
+    this.syncAgain ??= this.syncing.then(() => {
+      this.syncAgain = undefined;
+      return this.syncShared();
+    });
+    return this.syncAgain;
+  }
+
+  private async doSync(): Promise<RiskTrip | undefined> {
+    const scope = this.scope!;
+    const day = this.today();
+    const f = this.ledger.figures(day);
+    const positions: Record<string, { pos: string; px: string }> = {};
+    for (const [instId, pos] of this.ledger.positions())
+      positions[instId] = { pos: pos.toFixed(), px: this.ledger.unitValue(instId)?.toFixed() ?? '' };
+    let view: SharedRiskView;
+    try {
+      view = await scope.sync({ day, dailyPnl: f?.runDaily.toFixed(), positions });
+    } catch (err) {
+      if (!this.sharedError) {
+        this.sharedError = { since: this.clock.now(), message: errorText(err) };
+        this.breaker.recordError(
+          `the shared risk scope (${scope.where}) does not answer: orders that add exposure are refused`,
+          err,
+        );
+      } else this.sharedError.message = errorText(err);
+      return undefined;
+    }
+    this.sharedError = undefined;
+    this.sharedView = view;
+    if (this.haltReason() !== undefined) return undefined;
+    const b = sharedBreachOf(this.limits, this.ccy, view);
+    return b ? this.trip(b.rule, b.message, b.numbers) : undefined;
+  }
+
+  /**
+   * Takes this run's open exposure out of the shared scope when it holds no position (a clean
+   * stop); with a position left it stays, counted for the account, until released by hand.
+   */
+  async releaseShared(): Promise<boolean> {
+    if (!this.scope) return false;
+    await this.syncShared();
+    for (const pos of this.ledger.positions().values()) if (!pos.isZero()) return false;
+    await this.scope.release();
+    return true;
+  }
+
+  /** The UTC day: the shared scope's (Redis server time) when there is one, else the clock's. */
+  private today(): string {
+    return this.scope?.day ?? dayOf(this.clock.now());
   }
 
   // ---- inputs ----
@@ -205,7 +385,7 @@ export class RiskManager implements RiskGate {
    * and its fee counts in its own currency. Resolves after any trip it caused.
    */
   async onFill(f: Fill): Promise<RiskTrip | undefined> {
-    if (!this.ledger.addFill(f)) return undefined;
+    if (!this.owns(f) || !this.ledger.addFill(f)) return undefined;
     this.want(f.instId, f.feeCcy);
     return this.evaluate();
   }
@@ -222,7 +402,7 @@ export class RiskManager implements RiskGate {
    * fed to onFill are not counted again. A late view never reopens a finished order.
    */
   async onOrder(o: Order): Promise<RiskTrip | undefined> {
-    this.ledger.addOrder(o);
+    this.ledger.addOrder(o, this.owns(o));
     this.want(o.instId, o.feeCcy);
     return this.evaluate();
   }
@@ -243,7 +423,7 @@ export class RiskManager implements RiskGate {
 
   /** Replaces the open-order view with a full list (e.g. GET orders-pending). */
   async setOpenOrders(orders: Order[]): Promise<RiskTrip | undefined> {
-    this.ledger.setOpenOrders(orders);
+    this.ledger.setOpenOrders(orders, this.owns);
     for (const o of orders) this.want(o.instId, o.feeCcy);
     return this.evaluate();
   }
@@ -358,7 +538,7 @@ export class RiskManager implements RiskGate {
     for (const [k, pos] of this.ledger.positions()) positions[k] = pos.toFixed();
     const pnlByCcy: Record<string, string> = {};
     for (const [c, x] of v.byCcy) pnlByCcy[c] = x.toFixed();
-    const f = this.ledger.figures(dayOf(this.clock.now()));
+    const f = this.ledger.figures(this.today());
     const peak = this.ledger.peakEquity;
     return {
       ccy: this.ccy,
@@ -374,6 +554,17 @@ export class RiskManager implements RiskGate {
       positions,
       worstPositions: worstPositions(this.positions, this.contractValue),
       halted: this.haltReason(),
+      ...(this.scope
+        ? {
+            shared: {
+              where: this.scope.where,
+              run: this.scope.run,
+              state: this.sharedError ? 'unreachable' : this.sharedView ? 'ok' : 'not synced',
+              ...(this.sharedError ? { since: this.sharedError.since, error: this.sharedError.message } : {}),
+              ...(this.sharedView ? { view: this.sharedView } : {}),
+            },
+          }
+        : {}),
     };
   }
 
@@ -388,15 +579,19 @@ export class RiskManager implements RiskGate {
   }
 
   private async evaluate(): Promise<RiskTrip | undefined> {
-    const f = this.ledger.figures(dayOf(this.clock.now()));
+    const f = this.ledger.figures(this.today());
     if (f) this.saveMemory();
     this.alertUnconverted(this.ledger.valuation().unconverted);
-    if (this.haltReason() !== undefined) return undefined;
-    const b =
-      breachOf(this.limits, this.ccy, f, this.ledger.openCount, this.ledger.positions()) ??
-      positionBreachOf(this.limits, this.positions, this.contractValue);
-    if (!b) return undefined;
-    return this.trip(b.rule, b.message, b.numbers);
+    let trip: RiskTrip | undefined;
+    if (this.haltReason() === undefined) {
+      const b =
+        breachOf(this.limits, this.ccy, f, this.ledger.openCount, this.ledger.positions()) ??
+        positionBreachOf(this.limits, this.positions, this.contractValue);
+      if (b) trip = await this.trip(b.rule, b.message, b.numbers);
+    }
+    // The account's other runs hear of this change, and this run of theirs.
+    if (this.scope) trip = (await this.syncShared()) ?? trip;
+    return trip;
   }
 
   /** Warns once per currency that the loss limits wait for its conversion mark. */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openRedisKillStore, type RedisKillStore } from '../../cluster/kill-store.js';
 import { openRedisLimiter, type RedisRateLimiter } from '../../cluster/redis-limiter.js';
 import { redactRedisUrl, redisUrlFrom } from '../../cluster/redis.js';
+import { openRedisRiskScope, type RedisRiskScope } from '../../cluster/risk-scope.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envWithDotEnv } from '../../client/env.js';
@@ -195,7 +196,7 @@ export function register(program: Command): void {
     .option('--json', 'print the end-of-run summary as JSON')
     .option(
       '--redis <url>',
-      'share rate limits and the kill switch with other processes on the account (default: OKXKIT_REDIS_URL)',
+      'share rate limits, the kill switch and the risk limits with other processes on the account (default: OKXKIT_REDIS_URL)',
     )
     .action(async (kind: string, flags: BotRunFlags) => {
       if (!isBotKind(kind))
@@ -218,7 +219,8 @@ export function register(program: Command): void {
       let credentials: Credentials;
       let keyCheck: () => Promise<unknown>;
       let closeSim: (() => Promise<void>) | undefined;
-      let shared: { limiter: RedisRateLimiter; store: RedisKillStore } | undefined;
+      let shared:
+        { limiter: RedisRateLimiter; store: RedisKillStore; url: string; risk?: RedisRiskScope } | undefined;
       let killSwitch: KillSwitch;
       const auditLog = new AuditLog(defaultAuditLogPath());
       if (flags.sim) {
@@ -259,9 +261,9 @@ export function register(program: Command): void {
             onMode: (mode, why) => process.stderr.write(`rate limiter: ${mode} (${why})\n`),
           });
           const store = await openRedisKillStore(redisUrl);
-          shared = { limiter, store };
+          shared = { limiter, store, url: redisUrl };
           process.stderr.write(
-            `note: rate limits and the kill switch shared through ${redactRedisUrl(redisUrl)}\n`,
+            `note: rate limits, the kill switch and the risk limits shared through ${redactRedisUrl(redisUrl)}\n`,
           );
         }
         client = new OkxClient({
@@ -284,6 +286,18 @@ export function register(program: Command): void {
           scope: killScopeFor({ baseUrl: client.baseUrl, demo: creds.demo, apiKey: credentials.apiKey }),
           ...(shared ? { store: shared.store } : {}),
         });
+      }
+      try {
+        // The account's risk scope: named like its kill switch (venue and a hash of the key).
+        if (shared)
+          shared.risk = await openRedisRiskScope(shared.url, {
+            account: killSwitch.scope,
+            member: config.id,
+          });
+      } catch (err) {
+        await shared?.store.close();
+        await shared?.limiter.close(true);
+        throw err;
       }
       const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
       const ks = killSwitch.state();
@@ -323,6 +337,7 @@ export function register(program: Command): void {
             out: flags.json ? process.stderr : process.stdout,
             lineEveryMs: statusEvery * 1000,
             killSwitch,
+            ...(shared?.risk ? { riskScope: shared.risk } : {}),
             audit: auditLog,
             ...(cliLogger() ? { logger: cliLogger() } : {}),
             onEvent: (e) => {
@@ -357,6 +372,7 @@ export function register(program: Command): void {
         await client.close();
         await closeSim?.();
         await shared?.store.close();
+        await shared?.risk?.close();
         await shared?.limiter.close(true);
       }
     });

@@ -22,6 +22,7 @@ import { register as registerUp } from './up.js';
 import { register as registerSignals } from './signals.js';
 import { register as registerAlerts } from './alerts.js';
 import { register as registerWorker } from './worker.js';
+import { register as registerRisk } from './risk.js';
 
 /** Each CLI command is one file exporting `register(program)`; this list wires them in. */
 export type RegisterCommand = (program: Command) => void;
@@ -50,4 +51,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerSignals,
   registerAlerts,
   registerWorker,
+  registerRisk,
 ];

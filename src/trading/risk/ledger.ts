@@ -89,6 +89,8 @@ export interface RiskFigures {
   pnl: Decimal;
   /** PnL since 00:00 UTC (carried from earlier runs today + this run's since the day began). */
   daily: Decimal;
+  /** This run's share of `daily` (without what earlier runs carried): what it adds to a shared scope. */
+  runDaily: Decimal;
   equity: Decimal;
   peak: Decimal;
   drawdown: Decimal;
@@ -204,8 +206,11 @@ export class RiskLedger {
     this.marks.set(instId, num('px', px));
   }
 
-  /** An order view: the open set, and its cumulative fills (a late view never rolls one back). */
-  addOrder(o: Order): void {
+  /**
+   * An order view: the open set, and its cumulative fills (a late view never rolls one back);
+   * `counts` false keeps its fills out of the books (another run's order).
+   */
+  addOrder(o: Order, counts = true): void {
     const key = o.ordId || o.clOrdId;
     const prev = this.views.get(key);
     if (!prev || isNewerOrder(o, prev)) {
@@ -214,15 +219,15 @@ export class RiskLedger {
       if (OPEN_STATES.has(o.state)) this.open.set(key, o);
       else this.open.delete(key);
     }
-    this.accountOrder(o);
+    if (counts) this.accountOrder(o);
   }
 
-  /** Replaces the open-order view with a full list. */
-  setOpenOrders(orders: Order[]): void {
+  /** Replaces the open-order view with a full list; the fills of those `counts` refuses stay out of the books. */
+  setOpenOrders(orders: Order[], counts: (o: Order) => boolean = () => true): void {
     this.open.clear();
     for (const o of orders) {
       if (OPEN_STATES.has(o.state)) this.open.set(o.ordId || o.clOrdId, o);
-      this.accountOrder(o);
+      if (counts(o)) this.accountOrder(o);
     }
   }
 
@@ -261,6 +266,7 @@ export class RiskLedger {
     return {
       pnl,
       daily: this.carriedDaily.plus(total.minus(this.dayStartPnl)),
+      runDaily: total.minus(this.dayStartPnl),
       equity,
       peak: this.peak,
       drawdown: this.peak.minus(equity),
@@ -300,8 +306,30 @@ export class RiskLedger {
     return { byCcy, unconverted: list, total: list.length ? undefined : total };
   }
 
+  /** One base unit of an instrument in the reporting currency (its mark, converted); undefined while unknown. */
+  unitValue(instId: string): Decimal | undefined {
+    const mark = this.marks.get(instId);
+    const r = this.rate(pairOf(instId)[1]);
+    return mark && r ? mark.mul(r) : undefined;
+  }
+
+  /**
+   * Gross exposure in the reporting currency: the sum over instruments of |position| x its unit
+   * value; undefined while a position has no value.
+   */
+  exposure(): Decimal | undefined {
+    let sum = new D(0);
+    for (const [instId, b] of this.books) {
+      if (b.pos.isZero()) continue;
+      const v = this.unitValue(instId);
+      if (!v) return undefined;
+      sum = sum.plus(b.pos.abs().mul(v));
+    }
+    return sum;
+  }
+
   /** 1 unit of `c` in the reporting currency, when a mark says it. */
-  private rate(c: string): Decimal | undefined {
+  rate(c: string): Decimal | undefined {
     if (c === this.ccy) return new D(1);
     const direct = this.marks.get(`${c}-${this.ccy}`);
     if (direct) return direct;

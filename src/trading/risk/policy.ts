@@ -4,6 +4,7 @@ import { GuardRejection } from '../errors.js';
 import type { Position } from '../exchange-port.js';
 import { positionDirection } from '../exchange-port.js';
 import { D, pairOf, type RiskFigures } from './ledger.js';
+import type { SharedRiskView } from './shared.js';
 
 /**
  * The risk policy: pure functions from limits and the ledger's figures to decisions (a breach, a
@@ -25,6 +26,12 @@ export interface RiskLimits {
   maxOpenOrders?: number;
   /** Absolute base-currency position per instrument (one value for all, or per instId). */
   maxPosition?: string | Record<string, string>;
+  /**
+   * Gross exposure: the sum over instruments of |net position| x its value in `ccy`. An order
+   * that would take it above this is refused (orders that reduce a position always pass). With a
+   * shared risk scope it is the account's exposure over every process.
+   */
+  maxExposure?: string;
   /** Equity when the manager starts; PnL is added to it. Default "0". */
   startingEquity?: string;
   /**
@@ -85,6 +92,7 @@ export function checkLimits(l: RiskLimits): void {
   checkDec('maxDrawdown', l.maxDrawdown);
   checkDec('maxDrawdownPct', l.maxDrawdownPct);
   checkDec('startingEquity', l.startingEquity);
+  checkDec('maxExposure', l.maxExposure);
   if (l.maxDrawdownPct !== undefined) {
     const pct = new D(l.maxDrawdownPct);
     if (pct.lte(0) || pct.gte(100))
@@ -420,4 +428,80 @@ export function positionOrders(
     });
   }
   return out;
+}
+
+/**
+ * The first account-wide limit the shared totals breach: the day's loss over every run, then the
+ * net position of an instrument over every run.
+ */
+export function sharedBreachOf(l: RiskLimits, ccy: string, v: SharedRiskView): Breach | undefined {
+  const daily = new D(v.dailyPnl);
+  if (l.maxDailyLoss !== undefined && daily.neg().gt(l.maxDailyLoss)) {
+    return {
+      rule: 'maxDailyLoss',
+      message: `account-wide daily loss limit reached: ${daily.neg().toFixed()} ${ccy} lost today over ${v.runs} runs, limit ${l.maxDailyLoss} ${ccy}`,
+      numbers: { accountDailyPnl: v.dailyPnl, maxDailyLoss: l.maxDailyLoss, runs: String(v.runs) },
+    };
+  }
+  for (const [instId, pos] of Object.entries(v.positions)) {
+    const max = maxPositionFor(l, instId);
+    if (max !== undefined && new D(pos).abs().gt(max)) {
+      return {
+        rule: 'maxPosition',
+        message: `account-wide position in ${instId} above its limit`,
+        numbers: { instId, accountPosition: pos, maxPosition: max },
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether an order that grows a position fits the position and exposure limits: `pos` is the
+ * position it changes (this process's, or the account's with a shared scope), `exposure` the gross
+ * exposure now (undefined: unknown) and `unit` one base unit of the order in `ccy` (undefined:
+ * unknown). Unknown figures refuse (fail closed). `where` says whose figures they are.
+ */
+export function exposureRefusal(
+  l: RiskLimits,
+  ccy: string,
+  o: { instId: string; side: 'buy' | 'sell'; baseSz: Decimal },
+  state: { pos: Decimal; exposure: Decimal | undefined; unit: Decimal | undefined; where: string },
+): GuardRejection | undefined {
+  const { pos } = state;
+  const after = o.side === 'buy' ? pos.plus(o.baseSz) : pos.minus(o.baseSz);
+  const grows = after.abs().gt(pos.abs());
+  if (!grows) return undefined;
+  const maxPos = maxPositionFor(l, o.instId);
+  if (maxPos !== undefined && after.abs().gt(maxPos)) {
+    return new GuardRejection(
+      'maxPosition',
+      o.instId,
+      `the order could take the ${state.where} position above its limit`,
+      { position: pos.toFixed(), positionIfFilled: after.toFixed(), maxPosition: maxPos },
+    );
+  }
+  const maxExp = l.maxExposure;
+  if (maxExp === undefined) return undefined;
+  if (state.exposure === undefined || state.unit === undefined)
+    return new GuardRejection(
+      'maxExposure',
+      o.instId,
+      `the ${state.where} exposure cannot be valued in ${ccy}: a position or the order has no price yet`,
+      { maxExposure: maxExp },
+      'feed the marks (onMark, followMarks or attach) of the instruments and their quote currencies',
+    );
+  const next = state.exposure.plus(after.abs().minus(pos.abs()).mul(state.unit));
+  if (next.gt(maxExp))
+    return new GuardRejection(
+      'maxExposure',
+      o.instId,
+      `the order could take the ${state.where} exposure above its limit`,
+      {
+        exposure: state.exposure.toDecimalPlaces(8).toFixed(),
+        exposureIfFilled: next.toDecimalPlaces(8).toFixed(),
+        maxExposure: maxExp,
+      },
+    );
+  return undefined;
 }
