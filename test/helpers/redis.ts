@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AfterHook } from './sim.js';
@@ -83,4 +83,58 @@ export async function withRedis(t: AfterHook): Promise<TestRedis> {
   };
   t.after(() => r.stop());
   return r;
+}
+
+/** A TCP proxy to a local port that a test can cut, to partition one client from its server. */
+export interface CuttableProxy {
+  readonly port: number;
+  readonly url: string;
+  /** Drops every connection through it and refuses new ones (they are closed at once) until `restore`. */
+  cut(): void;
+  /** Lets connections through again. */
+  restore(): void;
+}
+
+/** Starts a proxy on a free loopback port to 127.0.0.1:`targetPort`; closed when the test ends. */
+export async function cuttableProxy(t: AfterHook, targetPort: number): Promise<CuttableProxy> {
+  const open = new Set<Socket>();
+  let isCut = false;
+  const server = createServer((client) => {
+    if (isCut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        open.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    cut() {
+      isCut = true;
+      for (const s of open) s.destroy();
+    },
+    restore() {
+      isCut = false;
+    },
+  };
 }
