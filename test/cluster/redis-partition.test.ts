@@ -8,6 +8,7 @@ import {
   type RedisRateLimiter,
 } from '../../src/cluster/redis-limiter.js';
 import type { RateRule } from '../../src/protocol/endpoints.js';
+import { runCli } from '../helpers/cli.js';
 import { cuttableProxy, withRedis } from '../helpers/redis.js';
 import { withSim } from '../helpers/sim.js';
 import { until } from '../helpers/until.js';
@@ -239,4 +240,22 @@ test('a process cut off from Redis, three processes placing orders on one key: t
   assert.deepEqual(errors, [], 'no 50011');
   const others = procs.slice(1).reduce((n, p) => n + p.placed.length, 0);
   assert.ok(others > 60, `B and C placed ${others} orders meanwhile`);
+});
+
+test('okxkit bot run --redis-processes takes N, the most processes on one key, and names the flag when it is not a whole number >= 1', async () => {
+  for (const bad of ['0', '2.5', 'eight']) {
+    const r = await runCli([
+      'bot',
+      'run',
+      'grid',
+      '--config',
+      'none.json',
+      '--sim',
+      '--redis-processes',
+      bad,
+    ]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /--redis-processes/);
+    assert.match(r.err, new RegExp(`'${bad}' is not a whole number of processes`));
+  }
 });
