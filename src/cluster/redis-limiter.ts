@@ -393,14 +393,14 @@ export class RedisRateLimiter implements RequestLimiter {
 
   /** Stops the subscriber (and the command connection when `quitRedis`). */
   async close(quitRedis = false): Promise<void> {
-    if (this.#closed) return;
+    const first = !this.#closed;
     this.#closed = true;
     timersOf(this.#clock).clear(this.#heartbeat);
     for (const s of this.#states.values()) s.wake?.();
     // A clean exit while on Redis: the others need not hold this process's share. Cut off, it
     // cannot tell them: its registration lapses and they hold the share for the bounded time.
     const states = [...this.#states.values()];
-    if (this.#downSince === undefined && this.#redis.status === 'ready' && states.length > 0)
+    if (first && this.#downSince === undefined && this.#redis.status === 'ready' && states.length > 0)
       await LEAVE.run(
         this.#redis,
         states.map((st) => `${st.redisKey}:p`),

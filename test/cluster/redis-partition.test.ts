@@ -171,6 +171,31 @@ test('a process cut off for longer than offlineMs stops granting, and only then 
   await stop();
 });
 
+test('a process that exits cleanly leaves nothing held: the others get the whole rule at once', async (t) => {
+  const redis = await withRedis(t);
+  // A long hold (offlineMs): were A's share still held after its exit, B would wait 20 s.
+  const opts = { ...common, offlineMs: 20_000 };
+  const a = openRedisLimiter(redis.url, opts);
+  const b = openRedisLimiter(redis.url, opts);
+  t.after(() => b.close());
+  await a.acquire('k', rule);
+  a.release('k');
+  await a.close();
+  // Wait out the memberTtlMs a lapsed registration takes, so a share held for A would show.
+  const closedAt = Date.now();
+  await until(() => Date.now() > closedAt + 2 * common.memberTtlMs, 'A would have lapsed by now');
+  let got = 0;
+  const burst = (async () => {
+    for (let i = 0; i < rule.limit; i++) {
+      await b.acquire('k', rule);
+      got++;
+    }
+  })();
+  await until(() => got === rule.limit, 3000, `B granted the whole rule after A exited (got ${got})`);
+  await burst;
+  for (let i = 0; i < rule.limit; i++) b.release('k');
+});
+
 // The same partition against the local exchange, which counts trade.order by the same rule (60 per
 // 2 s per user and instrument) and answers 50011 to anything over it.
 test('a process cut off from Redis, three processes placing orders on one key: the exchange answers no 50011', async (t) => {
