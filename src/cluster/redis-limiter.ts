@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RatePressureEvent, RequestLimiter } from '../client/rate-limiter.js';
 import type { RateRule } from '../protocol/endpoints.js';
-import { sleepOn, systemClock, type Clock, type Sleep } from '../util/clock.js';
+import { sleepOn, systemClock, timersOf, type Clock, type Sleep, type TimerHandle } from '../util/clock.js';
 import { ValidationError } from '../util/errors.js';
 import { connectRedis } from './redis.js';
 import { LuaScript } from './script.js';
@@ -18,6 +18,25 @@ import { LuaScript } from './script.js';
  * Members are "<grant id>:<units>". Every time is Redis server time (TIME inside the scripts),
  * never a caller's clock, so machines whose clocks differ share one window. A lease that expires
  * (its process crashed) counts as released at its expiry: its units come back a window later.
+ *
+ * Partitions. A process cut off from Redis while the others still reach it sends on its local share
+ * (1/N of the rule), unseen by the others. So every process registers in each rule key it uses:
+ *   <prefix><key>:p  members "<process id>|<share>|<hold ms>", scored by when the registration lapses
+ * renewed by each grant and by a heartbeat (every memberTtlMs / 4). A member that lapsed without a
+ * clean release (close) is counted as using its whole share until `score + hold`, where hold covers
+ * everything it may still send: it stops granting altogether offlineMs after its last renewal, its
+ * last grant's lease ends within leaseMs, and that grant then counts for one window. A process
+ * that comes back adds its own grants of the last window to the windows and renews in the same
+ * script, which ends the reservation: its grants count once, as grants, not also as a share.
+ *
+ * Two bounds keep this sound whatever the clocks read (only durations are compared, never one
+ * machine's time with another's):
+ * - every renewal carries a deadline in Redis time, `latest Redis time this process has seen +
+ *   memberTtlMs / 2`, and Redis ignores one that arrives later (a command delayed in the network
+ *   cannot renew a process that already went local), so the registration has lapsed by
+ *   `local time that Redis time was seen + memberTtlMs / 2 + memberTtlMs`;
+ * - the local share starts only one window (plus memberTtlMs for the request to reach the exchange)
+ *   after that, so the grants the others took before they saw the lapse have left the window.
  */
 
 const ACQUIRE = new LuaScript(`
@@ -28,13 +47,31 @@ local win = tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
 local lease = tonumber(ARGV[5])
 local blackout = tonumber(ARGV[6])
+if now > tonumber(ARGV[7]) then return {2, 0, 0, now} end
+local ttl = tonumber(ARGV[9])
+redis.call('ZADD', KEYS[4], now + ttl, ARGV[8])
+local reserved = 0
+local longest = ttl
+local procs = redis.call('ZRANGE', KEYS[4], 0, -1, 'WITHSCORES')
+for i = 1, #procs, 2 do
+  local share, hold = string.match(procs[i], '|(%d+)|(%d+)$')
+  local lapse = tonumber(procs[i + 1])
+  local ends = lapse + tonumber(hold)
+  if ends <= now then
+    redis.call('ZREM', KEYS[4], procs[i])
+  else
+    if lapse < now then reserved = reserved + tonumber(share) end
+    if ends - now > longest then longest = ends - now end
+  end
+end
+redis.call('PEXPIRE', KEYS[4], longest)
 local since = tonumber(redis.call('GET', KEYS[3]) or '0')
 if since == 0 then
   since = now
   redis.call('SET', KEYS[3], now)
 end
 if now < since + blackout then
-  return {0, since + blackout - now, 0}
+  return {0, since + blackout - now, 0, now}
 end
 local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES')
 for i = 1, #dead, 2 do
@@ -43,7 +80,7 @@ for i = 1, #dead, 2 do
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - win)
 local function units(m) return tonumber(string.match(m, ':(%d+)$')) end
-local used = 0
+local used = reserved
 local rel = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 for i = 1, #rel, 2 do used = used + units(rel[i]) end
 local held = redis.call('ZRANGE', KEYS[2], 0, -1)
@@ -53,14 +90,14 @@ if used + n <= limit then
   local ttl = win + lease + 60000
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
-  return {1, 0, used + n}
+  return {1, 0, used + n, now}
 end
 local u = used
 for i = 1, #rel, 2 do
   u = u - units(rel[i])
-  if u + n <= limit then return {0, tonumber(rel[i + 1]) + win - now, used} end
+  if u + n <= limit then return {0, tonumber(rel[i + 1]) + win - now, used, now} end
 end
-return {0, -1, used}
+return {0, -1, used, now}
 `);
 
 const RELEASE = new LuaScript(`
@@ -73,27 +110,56 @@ redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1
 `);
 
-/** Adds a process's own recent grants back after an outage: released ones at now, in-flight ones as leases. */
-const IMPORT = new LuaScript(`
+/**
+ * Back after an outage: adds the process's own recent grants (released ones at now, in-flight ones
+ * as leases) and renews its registration, in one step, so its share stops being held for it only
+ * once its grants count instead. Ignored past the deadline, like every renewal.
+ */
+const JOIN = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now > tonumber(ARGV[3]) then return {2, now} end
 local win = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
-for i = 3, #ARGV, 2 do
+local ttl = tonumber(ARGV[5])
+local hold = tonumber(ARGV[6])
+for i = 7, #ARGV, 2 do
   if ARGV[i] == 'r' then
     redis.call('ZADD', KEYS[1], now, ARGV[i + 1])
   else
     redis.call('ZADD', KEYS[2], now + lease, ARGV[i + 1])
   end
 end
-local ttl = win + lease + 60000
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
+local keep = win + lease + 60000
+redis.call('PEXPIRE', KEYS[1], keep)
+redis.call('PEXPIRE', KEYS[2], keep)
+redis.call('ZADD', KEYS[3], now + ttl, ARGV[4])
+if redis.call('PTTL', KEYS[3]) < ttl + hold then redis.call('PEXPIRE', KEYS[3], ttl + hold) end
+return {1, now}
+`);
+
+/** Renews this process's registration in every rule key it uses (KEYS: the :p sets; ARGV: deadline, ttl, then member and hold per key). */
+const HEARTBEAT = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now > tonumber(ARGV[1]) then return {2, now} end
+local ttl = tonumber(ARGV[2])
+for i = 1, #KEYS do
+  local hold = tonumber(ARGV[2 + 2 * i])
+  redis.call('ZADD', KEYS[i], now + ttl, ARGV[1 + 2 * i])
+  if redis.call('PTTL', KEYS[i]) < ttl + hold then redis.call('PEXPIRE', KEYS[i], ttl + hold) end
+end
+return {1, now}
+`);
+
+/** A clean exit: nothing of this process's share needs holding (KEYS: the :p sets; ARGV: its member per key). */
+const LEAVE = new LuaScript(`
+for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[i]) end
 return 1
 `);
 
 /** Where the limiter takes its grants from. */
-export type LimiterMode = 'redis' | 'waiting' | 'local';
+export type LimiterMode = 'redis' | 'waiting' | 'local' | 'stopped';
 
 export interface RedisRateLimiterOptions {
   /** Commands (fail fast while Redis is away: see connectRedis). */
@@ -112,13 +178,29 @@ export interface RedisRateLimiterOptions {
   leaseMs?: number;
   /** While only in-flight grants block a key: how often to look again (a release notice wakes sooner). Default 50. */
   pollMs?: number;
-  /** With Redis unreachable: wait this long (fail closed) before trading on the local share. Default 3000. */
+  /**
+   * With Redis unreachable: wait at least this long (fail closed) before trading on the local share.
+   * Default 3000. The share also waits until the others must have seen this process lapse, plus one
+   * window (see `memberTtlMs`): with the defaults and the catalogue's 2 s windows, about 4.5 s.
+   */
   failoverMs?: number;
   /**
    * N, the most processes that share a key: without Redis each takes 1/N of every rule (at least
    * one unit), so N processes together stay within the rule. Default 8.
    */
   processes?: number;
+  /**
+   * A process's registration in each rule key lapses this long after its last renewal (a grant or
+   * a heartbeat, every memberTtlMs / 4); the processes still on Redis then hold its share for it
+   * until it comes back or must have stopped. Default 1000.
+   */
+  memberTtlMs?: number;
+  /**
+   * With Redis unreachable this long (since the last renewal it sent that Redis answered), stop
+   * granting altogether until Redis answers again, so the others can stop holding this process's
+   * share: they hold it for offlineMs + leaseMs + one window after it lapsed. Default 60 000.
+   */
+  offlineMs?: number;
   /**
    * After Redis lost its state (a restart without persistence), nothing is granted for one
    * window (at most this long), so grants sent just before the loss are never sent again. Default 10 000.
@@ -144,6 +226,8 @@ interface Grant {
 }
 
 class KeyState {
+  /** Renewed in Redis at least once (a key first used while Redis is away gets no local share). */
+  registered = false;
   queue: Waiter[] = [];
   draining = false;
   /** This process's own released grants (local clock), for the local share and re-imports. */
@@ -154,6 +238,9 @@ class KeyState {
   constructor(
     readonly rule: RateRule,
     readonly redisKey: string,
+    /** This process's member in `<key>:p`: "<id>|<share>|<hold ms>". */
+    readonly member: string,
+    readonly hold: number,
   ) {}
 
   localUsed(now: number): number {
@@ -195,6 +282,8 @@ export class RedisRateLimiter implements RequestLimiter {
   readonly #pollMs: number;
   readonly #failoverMs: number;
   readonly #processes: number;
+  readonly #ttl: number;
+  readonly #offlineMs: number;
   readonly #blackoutCap: number;
   readonly #ratio: number;
   readonly #onPressure: ((e: RatePressureEvent) => void) | undefined;
@@ -208,6 +297,14 @@ export class RedisRateLimiter implements RequestLimiter {
   #reconnecting: Promise<void> | undefined;
   #closed = false;
   #everReady = false;
+  /** The latest Redis time this process has seen, and its own time when it saw it. */
+  #known = { server: -Infinity, at: -Infinity };
+  /** A renewal came back too late for its deadline: read Redis time before the next one. */
+  #needTime = true;
+  /** Own time at which the latest renewal that Redis confirmed was sent. */
+  #renewedSentAt = -Infinity;
+  #heartbeat: TimerHandle | undefined;
+  #beating = false;
 
   constructor(opts: RedisRateLimiterOptions) {
     const n = opts.processes ?? 8;
@@ -228,6 +325,8 @@ export class RedisRateLimiter implements RequestLimiter {
     this.#pollMs = opts.pollMs ?? 50;
     this.#failoverMs = opts.failoverMs ?? 3000;
     this.#processes = n;
+    this.#ttl = positive('memberTtlMs', opts.memberTtlMs ?? 1000);
+    this.#offlineMs = positive('offlineMs', opts.offlineMs ?? 60_000);
     this.#blackoutCap = opts.blackoutCapMs ?? 10_000;
     this.#ratio = opts.pressureRatio ?? 0.8;
     this.#onPressure = opts.onPressure;
@@ -243,6 +342,9 @@ export class RedisRateLimiter implements RequestLimiter {
       if (this.#downSince !== undefined)
         this.#reconnect().catch(() => this.#markDown('Redis answered, then failed again'));
       for (const s of this.#states.values()) s.wake?.();
+    });
+    this.#heartbeat = timersOf(this.#clock).setInterval(() => void this.#beat(), this.#ttl / 4, {
+      unref: true,
     });
   }
 
@@ -263,7 +365,8 @@ export class RedisRateLimiter implements RequestLimiter {
   acquire(key: string, rule: RateRule, n = 1, endpoint = key): Promise<void> {
     let s = this.#states.get(key);
     if (s === undefined) {
-      s = new KeyState(rule, `${this.#prefix}${key}`);
+      const hold = this.#offlineMs + this.#leaseMs + rule.windowMs;
+      s = new KeyState(rule, `${this.#prefix}${key}`, `${this.#id}|${this.shareOf(rule)}|${hold}`, hold);
       this.#states.set(key, s);
     }
     const units = Math.min(Math.max(1, n), rule.limit);
@@ -290,8 +393,19 @@ export class RedisRateLimiter implements RequestLimiter {
 
   /** Stops the subscriber (and the command connection when `quitRedis`). */
   async close(quitRedis = false): Promise<void> {
+    const first = !this.#closed;
     this.#closed = true;
+    timersOf(this.#clock).clear(this.#heartbeat);
     for (const s of this.#states.values()) s.wake?.();
+    // A clean exit while on Redis: the others need not hold this process's share. Cut off, it
+    // cannot tell them: its registration lapses and they hold the share for the bounded time.
+    const states = [...this.#states.values()];
+    if (first && this.#downSince === undefined && this.#redis.status === 'ready' && states.length > 0)
+      await LEAVE.run(
+        this.#redis,
+        states.map((st) => `${st.redisKey}:p`),
+        states.map((st) => st.member),
+      ).catch(() => undefined);
     if (this.#ownsSub) this.#sub.disconnect();
     if (quitRedis) this.#redis.disconnect();
     await Promise.resolve();
@@ -355,30 +469,19 @@ export class RedisRateLimiter implements RequestLimiter {
           this.#markDown('Redis answered, then failed again');
           return { granted: false, waitMs: this.#pollMs };
         }
-      } else {
-        const waited = now - this.#downSince;
-        if (waited < this.#failoverMs)
-          return { granted: false, waitMs: Math.min(this.#pollMs * 4, this.#failoverMs - waited) };
-        this.#setMode(
-          'local',
-          `Redis unreachable for ${waited} ms: granting from the local share (1/${this.#processes} of each rule)`,
-        );
-        if (s.localUsed(now) + n <= share) {
-          s.inFlight.push({ n, member: undefined });
-          return { granted: true };
-        }
-        return { granted: false, waitMs: s.localWait(now, n, share) };
-      }
+      } else return this.#tryLocal(s, now, n, share);
     }
     // Just back from an outage: the others may still be on their local share; keep to ours too.
     if (now < this.#recoverUntil && s.localUsed(now) + n > share)
       return { granted: false, waitMs: s.localWait(now, n, share) };
     const member = `${this.#id}-${++this.#seq}:${n}`;
     let reply: unknown;
+    const sentAt = this.#clock.now();
     try {
+      const deadline = await this.#deadline();
       reply = await ACQUIRE.run(
         this.#redis,
-        [`${s.redisKey}:r`, `${s.redisKey}:l`, `${this.#prefix}since`],
+        [`${s.redisKey}:r`, `${s.redisKey}:l`, `${this.#prefix}since`, `${s.redisKey}:p`],
         [
           s.rule.limit,
           s.rule.windowMs,
@@ -386,6 +489,9 @@ export class RedisRateLimiter implements RequestLimiter {
           member,
           this.#leaseMs,
           Math.min(s.rule.windowMs, this.#blackoutCap),
+          deadline,
+          s.member,
+          this.#ttl,
         ],
       );
     } catch {
@@ -393,7 +499,15 @@ export class RedisRateLimiter implements RequestLimiter {
       this.#markDown('Redis did not answer a grant');
       return { granted: false, waitMs: 0 };
     }
-    const [ok, waitMs, used] = (reply as number[]).map(Number) as [number, number, number];
+    const [ok, waitMs, used, server] = (reply as number[]).map(Number) as [number, number, number, number];
+    this.#saw(server);
+    if (ok === 2) {
+      // Past its deadline (this process was slow to send it): read Redis time, then again.
+      this.#needTime = true;
+      return { granted: false, waitMs: 0 };
+    }
+    this.#renewed(sentAt);
+    s.registered = true;
     if (ok !== 1) return { granted: false, waitMs };
     s.inFlight.push({ n, member });
     if (used > s.rule.limit * this.#ratio && now - s.lastPressureAt >= s.rule.windowMs) {
@@ -401,6 +515,85 @@ export class RedisRateLimiter implements RequestLimiter {
       this.#onPressure?.({ endpoint, key, used, limit: s.rule.limit });
     }
     return { granted: true };
+  }
+
+  /** Redis unreachable: fail closed, then the local share, then nothing once offlineMs has passed. */
+  #tryLocal(s: KeyState, now: number, n: number, share: number): Try {
+    const offline = now - this.#renewedSentAt;
+    if (offline >= this.#offlineMs) {
+      this.#setMode(
+        'stopped',
+        `Redis unreachable for ${Math.round(offline)} ms (offlineMs ${this.#offlineMs}): nothing granted until it answers`,
+      );
+      return { granted: false, waitMs: this.#pollMs * 4 };
+    }
+    // The others hold this process's share only once its registration has lapsed in Redis
+    // (by lapsedBy), and grants they took before that count one window: wait for both.
+    const lapsedBy = this.#known.at + this.#ttl / 2 + this.#ttl;
+    const from = Math.max(this.#downSince! + this.#failoverMs, lapsedBy + s.rule.windowMs + this.#ttl);
+    if (!s.registered || now < from)
+      return { granted: false, waitMs: Math.max(1, Math.min(this.#pollMs * 4, from - now)) };
+    this.#setMode(
+      'local',
+      `Redis unreachable for ${Math.round(now - this.#downSince!)} ms: granting from the local share (1/${this.#processes} of each rule)`,
+    );
+    if (s.localUsed(now) + n <= share) {
+      s.inFlight.push({ n, member: undefined });
+      return { granted: true };
+    }
+    const wait = s.localWait(now, n, share);
+    const stopIn = this.#renewedSentAt + this.#offlineMs - now;
+    return { granted: false, waitMs: wait < 0 ? wait : Math.min(wait, Math.max(1, stopIn)) };
+  }
+
+  /** A Redis time a reply carried: the latest one seen bounds every deadline sent. */
+  #saw(server: number): void {
+    if (!(server > this.#known.server)) return;
+    this.#known = { server, at: this.#clock.now() };
+  }
+
+  #renewed(sentAt: number): void {
+    if (sentAt > this.#renewedSentAt) this.#renewedSentAt = sentAt;
+  }
+
+  /** The deadline (Redis time) for a renewal sent now: the latest Redis time seen + memberTtlMs / 2. */
+  async #deadline(): Promise<number> {
+    if (this.#needTime || this.#clock.now() - this.#known.at > this.#ttl / 3) {
+      const [sec, us] = await this.#redis.time();
+      this.#saw(Number(sec) * 1000 + Math.floor(Number(us) / 1000));
+      this.#needTime = false;
+    }
+    return this.#known.server + this.#ttl / 2;
+  }
+
+  /** Renews this process's registration in every rule key it uses (skipped while Redis is away). */
+  async #beat(): Promise<void> {
+    if (this.#closed || this.#beating || this.#downSince !== undefined || this.#redis.status !== 'ready')
+      return;
+    const states = [...this.#states.values()];
+    if (states.length === 0) return;
+    this.#beating = true;
+    const sentAt = this.#clock.now();
+    try {
+      const deadline = await this.#deadline();
+      const args: Array<string | number> = [deadline, this.#ttl];
+      for (const st of states) args.push(st.member, st.hold);
+      const reply = (await HEARTBEAT.run(
+        this.#redis,
+        states.map((st) => `${st.redisKey}:p`),
+        args,
+      )) as number[];
+      this.#saw(Number(reply[1]));
+      if (Number(reply[0]) === 2) this.#needTime = true;
+      else {
+        this.#renewed(sentAt);
+        for (const st of states) st.registered = true;
+      }
+    } catch {
+      this.#markDown('a heartbeat could not reach Redis');
+    } finally {
+      this.#beating = false;
+    }
   }
 
   /** Redis is back: add this process's grants of the last window to it, then trade on it again. */
@@ -412,6 +605,8 @@ export class RedisRateLimiter implements RequestLimiter {
   async #importOwn(): Promise<void> {
     const now = this.#clock.now();
     let longest = 0;
+    // A fresh Redis time first: the renewals below carry a deadline from it.
+    this.#needTime = true;
     for (const s of this.#states.values()) {
       s.localUsed(now);
       const args: string[] = [];
@@ -420,13 +615,21 @@ export class RedisRateLimiter implements RequestLimiter {
         g.member = `${this.#id}-i${++this.#seq}:${g.n}`;
         args.push('l', g.member);
       }
-      if (args.length === 0) continue;
-      longest = Math.max(longest, s.rule.windowMs);
-      await IMPORT.run(
+      if (args.length > 0) longest = Math.max(longest, s.rule.windowMs);
+      const sentAt = this.#clock.now();
+      const deadline = await this.#deadline();
+      const reply = (await JOIN.run(
         this.#redis,
-        [`${s.redisKey}:r`, `${s.redisKey}:l`],
-        [s.rule.windowMs, this.#leaseMs, ...args],
-      );
+        [`${s.redisKey}:r`, `${s.redisKey}:l`, `${s.redisKey}:p`],
+        [s.rule.windowMs, this.#leaseMs, deadline, s.member, this.#ttl, s.hold, ...args],
+      )) as number[];
+      this.#saw(Number(reply[1]));
+      if (Number(reply[0]) === 2) {
+        this.#needTime = true;
+        throw new Error('a renewal reached Redis after its deadline');
+      }
+      this.#renewed(sentAt);
+      s.registered = true;
     }
     const was = this.#downSince!;
     this.#downSince = undefined;
@@ -435,6 +638,13 @@ export class RedisRateLimiter implements RequestLimiter {
       this.#recoverUntil = this.#clock.now() + Math.min(Math.max(longest, 2000), this.#blackoutCap);
     this.#setMode('redis', `Redis is back after ${this.#clock.now() - was} ms`);
   }
+}
+
+/** A positive number of milliseconds, or a clear error naming the option. */
+function positive(field: string, v: number): number {
+  if (!(Number.isFinite(v) && v > 0))
+    throw new ValidationError(field, `${v} is not a positive number of milliseconds`, `e.g. ${field}: 1000`);
+  return v;
 }
 
 /** A Redis limiter on its own connections (closed by close()). */

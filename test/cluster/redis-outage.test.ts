@@ -33,7 +33,13 @@ test('Redis killed mid-run: no order lost, nothing over the rule (fail closed, t
       limiter,
       retry: { maxRetries: 0 },
     });
-    return { limiter, client, modes, placed: [] as string[], byMode: { redis: 0, waiting: 0, local: 0 } };
+    return {
+      limiter,
+      client,
+      modes,
+      placed: [] as string[],
+      byMode: { redis: 0, waiting: 0, local: 0, stopped: 0 },
+    };
   });
   t.after(async () => {
     for (const p of procs) {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AfterHook } from './sim.js';
@@ -83,4 +83,107 @@ export async function withRedis(t: AfterHook): Promise<TestRedis> {
   };
   t.after(() => r.stop());
   return r;
+}
+
+/** A TCP proxy to a local port that a test can cut, to partition one client from its server. */
+export interface CuttableProxy {
+  readonly port: number;
+  readonly url: string;
+  /** Holds back what clients send (a link gone silent); replies still pass. `flush` sends it on. */
+  stall(): void;
+  /**
+   * Drops the client side of every connection and refuses new ones (closed at once) until
+   * `restore`. `keepServerSide`: the server's side stays open, so what `stall` held back can still
+   * reach it late (packets delayed in the network), with `flush`.
+   */
+  cut(opts?: { keepServerSide?: boolean }): void;
+  /** Sends what `stall` held back to the server, late, and forwards again; resolves once the server has run it. */
+  flush(): Promise<void>;
+  /** Lets connections through again. */
+  restore(): void;
+}
+
+/** Starts a proxy on a free loopback port to 127.0.0.1:`targetPort`; closed when the test ends. */
+export async function cuttableProxy(t: AfterHook, targetPort: number): Promise<CuttableProxy> {
+  const pairs = new Set<{ client: Socket; upstream: Socket; held: Buffer[] }>();
+  let isCut = false;
+  let stalled = false;
+  let keepServerSide = false;
+  const server = createServer((client) => {
+    if (isCut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    const pair = { client, upstream, held: [] as Buffer[] };
+    pairs.add(pair);
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+    client.on('data', (b: Buffer) => (stalled ? pair.held.push(b) : upstream.write(b)));
+    upstream.on('data', (b: Buffer) => {
+      if (!client.destroyed) client.write(b);
+    });
+    client.on('close', () => {
+      if (!keepServerSide) upstream.destroy();
+    });
+    upstream.on('close', () => {
+      pairs.delete(pair);
+      client.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const p of pairs) {
+          p.client.destroy();
+          p.upstream.destroy();
+        }
+        server.close(() => resolve());
+      }),
+  );
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stall() {
+      stalled = true;
+    },
+    cut(opts = {}) {
+      isCut = true;
+      keepServerSide = opts.keepServerSide ?? false;
+      for (const p of pairs) {
+        p.client.destroy();
+        if (!keepServerSide) p.upstream.destroy();
+      }
+    },
+    async flush() {
+      stalled = false;
+      const done: Array<Promise<void>> = [];
+      for (const p of pairs) {
+        if (p.held.length === 0) continue;
+        for (const b of p.held) p.upstream.write(b);
+        p.held = [];
+        // A PING after them: its answer means the server has run everything held back before it.
+        done.push(
+          new Promise<void>((resolve) => {
+            let tail = '';
+            const on = (b: Buffer) => {
+              tail = (tail + b.toString('latin1')).slice(-64);
+              if (/pong/i.test(tail)) {
+                p.upstream.off('data', on);
+                resolve();
+              }
+            };
+            p.upstream.on('data', on);
+            p.upstream.write('*1\r\n$4\r\nPING\r\n');
+          }),
+        );
+      }
+      await Promise.all(done);
+    },
+    restore() {
+      isCut = false;
+    },
+  };
 }

@@ -38,6 +38,7 @@ function clientLog(): { logger?: NonNullable<ReturnType<typeof cliClientLogger>>
 interface BotRunFlags {
   config: string;
   redis?: string;
+  redisProcesses?: string;
   profile?: string;
   sim?: boolean;
   seed: string;
@@ -198,6 +199,11 @@ export function register(program: Command): void {
       '--redis <url>',
       'share rate limits, the kill switch and the risk limits with other processes on the account (default: OKXKIT_REDIS_URL)',
     )
+    .option(
+      '--redis-processes <n>',
+      'with --redis: the most processes on one key; without Redis each sends at most 1/N of every rule',
+      '8',
+    )
     .action(async (kind: string, flags: BotRunFlags) => {
       if (!isBotKind(kind))
         throw new ValidationError(
@@ -209,6 +215,13 @@ export function register(program: Command): void {
         throw new ValidationError('--sim', 'cannot be combined with --profile', 'use one of them');
       const seconds = flags.seconds !== undefined ? positiveInt('--seconds', flags.seconds) : undefined;
       const statusEvery = positiveInt('--status-every', flags.statusEvery);
+      const redisProcesses = Number(flags.redisProcesses ?? '8');
+      if (!/^\d+$/.test(flags.redisProcesses ?? '8') || redisProcesses < 1 || redisProcesses > 1000)
+        throw new ValidationError(
+          '--redis-processes',
+          `'${flags.redisProcesses}' is not a whole number of processes from 1 to 1000`,
+          'give the most processes that share one key, e.g. --redis-processes 8',
+        );
       const config = parseBotConfig(kind, readConfig(flags.config));
       const statePath =
         flags.state ?? (flags.sim ? ':memory:' : join(defaultStateDir(), 'bots', `${config.id}.sqlite`));
@@ -258,6 +271,7 @@ export function register(program: Command): void {
         const redisUrl = redisUrlFrom(flags.redis, envWithDotEnv(process.env));
         if (redisUrl !== undefined) {
           const limiter = openRedisLimiter(redisUrl, {
+            processes: redisProcesses,
             onMode: (mode, why) => process.stderr.write(`rate limiter: ${mode} (${why})\n`),
           });
           const store = await openRedisKillStore(redisUrl);
