@@ -45,8 +45,11 @@ export interface SimConfig {
   accounts?: Record<string, SimAccountConfig>;
   faults?: Partial<FaultSettings>;
   market?: SimMarketConfig;
-  /** Currencies that can be borrowed and their terms; default {@link DEFAULT_LOANS}. */
-  loans?: Record<string, SimLoanTerms>;
+  /**
+   * Currencies that can be borrowed, each with its interest per hour (a rate, e.g. "0.0000057")
+   * and the most one account may owe; default: BTC, ETH, SOL, USDC and USDT (docs/SIMULATOR.md).
+   */
+  loans?: Record<string, { hourlyRate: string; quota: string }>;
 }
 
 export interface ResolvedSimConfig {

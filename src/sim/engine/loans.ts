@@ -159,9 +159,7 @@ export class LoanBook {
     const px = this.#d.usdPrice(ccy);
     if (!t || px.isZero()) return ZERO;
     const byQuota = t.quota.minus(this.#d.ledger.liability(account, ccy));
-    const headroomUsd = this.#equityUsd(account)
-      .mul(LOAN_LEVER.minus(1))
-      .minus(this.liabilitiesUsd(account));
+    const headroomUsd = this.#equityUsd(account).mul(LOAN_LEVER.minus(1)).minus(this.liabilitiesUsd(account));
     const byEquity = headroomUsd.div(px);
     return Decimal.max(ZERO, Decimal.min(byQuota, byEquity)).toDecimalPlaces(8, Decimal.ROUND_DOWN);
   }
