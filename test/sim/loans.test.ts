@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
+import { OkxClient } from '../../src/client/okx-client.js';
 import { ManualClock } from '../../src/util/clock.js';
 import type { Simulator } from '../../src/sim/simulator.js';
 import { withSim, type AfterHook } from '../helpers/sim.js';
@@ -207,4 +208,29 @@ test('interest rates, and the public lending rate history: hourly, paged, the sa
   // The next hour of the exchange clock adds a row.
   await step(sim, clock, HOUR);
   assert.equal((await data(sim, 'single', path))[0].ts, String(T0 + HOUR));
+});
+
+test("okxkit's generated client: borrow-repay, interest-accrued, max-loan and the lending history parse", async (t) => {
+  const { sim, clock } = await loanSim(t, 11);
+  const client = new OkxClient({ baseUrl: sim.restUrl, credentials: sim.credentials('multi'), clock });
+  const [loan] = await client.api.account.borrowRepay({ ccy: 'BTC', side: 'borrow', amt: '0.5' });
+  assert.equal(loan!.state, '2');
+  await step(sim, clock, HOUR);
+  const [charge] = await client.api.account.interestAccrued({ ccy: 'BTC' });
+  assert.deepEqual([charge!.interest, charge!.liab], ['0.0000006', '0.5']);
+  const [max] = await client.api.account.maxLoan({ mgnMode: 'cross', ccy: 'BTC' });
+  // Within the 20 BTC quota less the 0.5 owed (the account's equity binds first here).
+  assert.ok(Number(max!.maxLoan) > 0 && Number(max!.maxLoan) <= 19.5, max!.maxLoan);
+  const [repaid] = await client.api.account.borrowRepay({
+    ccy: 'BTC',
+    side: 'repay',
+    amt: '0.5',
+    ordId: loan!.ordId!,
+  });
+  assert.equal(repaid!.state, '4');
+  const history = await client.api.finance.lendingRateHistory({ ccy: 'BTC', limit: '3' });
+  assert.deepEqual(
+    history.map((r) => r.ts),
+    [1, 0, -1].map((h) => String(T0 + h * HOUR)),
+  );
 });
