@@ -71,6 +71,7 @@ export {
   OkxBusyError,
   OkxCredentialsRequiredError,
   OkxNetworkError,
+  OkxEndpointNotFoundError,
   OkxNotFoundError,
   OkxOrderError,
   OkxPermissionError,

@@ -76,6 +76,12 @@ export class OkxRequestError extends OkxApiError {}
 export class OkxOrderError extends OkxApiError {}
 /** Not enough funds (51008, 51127, 51131). */
 export class OkxBalanceError extends OkxApiError {}
+/**
+ * OKX does not route this method and path: HTTP 404 from its gateway, whose body carries code
+ * "404" (docs/OKX-PROTOCOL.md §4.7). Nothing was executed, so it is never ambiguous; a typo in a
+ * `client.request()` path, or an endpoint OKX has removed.
+ */
+export class OkxEndpointNotFoundError extends OkxRequestError {}
 /** The order or data does not exist (51603, 52000). */
 export class OkxNotFoundError extends OkxApiError {}
 /**

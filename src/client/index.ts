@@ -20,6 +20,7 @@ export {
   OkxRequestError,
   OkxOrderError,
   OkxBalanceError,
+  OkxEndpointNotFoundError,
   OkxNotFoundError,
   OkxBatchError,
   OkxNetworkError,

@@ -31,6 +31,7 @@ import {
   OkxBatchError,
   OkxBusyError,
   OkxCredentialsRequiredError,
+  OkxEndpointNotFoundError,
   OkxNetworkError,
   OkxReadOnlyError,
   OkxSchemaError,
@@ -711,6 +712,20 @@ export class OkxClient implements RestCaller {
       };
     }
     const msg = typeof env.msg === 'string' ? env.msg : '';
+    if (status === 404 && env.code !== '0') {
+      // The gateway routed nothing (docs/OKX-PROTOCOL.md §4.7): not executed, so never ambiguous.
+      return {
+        error: new OkxEndpointNotFoundError({
+          code: env.code,
+          msg,
+          httpStatus: status,
+          endpoint: ep.label,
+          retryable: false,
+          ambiguous: false,
+          hint: `OKX does not serve ${ep.label}: check the method and the path against the OKX V5 docs (a removed endpoint answers this too).`,
+        }),
+      };
+    }
 
     if (env.code === '0') {
       const r = schema.safeParse(env.data);

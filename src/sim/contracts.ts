@@ -172,12 +172,14 @@ export interface CashBalance {
   uTime: string;
 }
 
-/** A change of cash balances, for the balance_and_position channel. */
+/** One event's changes of cash balances and positions, for the balance_and_position channel. */
 export interface BalanceChange {
-  /** OKX eventType: `filled` for a trade of the account's order (the only cause on a spot sim). */
+  /** OKX eventType: `filled` (a trade of the account's order), `funding_fee`, `liquidation`, `adjust_margin`, `set_leverage`. */
   eventType: string;
   /** The currencies whose cash balance changed, after the change. */
   balData: CashBalance[];
+  /** The positions the event changed, after it, as GET /account/positions rows (none on spot). */
+  posData?: PositionRow[];
   /** The trades that caused it (instId, tradeId). */
   trades: Array<{ instId: string; tradeId: string }>;
   /** ms */

@@ -57,9 +57,10 @@ export interface DerivSettings {
 
 /** What the derivatives part tells the engine's listeners. */
 export interface DerivEvents {
-  position(account: string, p: SimPosition): void;
+  /** A position changed; `eventType` is the balance_and_position event it belongs to (filled, funding_fee, ...). */
+  position(account: string, p: SimPosition, eventType: string): void;
   liquidationWarning(account: string, p: SimPosition): void;
-  /** Cash of these currencies changed outside a trade (funding, liquidation). */
+  /** Cash of these currencies changed outside a trade (funding, liquidation, isolated margin moves). */
   balance(account: string, ccys: string[], eventType: string): void;
 }
 
@@ -238,7 +239,8 @@ export class Derivatives {
     p.margin = need;
     p.lever = lever;
     p.uTime = this.clock.now();
-    this.events.position(p.account, p);
+    this.events.position(p.account, p, 'set_leverage');
+    if (p.mgnMode === 'isolated' && !delta.isZero()) this.events.balance(p.account, [ccy], 'set_leverage');
   }
 
   leverageInfo(account: string, instId: string, mgnMode: MgnMode): Record<string, string>[] {
@@ -446,7 +448,7 @@ export class Derivatives {
       posBalChg: posBalChg.toFixed(),
     });
     if (p.pos.isZero()) this.#closeOut(p);
-    this.events.position(o.account, p);
+    this.events.position(o.account, p, 'filled');
     return { fee: fee.neg(), pnl, posAfter: p };
   }
 
@@ -486,7 +488,8 @@ export class Derivatives {
       posBal: p.margin.toFixed(),
       posBalChg: delta.toFixed(),
     });
-    this.events.position(account, p);
+    this.events.position(account, p, 'adjust_margin');
+    this.events.balance(account, [ccy], 'adjust_margin');
     return { amt: amt.toFixed(), ccy, instId, leverage: p.lever.toFixed(), posSide, type };
   }
 
@@ -667,7 +670,7 @@ export class Derivatives {
         const set = touched.get(p.account) ?? new Set();
         set.add(ccy);
         touched.set(p.account, set);
-        this.events.position(p.account, p);
+        this.events.position(p.account, p, 'funding_fee');
       }
     }
     for (const [account, ccys] of touched) this.events.balance(account, [...ccys], 'funding_fee');
@@ -708,7 +711,7 @@ export class Derivatives {
     });
     p.pos = ZERO;
     this.#closeOut(p);
-    this.events.position(p.account, p);
+    this.events.position(p.account, p, 'liquidation');
     this.events.balance(p.account, [c.settleCcy], 'liquidation');
   }
 

@@ -142,6 +142,16 @@ interface AccountTimers {
  * maker when public trades reach them. Balances are frozen on place and released on fill or
  * cancel, so availBal + frozenBal = cashBal always holds.
  */
+/** What one event changed for one account, until it is pushed on balance_and_position. */
+interface PendingBalPos {
+  account: string;
+  eventType: string;
+  ccys: Set<string>;
+  /** by posId */
+  positions: Map<string, SimPosition>;
+  trades: Array<{ instId: string; tradeId: string }>;
+}
+
 export class MatchingEngine implements EngineEvents {
   readonly #market: SimMarketApi;
   readonly #ledger: Ledger;
@@ -159,6 +169,8 @@ export class MatchingEngine implements EngineEvents {
   readonly #accountListeners = new Set<(account: string, account0: Record<string, unknown>) => void>();
   readonly #balanceListeners = new Set<(account: string, change: BalanceChange) => void>();
   readonly #positionListeners = new Set<(account: string, p: SimPosition) => void>();
+  /** balance_and_position changes of the event running now (see oneEvent) */
+  #balPos: Map<string, PendingBalPos> | undefined;
   readonly #warningListeners = new Set<(account: string, p: SimPosition) => void>();
   /** Positions, leverage, margin, funding and liquidation of SWAP and FUTURES contracts. */
   readonly derivs: Derivatives;
@@ -184,14 +196,15 @@ export class MatchingEngine implements EngineEvents {
       this.#market,
       this.#clock,
       {
-        position: (a, p) => {
+        position: (a, p, eventType) => {
           for (const l of this.#positionListeners) l(a, p);
+          this.#noteBalPos(a, eventType, { position: p });
         },
         liquidationWarning: (a, p) => {
           for (const l of this.#warningListeners) l(a, p);
         },
         balance: (a, ccys, eventType) => {
-          this.#emitCash(a, ccys, eventType);
+          this.#noteBalPos(a, eventType, { ccys });
           this.#emitAccount(a);
         },
       },
@@ -208,7 +221,7 @@ export class MatchingEngine implements EngineEvents {
       acctLv: (a) => this.derivs.settings(a).acctLv,
       spotBorrowEnabled: (a) => modes[a]?.enableSpotBorrow === true,
       cashChanged: (a, ccys, eventType) => {
-        this.#emitCash(a, ccys, eventType);
+        this.#noteBalPos(a, eventType, { ccys });
         this.#emitAccount(a);
       },
     });
@@ -293,18 +306,58 @@ export class MatchingEngine implements EngineEvents {
     return () => this.#warningListeners.delete(listener);
   }
 
-  #emitCash(account: string, ccys: string[], eventType: string): void {
+  /**
+   * Runs one event (a fill, a funding settlement, a leverage or margin change): the cash
+   * balances and positions it changes reach balance_and_position as one push per account and
+   * event type, carrying the state after the whole event (docs/OKX-PROTOCOL.md §2.7). Nested
+   * calls join the outer event.
+   */
+  oneEvent<T>(run: () => T): T {
+    if (this.#balPos) return run();
+    const pending = new Map<string, PendingBalPos>();
+    this.#balPos = pending;
+    try {
+      return run();
+    } finally {
+      this.#balPos = undefined;
+      for (const e of pending.values()) this.#pushBalPos(e);
+    }
+  }
+
+  /** Records a change for balance_and_position: pushed at the end of the event, or at once outside one. */
+  #noteBalPos(
+    account: string,
+    eventType: string,
+    part: { ccys?: string[]; position?: SimPosition; trade?: { instId: string; tradeId: string } },
+  ): void {
+    const key = `${account}|${eventType}`;
+    const e: PendingBalPos = this.#balPos?.get(key) ?? {
+      account,
+      eventType,
+      ccys: new Set(),
+      positions: new Map(),
+      trades: [],
+    };
+    for (const c of part.ccys ?? []) e.ccys.add(c);
+    if (part.position) e.positions.set(part.position.posId, part.position);
+    if (part.trade) e.trades.push(part.trade);
+    if (this.#balPos) this.#balPos.set(key, e);
+    else this.#pushBalPos(e);
+  }
+
+  #pushBalPos(e: PendingBalPos): void {
     if (this.#balanceListeners.size === 0) return;
     const change: BalanceChange = {
-      eventType,
-      balData: ccys.map((ccy) => {
-        const b = this.#ledger.balance(account, ccy);
+      eventType: e.eventType,
+      balData: [...e.ccys].map((ccy) => {
+        const b = this.#ledger.balance(e.account, ccy);
         return { ccy, cashBal: b.cash.toFixed(), uTime: String(b.uTime) };
       }),
-      trades: [],
+      posData: [...e.positions.values()].map((p) => this.derivs.positionRow(p)),
+      trades: e.trades,
       ts: this.#clock.now(),
     };
-    for (const l of this.#balanceListeners) l(account, change);
+    for (const l of this.#balanceListeners) l(e.account, change);
   }
 
   /** Contracts a reduce-only order may still take without opening the other way. */
@@ -372,20 +425,6 @@ export class MatchingEngine implements EngineEvents {
       .filter(([, b]) => !b.cash.isZero())
       .sort(([x], [y]) => (x < y ? -1 : 1))
       .map(([ccy, b]) => ({ ccy, cashBal: b.cash.toFixed(), uTime: String(b.uTime) }));
-  }
-
-  #emitBalance(account: string, ccys: string[], trade: { instId: string; tradeId: string }): void {
-    if (this.#balanceListeners.size === 0) return;
-    const change: BalanceChange = {
-      eventType: 'filled',
-      balData: ccys.map((ccy) => {
-        const b = this.#ledger.balance(account, ccy);
-        return { ccy, cashBal: b.cash.toFixed(), uTime: String(b.uTime) };
-      }),
-      trades: [trade],
-      ts: this.#clock.now(),
-    };
-    for (const l of this.#balanceListeners) l(account, change);
   }
 
   #emitOrder(o: SimOrder): void {
@@ -778,9 +817,14 @@ export class MatchingEngine implements EngineEvents {
     if (add.gt(0) && this.#ledger.freeze(o.account, o.frozenCcy, add)) o.frozen = o.frozen.plus(add);
   }
 
+  /** One execution of an order: one balance_and_position event. */
+  #fill(o: SimOrder, px: Decimal, q: Decimal, maker: boolean, tradeId: string): void {
+    this.oneEvent(() => this.#fillNow(o, px, q, maker, tradeId));
+  }
+
   // long: one execution books balances, fee, bills, order totals and pushes atomically, in OKX order
   /** Applies one execution to an order and its account: balances, fee, bills, fill record. */
-  #fill(o: SimOrder, px: Decimal, q: Decimal, maker: boolean, tradeId: string): void {
+  #fillNow(o: SimOrder, px: Decimal, q: Decimal, maker: boolean, tradeId: string): void {
     const now = this.#clock.now();
     const rate = maker ? this.#maker : this.#taker;
     const quote = px.mul(q);
@@ -899,10 +943,10 @@ export class MatchingEngine implements EngineEvents {
     list.push(fill.record);
     this.#fills.set(fill.account, list);
     this.#emitOrder(o);
-    // Both cash balances moved: balance_and_position pushes them with the trade (eventType filled).
-    this.#emitBalance(o.account, o.contract ? [o.frozenCcy] : [o.baseCcy, o.quoteCcy], {
-      instId: o.instId,
-      tradeId,
+    // The cash balances moved (and the position, noted by applyFill): one balance_and_position push.
+    this.#noteBalPos(o.account, 'filled', {
+      ccys: o.contract ? [o.frozenCcy] : [o.baseCcy, o.quoteCcy],
+      trade: { instId: o.instId, tradeId },
     });
   }
 
@@ -1347,7 +1391,7 @@ export class MatchingEngine implements EngineEvents {
     this.loans.accrue();
     if (this.derivs.all().length > 0 || now >= this.derivs.lastFundingTime() + 8 * 3_600_000) {
       this.#market.advanceTo(now);
-      this.derivs.check();
+      this.oneEvent(() => this.derivs.check());
     }
     if (this.algos.hasLive()) {
       this.#market.advanceTo(now);

@@ -3,6 +3,7 @@ import type { SimInstrument, SimMarketApi } from '../contracts.js';
 import type { Derivatives } from '../engine/derivatives.js';
 import { FUNDING_CAP, nextFundingTime } from '../engine/pricing.js';
 import { tradePayload } from '../market/trade-payload.js';
+import { optionBoard } from '../market/options.js';
 import { ok, okxError, type Reply } from './reply.js';
 
 type Query = URLSearchParams;
@@ -115,6 +116,16 @@ export function derivativePublicRoutes(
     'public.markPrice': (q) => {
       // OKX documents instType as required; peers (ccxt) send instId alone and OKX answers.
       if (!q.get('instType') && !q.get('instId')) return okxError('50014', 'instType');
+      const board = optionBoard(market);
+      const opt = board.find(q.get('instId') ?? '', clock.now());
+      if (q.get('instType') === 'OPTION' || opt) {
+        // Options: the model's premium in the coin (docs/SIMULATOR.md "Options").
+        const t = clock.now();
+        const family = q.get('instFamily') || q.get('uly') || '';
+        if (q.get('instId') && !opt) return okxError('51001');
+        const rows = opt ? [opt] : board.list(t).filter((o) => !family || o.family === family);
+        return ok(rows.map((o) => board.markRow(o, t)));
+      }
       const list = contracts(q, ['SWAP', 'FUTURES']);
       if (!Array.isArray(list)) return list;
       return ok(

@@ -94,7 +94,7 @@ export function derivativeRoutes(engine: MatchingEngine, market: SimMarketApi): 
       guard(() => {
         const o = asObject(c.body);
         if (!o) return okxError('50002');
-        return ok(d.setLeverage(c.key.account, o));
+        return ok(engine.oneEvent(() => d.setLeverage(c.key.account, o)));
       }),
     'account.leverageInfo': (c) => {
       const instIds = (c.query.get('instId') ?? '').split(',').filter(Boolean);
@@ -183,7 +183,7 @@ export function derivativeRoutes(engine: MatchingEngine, market: SimMarketApi): 
       guard(() => {
         const o = asObject(c.body);
         if (!o) return okxError('50002');
-        return ok([d.marginBalance(c.key.account, o)]);
+        return ok([engine.oneEvent(() => d.marginBalance(c.key.account, o))]);
       }),
     'account.positionTiers': (c) => {
       const instType = c.query.get('instType') ?? '';

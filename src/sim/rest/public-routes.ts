@@ -4,7 +4,7 @@ import { ok, okxError, type Reply } from './reply.js';
 import { REST_CANDLE_BARS } from '../../protocol/bars.js';
 import { instrumentToOkx } from '../market/instrument-payload.js';
 import { tradePayload } from '../market/trade-payload.js';
-import { optionInstruments } from '../market/options.js';
+import { optionBoard, optionInstruments } from '../market/options.js';
 import type { Derivatives } from '../engine/derivatives.js';
 import { derivativePublicRoutes } from './deriv-public-routes.js';
 
@@ -29,6 +29,8 @@ export function publicRoutes(
   clock: Clock,
   derivs?: Derivatives,
 ): Record<string, (q: Query) => Reply> {
+  const board = optionBoard(market);
+  const option = (q: Query) => board.find(q.get('instId') ?? '', clock.now());
   const requireInst = (q: Query): string | Reply => {
     const instId = q.get('instId') ?? '';
     if (!instId) return okxError('50014', 'instId');
@@ -79,6 +81,8 @@ export function publicRoutes(
       return ok(list.map(instrumentToOkx));
     },
     'market.ticker': (q) => {
+      const opt = option(q);
+      if (opt) return ok([board.ticker(opt, clock.now())]);
       const instId = requireInst(q);
       if (typeof instId !== 'string') return instId;
       return ok([market.ticker(instId)]);
@@ -88,6 +92,15 @@ export function publicRoutes(
       if (!instType) return okxError('50014', 'instType');
       if (!TICKER_INST_TYPES.includes(instType)) return okxError('51000', 'instType');
       const family = q.get('instFamily') || q.get('uly') || '';
+      if (instType === 'OPTION') {
+        const now = clock.now();
+        return ok(
+          board
+            .list(now)
+            .filter((o) => !family || o.family === family)
+            .map((o) => board.ticker(o, now)),
+        );
+      }
       return ok(
         market
           .instruments()
@@ -96,10 +109,16 @@ export function publicRoutes(
       );
     },
     'market.books': (q) => {
-      const instId = requireInst(q);
+      const opt = option(q);
+      const instId = opt ? opt.instId : requireInst(q);
       if (typeof instId !== 'string') return instId;
       const sz = intParam(q, 'sz', 1, 400);
       if (typeof sz !== 'number') return sz;
+      if (opt) {
+        // A small book around the model's quotes; its seqId is the time (it changes as the index moves).
+        const now = clock.now();
+        return ok([{ ...board.depth(opt, now, sz), ts: String(now), seqId: now }]);
+      }
       const d = market.depth(instId, sz);
       return ok([{ asks: d.asks, bids: d.bids, ts: String(d.ts), seqId: d.seqId }]);
     },
@@ -111,6 +130,20 @@ export function publicRoutes(
       const limit = intParam(q, 'limit', 100, 500);
       if (typeof limit !== 'number') return limit;
       return ok(market.trades(instId, limit).map(tradePayload));
+    },
+    'public.optSummary': (q) => {
+      // Black-Scholes on the index with the board's volatility smile (docs/SIMULATOR.md "Options").
+      const family = q.get('instFamily') || q.get('uly') || '';
+      if (!family) return okxError('50015', 'uly', 'instFamily');
+      const exp = q.get('expTime') ?? '';
+      if (exp && !/^\d{6}$/.test(exp)) return okxError('51000', 'expTime');
+      const now = clock.now();
+      return ok(
+        board
+          .list(now)
+          .filter((o) => o.family === family && (!exp || o.expCode === exp))
+          .map((o) => board.summary(o, now)),
+      );
     },
     'public.systemStatus': (q) => {
       // No maintenance is ever scheduled on the local exchange: OKX answers an empty list then.

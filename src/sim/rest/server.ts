@@ -65,6 +65,9 @@ const SINGLE_OF_BATCH: Record<string, string> = {
   'trade.amendBatchOrders': 'trade.amendOrder',
 };
 
+/** What OKX's gateway answers for a path it does not route (docs/OKX-PROTOCOL.md §4.7). */
+const NOT_FOUND: Reply = { status: 404, body: { msg: 'Not Found', code: '404' } };
+
 const KNOWN_PATHS = new Set(Object.values(ENDPOINTS).map((e) => e.path));
 
 const adminSchema = z.strictObject({
@@ -163,8 +166,11 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
     const endpoint = findEndpoint(method, path);
     if (!endpoint) {
       if (KNOWN_PATHS.has(path)) return send(res, gatewayError('50115'));
-      return send(res, { status: 404, body: { msg: 'Not Found', code: '404' } });
+      return send(res, NOT_FOUND);
     }
+    // A catalogued endpoint the local exchange does not serve answers as an unknown path does
+    // (docs/OKX-PROTOCOL.md §4.7): before auth and limits, never 50005 (that code says "retired").
+    if (!pub[endpoint.id] && !priv[endpoint.id]) return send(res, NOT_FOUND);
 
     const f = deps.faults.settings;
     if (f.latencyMs > 0) {
@@ -248,7 +254,7 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
       const fields = scopeFields(endpoint, query, undefined);
       if (!deps.limiter.take(rateKey(endpoint, { ip }, fields), endpoint.rate)) return gatewayError('50011');
       const r = pub[endpoint.id];
-      return r ? r(query) : okxError('50005');
+      return r ? r(query) : NOT_FOUND;
     }
 
     const auth = authenticate({
@@ -281,7 +287,7 @@ export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, 
     if (limited) return limited;
 
     const r = priv[endpoint.id];
-    if (!r) return okxError('50005');
+    if (!r) return NOT_FOUND;
     return r({ key, query, body, headers: req.headers });
   }
 

@@ -1,4 +1,4 @@
-import type { ContractFeed, PositionRow } from '../contracts.js';
+import type { ContractFeed } from '../contracts.js';
 import { isPrivateKind } from './channels.js';
 import type { Conn, Sub, WsHub } from './hub.js';
 
@@ -19,7 +19,7 @@ const ALGO_ADVANCE = new Set(['move_order_stop', 'iceberg', 'twap']);
 /**
  * The channels of contracts: public mark-price, index-tickers, funding-rate, open-interest,
  * price-limit, estimated-price (each push is the REST endpoint's row), mark-price and index
- * candles on /business; private positions, balance_and_position position data,
+ * candles on /business; private positions (balance_and_position: PrivateChannels),
  * liquidation-warning on /private, and orders-algo / algo-advance on /business.
  */
 export class ContractChannels {
@@ -38,13 +38,6 @@ export class ContractChannels {
           for (const s of c.subs.values()) {
             if (s.ch.kind === 'positions' && matches(s, row))
               hub.send(c, { arg: hub.privArg(c, s), data: [row] });
-            if (s.ch.kind === 'balance_and_position')
-              hub.send(c, {
-                arg: hub.privArg(c, s),
-                data: [
-                  { pTime: row.uTime, eventType: 'filled', balData: [], posData: [posData(row)], trades: [] },
-                ],
-              });
           }
         }
       }),
@@ -129,23 +122,4 @@ function matches(s: Sub, row: Record<string, unknown>): boolean {
   if (s.arg.instFamily && s.arg.instFamily !== String(row.instId).split('-').slice(0, 2).join('-'))
     return false;
   return true;
-}
-
-/** The position fields balance_and_position carries. */
-function posData(r: PositionRow): Record<string, unknown> {
-  return {
-    posId: r.posId!,
-    tradeId: r.tradeId!,
-    instId: r.instId,
-    instType: r.instType,
-    mgnMode: r.mgnMode!,
-    posSide: r.posSide!,
-    pos: r.pos!,
-    ccy: r.ccy!,
-    posCcy: r.posCcy!,
-    avgPx: r.avgPx!,
-    nonSettleAvgPx: r.nonSettleAvgPx!,
-    settledPnl: r.settledPnl!,
-    uTime: r.uTime!,
-  };
 }

@@ -1,9 +1,10 @@
+import type { PositionRow } from '../contracts.js';
 import type { Conn, Sub, WsHub } from './hub.js';
 
 /**
  * The private channels on /private (docs/OKX-PROTOCOL.md §2.1): orders, account (the last push
  * replayed on subscribe, filtered by `ccy`), positions (always empty on a spot account) and
- * balance_and_position (a snapshot on subscribe, then one push per change).
+ * balance_and_position (a snapshot on subscribe, then one push per event: docs/OKX-PROTOCOL.md §2.7).
  */
 export class PrivateChannels {
   /** last `account` push per account, replayed on subscribe */
@@ -50,12 +51,13 @@ export class PrivateChannels {
     const { engine, clock } = this.hub.opts;
     switch (sub.ch.kind) {
       case 'balance_and_position':
-        // Snapshot: every non-zero cash balance; a spot account has no positions.
+        // Snapshot: every non-zero cash balance and every open position (§2.7).
         if (c.account !== undefined)
           this.sendBalPos(c, sub, {
             ts: clock.now(),
             eventType: 'snapshot',
             balData: engine.cashBalances(c.account),
+            posData: this.hub.opts.contracts?.positions(c.account) ?? [],
             trades: [],
           });
         break;
@@ -73,16 +75,22 @@ export class PrivateChannels {
     }
   }
 
-  /** One balance_and_position push; a spot account has no positions. */
+  /** One balance_and_position push: one event's cash balances and positions together (docs/OKX-PROTOCOL.md §2.7). */
   private sendBalPos(
     c: Conn,
     s: Sub,
-    e: { ts: number; eventType: string; balData: unknown[]; trades: unknown[] },
+    e: { ts: number; eventType: string; balData: unknown[]; posData?: PositionRow[]; trades: unknown[] },
   ): void {
     this.hub.send(c, {
       arg: this.hub.privArg(c, s),
       data: [
-        { pTime: String(e.ts), eventType: e.eventType, balData: e.balData, posData: [], trades: e.trades },
+        {
+          pTime: String(e.ts),
+          eventType: e.eventType,
+          balData: e.balData,
+          posData: (e.posData ?? []).map(posData),
+          trades: e.trades,
+        },
       ],
     });
   }
@@ -96,5 +104,24 @@ function forCcy(a0: Record<string, unknown>, ccy: string | undefined): Record<st
     details: a0.details.filter(
       (d: unknown) => typeof d === 'object' && d !== null && (d as { ccy?: unknown }).ccy === ccy,
     ),
+  };
+}
+
+/** The position fields balance_and_position carries. */
+function posData(r: PositionRow): Record<string, unknown> {
+  return {
+    posId: r.posId!,
+    tradeId: r.tradeId!,
+    instId: r.instId,
+    instType: r.instType,
+    mgnMode: r.mgnMode!,
+    posSide: r.posSide!,
+    pos: r.pos!,
+    ccy: r.ccy!,
+    posCcy: r.posCcy!,
+    avgPx: r.avgPx!,
+    nonSettleAvgPx: r.nonSettleAvgPx!,
+    settledPnl: r.settledPnl!,
+    uTime: r.uTime!,
   };
 }
