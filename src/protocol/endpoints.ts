@@ -8,6 +8,7 @@
 import { ACCOUNT } from './endpoints/account.js';
 import { ALGO } from './endpoints/algo.js';
 import { ASSET } from './endpoints/asset.js';
+import { FINANCE } from './endpoints/finance.js';
 import { MARKET } from './endpoints/market.js';
 import { PUBLIC } from './endpoints/public.js';
 import { RUBIK } from './endpoints/rubik.js';
@@ -34,6 +35,7 @@ const DEFS = {
   ...ACCOUNT,
   ...ASSET,
   ...SUBACCOUNT,
+  ...FINANCE,
 } as const satisfies Record<string, EndpointSpec>;
 
 export type EndpointId = keyof typeof DEFS;

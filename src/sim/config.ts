@@ -17,6 +17,14 @@ export interface SimAccountConfig {
   acctLv?: '1' | '2' | '3' | '4';
   /** Position mode of contracts; default net_mode. */
   posMode?: 'net_mode' | 'long_short_mode';
+  /** Spot mode (acctLv 1) with borrowing enabled: account/spot-manual-borrow-repay works; default false. */
+  enableSpotBorrow?: boolean;
+}
+
+/** A currency's spot margin loan terms: interest per hour (a rate, e.g. "0.00000417") and the most one account may owe. */
+export interface SimLoanTerms {
+  hourlyRate: string;
+  quota: string;
 }
 
 /**
@@ -37,6 +45,11 @@ export interface SimConfig {
   accounts?: Record<string, SimAccountConfig>;
   faults?: Partial<FaultSettings>;
   market?: SimMarketConfig;
+  /**
+   * Currencies that can be borrowed, each with its interest per hour (a rate, e.g. "0.0000057")
+   * and the most one account may owe; default: BTC, ETH, SOL, USDC and USDT (docs/SIMULATOR.md).
+   */
+  loans?: Record<string, { hourlyRate: string; quota: string }>;
 }
 
 export interface ResolvedSimConfig {
@@ -44,6 +57,7 @@ export interface ResolvedSimConfig {
   accounts: Record<string, SimAccountConfig>;
   faults: Partial<FaultSettings>;
   market: SimMarketConfig;
+  loans: Record<string, SimLoanTerms>;
 }
 
 const PERMS = ['read_only', 'trade', 'withdraw'] as const;
@@ -104,6 +118,7 @@ const configSchema = z.strictObject({
         funding: balances.optional(),
         acctLv: z.enum(['1', '2', '3', '4']).optional(),
         posMode: z.enum(['net_mode', 'long_short_mode']).optional(),
+        enableSpotBorrow: z.boolean().optional(),
       }),
     )
     .optional(),
@@ -114,7 +129,25 @@ const configSchema = z.strictObject({
       crossOffsetBps: z.record(z.string().min(1), z.number().min(-5000).max(5000)).optional(),
     })
     .optional(),
+  loans: z
+    .record(
+      z.string().regex(CCY, 'currency codes are upper-case letters/digits, e.g. "USDT"'),
+      z.strictObject({ hourlyRate: decimalString, quota: decimalString }),
+    )
+    .optional(),
 });
+
+/**
+ * Loan terms of the local exchange: hourly rates of the order OKX charges (about 1 % to 5 % a
+ * year) and per-account quotas. Static: the rate of a currency never moves.
+ */
+export const DEFAULT_LOANS: Readonly<Record<string, SimLoanTerms>> = {
+  BTC: { hourlyRate: '0.0000012', quota: '20' },
+  ETH: { hourlyRate: '0.0000015', quota: '300' },
+  SOL: { hourlyRate: '0.0000040', quota: '10000' },
+  USDC: { hourlyRate: '0.0000050', quota: '1000000' },
+  USDT: { hourlyRate: '0.0000057', quota: '1000000' },
+};
 
 /** Default keys: obviously fake, local-only (docs/SIMULATOR.md lists them). */
 export const DEFAULT_KEYS: readonly SimKey[] = [
@@ -217,7 +250,13 @@ export function parseSimConfig(input: unknown, source = 'sim config'): ResolvedS
       accounts[k.account] = { balances: {} };
     }
   });
-  return { keys, accounts, faults: cfg.faults ?? {}, market: cfg.market ?? {} };
+  return {
+    keys,
+    accounts,
+    faults: cfg.faults ?? {},
+    market: cfg.market ?? {},
+    loans: cfg.loans ?? { ...DEFAULT_LOANS },
+  };
 }
 
 /** Reads and validates a JSON config file. */

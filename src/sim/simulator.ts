@@ -103,6 +103,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ledger,
     clock: serverClock,
     accountModes: cfg.accounts,
+    loanTerms: cfg.loans,
+    seed,
     noLiquidity: (instId) => faults.settings.noFillInstIds.includes(instId),
   });
   const keys = new KeyRegistry(cfg.keys, ledger);

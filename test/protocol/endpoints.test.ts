@@ -160,7 +160,7 @@ test('catalogue invariants: unique routes, keys and permissions, paging, expTime
   ]);
   const perSection = new Map<string, number>();
   for (const e of all) perSection.set(e.section, (perSection.get(e.section) ?? 0) + 1);
-  for (const s of ['trade', 'algo', 'account', 'asset', 'market', 'public', 'rubik', 'subaccount'])
+  for (const s of ['trade', 'algo', 'account', 'asset', 'market', 'public', 'rubik', 'subaccount', 'finance'])
     assert.ok((perSection.get(s) ?? 0) > 0, `section ${s} is empty`);
 });
 

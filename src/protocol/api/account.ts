@@ -214,6 +214,10 @@ export const ACCOUNT_API = {
     q({ ccy: req.str, side: z.enum(['borrow', 'repay']), amt: req.dec }),
     row({ ccy: s, side: s, amt: s }),
   ),
+  'account.borrowRepay': spec(
+    q({ ccy: req.str, side: z.enum(['borrow', 'repay']), amt: req.dec, ordId: req.opt }),
+    row({ ccy: s, side: s, amt: s, ordId: o, state: o }),
+  ),
   'account.setAutoRepay': spec(q({ autoRepay: z.boolean() }), row({ autoRepay: z.boolean() })),
   'account.spotBorrowRepayHistory': spec(
     q({ ccy: req.opt, type: req.opt, ...pageFields }),

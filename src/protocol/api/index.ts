@@ -2,6 +2,7 @@ import type { EndpointId } from '../endpoints.js';
 import { ACCOUNT_API } from './account.js';
 import { ALGO_API } from './algo.js';
 import { ASSET_API } from './asset.js';
+import { FINANCE_API } from './finance.js';
 import { MARKET_API } from './market.js';
 import { PUBLIC_API } from './public.js';
 import { RUBIK_API } from './rubik.js';
@@ -23,6 +24,7 @@ export const API_SPECS = {
   ...ACCOUNT_API,
   ...ASSET_API,
   ...SUBACCOUNT_API,
+  ...FINANCE_API,
 } as const satisfies Record<EndpointId, ApiSpec>;
 
 export type ApiSpecs = typeof API_SPECS;

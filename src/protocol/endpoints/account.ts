@@ -41,6 +41,8 @@ export const ACCOUNT = {
     'trade',
     r(1, 3 * SECOND, 'user'),
   ),
+  // OKX's VIP-loan borrow / repay, the route ccxt's borrowCrossMargin and repayCrossMargin call.
+  'account.borrowRepay': post('account/borrow-repay', 'trade', per1s(6, 'user')),
   'account.setAutoRepay': post('account/set-auto-repay', 'trade', per2s(5, 'user')),
   'account.spotBorrowRepayHistory': get('account/spot-borrow-repay-history', 'read', per2s(5, 'user'), {
     paging: paged('ts'),

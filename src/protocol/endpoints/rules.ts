@@ -32,7 +32,8 @@ export interface RateRule {
 }
 
 /** The OKX documentation section an endpoint is listed under. */
-export type Section = 'trade' | 'algo' | 'account' | 'asset' | 'market' | 'public' | 'rubik' | 'subaccount';
+export type Section =
+  'trade' | 'algo' | 'account' | 'asset' | 'market' | 'public' | 'rubik' | 'subaccount' | 'finance';
 
 /**
  * How a list endpoint pages: OKX's `after` / `before` cursors. `after=c` returns rows older than

@@ -3,6 +3,7 @@ import type { Clock } from '../../util/clock.js';
 import { OkxkitError } from '../../util/errors.js';
 import type { PositionRow, SimInstrument, SimMarketApi } from '../contracts.js';
 import type { Ledger } from './ledger.js';
+import { LOAN_MMR_RATE } from './loans.js';
 import {
   FUNDING_INTEREST,
   FUNDING_PERIOD_MS,
@@ -533,11 +534,15 @@ export class Derivatives {
     return this.value(p.inst, p.pos.abs(), mark).mul(tierFor(p.inst, p.pos.abs()).mmr);
   }
 
-  /** Cross equity of a settlement currency: cash + every cross position's upl. */
+  /**
+   * Cross equity of a settlement currency: cash less what is borrowed of it, plus every cross
+   * position's upl; the liability also needs maintenance margin (docs/OKX-PROTOCOL.md §12).
+   */
   crossEquity(account: string, ccy: string): { eq: Decimal; upl: Decimal; mmr: Decimal; imr: Decimal } {
-    const cash = this.ledger.balance(account, ccy).cash;
+    const liab = this.ledger.liability(account, ccy);
+    const cash = this.ledger.balance(account, ccy).cash.minus(liab);
     let upl = ZERO;
-    let mmr = ZERO;
+    let mmr = liab.mul(LOAN_MMR_RATE);
     let imr = ZERO;
     for (const p of this.list(account)) {
       if (p.mgnMode !== 'cross' || p.inst.contract!.settleCcy !== ccy) continue;
@@ -567,7 +572,12 @@ export class Derivatives {
    */
   liqPx(p: SimPosition): Decimal | undefined {
     const c = p.inst.contract!;
-    const m = p.mgnMode === 'isolated' ? p.margin : this.ledger.balance(p.account, c.settleCcy).cash;
+    const m =
+      p.mgnMode === 'isolated'
+        ? p.margin
+        : this.ledger
+            .balance(p.account, c.settleCcy)
+            .cash.minus(this.ledger.liability(p.account, c.settleCcy));
     const rate = tierFor(p.inst, p.pos.abs()).mmr;
     const long = p.posSide === 'long' || (p.posSide === 'net' && p.pos.gt(0));
     const size = p.pos.abs().mul(c.ctVal);

@@ -15,6 +15,7 @@ import { AlgoBook, AlgoError, type SimAlgo } from './algo.js';
 import { checkContractOrder } from './contract-orders.js';
 import { Derivatives, type AcctLv, type PosMode, type SimPosition } from './derivatives.js';
 import type { Ledger } from './ledger.js';
+import { LOAN_MMR_RATE, LoanBook, type LoanTerms } from './loans.js';
 import {
   isPending,
   orderPushToOkx,
@@ -55,7 +56,11 @@ export interface EngineOptions {
   makerFeeRate?: string;
   takerFeeRate?: string;
   /** Account and position mode per account (default single-currency margin, net mode). */
-  accountModes?: Record<string, { acctLv?: AcctLv; posMode?: PosMode }>;
+  accountModes?: Record<string, { acctLv?: AcctLv; posMode?: PosMode; enableSpotBorrow?: boolean }>;
+  /** Spot margin loan terms per currency (hourly rate, quota); none: nothing can be borrowed. */
+  loanTerms?: Record<string, LoanTerms>;
+  /** Seeds the public lending rate history. */
+  seed?: number;
   /** Fault injection: taker orders on an instrument for which this is true take nothing. */
   noLiquidity?: (instId: string) => boolean;
 }
@@ -171,6 +176,8 @@ export class MatchingEngine implements EngineEvents {
   readonly derivs: Derivatives;
   /** Conditional, OCO, trigger and trailing orders, and TP/SL attached to orders. */
   readonly algos: AlgoBook;
+  /** Spot margin loans: liabilities, hourly interest, lending rate history. */
+  readonly loans: LoanBook;
   #ordSeq = 0;
   #tradeSeq = 0;
   #prioritySeq = 0;
@@ -204,6 +211,20 @@ export class MatchingEngine implements EngineEvents {
       () => this.#nextTradeId(),
       opts.accountModes,
     );
+    const modes = opts.accountModes ?? {};
+    this.loans = new LoanBook({
+      ledger: this.#ledger,
+      clock: this.#clock,
+      terms: opts.loanTerms ?? {},
+      seed: opts.seed ?? 1,
+      usdPrice: (ccy) => this.#usdPrice(ccy),
+      acctLv: (a) => this.derivs.settings(a).acctLv,
+      spotBorrowEnabled: (a) => modes[a]?.enableSpotBorrow === true,
+      cashChanged: (a, ccys, eventType) => {
+        this.#noteBalPos(a, eventType, { ccys });
+        this.#emitAccount(a);
+      },
+    });
     this.algos = new AlgoBook(this.#market, this.derivs, this.#clock, {
       place: (account, item) => {
         const r = this.placeOrders(account, [item])[0]!;
@@ -1216,17 +1237,35 @@ export class MatchingEngine implements EngineEvents {
     let totalEq = ZERO;
     let uTime = 0;
     const details: Record<string, unknown>[] = [];
+    let borrowUsd = ZERO;
+    let loanMmrUsd = ZERO;
     for (const [ccy, b] of [...a.trading.entries()].sort(([x], [y]) => (x < y ? -1 : 1))) {
       if (ccys && !ccys.includes(ccy)) continue;
+      // A liability counts against equity (docs/OKX-PROTOCOL.md §12).
+      const liab = this.#ledger.liability(account, ccy);
       // Currencies with cashBal and eq both 0 are omitted.
-      if (b.cash.isZero()) continue;
-      const eqCcy = new Decimal(this.derivs.balanceFields(account, ccy)?.eq ?? b.cash);
-      const eqUsd = eqCcy.mul(this.#usdPrice(ccy));
+      if (b.cash.isZero() && liab.isZero()) continue;
+      const contract = this.derivs.balanceFields(account, ccy);
+      const eqCcy = contract?.eq ? new Decimal(contract.eq) : b.cash.minus(liab);
+      const px = this.#usdPrice(ccy);
+      const eqUsd = eqCcy.mul(px);
       totalEq = totalEq.plus(eqUsd);
       uTime = Math.max(uTime, b.uTime);
+      const loanMmr = liab.mul(LOAN_MMR_RATE);
+      borrowUsd = borrowUsd.plus(liab.mul(px));
+      loanMmrUsd = loanMmrUsd.plus(loanMmr.mul(px));
+      const loanFields = liab.isZero()
+        ? {}
+        : {
+            liab: liab.toFixed(),
+            crossLiab: liab.toFixed(),
+            interest: '0',
+            mmr: loanMmr.toFixed(),
+            mgnRatio: eqCcy.div(loanMmr).toDecimalPlaces(8).toFixed(),
+          };
       details.push({
         ccy,
-        eq: b.cash.toFixed(),
+        eq: eqCcy.toFixed(),
         cashBal: b.cash.toFixed(),
         uTime: String(b.uTime),
         isoEq: '0',
@@ -1247,7 +1286,10 @@ export class MatchingEngine implements EngineEvents {
         mmr: '',
         interest: '',
         twap: '0',
-        maxLoan: '',
+        maxLoan:
+          this.loans.hourlyRate(ccy) && this.loans.canBorrow(account)
+            ? this.loans.maxLoan(account, ccy).toFixed()
+            : '',
         eqUsd: eqUsd.toFixed(),
         borrowFroz: '',
         notionalLever: '',
@@ -1272,22 +1314,26 @@ export class MatchingEngine implements EngineEvents {
         autoLendMtAmt: '0',
         collateralEnabled: false,
         collateralRestrict: false,
-        ...this.derivs.balanceFields(account, ccy),
+        ...loanFields,
+        ...contract,
       });
     }
+    // Multi-currency and portfolio margin report one account-wide ratio: equity over the
+    // maintenance margin (here, of the liabilities) in USD.
+    const multi = ['3', '4'].includes(this.derivs.settings(account).acctLv) && loanMmrUsd.gt(0);
     return {
       uTime: String(uTime || this.#clock.now()),
       totalEq: totalEq.toFixed(),
       isoEq: '0',
-      adjEq: '',
+      adjEq: multi ? totalEq.toFixed() : '',
       availEq: '',
       ordFroz: '',
       imr: '',
-      mmr: '',
+      mmr: multi ? loanMmrUsd.toFixed() : '',
       borrowFroz: '',
-      mgnRatio: '',
+      mgnRatio: multi ? totalEq.div(loanMmrUsd).toDecimalPlaces(8).toFixed() : '',
       notionalUsd: '',
-      notionalUsdForBorrow: '',
+      notionalUsdForBorrow: borrowUsd.isZero() ? '' : borrowUsd.toFixed(),
       notionalUsdForSwap: '',
       notionalUsdForFutures: '',
       notionalUsdForOption: '',
@@ -1342,6 +1388,7 @@ export class MatchingEngine implements EngineEvents {
   /** Fires every cancel-all-after timer that is due on the sim clock, then funding and liquidation. */
   checkTimers(): void {
     const now = this.#clock.now();
+    this.loans.accrue();
     if (this.derivs.all().length > 0 || now >= this.derivs.lastFundingTime() + 8 * 3_600_000) {
       this.#market.advanceTo(now);
       this.oneEvent(() => this.derivs.check());

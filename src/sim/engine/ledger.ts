@@ -24,6 +24,8 @@ export interface AccountState {
   funding: Map<string, Balance>;
   bills: Bill[];
   fundingBills: Bill[];
+  /** Borrowed and not yet repaid, per currency (spot margin loans; docs/OKX-PROTOCOL.md §12). */
+  liabilities: Map<string, Decimal>;
 }
 
 const ZERO = new Decimal(0);
@@ -46,6 +48,7 @@ export class Ledger {
         funding: new Map(),
         bills: [],
         fundingBills: [],
+        liabilities: new Map(),
       };
       this.accounts.set(name, state);
       const now = clock.now();
@@ -125,6 +128,20 @@ export class Ledger {
   available(account: string, ccy: string): Decimal {
     const b = this.balance(account, ccy);
     return b.cash.minus(b.frozen);
+  }
+
+  /** What the account owes in `ccy` (0 when it has not borrowed it). */
+  liability(account: string, ccy: string): Decimal {
+    return this.account(account).liabilities.get(ccy) ?? ZERO;
+  }
+
+  /** Changes the liability of `ccy` by `delta` (a borrow adds, a repay subtracts); never below 0. */
+  changeLiability(account: string, ccy: string, delta: Decimal): Decimal {
+    const a = this.account(account);
+    const next = Decimal.max(ZERO, (a.liabilities.get(ccy) ?? ZERO).plus(delta));
+    if (next.isZero()) a.liabilities.delete(ccy);
+    else a.liabilities.set(ccy, next);
+    return next;
   }
 
   /** Reserves funds for an order; false when the available balance is short (-> 51008). */

@@ -8,6 +8,7 @@ import type { SimMarketApi } from '../contracts.js';
 import { algoRoutes } from './algo-routes.js';
 import { assetRoutes } from './asset-routes.js';
 import { derivativeRoutes } from './deriv-routes.js';
+import { loanRoutes } from './loan-routes.js';
 import { ok, okxError, type Reply } from './reply.js';
 
 export interface PrivateCall {
@@ -98,6 +99,7 @@ export function privateRoutes(
     ...assetRoutes(engine, keys, funding),
     ...algoRoutes(engine, us),
     ...(market ? derivativeRoutes(engine, market) : {}),
+    ...loanRoutes(engine, market),
     'account.balance': (c) => ok([engine.balance(c.key.account, ccyList(c.query))]),
     'account.bills': (c) => ok(engine.bills(c.key.account, queryObject(c.query))),
     'account.config': (c) => {
@@ -127,7 +129,7 @@ export function privateRoutes(
           ip: c.key.ip,
           perm: c.key.perm,
           liquidationGear: '-1',
-          enableSpotBorrow: false,
+          enableSpotBorrow: engine.loans.spotBorrowEnabled(c.key.account),
           spotBorrowAutoRepay: false,
           type: '0',
           settleCcy: 'USDT',

@@ -16,6 +16,7 @@ import type { MatchingEngine } from '../engine/engine.js';
 import { FAULT_KINDS, type FaultInjector, type FaultSettings } from '../faults.js';
 import type { KeyRegistry } from '../keys.js';
 import type { SlidingWindowLimiter } from '../rate-limiter.js';
+import { lendingRoutes } from './loan-routes.js';
 import { privateRoutes } from './private-routes.js';
 import { publicRoutes } from './public-routes.js';
 import { gatewayError, ok, okxError, type Reply } from './reply.js';
@@ -144,7 +145,7 @@ function scopeFields(e: EndpointDef, query: URLSearchParams, item: Record<string
  * limits) in OKX's order, then the endpoint. Returns a node:http request listener.
  */
 export function createRestHandler(deps: RestServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const pub = publicRoutes(deps.market, deps.clock, deps.engine.derivs);
+  const pub = { ...publicRoutes(deps.market, deps.clock, deps.engine.derivs), ...lendingRoutes(deps.engine) };
   const priv = privateRoutes(deps.engine, deps.keys, deps.clock, deps.market);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
