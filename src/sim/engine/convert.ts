@@ -72,7 +72,8 @@ export class Convert {
     if (!fromCcy) throw new FundingError('50014', ['fromCcy']);
     if (!toCcy) throw new FundingError('50014', ['toCcy']);
     const i = this.#pairs().find(
-      (p) => (p.baseCcy === fromCcy && p.quoteCcy === toCcy) || (p.baseCcy === toCcy && p.quoteCcy === fromCcy),
+      (p) =>
+        (p.baseCcy === fromCcy && p.quoteCcy === toCcy) || (p.baseCcy === toCcy && p.quoteCcy === fromCcy),
     );
     if (!i) throw new FundingError('51000', ['toCcy']);
     return [
@@ -112,7 +113,11 @@ export class Convert {
     if (!DEC.test(rfqSz) || new Decimal(rfqSz).lte(0)) throw new FundingError('51000', ['rfqSz']);
     const sz = new Decimal(rfqSz);
     const inBase = rfqSzCcy === baseCcy;
-    if (inBase ? sz.lt(LIMITS.baseMin) || sz.gt(LIMITS.baseMax) : sz.lt(LIMITS.quoteMin) || sz.gt(LIMITS.quoteMax))
+    if (
+      inBase
+        ? sz.lt(LIMITS.baseMin) || sz.gt(LIMITS.baseMax)
+        : sz.lt(LIMITS.quoteMin) || sz.gt(LIMITS.quoteMax)
+    )
       throw new FundingError('51000', ['rfqSz']);
     const mid = this.#mid(inst.instId);
     // The user buys base above the mid and sells it below.

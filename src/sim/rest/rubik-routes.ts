@@ -11,7 +11,11 @@ const DAY = 86_400_000;
  * Currency-wide statistics take 5m, 1H or 1D and reach back 2, 30 or 180 days
  * (docs/OKX-PROTOCOL.md §13).
  */
-export const CCY_PERIODS: Readonly<Record<string, number>> = { '5m': 2 * DAY, '1H': 30 * DAY, '1D': 180 * DAY };
+export const CCY_PERIODS: Readonly<Record<string, number>> = {
+  '5m': 2 * DAY,
+  '1H': 30 * DAY,
+  '1D': 180 * DAY,
+};
 /** Per-instrument statistics take the candle bars from 5m up, at most 100 rows a request. */
 export const INST_PERIODS: readonly string[] = [
   '5m', '15m', '30m', '1H', '2H', '4H', '6H', '12H', '1D', '2D', '3D', '1W', '1M', '3M',
@@ -154,7 +158,13 @@ export function rubikRoutes(
 
   return {
     'rubik.supportCoin': () => {
-      const contract = [...new Set(contractsOf('BTC').concat(contractsOf('ETH')).map((i) => i.baseCcy))];
+      const contract = [
+        ...new Set(
+          contractsOf('BTC')
+            .concat(contractsOf('ETH'))
+            .map((i) => i.baseCcy),
+        ),
+      ];
       const spot = market
         .instruments()
         .filter((i) => i.instType === 'SPOT' && i.quoteCcy === 'USDT')
