@@ -5,7 +5,7 @@ import { FundingError } from './funding-account.js';
 import type { Ledger } from './ledger.js';
 
 /**
- * Convert (docs/OKX-PROTOCOL.md §12): a quote priced from the local exchange's spot mid with a
+ * Convert (docs/OKX-PROTOCOL.md §7.5): a quote priced from the local exchange's spot mid with a
  * spread, valid for `QUOTE_TTL_MS`, then a trade at that price within the quote's life. Convert
  * moves the trading account's balances (one bill out, one bill in: type 27, subTypes 319 / 318).
  * Deterministic: ids come from the clock and a counter, prices from the seeded market.

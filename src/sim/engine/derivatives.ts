@@ -647,7 +647,7 @@ export class Derivatives {
   }
 
   /**
-   * The delivery price (docs/OKX-PROTOCOL.md §14): the average of the index's one-minute closes
+   * The delivery price (docs/OKX-PROTOCOL.md §7.7): the average of the index's one-minute closes
    * over the hour before expiry; the index itself when the market has no such minutes.
    */
   deliveryPrice(inst: SimInstrument, exp: number): Decimal {

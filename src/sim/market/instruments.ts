@@ -150,7 +150,7 @@ export function yymmdd(ms: number): string {
  * quarterly future of each kind, with OKX's contract values and rules. Each follows its spot
  * index with a small mean-reverting basis. The future's id carries the next quarterly expiry
  * after `startMs`; when it delivers, the market lists the following quarter's contract
- * (docs/OKX-PROTOCOL.md §14).
+ * (docs/OKX-PROTOCOL.md §7.7).
  */
 export function defaultDerivativeInstruments(startMs: number): MarketInstrumentConfig[] {
   let exp = quarterExpiry(startMs);

@@ -343,7 +343,7 @@ export class SimMarket implements SimMarketApi {
   }
 
   /**
-   * A future has delivered (docs/OKX-PROTOCOL.md §14): it leaves the live list and its family's
+   * A future has delivered (docs/OKX-PROTOCOL.md §7.7): it leaves the live list and its family's
    * next quarterly contract is listed now, following the same index; the family's aliases move
    * up (quarter, next_quarter). Returns the new contract.
    */

@@ -128,7 +128,7 @@ export function assetRoutes(
   };
 }
 
-/** Convert (docs/OKX-PROTOCOL.md §12): currencies, pairs, quotes, trades and their history. */
+/** Convert (docs/OKX-PROTOCOL.md §7.5): currencies, pairs, quotes, trades and their history. */
 function convertRoutes(convert: Convert): Record<string, Route> {
   const body = (c: PrivateCall, run: (o: Record<string, unknown>) => Record<string, string>): Reply =>
     guard(() => {

@@ -204,7 +204,7 @@ export function derivativePublicRoutes(
       return ok([{ instType: 'FUTURES', instId, settlePx: derivs.pricing.index(i).toFixed(), ts: now() }]);
     },
     'public.deliveryExerciseHistory': (q) => {
-      // docs/OKX-PROTOCOL.md §14: one row per delivery time; OKX spells the id field `insId`.
+      // docs/OKX-PROTOCOL.md §7.7: one row per delivery time; OKX spells the id field `insId`.
       const instType = q.get('instType') ?? '';
       if (!instType) return okxError('50014', 'instType');
       if (instType !== 'FUTURES' && instType !== 'OPTION') return okxError('51000', 'instType');

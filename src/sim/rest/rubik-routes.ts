@@ -9,7 +9,7 @@ type Query = URLSearchParams;
 const DAY = 86_400_000;
 /**
  * Currency-wide statistics take 5m, 1H or 1D and reach back 2, 30 or 180 days
- * (docs/OKX-PROTOCOL.md §13).
+ * (docs/OKX-PROTOCOL.md §7.6).
  */
 export const CCY_PERIODS: Readonly<Record<string, number>> = {
   '5m': 2 * DAY,
@@ -65,7 +65,7 @@ function buyShare(code: number, p: Point): number {
 // long: a route table: one short handler per OKX rubik endpoint, read top to bottom
 /**
  * Trading statistics (rubik) derived from the local exchange's seeded candles: taker buy/sell
- * volume, long/short account ratios and open interest with volume (docs/OKX-PROTOCOL.md §13).
+ * volume, long/short account ratios and open interest with volume (docs/OKX-PROTOCOL.md §7.6).
  * Rows are arrays of strings, newest first, as OKX sends them.
  */
 export function rubikRoutes(
@@ -115,7 +115,7 @@ export function rubikRoutes(
     const begin = Math.max(r.begin, clock.now() - reach);
     const insts = needContracts ? contractsOf(ccy) : [];
     const spot = market.instrument(`${ccy}-USDT`);
-    if (insts.length === 0 && (needContracts || !spot)) return okxError('51000', 'ccy');
+    if (!spot || (needContracts && insts.length === 0)) return okxError('51000', 'ccy');
     return { ccy, period, begin, end: r.end, insts, spot, max: Math.ceil(reach / 300_000) };
   };
 
@@ -145,17 +145,6 @@ export function rubikRoutes(
   };
   const usdVol = (inst: SimInstrument, p: Point) => usd(inst, p.vol, p.c);
 
-  /** Sums one number per period over several instruments, keyed by period start. */
-  const sumBy = (lists: Array<Array<[number, number[]]>>): Array<[number, number[]]> => {
-    const m = new Map<number, number[]>();
-    for (const list of lists)
-      for (const [ts, vals] of list) {
-        const acc = m.get(ts);
-        m.set(ts, acc ? acc.map((v, k) => v + vals[k]!) : [...vals]);
-      }
-    return [...m.entries()].sort((a, b) => b[0] - a[0]);
-  };
-
   return {
     'rubik.supportCoin': () => {
       const contract = [
@@ -177,17 +166,14 @@ export function rubikRoutes(
       if (instType !== 'SPOT' && instType !== 'CONTRACTS') return okxError('51000', 'instType');
       const s = byCcy(q, instType === 'CONTRACTS');
       if ('status' in s) return s;
-      const insts = instType === 'SPOT' ? [s.spot!] : s.insts;
-      // Coin volume: sell, buy.
-      const rows = sumBy(
-        insts.map((i) =>
-          series(i.instId, s.period, s.begin, s.end, s.max).map((p): [number, number[]] => {
-            const b = buyShare(i.instIdCode, p);
-            return [p.ts, [p.volCcy * (1 - b), p.volCcy * b]];
-          }),
-        ),
+      // Coin volume of the index pair's candles (times the contracts listed, for CONTRACTS): sell, buy.
+      const n = instType === 'SPOT' ? 1 : s.insts.length;
+      return ok(
+        series(s.spot.instId, s.period, s.begin, s.end, s.max).map((p) => {
+          const b = buyShare(s.spot.instIdCode + (n > 1 ? 1 : 0), p);
+          return [String(p.ts), fx(p.volCcy * n * (1 - b), 4), fx(p.volCcy * n * b, 4)];
+        }),
       );
-      return ok(rows.map(([ts, [sell, buy]]) => [String(ts), fx(sell!, 4), fx(buy!, 4)]));
     },
     'rubik.takerVolumeContract': (q) => {
       const unit = q.get('unit') || '1';
@@ -205,11 +191,10 @@ export function rubikRoutes(
     'rubik.longShortAccountRatio': (q) => {
       const s = byCcy(q, true);
       if ('status' in s) return s;
-      const main = s.insts[0]!;
       return ok(
-        series(main.instId, s.period, s.begin, s.end, s.max).map((p) => [
+        series(s.spot.instId, s.period, s.begin, s.end, s.max).map((p) => [
           String(p.ts),
-          fx(lsRatio(main.instIdCode, p), 4),
+          fx(lsRatio(s.spot.instIdCode, p), 4),
         ]),
       );
     },
@@ -221,16 +206,14 @@ export function rubikRoutes(
     'rubik.contractsOpenInterestVolume': (q) => {
       const s = byCcy(q, true);
       if ('status' in s) return s;
-      // USD: open interest at the period's close, volume over the period.
-      const rows = sumBy(
-        s.insts.map((i) =>
-          series(i.instId, s.period, s.begin, s.end, s.max).map((p): [number, number[]] => [
-            p.ts,
-            [usd(i, oiAt(i, p.ts), p.c), usdVol(i, p)],
-          ]),
-        ),
+      // USD, valued at the index: the contracts' open interest at the period, and the index pair's
+      // quote volume over it times the contracts listed (a contract's own history costs more to draw).
+      return ok(
+        series(s.spot.instId, s.period, s.begin, s.end, s.max).map((p) => {
+          const oi = s.insts.reduce((acc, i) => acc + usd(i, oiAt(i, p.ts), p.c), 0);
+          return [String(p.ts), fx(oi, 4), fx(p.volQuote * s.insts.length, 4)];
+        }),
       );
-      return ok(rows.map(([ts, [oi, vol]]) => [String(ts), fx(oi!, 4), fx(vol!, 4)]));
     },
     'rubik.openInterestHistory': (q) => {
       const x = byInst(q);

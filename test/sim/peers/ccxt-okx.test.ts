@@ -141,7 +141,7 @@ const CHECKS: Check[] = [
         const pub = new ccxt.okx();
         pub.urls['api'] = { rest: sim2.restUrl };
         await pub.loadMarkets();
-        const fut: any = Object.values(pub.markets).find((m: any) => m.future && m.linear);
+        const fut: any = Object.values(pub.markets ?? {}).find((m: any) => m.future && m.linear);
         assert.deepEqual(await pub.fetchSettlementHistory(fut.symbol), []);
         clock.advance(fut.expiry - clock.now() + 60_000);
         sim2.tick();
@@ -514,9 +514,7 @@ const CHECKS: Check[] = [
     async (ex, ctx) => {
       // Cash, not equity: the inverse swap's unrealised PnL moves the BTC equity between reads.
       const cash = async (ccy: string) =>
-        Number(
-          ((await ex.fetchBalance()).info as any).data[0].details.find((d: any) => d.ccy === ccy).cashBal,
-        );
+        Number((await ex.fetchBalance()).info.data[0].details.find((d: any) => d.ccy === ccy).cashBal);
       const [btc, usdt] = [await cash('BTC'), await cash('USDT')];
       const tr = await ex.createConvertTrade(ctx.quote.id, 'BTC', 'USDT', 0.001, { clTReqId: 'ccxtConv1' });
       ctx.convId = tr.id;
