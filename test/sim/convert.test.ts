@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
 import { data, derivSim, send, step } from './derivs/derivs-kit.js';
 import { get, T0 } from './sim-test-kit.js';
+import { OkxClient } from '../../src/client/okx-client.js';
 import type { Simulator } from '../../src/sim/simulator.js';
 
 async function mid(sim: Simulator, instId: string): Promise<Decimal> {
@@ -143,5 +144,43 @@ describe('convert on the local exchange (issue 12)', () => {
     assert.equal(short.code, '58350');
     const bad = await quote(sim, { ...sellBtc, baseCcy: 'USDT', quoteCcy: 'BTC' });
     assert.deepEqual([bad.code, bad.msg], ['51000', 'Parameter baseCcy error']);
+  });
+});
+
+describe("okxkit's generated client methods on convert, rubik and delivery history", () => {
+  test('convert quote, trade and history; a rubik series and the delivery history parse with their schemas', async (t) => {
+    const { sim } = await derivSim(t);
+    const client = new OkxClient({
+      baseUrl: sim.restUrl,
+      credentials: sim.credentials('alice'),
+      clock: sim.clock,
+    });
+    t.after(() => client.close());
+    const [q] = await client.api.asset.convertEstimateQuote({ ...sellBtc, side: 'sell' });
+    const [tr] = await client.api.asset.convertTrade({
+      quoteId: q!.quoteId,
+      baseCcy: 'BTC',
+      quoteCcy: 'USDT',
+      side: 'sell',
+      sz: '0.01',
+      szCcy: 'BTC',
+      clTReqId: 'kit1',
+    });
+    assert.equal(tr!.fillPx, q!.cnvtPx);
+    const hist = await client.api.asset.convertHistory({ clTReqId: 'kit1' });
+    assert.deepEqual(
+      hist.map((h) => h.tradeId),
+      [tr!.tradeId],
+    );
+    const rows = await client.api.rubik.longShortAccountRatioContract({
+      instId: 'BTC-USDT-SWAP',
+      period: '1H',
+      limit: '3',
+    });
+    assert.equal(rows.length, 3);
+    assert.deepEqual(
+      await client.api.public.deliveryExerciseHistory({ instType: 'FUTURES', uly: 'BTC-USDT' }),
+      [],
+    );
   });
 });
