@@ -111,6 +111,8 @@ export class Derivatives {
   readonly #history: SimPosition[] = [];
   readonly #funding: FundingRecord[] = [];
   readonly #deliveries: DeliveryRecord[] = [];
+  /** Delivered once, even where the market cannot take the contract off its list. */
+  readonly #delivered = new Set<string>();
   #lastFunding: number;
   #posSeq = 0;
 
@@ -617,7 +619,8 @@ export class Derivatives {
     }
     for (const inst of this.market.instruments()) {
       const exp = Number(inst.contract?.expTime || Infinity);
-      if (inst.instType === 'FUTURES' && exp <= now) this.#deliver(inst, exp);
+      if (inst.instType === 'FUTURES' && exp <= now && !this.#delivered.has(inst.instId))
+        this.#deliver(inst, exp);
     }
     for (const p of this.all()) {
       if (!this.#positions.has(this.#key(p.account, p.inst.instId, p.mgnMode, p.posSide))) continue;
@@ -637,7 +640,8 @@ export class Derivatives {
   nextExpiry(): number {
     let t = Infinity;
     for (const i of this.market.instruments())
-      if (i.instType === 'FUTURES' && i.contract?.expTime) t = Math.min(t, Number(i.contract.expTime));
+      if (i.instType === 'FUTURES' && i.contract?.expTime && !this.#delivered.has(i.instId))
+        t = Math.min(t, Number(i.contract.expTime));
     return t;
   }
 
@@ -669,6 +673,7 @@ export class Derivatives {
    * no fee; then the instrument leaves the live list and the market lists the family's next one.
    */
   #deliver(inst: SimInstrument, exp: number): void {
+    this.#delivered.add(inst.instId);
     this.events.expiring?.(inst.instId);
     const c = inst.contract!;
     const px = this.deliveryPrice(inst, exp);
