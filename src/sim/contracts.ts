@@ -141,6 +141,12 @@ export interface SimMarketApi {
    * (books deltas with seqId, trades, tickers, candles). Optional so small fakes may omit it.
    */
   onUpdate?(listener: (update: MarketUpdate) => void): () => void;
+  /**
+   * A FUTURES contract has delivered: it leaves the live list (`instruments()`, `instrument()`)
+   * and the market lists its family's next quarterly contract, which it returns. Optional so
+   * small fakes and the mirror may omit it.
+   */
+  deliver?(instId: string): SimInstrument | undefined;
 }
 
 /** A key as the sim config defines it (issue: keys and accounts). */

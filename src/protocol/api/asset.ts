@@ -138,7 +138,21 @@ export const ASSET_API = {
       clQReqId: req.opt,
       tag: req.opt,
     }),
-    row({ quoteId: s, baseCcy: o, quoteCcy: o, cnvtPx: o, ttlMs: o }),
+    row({
+      quoteId: s,
+      baseCcy: o,
+      quoteCcy: o,
+      side: o,
+      cnvtPx: o,
+      baseSz: o,
+      quoteSz: o,
+      rfqSz: o,
+      rfqSzCcy: o,
+      origRfqSz: o,
+      clQReqId: o,
+      quoteTime: o,
+      ttlMs: o,
+    }),
   ),
   'asset.convertTrade': spec(
     q({
@@ -155,6 +169,18 @@ export const ASSET_API = {
   ),
   'asset.convertHistory': spec(
     q({ clTReqId: req.opt, tag: req.opt, ...pageFields }),
-    row({ tradeId: s, state: o, instId: o, ts: o }),
+    row({
+      tradeId: s,
+      clTReqId: o,
+      state: o,
+      instId: o,
+      baseCcy: o,
+      quoteCcy: o,
+      side: o,
+      fillPx: o,
+      fillBaseSz: o,
+      fillQuoteSz: o,
+      ts: o,
+    }),
   ),
 } as const satisfies Record<keyof typeof ASSET, ApiSpec>;

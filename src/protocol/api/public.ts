@@ -67,7 +67,8 @@ export const PUBLIC_API = {
   'public.estimatedPrice': spec(q({ instId: req.instId }), estimatedPriceSchema),
   'public.deliveryExerciseHistory': spec(
     q({ instType: z.enum(['FUTURES', 'OPTION']), instFamily: req.opt, uly: req.opt, ...pageFields }),
-    row({ ts: s, details: z.array(anyRow).optional() }),
+    // OKX spells the instrument field `insId` here (docs/OKX-PROTOCOL.md §7.7).
+    row({ ts: s, details: z.array(row({ insId: s, px: s, type: s })).optional() }),
   ),
   'public.estimatedSettlementInfo': spec(
     q({ instId: req.instId }),

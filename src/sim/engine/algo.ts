@@ -255,6 +255,16 @@ export class AlgoBook {
     return a;
   }
 
+  /** Cancels every live algo order on an instrument (a future that delivers). */
+  cancelInstrument(instId: string): void {
+    for (const a of this.#algos.values()) {
+      if (a.inst.instId !== instId || a.state !== 'live') continue;
+      a.state = 'canceled';
+      a.uTime = this.clock.now();
+      this.#emit(a);
+    }
+  }
+
   amend(account: string, item: Item): SimAlgo {
     const a = this.find(account, s(item.algoId), s(item.algoClOrdId));
     if (!a || a.inst.instId !== s(item.instId)) throw new AlgoError('51603');

@@ -60,9 +60,24 @@ export interface DerivEvents {
   /** A position changed; `eventType` is the balance_and_position event it belongs to (filled, funding_fee, ...). */
   position(account: string, p: SimPosition, eventType: string): void;
   liquidationWarning(account: string, p: SimPosition): void;
-  /** Cash of these currencies changed outside a trade (funding, liquidation, isolated margin moves). */
+  /** Cash of these currencies changed outside a trade (funding, liquidation, delivery, isolated margin moves). */
   balance(account: string, ccys: string[], eventType: string): void;
+  /** A future is about to deliver: its pending orders and algo orders are canceled first. */
+  expiring?(instId: string): void;
 }
+
+/** One delivered future, as GET /public/delivery-exercise-history reports it. */
+export interface DeliveryRecord {
+  /** The delivery time (the contract's expTime), ms. */
+  ts: number;
+  instId: string;
+  /** The instrument family (uly). */
+  uly: string;
+  /** The delivery price. */
+  px: string;
+}
+
+const HOUR_MS = 3_600_000;
 
 /** A rejection by the local exchange: `code` is the OKX code it answers with, `params` fill its message. */
 export class DerivError extends OkxkitError {
@@ -97,6 +112,9 @@ export class Derivatives {
   readonly #positions = new Map<string, SimPosition>();
   readonly #history: SimPosition[] = [];
   readonly #funding: FundingRecord[] = [];
+  readonly #deliveries: DeliveryRecord[] = [];
+  /** Delivered once, even where the market cannot take the contract off its list. */
+  readonly #delivered = new Set<string>();
   #lastFunding: number;
   #posSeq = 0;
 
@@ -612,6 +630,11 @@ export class Derivatives {
       this.#lastFunding = nextFundingTime(this.#lastFunding);
       this.#settleFunding(this.#lastFunding);
     }
+    for (const inst of this.market.instruments()) {
+      const exp = Number(inst.contract?.expTime || Infinity);
+      if (inst.instType === 'FUTURES' && exp <= now && !this.#delivered.has(inst.instId))
+        this.#deliver(inst, exp);
+    }
     for (const p of this.all()) {
       if (!this.#positions.has(this.#key(p.account, p.inst.instId, p.mgnMode, p.posSide))) continue;
       const ratio = this.marginRatio(p);
@@ -624,6 +647,81 @@ export class Derivatives {
         }
       } else p.warned = false;
     }
+  }
+
+  /** The earliest expiry among the listed futures (Infinity when none): when `check` must run. */
+  nextExpiry(): number {
+    let t = Infinity;
+    for (const i of this.market.instruments())
+      if (i.instType === 'FUTURES' && i.contract?.expTime && !this.#delivered.has(i.instId))
+        t = Math.min(t, Number(i.contract.expTime));
+    return t;
+  }
+
+  /** Delivered futures, newest first. */
+  deliveries(): DeliveryRecord[] {
+    return [...this.#deliveries].reverse();
+  }
+
+  /**
+   * The delivery price (docs/OKX-PROTOCOL.md §7.7): the average of the index's one-minute closes
+   * over the hour before expiry; the index itself when the market has no such minutes.
+   */
+  deliveryPrice(inst: SimInstrument, exp: number): Decimal {
+    const id = inst.contract!.indexInstId;
+    const rows = this.market.candles(id, '1m', {
+      after: exp,
+      before: exp - HOUR_MS - 1,
+      limit: 60,
+      history: true,
+    });
+    if (rows.length === 0) return this.pricing.index(inst);
+    const sum = rows.reduce((acc, r) => acc.plus(r[4]), ZERO);
+    return sum.div(rows.length).toDecimalPlaces(8);
+  }
+
+  /**
+   * Delivers a future at its expiry: pending orders canceled, every position closed at the
+   * delivery price with a delivery bill (type 3; subType 112 long, 113 short), margin released,
+   * no fee; then the instrument leaves the live list and the market lists the family's next one.
+   */
+  #deliver(inst: SimInstrument, exp: number): void {
+    this.#delivered.add(inst.instId);
+    this.events.expiring?.(inst.instId);
+    const c = inst.contract!;
+    const px = this.deliveryPrice(inst, exp);
+    const touched = new Set<string>();
+    for (const p of this.all().filter((x) => x.inst.instId === inst.instId)) {
+      const size = p.pos.abs();
+      const long = p.posSide === 'long' || (p.posSide === 'net' && p.pos.gt(0));
+      const pnl = this.upl(p, px);
+      const cashChg = p.mgnMode === 'isolated' ? p.margin.plus(pnl) : pnl;
+      p.realizedPnl = p.realizedPnl.plus(pnl);
+      this.ledger.change(p.account, c.settleCcy, cashChg, {
+        type: '3',
+        subType: long ? '112' : '113',
+        instType: 'FUTURES',
+        instId: inst.instId,
+        mgnMode: p.mgnMode,
+        sz: size.toFixed(),
+        px: px.toFixed(),
+        pnl: pnl.toFixed(),
+        fee: '0',
+        posBal: '0',
+        posBalChg: p.mgnMode === 'isolated' ? p.margin.neg().toFixed() : '0',
+        tradeId: this.nextBillTrade(),
+        notes: 'delivery',
+        ts: String(exp),
+      });
+      p.pos = ZERO;
+      p.uTime = exp;
+      this.#closeOut(p);
+      this.events.position(p.account, p);
+      touched.add(p.account);
+    }
+    this.#deliveries.push({ ts: exp, instId: inst.instId, uly: c.uly, px: px.toFixed() });
+    this.market.deliver?.(inst.instId);
+    for (const a of touched) this.events.balance(a, [c.settleCcy], 'delivered');
   }
 
   fundingHistory(instId: string): FundingRecord[] {

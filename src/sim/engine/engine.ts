@@ -72,6 +72,7 @@ const MAX_TAG_TIMERS = 20;
 const CANCELED_KEEP_MS = 2 * 3_600_000;
 
 // cancelSource values as OKX reports them on the order object.
+const CANCEL_BY_SYSTEM = '0';
 const CANCEL_BY_USER = '1';
 const CANCEL_IOC = '14';
 const CANCEL_FOK = '13';
@@ -206,6 +207,12 @@ export class MatchingEngine implements EngineEvents {
         balance: (a, ccys, eventType) => {
           this.#noteBalPos(a, eventType, { ccys });
           this.#emitAccount(a);
+        },
+        // A delivering future's pending orders are canceled by the system (cancelSource 0).
+        expiring: (instId) => {
+          this.algos.cancelInstrument(instId);
+          const accounts = new Set([...this.#orders.values()].map((o) => o.account));
+          for (const a of accounts) this.#cancelWhere(a, (o) => o.instId === instId, CANCEL_BY_SYSTEM);
         },
       },
       () => this.#nextTradeId(),
@@ -1389,7 +1396,11 @@ export class MatchingEngine implements EngineEvents {
   checkTimers(): void {
     const now = this.#clock.now();
     this.loans.accrue();
-    if (this.derivs.all().length > 0 || now >= this.derivs.lastFundingTime() + 8 * 3_600_000) {
+    if (
+      this.derivs.all().length > 0 ||
+      now >= this.derivs.lastFundingTime() + 8 * 3_600_000 ||
+      now >= this.derivs.nextExpiry()
+    ) {
       this.#market.advanceTo(now);
       this.oneEvent(() => this.derivs.check());
     }
@@ -1411,12 +1422,12 @@ export class MatchingEngine implements EngineEvents {
     }
   }
 
-  #cancelWhere(account: string, pred: (o: SimOrder) => boolean): void {
+  #cancelWhere(account: string, pred: (o: SimOrder) => boolean, source = CANCEL_ALL_AFTER): void {
     let any = false;
     for (const o of this.#accountOrders(account)) {
       if (isPending(o) && pred(o)) {
         this.#unrest(o);
-        this.#finish(o, 'canceled', CANCEL_ALL_AFTER);
+        this.#finish(o, 'canceled', source);
         any = true;
       }
     }

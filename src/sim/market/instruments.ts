@@ -135,19 +135,26 @@ function quarterExpiry(ms: number): number {
   return t;
 }
 
-function yymmdd(ms: number): string {
+/** The quarterly expiry after the one at `exp` (the next quarter's last Friday 08:00 UTC). */
+export function nextQuarterExpiry(exp: number): number {
+  return quarterExpiry(exp + 7 * DAY_MS);
+}
+
+/** An expiry as OKX writes it in a future's id: 260626. */
+export function yymmdd(ms: number): string {
   return new Date(ms).toISOString().slice(2, 10).replace(/-/g, '');
 }
 
 /**
  * The default contracts: USDT-margined (linear) and coin-margined (inverse) perpetual swaps, and a
  * quarterly future of each kind, with OKX's contract values and rules. Each follows its spot
- * index with a small mean-reverting basis. The future's id carries the expiry of the quarter
- * that ends at least two weeks after `startMs`.
+ * index with a small mean-reverting basis. The future's id carries the next quarterly expiry
+ * after `startMs`; when it delivers, the market lists the following quarter's contract
+ * (docs/OKX-PROTOCOL.md §7.7).
  */
 export function defaultDerivativeInstruments(startMs: number): MarketInstrumentConfig[] {
   let exp = quarterExpiry(startMs);
-  if (exp - startMs < 14 * DAY_MS) exp = quarterExpiry(exp + 7 * DAY_MS);
+  if (exp <= startMs) exp = nextQuarterExpiry(exp);
   const swap = (
     instId: string,
     index: string,

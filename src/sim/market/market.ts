@@ -24,7 +24,9 @@ import {
 import {
   DEFAULT_MARKET_INSTRUMENTS,
   HISTORY_DAYS,
+  nextQuarterExpiry,
   toSimInstrument,
+  yymmdd,
   type MarketInstrumentConfig,
 } from './instruments.js';
 import { Rng, hash32, hashUnit } from './prng.js';
@@ -125,6 +127,12 @@ export class SimMarket implements SimMarketApi {
   private readonly clock: Clock;
   private readonly states = new Map<string, InstState>();
   private readonly order: InstState[] = [];
+  /** Each instrument's configuration, so a delivered future's successor can be listed like it. */
+  private readonly cfgs = new Map<string, MarketInstrumentConfig>();
+  /** Delivered futures: out of the live list, their state kept for reads of the past. */
+  private readonly delivered = new Set<string>();
+  private readonly historyStart: number;
+  private readonly bookDepth: number;
   private readonly tradeListeners = new Set<TradesListener>();
   private readonly updateListeners = new Set<UpdateListener>();
   private lastStep: number;
@@ -139,8 +147,10 @@ export class SimMarket implements SimMarketApi {
     this.tNow = start;
     this.lastStep = Math.floor(start / STEP_MS);
     const depth = Math.max(1, Math.min(opts.depth ?? 400, 400));
+    this.bookDepth = depth;
     const cfgs = opts.instruments ?? DEFAULT_MARKET_INSTRUMENTS;
     const historyStart = Math.max(0, start - HISTORY_DAYS * DAY);
+    this.historyStart = historyStart;
     const listTime = Math.floor(historyStart / HOUR) * HOUR;
     const byId = new Map(cfgs.map((c) => [c.instId, c]));
     const isCross = (c: MarketInstrumentConfig) => {
@@ -151,111 +161,120 @@ export class SimMarket implements SimMarketApi {
     // Walks first, so cross pairs can follow their legs.
     const sorted = [...cfgs.filter((c) => !isCross(c)), ...cfgs.filter(isCross)];
     for (const cfg of sorted) {
-      const index = cfgs.indexOf(cfg);
-      const inst = toSimInstrument(cfg, index, listTime);
-      const pxDec = decimalsOf(cfg.tickSz);
-      const szDec = decimalsOf(cfg.lotSz);
-      const tick = Number(cfg.tickSz);
-      const lot = Number(cfg.lotSz);
-      if (!(tick > 0) || !(lot > 0))
-        throw new ValidationError(`instruments.${cfg.instId}`, 'tickSz and lotSz must be positive decimals');
-      const [baseCcy, quoteCcy] = cfg.instId.split('-');
-      // A contract follows its index alone (over a unit leg); a cross pair follows its two legs.
-      const legs = !isCross(cfg)
-        ? undefined
-        : cfg.contract
-          ? ([this.states.get(cfg.contract.indexInstId)!, UNIT_LEG] as [InstState, InstState])
-          : ([this.states.get(`${baseCcy}-USDT`)!, this.states.get(`${quoteCcy}-USDT`)!] as [
-              InstState,
-              InstState,
-            ]);
-      let x: number;
-      const offset = legs && cfg.crossOffsetBps ? Math.log1p(cfg.crossOffsetBps / 10_000) : 0;
-      if (legs) x = Math.log((legs[0].lastPx * legs[0].tick) / (legs[1].lastPx * legs[1].tick)) + offset;
-      else {
-        const u = 1 - hashUnit(this.seed, index, 0x5030);
-        const v = hashUnit(this.seed, index, 0x5031);
-        const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-        if (!(Number(cfg.price) > 0))
-          throw new ValidationError(
-            `instruments.${cfg.instId}.price`,
-            'must be a positive decimal',
-            'e.g. "60000"',
-          );
-        // each seed starts within about 1 % of the configured price (exactly on it when asked)
-        x = Math.log(Number(cfg.price)) + (cfg.exactPrice ? 0 : 0.01 * z);
-      }
-      const vol60 = cfg.vol60s ?? 0.006;
-      const sigmaStep = vol60 / Math.sqrt(60_000 / STEP_MS);
-      const sizes = cfg.tradeSize ?? [
-        Number(cfg.minSz) || lot,
-        Math.max(Number(cfg.minSz) || lot, lot) * 1000,
-      ];
-      const tradeLots: [number, number] = [Math.max(1, sizes[0] / lot), Math.max(1, sizes[1] / lot)];
-      const gap = cfg.levelGapTicks ?? Math.max(1, Math.round((Math.exp(x) * 0.00005) / tick));
-      const book = new SyntheticBook(
-        { pxDec, szDec, gapTicks: gap, minLots: tradeLots[0], maxLots: tradeLots[1] * 2, depth },
-        1000 + (hash32(this.seed, index, 0x5351) % 100_000),
-      );
-      const meanSize = (sizes[1] - sizes[0]) / Math.log(sizes[1] / sizes[0] || Math.E);
-      const history: HistorySource = legs
-        ? new CrossHistory({
-            seed: this.seed,
-            index,
-            base: { history: legs[0].history, tick: legs[0].tick, lot: legs[0].lot },
-            quote: { history: legs[1].history, tick: legs[1].tick },
-            tick,
-            lot,
-            volShare: 0.05,
-          })
-        : new WalkHistory({
-            seed: this.seed,
-            index,
-            endPrice: Math.exp(x),
-            tick,
-            lot,
-            sigmaMin: 0.0008 * (vol60 / 0.006),
-            kappa: (0.0008 * (vol60 / 0.006)) ** 2 / (2 * 0.15 ** 2),
-            baseVolMin: 60 * meanSize,
-            start: historyStart,
-            end: Math.floor(start / MINUTE) * MINUTE,
-          });
-      const st: InstState = {
-        inst,
-        index,
-        pxDec,
-        szDec,
-        tick,
-        lot,
-        book,
-        rng: new Rng(hash32(this.seed, index, 0x4c49)),
-        x,
-        x0: x,
-        sigmaStep,
-        // weak pull toward the start price: a stationary spread of about 10 % over days
-        kappaStep: sigmaStep ** 2 / (2 * 0.1 ** 2),
-        basis: 0,
-        offset,
-        lastMove: 0,
-        tradeLots,
-        volMinLots: Math.max(1, Math.round((60 * meanSize) / lot)),
-        history,
-        live: new LiveCandles(),
-        tape: [],
-        nextTradeId: 100_000_000 + (hash32(this.seed, index, 0x5449) % 1_000_000),
-        lastPx: Math.max(1, Math.round(Math.exp(x) / tick)),
-        lastSz: Math.round(tradeLots[0]),
-        stats: undefined,
-        sod: new Map(),
-      };
-      if (legs) st.legs = legs;
-      seedTape(st, new Rng(hash32(this.seed, index, 0x5450)), start);
-      book.recentre(Math.exp(x) / tick, st.rng);
-      book.commit(start); // the initial book is the snapshot, not a change
-      book.ts = start;
-      this.states.set(cfg.instId, st);
+      this.build(cfg, cfgs.indexOf(cfg), { start, historyStart, listTime, depth, cross: isCross(cfg) });
     }
     for (const cfg of cfgs) this.order.push(this.states.get(cfg.instId)!);
+  }
+
+  /** Sets up one instrument: its walk (or the legs it follows), book, history and tape, from `start`. */
+  // long: every per-instrument parameter is derived here, once
+  private build(
+    cfg: MarketInstrumentConfig,
+    index: number,
+    env: { start: number; historyStart: number; listTime: number; depth: number; cross: boolean },
+  ): InstState {
+    const { start, historyStart, listTime, depth } = env;
+    const inst = toSimInstrument(cfg, index, listTime);
+    const pxDec = decimalsOf(cfg.tickSz);
+    const szDec = decimalsOf(cfg.lotSz);
+    const tick = Number(cfg.tickSz);
+    const lot = Number(cfg.lotSz);
+    if (!(tick > 0) || !(lot > 0))
+      throw new ValidationError(`instruments.${cfg.instId}`, 'tickSz and lotSz must be positive decimals');
+    const [baseCcy, quoteCcy] = cfg.instId.split('-');
+    // A contract follows its index alone (over a unit leg); a cross pair follows its two legs.
+    const legs = !env.cross
+      ? undefined
+      : cfg.contract
+        ? ([this.states.get(cfg.contract.indexInstId)!, UNIT_LEG] as [InstState, InstState])
+        : ([this.states.get(`${baseCcy}-USDT`)!, this.states.get(`${quoteCcy}-USDT`)!] as [
+            InstState,
+            InstState,
+          ]);
+    let x: number;
+    const offset = legs && cfg.crossOffsetBps ? Math.log1p(cfg.crossOffsetBps / 10_000) : 0;
+    if (legs) x = Math.log((legs[0].lastPx * legs[0].tick) / (legs[1].lastPx * legs[1].tick)) + offset;
+    else {
+      const u = 1 - hashUnit(this.seed, index, 0x5030);
+      const v = hashUnit(this.seed, index, 0x5031);
+      const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+      if (!(Number(cfg.price) > 0))
+        throw new ValidationError(
+          `instruments.${cfg.instId}.price`,
+          'must be a positive decimal',
+          'e.g. "60000"',
+        );
+      // each seed starts within about 1 % of the configured price (exactly on it when asked)
+      x = Math.log(Number(cfg.price)) + (cfg.exactPrice ? 0 : 0.01 * z);
+    }
+    const vol60 = cfg.vol60s ?? 0.006;
+    const sigmaStep = vol60 / Math.sqrt(60_000 / STEP_MS);
+    const sizes = cfg.tradeSize ?? [Number(cfg.minSz) || lot, Math.max(Number(cfg.minSz) || lot, lot) * 1000];
+    const tradeLots: [number, number] = [Math.max(1, sizes[0] / lot), Math.max(1, sizes[1] / lot)];
+    const gap = cfg.levelGapTicks ?? Math.max(1, Math.round((Math.exp(x) * 0.00005) / tick));
+    const book = new SyntheticBook(
+      { pxDec, szDec, gapTicks: gap, minLots: tradeLots[0], maxLots: tradeLots[1] * 2, depth },
+      1000 + (hash32(this.seed, index, 0x5351) % 100_000),
+    );
+    const meanSize = (sizes[1] - sizes[0]) / Math.log(sizes[1] / sizes[0] || Math.E);
+    const history: HistorySource = legs
+      ? new CrossHistory({
+          seed: this.seed,
+          index,
+          base: { history: legs[0].history, tick: legs[0].tick, lot: legs[0].lot },
+          quote: { history: legs[1].history, tick: legs[1].tick },
+          tick,
+          lot,
+          volShare: 0.05,
+        })
+      : new WalkHistory({
+          seed: this.seed,
+          index,
+          endPrice: Math.exp(x),
+          tick,
+          lot,
+          sigmaMin: 0.0008 * (vol60 / 0.006),
+          kappa: (0.0008 * (vol60 / 0.006)) ** 2 / (2 * 0.15 ** 2),
+          baseVolMin: 60 * meanSize,
+          start: historyStart,
+          end: Math.floor(start / MINUTE) * MINUTE,
+        });
+    const st: InstState = {
+      inst,
+      index,
+      pxDec,
+      szDec,
+      tick,
+      lot,
+      book,
+      rng: new Rng(hash32(this.seed, index, 0x4c49)),
+      x,
+      x0: x,
+      sigmaStep,
+      // weak pull toward the start price: a stationary spread of about 10 % over days
+      kappaStep: sigmaStep ** 2 / (2 * 0.1 ** 2),
+      basis: 0,
+      offset,
+      lastMove: 0,
+      tradeLots,
+      volMinLots: Math.max(1, Math.round((60 * meanSize) / lot)),
+      history,
+      live: new LiveCandles(),
+      tape: [],
+      nextTradeId: 100_000_000 + (hash32(this.seed, index, 0x5449) % 1_000_000),
+      lastPx: Math.max(1, Math.round(Math.exp(x) / tick)),
+      lastSz: Math.round(tradeLots[0]),
+      stats: undefined,
+      sod: new Map(),
+    };
+    if (legs) st.legs = legs;
+    seedTape(st, new Rng(hash32(this.seed, index, 0x5450)), start);
+    book.recentre(Math.exp(x) / tick, st.rng);
+    book.commit(start); // the initial book is the snapshot, not a change
+    book.ts = start;
+    this.states.set(cfg.instId, st);
+    this.cfgs.set(cfg.instId, cfg);
+    return st;
   }
 
   /**
@@ -320,7 +339,56 @@ export class SimMarket implements SimMarketApi {
 
   instrument(instId: string): SimInstrument | undefined {
     const s = this.states.get(instId);
-    return s ? { ...s.inst } : undefined;
+    return s && !this.delivered.has(instId) ? { ...s.inst } : undefined;
+  }
+
+  /**
+   * A future has delivered (docs/OKX-PROTOCOL.md §7.7): it leaves the live list and its family's
+   * next quarterly contract is listed now, following the same index; the family's aliases move
+   * up (quarter, next_quarter). Returns the new contract.
+   */
+  deliver(instId: string): SimInstrument | undefined {
+    const st = this.states.get(instId);
+    const cfg = this.cfgs.get(instId);
+    if (!st || !cfg?.contract || st.inst.instType !== 'FUTURES' || this.delivered.has(instId))
+      return undefined;
+    this.delivered.add(instId);
+    this.order.splice(this.order.indexOf(st), 1);
+    const family = (s: InstState) =>
+      s.inst.instType === 'FUTURES' && s.inst.contract?.uly === cfg.contract!.uly;
+    const lastExp = Math.max(
+      Number(cfg.contract.expTime),
+      ...this.order.filter(family).map((s) => Number(s.inst.contract!.expTime)),
+    );
+    const exp = nextQuarterExpiry(lastExp);
+    const id = `${cfg.contract.uly}-${yymmdd(exp)}`;
+    let next: InstState | undefined;
+    if (!this.states.has(id)) {
+      const code = Math.max(...[...this.states.values()].map((s) => s.inst.instIdCode)) + 1;
+      next = this.build(
+        {
+          ...cfg,
+          instId: id,
+          instIdCode: code,
+          listTime: this.tNow,
+          contract: { ...cfg.contract, expTime: String(exp) },
+        },
+        this.states.size,
+        {
+          start: this.tNow,
+          historyStart: this.historyStart,
+          listTime: this.tNow,
+          depth: this.bookDepth,
+          cross: true,
+        },
+      );
+      this.order.push(next);
+    }
+    const live = this.order
+      .filter(family)
+      .sort((a, b) => Number(a.inst.contract!.expTime) - Number(b.inst.contract!.expTime));
+    live.forEach((s, k) => (s.inst.contract!.alias = k === 0 ? 'quarter' : k === 1 ? 'next_quarter' : ''));
+    return next ? { ...next.inst, contract: { ...next.inst.contract! } } : undefined;
   }
 
   /** Market time: the latest time the market has been advanced to. */

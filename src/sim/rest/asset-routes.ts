@@ -1,3 +1,4 @@
+import type { Convert } from '../engine/convert.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import { CHAINS, depositAddress, FundingAccount, FundingError } from '../engine/funding-account.js';
 import type { KeyRegistry } from '../keys.js';
@@ -32,6 +33,7 @@ export function assetRoutes(
   engine: MatchingEngine,
   keys: KeyRegistry,
   funding: FundingAccount,
+  convert?: Convert,
 ): Record<string, Route> {
   const q = (c: PrivateCall) => Object.fromEntries(c.query.entries());
   return {
@@ -122,5 +124,24 @@ export function assetRoutes(
       return ok(engine.ordersHistory(c.key.account, q(c)));
     },
     'account.billsArchive': (c) => ok(engine.bills(c.key.account, q(c))),
+    ...(convert ? convertRoutes(convert) : {}),
+  };
+}
+
+/** Convert (docs/OKX-PROTOCOL.md §7.5): currencies, pairs, quotes, trades and their history. */
+function convertRoutes(convert: Convert): Record<string, Route> {
+  const body = (c: PrivateCall, run: (o: Record<string, unknown>) => Record<string, string>): Reply =>
+    guard(() => {
+      const o = asObject(c.body);
+      if (!o) return okxError('50002');
+      return ok([run(o)]);
+    });
+  return {
+    'asset.convertCurrencies': () => ok(convert.currencies()),
+    'asset.convertCurrencyPair': (c) =>
+      guard(() => ok(convert.currencyPair(c.query.get('fromCcy') ?? '', c.query.get('toCcy') ?? ''))),
+    'asset.convertEstimateQuote': (c) => body(c, (o) => convert.estimateQuote(c.key.account, o)),
+    'asset.convertTrade': (c) => body(c, (o) => convert.trade(c.key.account, o)),
+    'asset.convertHistory': (c) => ok(convert.history(c.key.account, c.query)),
   };
 }

@@ -214,6 +214,36 @@ export function derivativePublicRoutes(
       // The delivery price estimate is the index now.
       return ok([{ instType: 'FUTURES', instId, settlePx: derivs.pricing.index(i).toFixed(), ts: now() }]);
     },
+    'public.deliveryExerciseHistory': (q) => {
+      // docs/OKX-PROTOCOL.md §7.7: one row per delivery time; OKX spells the id field `insId`.
+      const instType = q.get('instType') ?? '';
+      if (!instType) return okxError('50014', 'instType');
+      if (instType !== 'FUTURES' && instType !== 'OPTION') return okxError('51000', 'instType');
+      const family = q.get('instFamily') || q.get('uly') || '';
+      if (!family) return okxError('50014', 'instFamily');
+      for (const k of ['after', 'before', 'limit'] as const) {
+        const v = q.get(k);
+        if (v && !/^\d+$/.test(v)) return okxError('51000', k);
+      }
+      const after = Number(q.get('after') || Infinity);
+      const before = Number(q.get('before') || -Infinity);
+      const limit = Math.min(Number(q.get('limit')) || 100, 100);
+      // Options never expire here: their history is empty.
+      const recs = instType === 'OPTION' ? [] : derivs.deliveries().filter((d) => d.uly === family);
+      const byTs = new Map<number, { insId: string; px: string; type: string }[]>();
+      for (const d of recs) {
+        if (d.ts >= after || d.ts <= before) continue;
+        const list = byTs.get(d.ts) ?? [];
+        list.push({ insId: d.instId, px: d.px, type: 'delivery' });
+        byTs.set(d.ts, list);
+      }
+      return ok(
+        [...byTs.entries()]
+          .sort((a, b) => b[0] - a[0])
+          .slice(0, limit)
+          .map(([ts, details]) => ({ ts: String(ts), details })),
+      );
+    },
     'public.positionTiers': (q) => {
       const instType = q.get('instType') ?? '';
       if (!instType) return okxError('50014', 'instType');

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../../util/clock.js';
 import type { SimKey } from '../contracts.js';
 import { EngineRequestError, tradeEnvelope, type ItemResult, type MatchingEngine } from '../engine/engine.js';
+import { Convert } from '../engine/convert.js';
 import { FundingAccount } from '../engine/funding-account.js';
 import type { KeyRegistry } from '../keys.js';
 import type { SimMarketApi } from '../contracts.js';
@@ -59,6 +60,7 @@ export function privateRoutes(
   market?: SimMarketApi,
 ): Record<string, Route> {
   const funding = new FundingAccount(engine.ledger, clock);
+  const convert = market ? new Convert(engine.ledger, market, clock) : undefined;
   const us = () => String(clock.now() * 1000);
   const envelope = (fn: () => ItemResult[]): Reply => {
     const inTime = us();
@@ -96,7 +98,7 @@ export function privateRoutes(
     engine.amendOrders(a, items, { expTimeMs: e });
 
   return {
-    ...assetRoutes(engine, keys, funding),
+    ...assetRoutes(engine, keys, funding, convert),
     ...algoRoutes(engine, us),
     ...(market ? derivativeRoutes(engine, market) : {}),
     ...loanRoutes(engine, market),

@@ -7,6 +7,7 @@ import { tradePayload } from '../market/trade-payload.js';
 import { optionBoard, optionInstruments } from '../market/options.js';
 import type { Derivatives } from '../engine/derivatives.js';
 import { derivativePublicRoutes } from './deriv-public-routes.js';
+import { rubikRoutes } from './rubik-routes.js';
 
 const INST_TYPES = ['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'];
 const TICKER_INST_TYPES = ['SPOT', 'SWAP', 'FUTURES', 'OPTION'];
@@ -153,5 +154,6 @@ export function publicRoutes(
       return ok([]);
     },
     ...(derivs ? derivativePublicRoutes(market, clock, derivs) : {}),
+    ...(derivs ? rubikRoutes(market, clock, derivs) : {}),
   };
 }
