@@ -716,7 +716,7 @@ export class Derivatives {
       p.pos = ZERO;
       p.uTime = exp;
       this.#closeOut(p);
-      this.events.position(p.account, p);
+      this.events.position(p.account, p, 'delivered');
       touched.add(p.account);
     }
     this.#deliveries.push({ ts: exp, instId: inst.instId, uly: c.uly, px: px.toFixed() });
