@@ -208,7 +208,7 @@ export class OptionBoard {
     return { bids, asks };
   }
 
-  /** GET /public/opt-summary row (docs/OKX-PROTOCOL.md §7.5): Black-Scholes greeks and their coin forms. */
+  /** GET /public/opt-summary row (docs/OKX-PROTOCOL.md §7.8): Black-Scholes greeks and their coin forms. */
   summary(o: SimOption, nowMs: number): Record<string, string> {
     const q = this.quote(o, nowMs);
     const mark = Math.max(q.mark, 1e-8);
