@@ -264,7 +264,7 @@ test('Redis down: orders that add exposure are refused with a typed error and a 
 
 test('the scope keys name the account by a hash of the key, never the key; a loss of another day does not count today', async (t) => {
   const redis = await withRedis(t);
-  const apiKey = 'canary-api-key-6f1e0c0d-not-real';
+  const apiKey = 'fake-key-canary-0001';
   const account = killScopeFor({ apiKey });
   const scope = await openRedisRiskScope(redis.url, { account, member: 'grid-a' });
   t.after(() => scope.close());
