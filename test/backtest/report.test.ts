@@ -4,7 +4,6 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { parseBotConfig } from '../../src/bots/config.js';
 import { createStrategy } from '../../src/bots/strategies/index.js';
 import { backtest } from '../../src/backtest/run.js';
@@ -12,6 +11,7 @@ import { renderReport, writeReport } from '../../src/backtest/report.js';
 import { SimMarket } from '../../src/sim/market/market.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { SPOT } from './helpers.js';
+import { launchChromium } from '../helpers/browser.js';
 
 const END = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;
@@ -70,19 +70,7 @@ describe('HTML report', () => {
         levels: [{ price: 60000, label: 'S1' }],
       });
       assert.ok(readFileSync(file, 'utf8').length > 100_000);
-      const browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-quic',
-        ],
-      });
-      t.after(() => browser.close());
+      const browser = await launchChromium(t);
       const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
       const errors: string[] = [];
       const requests: string[] = [];

@@ -7,7 +7,6 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { ManualClock } from '../../src/util/clock.js';
 import { AuditLog } from '../../src/security/audit-log.js';
 import { parseOpsConfig } from '../../src/ops/config.js';
@@ -15,6 +14,7 @@ import { OpsServer } from '../../src/ops/http.js';
 import { Supervisor, type BotProcess } from '../../src/ops/supervisor.js';
 import type { FromChild, ToChild } from '../../src/ops/ipc.js';
 import type { BotStatus, OpenOrderView } from '../../src/bots/runner.js';
+import { launchChromium } from '../helpers/browser.js';
 
 class FakeChild extends EventEmitter implements BotProcess {
   constructor(readonly id: string) {
@@ -139,19 +139,7 @@ bots:
     await sup.stopAll();
   });
 
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { chromium, type Browser } from 'playwright-core';
 import { startSimulator } from '../../src/sim/simulator.js';
 import { killScopeFor } from '../../src/trading/kill-switch.js';
 import type { Alert } from '../../src/trading/alerts.js';
@@ -19,6 +18,7 @@ import { parseOpsConfig } from '../../src/ops/config.js';
 import { OKXKIT_SERIES } from '../../src/ops/metrics.js';
 import { startOps, type OpsHandle } from '../../src/ops/up.js';
 import { until } from '../helpers/until.js';
+import { launchChromium } from '../helpers/browser.js';
 
 let dir: string;
 let sim: Awaited<ReturnType<typeof startSimulator>>;
@@ -139,19 +139,7 @@ test('/metrics carries every okxkit series, with the bots, requests and orders i
 });
 
 test('the dashboard in Chromium: all bots, live updates while dca1 trades, and the kill button halts trading', async (t) => {
-  const browser: Browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
